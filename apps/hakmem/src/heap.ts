@@ -1,0 +1,579 @@
+import {
+  BOX_NAMES,
+  H_NEXT_WORKER,
+  H_VARIANTS,
+  HeapError,
+  MID_CLASS_SIZES,
+  MID_FIRST_RUN_CLASS,
+  MID_MAX,
+  PAGE_MASK,
+  PAGE_SHIFT,
+  PAGE_SIZE,
+  PK_KIND_MASK,
+  PK_MID_SPAN,
+  PK_RUN_BODY,
+  PK_RUN_FREE,
+  PK_RUN_LIVE,
+  PK_SS_SPARE,
+  PK_TINY,
+  SLAB_ACTIVE,
+  SLAB_EMPTY,
+  SLAB_META_BYTES,
+  SLABS_PER_SS,
+  SM_CARVED,
+  SM_CLASS,
+  SM_STATE,
+  SPAN_MAX_PAGES,
+  SS_BITMAP,
+  SS_MAGIC_VALUE,
+  SS_MASK,
+  SS_PAGES,
+  SS_SLAB_META,
+  TINY_CLASS_OF_GRANULES,
+  TINY_CLASS_SIZES,
+  TINY_CLASSES,
+  TINY_MAX,
+  midClassOf,
+  type BoxName,
+  type Variant,
+} from '@hakmem/contracts';
+import { LinearMemory, PageLayer, planGeometry } from '@hakmem/linear-memory';
+import type { TlsSll } from '@hakmem/tls-sll-box';
+import type { Superslab } from '@hakmem/superslab';
+import type { SharedPool } from '@hakmem/shared-pool';
+import type { BigCache } from '@hakmem/bigcache';
+import type { FrontGate } from '@hakmem/front-gate';
+import type { MidLargeAce } from '@hakmem/mid-large-ace';
+import { pick } from './box-builds.js';
+import { resolveOptions, type AllocatorOptions } from './options.js';
+
+/** Everything a worker needs to attach to a shared heap; structured-cloneable. */
+export interface SharedHeapHandle {
+  readonly memory: WebAssembly.Memory;
+  readonly base: number;
+  readonly variants: Record<BoxName, Variant>;
+}
+
+export interface AllocatorStats {
+  variant: Variant;
+  bytesReserved: number;
+  peakBytesReserved: number;
+  bytesInUse: number;
+  liveBlocks: number;
+  memoryBytes: number;
+  heapBase: number;
+  maxBytes: number;
+  pages: Record<string, number>;
+  boxes: Record<BoxName, Record<string, number | number[]>>;
+}
+
+const SCRATCH = 512;
+
+/**
+ * The facade: composes the six boxes into one heap. It is the only place that
+ * knows them all. Hot paths here are the tiny malloc/free: a class lookup, a
+ * cache pop or push, and one live-bit update; everything else is delegated
+ * to a box and every slow path is a separately named method.
+ */
+export class Heap {
+  readonly memory: WebAssembly.Memory;
+  readonly variant: Variant;
+  readonly variants: Record<BoxName, Variant>;
+  private readonly lm: LinearMemory;
+  private readonly pages: PageLayer;
+  private readonly tls: TlsSll;
+  private readonly ss: Superslab;
+  private readonly pool: SharedPool;
+  private readonly big: BigCache;
+  private readonly gate: FrontGate;
+  private readonly mid: MidLargeAce;
+  private readonly worker: number;
+  private readonly maxBytes: number;
+  private readonly shared: boolean;
+  private readonly scratch = new Uint32Array(SCRATCH);
+  private staleRetries = 0;
+  private oomReclaims = 0;
+
+  constructor(lm: LinearMemory, pages: PageLayer, variants: Record<BoxName, Variant>) {
+    this.lm = lm;
+    this.pages = pages;
+    this.memory = lm.memory;
+    this.shared = lm.shared;
+    this.variants = variants;
+    this.variant = BOX_NAMES.some((b) => variants[b] === 'debug') ? 'debug' : 'release';
+    this.maxBytes = pages.maxBytes;
+    this.worker = lm.shared ? Atomics.add(lm.u32, (pages.base + H_NEXT_WORKER) >>> 2, 1) + 1 : ++lm.u32[(pages.base + H_NEXT_WORKER) >>> 2];
+    this.tls = new (pick('tlsSll', variants.tlsSll).TlsSll)();
+    this.ss = new (pick('superslab', variants.superslab).Superslab)(lm, this.worker);
+    this.pool = new (pick('sharedPool', variants.sharedPool).SharedPool)(lm, pages);
+    this.big = new (pick('bigcache', variants.bigcache).BigCache)(lm, pages);
+    this.gate = new (pick('frontGate', variants.frontGate).FrontGate)(lm, pages);
+    this.mid = new (pick('midLargeAce', variants.midLargeAce).MidLargeAce)(lm, pages, this.worker);
+  }
+
+  static create(options?: AllocatorOptions): Heap {
+    const o = resolveOptions(options);
+    const geo = planGeometry(o.heapBase, o.maxBytes);
+    const metaEnd = (geo.basePage + geo.metaPages) * PAGE_SIZE;
+    if (geo.limitPage <= geo.basePage + geo.metaPages)
+      throw new RangeError(`hakmem: maxBytes ${o.maxBytes} leaves no room for pages after the heap metadata (needs more than ${metaEnd - o.heapBase} bytes from heapBase)`);
+    const wantBytes = Math.max(metaEnd, o.heapBase + o.initialBytes);
+    const wantPages = Math.min(geo.limitPage, Math.ceil(wantBytes / PAGE_SIZE));
+    let memory = o.memory;
+    if (memory === undefined) {
+      const maximum = Math.max(geo.limitPage, wantPages);
+      memory = new WebAssembly.Memory(o.shared ? { initial: wantPages, maximum, shared: true } : { initial: wantPages, maximum });
+    }
+    const lm = new LinearMemory(memory, o.shared);
+    if (!lm.ensurePages(Math.ceil(metaEnd / PAGE_SIZE)))
+      throw new RangeError('hakmem: the memory cannot grow enough to hold the heap metadata');
+    lm.ensurePages(wantPages);
+    const pages = PageLayer.format(lm, geo, o.shared);
+    pick('bigcache', o.variants.bigcache).BigCache.formatBudget(lm, pages);
+    BOX_NAMES.forEach((b, i) => (lm.u8[pages.base + H_VARIANTS + i] = o.variants[b] === 'debug' ? 1 : 0));
+    return new Heap(lm, pages, o.variants);
+  }
+
+  static attach(handle: SharedHeapHandle, variant?: Variant): Heap {
+    if (typeof handle !== 'object' || handle === null || !(handle.memory instanceof WebAssembly.Memory) || typeof handle.base !== 'number')
+      throw new TypeError('hakmem: attachAllocator needs the handle returned by share()');
+    const lm = new LinearMemory(handle.memory, true);
+    const pages = PageLayer.attach(lm, handle.base);
+    const variants = { ...handle.variants };
+    const heapVariant = BOX_NAMES.some((b) => variants[b] === 'debug') ? 'debug' : 'release';
+    if (variant !== undefined && variant !== heapVariant)
+      throw new TypeError(`hakmem: this heap was created with variant '${heapVariant}', not '${variant}'`);
+    return new Heap(lm, pages, variants);
+  }
+
+  // ------------------------------------------------------------------ malloc
+
+  malloc(size: number): number {
+    if ((size >>> 0) !== size) return this.mallocOdd(size);
+    if (size <= TINY_MAX) {
+      const cls = TINY_CLASS_OF_GRANULES[(size + 15) >>> 4];
+      const ptr = this.tls.pop(cls);
+      if (ptr !== 0 && this.ss.markLive(ptr)) return ptr;
+      return this.mallocTinySlow(cls, ptr);
+    }
+    return this.mallocMidLarge(size);
+  }
+
+  private mallocOdd(size: number): number {
+    throw new RangeError(`hakmem: malloc size must be an integer in [0, maxBytes = ${this.maxBytes}], got ${String(size)}`);
+  }
+
+  private checkSize(size: number, what: string): void {
+    if (typeof size !== 'number' || !Number.isInteger(size) || size < 0 || size > this.maxBytes)
+      throw new RangeError(`hakmem: ${what} must be an integer in [0, maxBytes = ${this.maxBytes}], got ${String(size)}`);
+  }
+
+  /** Tiny slow path: the cache was empty (or the view went stale). */
+  private mallocTinySlow(cls: number, popped: number): number {
+    if (popped !== 0) {
+      this.refreshViews();
+      if (this.ss.markLive(popped)) return popped;
+      throw new HeapError('CORRUPTION', 'cached block lies outside the memory', popped, 'tlsSll');
+    }
+    let n = this.refillTiny(cls);
+    if (n === 0) {
+      this.reclaimForOom();
+      n = this.refillTiny(cls);
+      if (n === 0) return 0;
+    }
+    const ptr = this.tls.pop(cls);
+    this.ss.markLive(ptr);
+    return ptr;
+  }
+
+  private refillTiny(cls: number): number {
+    const want = this.tls.refillCount(cls);
+    let n = this.ss.refill(cls, this.scratch, want);
+    if (n === 0) {
+      const slab = this.pool.acquire(cls, this.worker);
+      if (slab === 0) return 0;
+      this.ss.adopt(cls, slab);
+      n = this.ss.refill(cls, this.scratch, want);
+    }
+    this.tls.splice(cls, this.scratch, n);
+    return n;
+  }
+
+  private mallocMidLarge(size: number): number {
+    if (size > this.maxBytes) return this.mallocOdd(size);
+    if (size <= MID_MAX) {
+      const ptr = this.mid.malloc(size);
+      if (ptr !== 0) return ptr;
+      this.reclaimForOom();
+      return this.mid.malloc(size);
+    }
+    return this.mallocLarge(Math.ceil(size / PAGE_SIZE));
+  }
+
+  private mallocLarge(pages: number): number {
+    let page = this.big.alloc(pages);
+    if (page === 0) {
+      this.reclaimForOom();
+      page = this.big.alloc(pages);
+    }
+    return page === 0 ? 0 : (page << PAGE_SHIFT) >>> 0;
+  }
+
+  /** Before admitting out-of-memory: every cache of this worker gives its blocks back. */
+  private reclaimForOom(): void {
+    this.oomReclaims++;
+    this.flushCaches();
+  }
+
+  calloc(count: number, size: number): number {
+    for (const v of [count, size])
+      if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw new RangeError(`hakmem: calloc operands must be non-negative integers, got ${String(count)} × ${String(size)}`);
+    const bytes = count * size;
+    if (bytes > this.maxBytes) throw new RangeError(`hakmem: calloc of ${count} × ${size} bytes exceeds maxBytes = ${this.maxBytes}`);
+    const ptr = this.malloc(bytes);
+    if (ptr !== 0) this.lm.u8.fill(0, ptr, ptr + bytes);
+    return ptr;
+  }
+
+  alignedAlloc(alignment: number, size: number): number {
+    if (typeof alignment !== 'number' || !Number.isInteger(alignment) || alignment < 8 || alignment > PAGE_SIZE || (alignment & (alignment - 1)) !== 0)
+      throw new RangeError(`hakmem: alignment must be a power of two from 8 to 65536, got ${String(alignment)}`);
+    this.checkSize(size, 'alignedAlloc size');
+    if (alignment <= 16) return this.malloc(size);
+    // Power-of-two tiny classes are aligned to their size (layout.ts), so they serve alignments up to 1 KiB.
+    if (size <= TINY_MAX && alignment <= TINY_MAX) return this.malloc(Math.max(alignment, 1 << (32 - Math.clz32(Math.max(size, 1) - 1))));
+    // Otherwise a whole page run: page-aligned, hence aligned to any alignment up to 64 KiB.
+    const pages = Math.max(1, Math.ceil(size / PAGE_SIZE));
+    if (pages > SPAN_MAX_PAGES) return this.mallocLarge(pages);
+    let ptr = this.mid.mallocClass(MID_FIRST_RUN_CLASS - 1 + pages);
+    if (ptr === 0) {
+      this.reclaimForOom();
+      ptr = this.mid.mallocClass(MID_FIRST_RUN_CLASS - 1 + pages);
+    }
+    return ptr;
+  }
+
+  // -------------------------------------------------------------------- free
+
+  free(ptr: number): void {
+    if ((ptr >>> 0) === ptr) {
+      const word = this.gate.pageWord(ptr);
+      if ((word & PK_KIND_MASK) === PK_TINY && (ptr & 15) === 0 && this.ss.clearLive(ptr)) {
+        const cls = (word >>> 8) & 0xff;
+        if (!this.tls.push(cls, ptr)) this.freeTinySlow(cls, ptr);
+        return;
+      }
+      if (ptr === 0) return;
+      this.freeOther(ptr, word);
+      return;
+    }
+    this.freeOdd(ptr);
+  }
+
+  private freeOdd(ptr: unknown): void {
+    if (typeof ptr !== 'number') throw new TypeError(`hakmem: free expects a number, got ${typeof ptr}`);
+    throw new HeapError('INVALID_POINTER', 'a pointer is an integer in [0, 2^32)', ptr as number, 'frontGate');
+  }
+
+  /** Tiny slow path: the class cache is full; drain its older half back to the slabs. */
+  private freeTinySlow(cls: number, ptr: number): void {
+    const n = this.tls.drain(cls, this.scratch);
+    this.ss.returnBlocks(this.scratch, n);
+    this.releaseEmptiedSlabs();
+    this.tls.push(cls, ptr);
+  }
+
+  private releaseEmptiedSlabs(): void {
+    const emptied = this.ss.emptied;
+    for (let i = 0; i < emptied.length; i++) this.pool.release(emptied[i]);
+    emptied.length = 0;
+  }
+
+  /** Mid, large, and every pointer the tiny fast path did not accept. */
+  private freeOther(ptr: number, word: number): void {
+    const kind = word & PK_KIND_MASK;
+    if (kind === PK_MID_SPAN || ((kind === PK_RUN_LIVE || kind === PK_RUN_FREE) && word >>> 8 <= SPAN_MAX_PAGES)) {
+      const r = this.mid.free(ptr, word);
+      if (r === 0) return;
+      return this.freeRejected(ptr, word, r === 1 ? 'double' : null);
+    }
+    if (kind === PK_RUN_LIVE && (ptr & PAGE_MASK) === 0) {
+      if (this.big.free(ptr >>> PAGE_SHIFT, word >>> 8)) return;
+      return this.freeRejected(ptr, this.gate.pageWord(ptr), 'double');
+    }
+    if (kind === PK_RUN_FREE && (ptr & PAGE_MASK) === 0) return this.freeRejected(ptr, word, 'double');
+    if (kind === PK_TINY) return this.freeRejected(ptr, word, this.tinyRejection(ptr));
+    return this.freeRejected(ptr, word, null);
+  }
+
+  private tinyRejection(ptr: number): string | null {
+    if (!this.ss.isBlockStart(ptr)) return 'the pointer is not the start of a block of its slab';
+    return this.ss.isLive(ptr) ? null : 'double';
+  }
+
+  /** Before calling a pointer bad, make sure our views are not simply stale (the memory grew). */
+  private freeRejected(ptr: number, word: number, detail: string | null): void {
+    if (this.refreshViews()) {
+      this.staleRetries++;
+      this.free(ptr);
+      return;
+    }
+    throw this.gate.reject(ptr, word, detail);
+  }
+
+  private refreshViews(): boolean {
+    return this.lm.refresh();
+  }
+
+  // ------------------------------------------------------------ size queries
+
+  usableSize(ptr: number): number {
+    if (ptr === 0) return 0;
+    if (typeof ptr !== 'number') throw new TypeError(`hakmem: usableSize expects a number, got ${typeof ptr}`);
+    if ((ptr >>> 0) !== ptr) throw new HeapError('INVALID_POINTER', 'a pointer is an integer in [0, 2^32)', ptr, 'frontGate');
+    this.refreshViews();
+    const word = this.gate.pageWord(ptr);
+    const kind = word & PK_KIND_MASK;
+    if (kind === PK_TINY) {
+      if ((ptr & 15) === 0 && this.ss.isBlockStart(ptr) && this.ss.isLive(ptr)) return TINY_CLASS_SIZES[(word >>> 8) & 0xff];
+      throw this.gate.reject(ptr, word, this.tinyRejection(ptr));
+    }
+    if (kind === PK_MID_SPAN || ((kind === PK_RUN_LIVE || kind === PK_RUN_FREE) && word >>> 8 <= SPAN_MAX_PAGES)) {
+      const n = this.mid.usableSize(ptr, word);
+      if (n >= 0) return n;
+      throw this.gate.reject(ptr, word, kind === PK_RUN_FREE && (ptr & PAGE_MASK) === 0 ? 'double' : null);
+    }
+    if (kind === PK_RUN_LIVE && (ptr & PAGE_MASK) === 0) return (word >>> 8) * PAGE_SIZE;
+    throw this.gate.reject(ptr, word, kind === PK_RUN_FREE && (ptr & PAGE_MASK) === 0 ? 'double' : null);
+  }
+
+  /** The usable size `malloc(size)` would give (size ≤ maxBytes). */
+  private usableFor(size: number): number {
+    if (size <= TINY_MAX) return TINY_CLASS_SIZES[TINY_CLASS_OF_GRANULES[(size + 15) >>> 4]];
+    if (size <= MID_MAX) return MID_CLASS_SIZES[midClassOf(size)];
+    return Math.ceil(size / PAGE_SIZE) * PAGE_SIZE;
+  }
+
+  realloc(ptr: number, size: number): number {
+    this.checkSize(size, 'realloc size');
+    if (ptr === 0) return this.malloc(size);
+    const old = this.usableSize(ptr); // throws for a bad pointer, before anything changes
+    if (size === 0) {
+      this.free(ptr);
+      return 0;
+    }
+    if (size <= old && (size * 2 > old || this.usableFor(size) === old)) return ptr;
+    const next = this.malloc(size);
+    if (next === 0) return 0;
+    const u8 = this.lm.u8;
+    u8.copyWithin(next, ptr, ptr + Math.min(old, size));
+    this.free(ptr);
+    return next;
+  }
+
+  // ------------------------------------------------------------ maintenance
+
+  /** Gives every block cached by this worker, every empty slab and span and every cached large run back. */
+  private flushCaches(): void {
+    this.refreshViews();
+    for (let c = 0; c < TINY_CLASSES; c++) {
+      const n = this.tls.drainAll(c, this.scratch);
+      this.ss.returnBlocks(this.scratch, n);
+    }
+    this.ss.releaseCurrent();
+    this.releaseEmptiedSlabs();
+    this.mid.flush();
+    this.big.flush();
+  }
+
+  /** Returns cached memory to the heap; the allocator stays usable. */
+  trim(): void {
+    this.flushCaches();
+  }
+
+  detach(): void {
+    this.flushCaches();
+    const dead = () => {
+      throw new HeapError('DETACHED', 'this allocator was detached; attach again to use the heap');
+    };
+    for (const m of ['malloc', 'calloc', 'realloc', 'alignedAlloc', 'free', 'usableSize', 'stats', 'check', 'share', 'trim', 'detach'])
+      Object.defineProperty(this, m, { value: dead, configurable: true });
+  }
+
+  share(): SharedHeapHandle {
+    if (!this.shared) throw new HeapError('INVALID_STATE', 'share() needs a heap created with shared: true');
+    return { memory: this.memory, base: this.pages.base, variants: { ...this.variants } };
+  }
+
+  // ------------------------------------------------------------------ stats
+
+  stats(): AllocatorStats {
+    this.refreshViews();
+    const walk = this.walk(false);
+    const tls = this.tls.counters();
+    const mid = this.mid.counters();
+    const big = this.big.counters();
+    const pool = this.pool.counters();
+    const ss = this.ss.counters();
+    const gate = this.gate.counters();
+    const pageCounters = this.pages.counters();
+    return {
+      variant: this.variant,
+      bytesReserved: this.pages.bytesReserved(),
+      peakBytesReserved: (this.pages.metaPages + pageCounters.peakPagesInUse) * PAGE_SIZE,
+      bytesInUse: walk.liveBytes,
+      liveBlocks: walk.liveBlocks,
+      memoryBytes: this.memory.buffer.byteLength,
+      heapBase: this.pages.heapBase,
+      maxBytes: this.maxBytes,
+      pages: pageCounters,
+      boxes: {
+        tlsSll: { fastPathHits: tls.pops + tls.pushes, slowPathHits: tls.refills + tls.drains, ...tls },
+        superslab: { fastPathHits: ss.reusedBlocks + ss.carvedBlocks, slowPathHits: ss.refills, ...ss },
+        sharedPool: { fastPathHits: pool.stage1Hits, slowPathHits: pool.stage2Hits + pool.stage3Hits, ...pool },
+        bigcache: { fastPathHits: big.hits, slowPathHits: big.misses, ...big },
+        frontGate: {
+          fastPathHits: tls.pushes + (mid.frees as number) + big.puts,
+          slowPathHits: tls.drains + gate.rejected + this.staleRetries,
+          ...gate,
+          staleViewRetries: this.staleRetries,
+          oomReclaims: this.oomReclaims,
+        },
+        midLargeAce: { fastPathHits: mid.hits as number, slowPathHits: mid.misses as number, ...mid },
+      },
+    };
+  }
+
+  // ------------------------------------------------------------------ check
+
+  check(): void {
+    this.refreshViews();
+    const fail = (box: BoxName | undefined, msg: string | null, at?: number) => {
+      if (msg !== null) throw new HeapError('CORRUPTION', msg, at, box);
+    };
+    fail(undefined, this.pages.validate());
+    fail('tlsSll', this.tls.validate());
+    fail('midLargeAce', this.mid.validate());
+    fail('bigcache', this.big.validate());
+    this.walk(true);
+  }
+
+  /**
+   * Walks the page table once: counts live blocks and, with `validate`, runs
+   * every box's validator over every SuperSlab, span and run.
+   */
+  private walk(validate: boolean): { liveBlocks: number; liveBytes: number } {
+    const u8 = this.lm.u8;
+    const u32 = this.lm.u32;
+    const pages = this.pages;
+    const end = pages.endPage();
+    const out = { liveBlocks: 0, liveBytes: 0, activeSlabs: 0, emptySlabs: 0, unusedSlabs: 0, spans: 0 };
+    const superslabs: number[] = [];
+    const fail = (box: BoxName, msg: string | null, at: number) => {
+      if (msg !== null) throw new HeapError('CORRUPTION', msg, at, box);
+    };
+    const cachedTiny = validate ? this.cachedTinyBySlab() : null;
+    const ssValidate = pick('superslab', this.variants.superslab).validateSuperslab;
+    const spanValidate = pick('midLargeAce', this.variants.midLargeAce).validateSpan;
+    for (let p = pages.firstDataPage; p < end; ) {
+      const w = pages.word(p);
+      const kind = w & PK_KIND_MASK;
+      if (kind === PK_TINY || kind === PK_SS_SPARE) {
+        const ss = p << PAGE_SHIFT >>> 0;
+        if ((ss & SS_MASK) !== 0 || u32[ss >>> 2] !== SS_MAGIC_VALUE) {
+          fail('superslab', `page ${p} is a SuperSlab page but no SuperSlab header is at ${ss - (ss & SS_MASK)}`, ss);
+          p++;
+          continue;
+        }
+        superslabs.push(ss);
+        if (validate) {
+          for (let s = 0; s < SLABS_PER_SS; s++) {
+            const slab = ss + SS_SLAB_META + s * SLAB_META_BYTES;
+            const state = u32[(slab >>> 2) + SM_STATE / 4];
+            const pw = pages.word(p + s);
+            const want = state === SLAB_ACTIVE || state === SLAB_EMPTY ? PK_TINY : PK_SS_SPARE;
+            if ((pw & PK_KIND_MASK) !== want) fail('superslab', `slab ${slab} in state ${state} has page word ${pw}`, slab);
+            if (want === PK_TINY && ((pw >>> 8) & 0xff) !== u32[(slab >>> 2) + SM_CLASS / 4]) fail('superslab', `slab ${slab}: page word class differs from its record`, slab);
+          }
+          fail('superslab', ssValidate(this.lm, ss, out, (slab) => cachedTiny!.get(slab) ?? 0), ss);
+        } else {
+          for (let s = 0; s < SLABS_PER_SS; s++) {
+            const slab = ss + SS_SLAB_META + s * SLAB_META_BYTES;
+            const m = slab >>> 2;
+            const state = u32[m + SM_STATE / 4];
+            if (state !== SLAB_ACTIVE && state !== SLAB_EMPTY) continue;
+            const size = TINY_CLASS_SIZES[u32[m + SM_CLASS / 4]];
+            // Live bits of this slab's granules: its 512 bytes of the SuperSlab bitmap.
+            let live = 0;
+            const from = ss + SS_BITMAP + s * 512;
+            const carvedEnd = u32[m + SM_CARVED / 4];
+            if (carvedEnd > 0) for (let i = from; i < from + 512; i++) live += POPCOUNT8[u8[i]];
+            out.liveBlocks += live;
+            out.liveBytes += live * size;
+          }
+        }
+        p += SS_PAGES;
+      } else if (kind === PK_MID_SPAN) {
+        const span = p << PAGE_SHIFT >>> 0;
+        if (((w >>> 4) & 15) !== 0) fail('midLargeAce', `page ${p} is a mid span page with no span head before it`, span);
+        const n = u32[(span >>> 2) + 7];
+        const walk = { liveBlocks: 0, liveBytes: 0, spans: 0 };
+        if (validate) fail('midLargeAce', spanValidate(this.lm, pages, span, walk, this.mid.cachedIn(span)), span);
+        else {
+          let live = 0;
+          for (let i = 0; i < 4; i++) live += popcount32(u32[(span >>> 2) + 8 + i]);
+          walk.liveBlocks = live;
+          walk.liveBytes = live * MID_CLASS_SIZES[(w >>> 8) & 0xff];
+        }
+        out.liveBlocks += walk.liveBlocks;
+        out.liveBytes += walk.liveBytes;
+        p += Math.max(1, n);
+      } else if (kind === PK_RUN_LIVE || kind === PK_RUN_FREE) {
+        const n = w >>> 8;
+        if (validate) {
+          if (n === 0 || p + n > end) fail('bigcache', `run at page ${p} has ${n} pages, past the heap end`, p * PAGE_SIZE);
+          for (let q = p + 1; q < p + n; q++) if (pages.word(q) !== PK_RUN_BODY) fail(n > SPAN_MAX_PAGES ? 'bigcache' : 'midLargeAce', `run at page ${p}: page ${q} has word ${pages.word(q)}`, p * PAGE_SIZE);
+          if (kind === PK_RUN_FREE) {
+            const held = n > SPAN_MAX_PAGES ? this.big.holds(p) : this.mid.cachesRun((p << PAGE_SHIFT) >>> 0) || this.shared;
+            if (!held) fail(n > SPAN_MAX_PAGES ? 'bigcache' : 'midLargeAce', `free run at page ${p} is held by no cache (lost memory)`, p * PAGE_SIZE);
+          }
+        }
+        if (kind === PK_RUN_LIVE) {
+          out.liveBlocks++;
+          out.liveBytes += n * PAGE_SIZE;
+        }
+        p += Math.max(1, n);
+      } else {
+        if (validate && kind === PK_RUN_BODY) fail('bigcache', `page ${p} is a run body with no run head`, p * PAGE_SIZE);
+        p++;
+      }
+    }
+    if (validate) fail('sharedPool', this.pool.validate(superslabs), 0);
+    return out;
+  }
+
+  private cachedTinyBySlab(): Map<number, number> {
+    const m = new Map<number, number>();
+    const slots = this.tls.slots;
+    for (let c = 0; c < TINY_CLASSES; c++)
+      for (let i = 0; i < this.tls.count[c]; i++) {
+        const p = slots[c * 512 + i];
+        const slab = p - (p & SS_MASK) + SS_SLAB_META + ((p & SS_MASK) >>> PAGE_SHIFT) * SLAB_META_BYTES;
+        if (this.ss.isLive(p)) throw new HeapError('CORRUPTION', 'a cached block is marked live', p, 'tlsSll');
+        m.set(slab, (m.get(slab) ?? 0) + 1);
+      }
+    return m;
+  }
+}
+
+const POPCOUNT8 = (() => {
+  const t = new Uint8Array(256);
+  for (let i = 1; i < 256; i++) t[i] = (i & 1) + t[i >>> 1];
+  return t;
+})();
+
+function popcount32(x: number): number {
+  x = x - ((x >>> 1) & 0x55555555);
+  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
+  return (Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24);
+}

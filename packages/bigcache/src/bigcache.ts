@@ -1,0 +1,263 @@
+import {
+  BC_BUDGET_PAGES,
+  BC_CACHED_PAGES,
+  BC_CLOCK,
+  BC_COUNT,
+  BC_COUNTERS,
+  BC_ENTRY_BYTES,
+  BC_TABLE,
+  BIGCACHE_ENTRIES,
+  H_BIGCACHE_LOCK,
+  PAGE_SHIFT,
+  PK_KIND_MASK,
+  PK_RUN_BODY,
+  PK_RUN_FREE,
+  PK_RUN_LIVE,
+  runHeadWord,
+} from '@hakmem/contracts';
+import { lockWord, unlockWord, type LinearMemory, type PageLayer } from '@hakmem/linear-memory';
+
+/**
+ * BigCache box: large blocks (above 1 MiB) as whole page runs. A freed run is
+ * kept in a small table for reuse by a later request of about its size, and
+ * given back to the page layer (evicted, oldest first) once the cache holds
+ * more than its byte budget or its table is full.
+ *
+ * Shared state, all under the bigcache lock (H_BIGCACHE_LOCK), taken before
+ * the page lock when both are needed: the entry table {page, pages, stamp},
+ * the count, cached-pages total, clock and counters in the bigcache area, and
+ * the head page words of cached runs (PK_RUN_FREE). A live run's head word is
+ * PK_RUN_LIVE; `free` flips it under the lock, which is also what makes a
+ * double free of a large block detectable.
+ *
+ * Run states: LIVE (user) → FREE (cached) → LIVE (reused) | released (page layer).
+ */
+const COUNTER_NAMES = ['hits', 'misses', 'puts', 'evictions', 'splits', 'allocFailures'] as const;
+const HITS = 0;
+const MISSES = 1;
+const PUTS = 2;
+const EVICTIONS = 3;
+const SPLITS = 4;
+const FAILURES = 5;
+
+export class BigCache {
+  readonly lm: LinearMemory;
+  readonly pages: PageLayer;
+  private readonly area: number;
+  private readonly lockIndex: number;
+
+  constructor(lm: LinearMemory, pages: PageLayer, budgetBytes?: number) {
+    this.lm = lm;
+    this.pages = pages;
+    this.area = pages.bigcacheArea >>> 2;
+    this.lockIndex = (pages.base + H_BIGCACHE_LOCK) >>> 2;
+    if (budgetBytes !== undefined) lm.u32[this.area + BC_BUDGET_PAGES / 4] = budgetBytes >>> PAGE_SHIFT;
+  }
+
+  /** Sets the default budget when the heap is formatted: an eighth of the region, 8..128 MiB. */
+  static formatBudget(lm: LinearMemory, pages: PageLayer): void {
+    const regionPages = pages.limitPage - pages.basePage;
+    lm.u32[(pages.bigcacheArea >>> 2) + BC_BUDGET_PAGES / 4] = Math.max(128, Math.min(2048, regionPages >>> 3));
+  }
+
+  private lock(): void {
+    lockWord(this.lm.i32, this.lockIndex, this.lm.shared);
+  }
+
+  private unlock(): void {
+    unlockWord(this.lm.i32, this.lockIndex, this.lm.shared);
+  }
+
+  private bump(i: number): void {
+    this.lm.u32[this.area + BC_COUNTERS / 4 + i]++;
+  }
+
+  /** Page count of the run the last successful `alloc` returned. */
+  lastPages = 0;
+
+  /**
+   * A live run of at least `n` pages, page-aligned: a cached run when one fits
+   * (a larger one is split and its tail released), else fresh pages. Returns
+   * its first page (its size in `lastPages`), or 0 when memory is out.
+   */
+  alloc(n: number): number {
+    this.lock();
+    try {
+      const hit = this.takeFit(n);
+      if (hit !== 0) {
+        this.bump(HITS);
+        return hit;
+      }
+      this.bump(MISSES);
+      let page = this.pages.allocRun(n, 1);
+      if (page === 0 && this.count() > 0) {
+        // Everything cached goes back before the heap admits it is full.
+        this.evictAll();
+        page = this.pages.allocRun(n, 1);
+      }
+      if (page === 0) {
+        this.bump(FAILURES);
+        return 0;
+      }
+      this.stamp(page, n);
+      this.lastPages = n;
+      return page;
+    } finally {
+      this.unlock();
+    }
+  }
+
+  /**
+   * Frees the live run at `page`. Returns false, changing nothing, if its head
+   * is not a live run (a double free raced with us).
+   */
+  free(page: number, n: number): boolean {
+    this.lock();
+    try {
+      if (this.pages.word(page) !== runHeadWord(PK_RUN_LIVE, n)) return false;
+      this.pages.setWord(page, runHeadWord(PK_RUN_FREE, n));
+      this.put(page, n);
+      return true;
+    } finally {
+      this.unlock();
+    }
+  }
+
+  private count(): number {
+    return this.lm.u32[this.area + BC_COUNT / 4];
+  }
+
+  private entry(i: number): number {
+    return this.area + BC_TABLE / 4 + i * (BC_ENTRY_BYTES / 4);
+  }
+
+  private takeFit(n: number): number {
+    const u32 = this.lm.u32;
+    const count = this.count();
+    let best = -1;
+    let bestPages = 0;
+    for (let i = 0; i < count; i++) {
+      const p = u32[this.entry(i) + 1];
+      if (p >= n && (best < 0 || p < bestPages)) {
+        best = i;
+        bestPages = p;
+      }
+    }
+    if (best < 0) return 0;
+    const page = u32[this.entry(best)];
+    this.removeEntry(best);
+    // Keep up to a quarter of slack; a bigger run is split and its tail released.
+    if (bestPages > n + (n >>> 2)) {
+      this.bump(SPLITS);
+      this.pages.freeRun(page + n, bestPages - n);
+      bestPages = n;
+    }
+    this.pages.setWord(page, runHeadWord(PK_RUN_LIVE, bestPages));
+    this.lastPages = bestPages;
+    return page;
+  }
+
+  private put(page: number, n: number): void {
+    const u32 = this.lm.u32;
+    this.bump(PUTS);
+    const budget = u32[this.area + BC_BUDGET_PAGES / 4];
+    if (n > budget) {
+      this.release(page, n);
+      return;
+    }
+    while (this.count() >= BIGCACHE_ENTRIES || u32[this.area + BC_CACHED_PAGES / 4] + n > budget) this.evictOldest();
+    const i = this.count();
+    const e = this.entry(i);
+    u32[e] = page;
+    u32[e + 1] = n;
+    u32[e + 2] = ++u32[this.area + BC_CLOCK / 4];
+    u32[this.area + BC_COUNT / 4] = i + 1;
+    u32[this.area + BC_CACHED_PAGES / 4] += n;
+  }
+
+  private removeEntry(i: number): void {
+    const u32 = this.lm.u32;
+    const last = this.count() - 1;
+    const e = this.entry(i);
+    u32[this.area + BC_CACHED_PAGES / 4] -= u32[e + 1];
+    if (i !== last) u32.copyWithin(e, this.entry(last), this.entry(last) + BC_ENTRY_BYTES / 4);
+    u32[this.area + BC_COUNT / 4] = last;
+  }
+
+  private evictOldest(): void {
+    const u32 = this.lm.u32;
+    const count = this.count();
+    let oldest = 0;
+    for (let i = 1; i < count; i++) if (u32[this.entry(i) + 2] < u32[this.entry(oldest) + 2]) oldest = i;
+    const page = u32[this.entry(oldest)];
+    const n = u32[this.entry(oldest) + 1];
+    this.removeEntry(oldest);
+    this.bump(EVICTIONS);
+    this.release(page, n);
+  }
+
+  private evictAll(): void {
+    while (this.count() > 0) this.evictOldest();
+  }
+
+  /** Gives every cached run back to the page layer (trim, out of memory). */
+  flush(): void {
+    this.lock();
+    try {
+      this.evictAll();
+    } finally {
+      this.unlock();
+    }
+  }
+
+  private stamp(page: number, n: number): void {
+    this.pages.setWord(page, runHeadWord(PK_RUN_LIVE, n));
+    if (n > 1) this.pages.setWords(page + 1, n - 1, PK_RUN_BODY);
+  }
+
+  private release(page: number, n: number): void {
+    this.pages.freeRun(page, n);
+  }
+
+  counters(): Record<string, number> {
+    const u32 = this.lm.u32;
+    const out: Record<string, number> = {};
+    COUNTER_NAMES.forEach((name, i) => (out[name] = u32[this.area + BC_COUNTERS / 4 + i]));
+    out.cachedRuns = this.count();
+    out.cachedBytes = u32[this.area + BC_CACHED_PAGES / 4] * (1 << PAGE_SHIFT);
+    out.budgetBytes = u32[this.area + BC_BUDGET_PAGES / 4] * (1 << PAGE_SHIFT);
+    return out;
+  }
+
+  /**
+   * Invariants: every entry is a cached run (head PK_RUN_FREE of its size,
+   * body words PK_RUN_BODY), no run is cached twice, the cached total matches
+   * and respects the budget. Returns the first violation, or null.
+   */
+  validate(): string | null {
+    const u32 = this.lm.u32;
+    const count = this.count();
+    if (count > BIGCACHE_ENTRIES) return `entry count ${count} > ${BIGCACHE_ENTRIES}`;
+    const seen = new Set<number>();
+    let total = 0;
+    for (let i = 0; i < count; i++) {
+      const page = u32[this.entry(i)];
+      const n = u32[this.entry(i) + 1];
+      if (seen.has(page)) return `run at page ${page} is cached twice`;
+      seen.add(page);
+      if (this.pages.word(page) !== runHeadWord(PK_RUN_FREE, n)) return `cached run at page ${page} has head word ${this.pages.word(page)}, not a free run of ${n} pages`;
+      for (let p = page + 1; p < page + n; p++) if ((this.pages.word(p) & PK_KIND_MASK) !== PK_RUN_BODY) return `cached run at page ${page}: page ${p} is not part of it`;
+      total += n;
+    }
+    if (total !== u32[this.area + BC_CACHED_PAGES / 4]) return `cached pages ${u32[this.area + BC_CACHED_PAGES / 4]} but entries add to ${total}`;
+    if (total > u32[this.area + BC_BUDGET_PAGES / 4]) return `cache holds ${total} pages, over its budget`;
+    return null;
+  }
+
+  /** Whether `page` heads a run this cache holds. */
+  holds(page: number): boolean {
+    const count = this.count();
+    for (let i = 0; i < count; i++) if (this.lm.u32[this.entry(i)] === page) return true;
+    return false;
+  }
+}

@@ -1,0 +1,2 @@
+export { BigCache } from './bigcache.js';
+export const variant: 'release' | 'debug' = __HAKMEM_DEBUG__ ? 'debug' : 'release';

@@ -1,0 +1,4 @@
+export * from './layout.js';
+export * from './size-classes.js';
+export * from './heap-error.js';
+export * from './boxes.js';

@@ -1,0 +1,204 @@
+/**
+ * The heap's layout inside the linear memory. Every box reads and writes the
+ * same words, so their offsets are the contract between boxes; they live here
+ * and nowhere else.
+ *
+ * Glossary
+ * - page: 64 KiB, the WebAssembly page and the page table's granule.
+ * - region: [base, limit) where base = heapBase rounded up to a page. The
+ *   first pages of the region hold the metadata zone (never handed out).
+ * - page table: one u32 word per page of the region (kind + payload).
+ * - SuperSlab: 16 pages aligned to 1 MiB, cut into 16 single-class slabs of
+ *   one page each; its header (slab metadata + allocation bitmap) sits at the
+ *   start of slab 0.
+ * - span: a run of pages holding blocks of one mid size class, with a 64-byte
+ *   header at its start.
+ * - run: a run of whole pages handed out as one block (mid page classes and
+ *   large blocks); its state lives in the page table only.
+ *
+ * All addresses stored in memory are absolute byte offsets (u32), 0 = none.
+ */
+
+/** WebAssembly's page size; the page table tracks memory at this grain. */
+export const PAGE_SHIFT = 16;
+export const PAGE_SIZE = 1 << PAGE_SHIFT;
+export const PAGE_MASK = PAGE_SIZE - 1;
+/** Highest page count of a 32-bit linear memory. */
+export const MAX_PAGES = 65536;
+
+/** Every block starts on a 16-byte granule, so typed-array views of any width fit. */
+export const GRANULE_SHIFT = 4;
+export const GRANULE = 1 << GRANULE_SHIFT;
+
+/** A SuperSlab is 1 MiB: 16 one-page slabs, aligned so `ptr - (ptr & SS_MASK)` finds its header. */
+export const SS_SHIFT = 20;
+export const SS_SIZE = 1 << SS_SHIFT;
+export const SS_MASK = SS_SIZE - 1;
+export const SS_PAGES = SS_SIZE >>> PAGE_SHIFT;
+export const SLABS_PER_SS = SS_PAGES;
+export const SLAB_SIZE = PAGE_SIZE;
+
+// ---------------------------------------------------------------------------
+// Page table words. Low 4 bits: kind. The rest depends on the kind.
+// ---------------------------------------------------------------------------
+
+/** Not used by any box: free, or beyond the heap's current end. */
+export const PK_FREE = 0;
+/** Metadata zone. */
+export const PK_META = 1;
+/** An active tiny slab: bits 4..7 slab index in its SuperSlab, bits 8..15 class. */
+export const PK_TINY = 2;
+/** A page of a SuperSlab whose slab holds no class (UNUSED). */
+export const PK_SS_SPARE = 3;
+/** A page of a mid span: bits 4..7 distance from the span's head page, bits 8..15 mid class. */
+export const PK_MID_SPAN = 4;
+/** Head page of a run handed out as one block: bits 8..31 page count. */
+export const PK_RUN_LIVE = 5;
+/** Head page of a run held free in a cache: bits 8..31 page count. */
+export const PK_RUN_FREE = 6;
+/** Any page of a run after its head. */
+export const PK_RUN_BODY = 7;
+
+export const PK_KIND_MASK = 15;
+
+export const tinyPageWord = (cls: number, slab: number): number => PK_TINY | (slab << 4) | (cls << 8);
+export const midSpanPageWord = (cls: number, dist: number): number => PK_MID_SPAN | (dist << 4) | (cls << 8);
+export const runHeadWord = (kind: number, pages: number): number => (kind | (pages << 8)) >>> 0;
+
+// ---------------------------------------------------------------------------
+// Global header at `base` (byte offsets). Words marked (atomic) are only
+// touched with Atomics in a shared heap.
+// ---------------------------------------------------------------------------
+
+export const HEAP_MAGIC = 0x48414b4d; // "HAKM"
+export const HEAP_LAYOUT_VERSION = 1;
+
+export const H_MAGIC = 0;
+export const H_VERSION = 4;
+export const H_FLAGS = 8;
+export const H_BASE_PAGE = 12;
+export const H_LIMIT_PAGE = 16;
+/** (atomic, under the page lock) pages below this are part of the heap. */
+export const H_END_PAGE = 20;
+export const H_META_PAGES = 24;
+/** (under the page lock) pages currently handed to boxes. */
+export const H_PAGES_IN_USE = 28;
+/** Lock words (atomic). Order: pool, mid, bigcache before page. */
+export const H_PAGE_LOCK = 32;
+export const H_POOL_LOCK = 36;
+export const H_BIGCACHE_LOCK = 40;
+export const H_MID_LOCK = 44;
+/** (atomic) last worker id handed out. */
+export const H_NEXT_WORKER = 48;
+export const H_PAGE_TABLE = 52;
+export const H_FREE_BITMAP = 56;
+export const H_POOL_AREA = 60;
+export const H_BIGCACHE_AREA = 64;
+export const H_MID_AREA = 68;
+export const H_HEAP_BASE = 72;
+export const H_MAX_BYTES = 76;
+/** Variant and box choices, for attachAllocator: one byte per box (0 release, 1 debug). */
+export const H_VARIANTS = 80;
+/** Page-layer counters (under the page lock). */
+export const H_GROWS = 96;
+export const H_RUNS_ALLOCATED = 100;
+export const H_RUNS_FREED = 104;
+export const H_PEAK_PAGES = 108;
+export const HEADER_BYTES = 256;
+
+export const FLAG_SHARED = 1;
+
+// ---------------------------------------------------------------------------
+// SuperSlab header, at the SuperSlab's first byte.
+// ---------------------------------------------------------------------------
+
+export const SS_MAGIC_VALUE = 0x53535342; // "SSSB"
+export const SS_MAGIC = 0;
+/** Slabs in state ACTIVE (under the pool lock). */
+export const SS_ACTIVE_SLABS = 4;
+/** Slabs in state UNUSED (under the pool lock). */
+export const SS_UNUSED_SLABS = 8;
+/** Links in the pool's list of SuperSlabs that have UNUSED slabs. */
+export const SS_NEXT = 12;
+export const SS_PREV = 16;
+export const SS_IN_LIST = 20;
+/** Slab metadata records start here, SLAB_META_BYTES each. */
+export const SS_SLAB_META = 64;
+export const SLAB_META_BYTES = 64;
+/** One bit per 16-byte granule of the SuperSlab: set while the block starting there is live. */
+export const SS_BITMAP = 2048;
+export const SS_BITMAP_BYTES = SS_SIZE >>> GRANULE_SHIFT >>> 3;
+/** Slab 0's blocks start after the header, on a 1 KiB boundary so power-of-two classes stay size-aligned. */
+export const SS_HEADER_BYTES = 10240;
+
+// Slab metadata record (offsets inside a record).
+export const SM_CLASS = 0;
+/** UNUSED → ACTIVE → EMPTY → (ACTIVE | UNUSED); see shared-pool. */
+export const SM_STATE = 4;
+export const SM_CAPACITY = 8;
+/** Blocks carved from the slab's fresh area so far. */
+export const SM_CARVED = 12;
+/** Blocks out of the slab: live, in a worker's cache, or on the remote list. */
+export const SM_USED = 16;
+/** Owner-only intrusive free list (next pointer in the block's first word). */
+export const SM_FREE_HEAD = 20;
+/** (atomic) blocks freed by other workers, pushed with CAS; the owner takes the whole list with one exchange. */
+export const SM_REMOTE_HEAD = 24;
+/** (atomic) worker id of the owner, 0 when none. */
+export const SM_OWNER = 28;
+/** Links in the pool's EMPTY list of its class. */
+export const SM_NEXT = 32;
+export const SM_PREV = 36;
+/** Set while the slab sits on its owner's partial list. */
+export const SM_PARTIAL = 40;
+
+export const SLAB_UNUSED = 0;
+export const SLAB_ACTIVE = 1;
+export const SLAB_EMPTY = 2;
+
+// ---------------------------------------------------------------------------
+// Mid span header, at the span's first byte. Blocks follow it.
+// ---------------------------------------------------------------------------
+
+export const SPAN_HEADER_BYTES = 64;
+export const SP_CLASS = 0;
+export const SP_CAPACITY = 4;
+export const SP_CARVED = 8;
+export const SP_USED = 12;
+export const SP_FREE_HEAD = 16;
+/** (atomic) see SM_REMOTE_HEAD. */
+export const SP_REMOTE_HEAD = 20;
+/** (atomic) */
+export const SP_OWNER = 24;
+export const SP_PAGES = 28;
+/** Live-block bitmap, one bit per block (a span holds at most SPAN_MAX_BLOCKS). */
+export const SP_BITMAP = 32;
+export const SP_PARTIAL = 48;
+export const SP_MAGIC = 52;
+export const SPAN_MAGIC_VALUE = 0x5350414e; // "SPAN"
+export const SPAN_MAX_BLOCKS = 128;
+export const SPAN_MAX_PAGES = 16;
+
+// ---------------------------------------------------------------------------
+// Box areas in the metadata zone.
+// ---------------------------------------------------------------------------
+
+/** Shared pool: per tiny class, head of the EMPTY slab list; then the SuperSlab list head. */
+export const POOL_EMPTY_HEADS = 0;
+export const POOL_SS_HEAD = 256;
+export const POOL_EMPTY_COUNTS = 260;
+export const POOL_COUNTERS = 516;
+export const POOL_AREA_BYTES = 640;
+
+/** BigCache: entry table of BIGCACHE_ENTRIES records {page, pages, stamp, _}. */
+export const BIGCACHE_ENTRIES = 32;
+export const BC_COUNT = 0;
+export const BC_CACHED_PAGES = 4;
+export const BC_BUDGET_PAGES = 8;
+export const BC_CLOCK = 12;
+export const BC_COUNTERS = 16;
+export const BC_TABLE = 64;
+export const BC_ENTRY_BYTES = 16;
+export const BIGCACHE_AREA_BYTES = BC_TABLE + BIGCACHE_ENTRIES * BC_ENTRY_BYTES;
+
+export const MID_AREA_BYTES = 256;

@@ -1,0 +1,103 @@
+import {
+  GRANULE_SHIFT,
+  PAGE_SIZE,
+  SLAB_SIZE,
+  SPAN_HEADER_BYTES,
+  SPAN_MAX_BLOCKS,
+  SPAN_MAX_PAGES,
+  SS_HEADER_BYTES,
+} from './layout.js';
+
+/**
+ * Size classes.
+ *
+ * tiny (≤ 1 KiB): 16-byte steps to 128, then eight classes per doubling
+ * (144..256 by 16, 288..512 by 32, 576..1024 by 64). Rounding waste is at most
+ * 12.5% above 128 bytes, finer than HAKMEM's powers of two, and every power of
+ * two from 16 to 1024 is a class of its own, whose blocks are aligned to their
+ * size (alignedAlloc relies on it).
+ *
+ * mid (1 KiB < n ≤ 1 MiB): eight classes per doubling up to 60 KiB, carved
+ * from spans; then one class per page count, 1..16 pages, each block a run.
+ */
+export const TINY_MAX = 1024;
+export const MID_MAX = 1 << 20;
+
+function tinySizes(): number[] {
+  const s: number[] = [];
+  for (let n = 16; n <= 128; n += 16) s.push(n);
+  for (let b = 128; b < TINY_MAX; b *= 2) for (let j = 1; j <= 8; j++) s.push(b + (b >>> 3) * j);
+  return s;
+}
+
+export const TINY_CLASS_SIZES: readonly number[] = tinySizes();
+export const TINY_CLASSES = TINY_CLASS_SIZES.length;
+
+/** Size → tiny class, indexed by `(size + 15) >>> 4` for 0 ≤ size ≤ 1024. */
+export const TINY_CLASS_OF_GRANULES: Uint8Array = (() => {
+  const t = new Uint8Array((TINY_MAX >>> GRANULE_SHIFT) + 1);
+  let c = 0;
+  for (let g = 0; g < t.length; g++) {
+    const size = g << GRANULE_SHIFT;
+    while (TINY_CLASS_SIZES[c] < size) c++;
+    t[g] = c;
+  }
+  return t;
+})();
+
+export function tinyClassOf(size: number): number {
+  return TINY_CLASS_OF_GRANULES[(size + 15) >>> 4];
+}
+
+/** Blocks a slab of class `cls` holds; slab 0 of a SuperSlab loses its header's room. */
+export function tinySlabCapacity(cls: number, slabIndex: number): number {
+  const room = SLAB_SIZE - (slabIndex === 0 ? SS_HEADER_BYTES : 0);
+  return Math.floor(room / TINY_CLASS_SIZES[cls]);
+}
+
+/** First mid class that is a whole-page run rather than a span class. */
+export const MID_FIRST_RUN_CLASS = 47;
+export const MID_CLASSES = MID_FIRST_RUN_CLASS + SPAN_MAX_PAGES;
+
+export const MID_CLASS_SIZES: readonly number[] = (() => {
+  const s: number[] = [];
+  for (let b = TINY_MAX; s.length < MID_FIRST_RUN_CLASS; b *= 2)
+    for (let j = 1; j <= 8 && s.length < MID_FIRST_RUN_CLASS; j++) s.push(b + (b >>> 3) * j);
+  for (let k = 1; k <= SPAN_MAX_PAGES; k++) s.push(k * PAGE_SIZE);
+  return s;
+})();
+
+/** Mid class of `size` (TINY_MAX < size ≤ MID_MAX): eight per doubling, then one per page. */
+export function midClassOf(size: number): number {
+  if (size > PAGE_SIZE) return MID_FIRST_RUN_CLASS - 1 + ((size + PAGE_SIZE - 1) >>> 16);
+  const e = 31 - Math.clz32(size - 1); // 2^e < size <= 2^(e+1)
+  const step = 1 << (e - 3);
+  return ((e - 10) << 3) + (((size - (1 << e) + step - 1) >>> (e - 3)) - 1);
+}
+
+/**
+ * Pages per span of each span class: the fewest pages (≤ 16) that waste under
+ * 3% of the span, else the least wasteful count; capacity ≤ SPAN_MAX_BLOCKS.
+ */
+export const MID_SPAN_PAGES: readonly number[] = MID_CLASS_SIZES.map((size, cls) => {
+  if (cls >= MID_FIRST_RUN_CLASS) return cls - MID_FIRST_RUN_CLASS + 1;
+  let best = 1;
+  let bestWaste = 1;
+  for (let k = 1; k <= SPAN_MAX_PAGES; k++) {
+    const cap = Math.min(SPAN_MAX_BLOCKS, Math.floor((k * PAGE_SIZE - SPAN_HEADER_BYTES) / size));
+    if (cap === 0) continue;
+    const waste = (k * PAGE_SIZE - cap * size) / (k * PAGE_SIZE);
+    if (waste < 0.03) return k;
+    if (waste < bestWaste) {
+      bestWaste = waste;
+      best = k;
+    }
+  }
+  return best;
+});
+
+export function midSpanCapacity(cls: number): number {
+  if (cls >= MID_FIRST_RUN_CLASS) return 1;
+  const pages = MID_SPAN_PAGES[cls];
+  return Math.min(SPAN_MAX_BLOCKS, Math.floor((pages * PAGE_SIZE - SPAN_HEADER_BYTES) / MID_CLASS_SIZES[cls]));
+}

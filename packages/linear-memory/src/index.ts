@@ -1,0 +1,3 @@
+export { LinearMemory } from './linear-memory.js';
+export { PageLayer, planGeometry, alignUp, type HeapGeometry } from './page-layer.js';
+export { lockWord, unlockWord } from './lock.js';

@@ -1,0 +1,65 @@
+import { PAGE_SHIFT, PAGE_SIZE } from '@hakmem/contracts';
+
+/**
+ * The memory under a heap, and the typed-array views every box reads it
+ * through.
+ *
+ * What it promises:
+ * - `u8`, `u32` and `i32` cover the whole `memory.buffer` as of the last
+ *   `refresh()`. Growing a non-shared memory detaches the old buffer; growing a
+ *   shared one from another worker leaves this worker's buffer short. Either
+ *   way the views are only refreshed on a slow path: after `grow`, or when a
+ *   box finds an address past the end of its view (a detached view has
+ *   length 0, so that test catches both cases).
+ * - `ensurePages(n)` makes the memory at least `n` pages long, growing it if
+ *   needed, and returns false (never throws) when the memory cannot grow.
+ */
+export class LinearMemory {
+  readonly memory: WebAssembly.Memory;
+  readonly shared: boolean;
+  u8: Uint8Array;
+  u32: Uint32Array;
+  i32: Int32Array;
+  /** Times the views were rebuilt; boxes may compare it to notice a refresh. */
+  epoch = 0;
+
+  constructor(memory: WebAssembly.Memory, shared: boolean) {
+    this.memory = memory;
+    this.shared = shared;
+    const buf = memory.buffer;
+    this.u8 = new Uint8Array(buf);
+    this.u32 = new Uint32Array(buf);
+    this.i32 = new Int32Array(buf);
+  }
+
+  /** Rebuilds the views if the memory's buffer changed; returns whether it did. */
+  refresh(): boolean {
+    const buf = this.memory.buffer;
+    if (buf.byteLength === this.u8.length && this.u8.buffer === buf) return false;
+    this.u8 = new Uint8Array(buf);
+    this.u32 = new Uint32Array(buf);
+    this.i32 = new Int32Array(buf);
+    this.epoch++;
+    return true;
+  }
+
+  /** Current length of the memory in pages (refreshes the views first). */
+  pages(): number {
+    this.refresh();
+    return this.u8.length >>> PAGE_SHIFT;
+  }
+
+  ensurePages(pages: number): boolean {
+    let have = this.pages();
+    if (have >= pages) return true;
+    try {
+      this.memory.grow(pages - have);
+    } catch {
+      // Another worker may have grown it meanwhile; a RangeError otherwise means the memory is at its maximum.
+      have = this.pages();
+      return have >= pages;
+    }
+    this.refresh();
+    return this.u8.length >= pages * PAGE_SIZE;
+  }
+}

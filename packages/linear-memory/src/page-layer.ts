@@ -1,0 +1,332 @@
+import {
+  BIGCACHE_AREA_BYTES,
+  FLAG_SHARED,
+  H_BASE_PAGE,
+  H_BIGCACHE_AREA,
+  H_END_PAGE,
+  H_FLAGS,
+  H_FREE_BITMAP,
+  H_GROWS,
+  H_HEAP_BASE,
+  H_LIMIT_PAGE,
+  H_MAGIC,
+  H_MAX_BYTES,
+  H_META_PAGES,
+  H_MID_AREA,
+  H_PAGE_LOCK,
+  H_PAGE_TABLE,
+  H_PAGES_IN_USE,
+  H_PEAK_PAGES,
+  H_POOL_AREA,
+  H_RUNS_ALLOCATED,
+  H_RUNS_FREED,
+  H_VERSION,
+  HEADER_BYTES,
+  HEAP_LAYOUT_VERSION,
+  HEAP_MAGIC,
+  HeapError,
+  MAX_PAGES,
+  MID_AREA_BYTES,
+  PAGE_SHIFT,
+  PAGE_SIZE,
+  PK_FREE,
+  PK_META,
+  POOL_AREA_BYTES,
+} from '@hakmem/contracts';
+import { LinearMemory } from './linear-memory.js';
+import { lockWord, unlockWord } from './lock.js';
+
+/**
+ * The page layer: hands out and takes back runs of whole pages of the region,
+ * grows the memory when it needs more, and owns the page table and the
+ * metadata zone.
+ *
+ * Metadata zone, at `base` (the first page-aligned byte at or above heapBase):
+ *
+ *   base + 0      global header (layout.ts H_*)
+ *   base + 256    shared-pool area, mid area, bigcache area
+ *   base + 2048   free-page bitmap: bit (p - basePage) set ⇔ page p is free
+ *                 and below the heap's end page
+ *   then          page table: one u32 word per page of the region
+ *
+ * Locking: every word of the bitmap, the end page and the pages-in-use
+ * counter are written only under the page lock (H_PAGE_LOCK). Page-table
+ * words of a run belong to whoever holds the run: the page layer writes them
+ * only while the run is free. Callers may hold a box lock when they call in;
+ * the page lock is always the last one taken.
+ */
+export interface HeapGeometry {
+  heapBase: number;
+  maxBytes: number;
+  base: number;
+  basePage: number;
+  limitPage: number;
+  metaPages: number;
+}
+
+const BITMAP_OFFSET = 2048;
+const AREAS_OFFSET = HEADER_BYTES;
+
+export function planGeometry(heapBase: number, maxBytes: number): HeapGeometry {
+  const basePage = Math.ceil(heapBase / PAGE_SIZE);
+  const limitPage = Math.min(MAX_PAGES, Math.floor((heapBase + maxBytes) / PAGE_SIZE));
+  const regionPages = Math.max(0, limitPage - basePage);
+  const bitmapBytes = Math.ceil(regionPages / 32) * 4;
+  const tableOffset = alignUp(BITMAP_OFFSET + bitmapBytes, 64);
+  const metaBytes = tableOffset + regionPages * 4;
+  return {
+    heapBase,
+    maxBytes,
+    base: basePage * PAGE_SIZE,
+    basePage,
+    limitPage,
+    metaPages: Math.max(1, Math.ceil(metaBytes / PAGE_SIZE)),
+  };
+}
+
+export function alignUp(n: number, a: number): number {
+  return Math.ceil(n / a) * a;
+}
+
+export class PageLayer {
+  readonly lm: LinearMemory;
+  readonly base: number;
+  readonly basePage: number;
+  readonly limitPage: number;
+  readonly metaPages: number;
+  readonly firstDataPage: number;
+  readonly heapBase: number;
+  readonly maxBytes: number;
+  /** u32 index of the header's first word. */
+  readonly h: number;
+  /** `u32[pt0 + page]` is the page-table word of absolute page `page`. */
+  readonly pt0: number;
+  /** u32 index of the free bitmap's first word. */
+  readonly bm: number;
+  readonly poolArea: number;
+  readonly midArea: number;
+  readonly bigcacheArea: number;
+
+  private constructor(lm: LinearMemory, base: number) {
+    this.lm = lm;
+    const u32 = lm.u32;
+    const h = base >>> 2;
+    if (u32[h + H_MAGIC / 4] !== HEAP_MAGIC || u32[h + H_VERSION / 4] !== HEAP_LAYOUT_VERSION)
+      throw new HeapError('CORRUPTION', 'no hakmem heap header at this base (wrong handle, or the header was overwritten)', base);
+    this.h = h;
+    this.base = base;
+    this.basePage = u32[h + H_BASE_PAGE / 4];
+    this.limitPage = u32[h + H_LIMIT_PAGE / 4];
+    this.metaPages = u32[h + H_META_PAGES / 4];
+    this.firstDataPage = this.basePage + this.metaPages;
+    this.heapBase = u32[h + H_HEAP_BASE / 4];
+    this.maxBytes = u32[h + H_MAX_BYTES / 4] * PAGE_SIZE;
+    this.pt0 = (u32[h + H_PAGE_TABLE / 4] >>> 2) - this.basePage;
+    this.bm = u32[h + H_FREE_BITMAP / 4] >>> 2;
+    this.poolArea = u32[h + H_POOL_AREA / 4];
+    this.midArea = u32[h + H_MID_AREA / 4];
+    this.bigcacheArea = u32[h + H_BIGCACHE_AREA / 4];
+  }
+
+  /**
+   * Writes a fresh heap header and metadata zone into `lm` for `geo`. The
+   * memory must already hold the metadata pages. Returns null-free layer.
+   */
+  static format(lm: LinearMemory, geo: HeapGeometry, shared: boolean): PageLayer {
+    lm.refresh();
+    const { base, basePage, limitPage, metaPages } = geo;
+    lm.u8.fill(0, base, base + metaPages * PAGE_SIZE);
+    const u32 = lm.u32;
+    const h = base >>> 2;
+    const regionPages = limitPage - basePage;
+    const bitmapBytes = Math.ceil(regionPages / 32) * 4;
+    const table = base + alignUp(BITMAP_OFFSET + bitmapBytes, 64);
+    u32[h + H_MAGIC / 4] = HEAP_MAGIC;
+    u32[h + H_VERSION / 4] = HEAP_LAYOUT_VERSION;
+    u32[h + H_FLAGS / 4] = shared ? FLAG_SHARED : 0;
+    u32[h + H_BASE_PAGE / 4] = basePage;
+    u32[h + H_LIMIT_PAGE / 4] = limitPage;
+    u32[h + H_META_PAGES / 4] = metaPages;
+    u32[h + H_END_PAGE / 4] = basePage + metaPages;
+    u32[h + H_PEAK_PAGES / 4] = 0;
+    u32[h + H_PAGE_TABLE / 4] = table;
+    u32[h + H_FREE_BITMAP / 4] = base + BITMAP_OFFSET;
+    u32[h + H_POOL_AREA / 4] = base + AREAS_OFFSET;
+    u32[h + H_MID_AREA / 4] = base + AREAS_OFFSET + POOL_AREA_BYTES;
+    u32[h + H_BIGCACHE_AREA / 4] = base + AREAS_OFFSET + POOL_AREA_BYTES + MID_AREA_BYTES;
+    u32[h + H_HEAP_BASE / 4] = geo.heapBase;
+    u32[h + H_MAX_BYTES / 4] = Math.floor(geo.maxBytes / PAGE_SIZE);
+    if (AREAS_OFFSET + POOL_AREA_BYTES + MID_AREA_BYTES + BIGCACHE_AREA_BYTES > BITMAP_OFFSET)
+      throw new Error('hakmem: metadata areas overlap the free bitmap (layout constants are inconsistent)');
+    const pt0 = (table >>> 2) - basePage;
+    for (let p = basePage; p < basePage + metaPages; p++) u32[pt0 + p] = PK_META;
+    return new PageLayer(lm, base);
+  }
+
+  /** Reads the header another worker formatted at `base`. */
+  static attach(lm: LinearMemory, base: number): PageLayer {
+    lm.refresh();
+    return new PageLayer(lm, base);
+  }
+
+  /** Page-table word of absolute page `page` (caller checks the range). */
+  word(page: number): number {
+    return this.lm.u32[this.pt0 + page];
+  }
+
+  setWord(page: number, w: number): void {
+    this.lm.u32[this.pt0 + page] = w;
+  }
+
+  /** Sets the words of pages [page, page + n) to `w`. */
+  setWords(page: number, n: number, w: number): void {
+    const i = this.pt0 + page;
+    this.lm.u32.fill(w, i, i + n);
+  }
+
+  endPage(): number {
+    return this.lm.u32[this.h + H_END_PAGE / 4];
+  }
+
+  pagesInUse(): number {
+    return this.lm.u32[this.h + H_PAGES_IN_USE / 4];
+  }
+
+  /** Bytes of the memory the heap holds: the metadata zone plus every page handed to a box. */
+  bytesReserved(): number {
+    return (this.metaPages + this.pagesInUse()) * PAGE_SIZE;
+  }
+
+  isFree(page: number): boolean {
+    const rel = page - this.basePage;
+    return ((this.lm.u32[this.bm + (rel >>> 5)] >>> (rel & 31)) & 1) === 1;
+  }
+
+  private setFreeBits(page: number, n: number, free: boolean): void {
+    const u32 = this.lm.u32;
+    for (let rel = page - this.basePage, end = rel + n; rel < end; rel++) {
+      const i = this.bm + (rel >>> 5);
+      if (free) u32[i] |= 1 << (rel & 31);
+      else u32[i] &= ~(1 << (rel & 31));
+    }
+  }
+
+  lock(): void {
+    lockWord(this.lm.i32, this.h + H_PAGE_LOCK / 4, this.lm.shared);
+  }
+
+  unlock(): void {
+    unlockWord(this.lm.i32, this.h + H_PAGE_LOCK / 4, this.lm.shared);
+  }
+
+  /**
+   * Takes `n` free pages starting on a multiple of `align` pages (absolute),
+   * growing the heap's end and the memory if needed. Returns the first page,
+   * or 0 when the region or the memory cannot provide them. The page-table
+   * words of the run are PK_FREE; the caller stamps them.
+   */
+  allocRun(n: number, align: number): number {
+    this.lock();
+    try {
+      let page = this.findFreeRun(n, align);
+      if (page === 0) page = this.extend(n, align);
+      if (page !== 0) {
+        this.setFreeBits(page, n, false);
+        const u32 = this.lm.u32;
+        const inUse = (u32[this.h + H_PAGES_IN_USE / 4] += n);
+        if (inUse > u32[this.h + H_PEAK_PAGES / 4]) u32[this.h + H_PEAK_PAGES / 4] = inUse;
+        u32[this.h + H_RUNS_ALLOCATED / 4]++;
+      }
+      return page;
+    } finally {
+      this.unlock();
+    }
+  }
+
+  /** Gives pages [page, page + n) back. Their page-table words become PK_FREE. */
+  freeRun(page: number, n: number): void {
+    this.lock();
+    try {
+      this.setWords(page, n, PK_FREE);
+      this.setFreeBits(page, n, true);
+      const u32 = this.lm.u32;
+      u32[this.h + H_PAGES_IN_USE / 4] -= n;
+      u32[this.h + H_RUNS_FREED / 4]++;
+    } finally {
+      this.unlock();
+    }
+  }
+
+  /** First fit over the free bitmap, skipping whole words of used pages. */
+  private findFreeRun(n: number, align: number): number {
+    const end = this.endPage();
+    const u32 = this.lm.u32;
+    let p = alignUp(this.firstDataPage, align);
+    while (p + n <= end) {
+      const rel = p - this.basePage;
+      if ((rel & 31) === 0 && u32[this.bm + (rel >>> 5)] === 0) {
+        p = alignUp(p + 32, align);
+        continue;
+      }
+      // Test the run from its far end: a used page at q lets us skip past q.
+      let q = p + n - 1;
+      while (q >= p && this.isFree(q)) q--;
+      if (q < p) return p;
+      p = alignUp(q + 1, align);
+    }
+    return 0;
+  }
+
+  /** Moves the heap's end up so that a run fits after the free pages at its tail. */
+  private extend(n: number, align: number): number {
+    const end = this.endPage();
+    let tail = end;
+    while (tail > this.firstDataPage && this.isFree(tail - 1)) tail--;
+    const start = alignUp(tail, align);
+    const newEnd = start + n;
+    if (newEnd > this.limitPage) return 0;
+    const before = this.lm.u8.length;
+    if (!this.lm.ensurePages(newEnd)) return 0;
+    if (this.lm.u8.length !== before) this.lm.u32[this.h + H_GROWS / 4]++;
+    this.setFreeBits(end, newEnd - end, true);
+    this.lm.u32[this.h + H_END_PAGE / 4] = newEnd;
+    return start;
+  }
+
+  counters(): Record<string, number> {
+    const u32 = this.lm.u32;
+    return {
+      pagesInUse: u32[this.h + H_PAGES_IN_USE / 4],
+      peakPagesInUse: u32[this.h + H_PEAK_PAGES / 4],
+      endPage: u32[this.h + H_END_PAGE / 4],
+      metaPages: this.metaPages,
+      grows: u32[this.h + H_GROWS / 4],
+      runsAllocated: u32[this.h + H_RUNS_ALLOCATED / 4],
+      runsFreed: u32[this.h + H_RUNS_FREED / 4],
+    };
+  }
+
+  /**
+   * The page layer's invariants: every page below the end is either free
+   * (bit set, word PK_FREE) or used (bit clear, word not PK_FREE), and the
+   * in-use counter matches. Returns a description of the first violation.
+   */
+  validate(): string | null {
+    const end = this.endPage();
+    if (end < this.firstDataPage || end > this.limitPage) return `end page ${end} outside [${this.firstDataPage}, ${this.limitPage}]`;
+    let used = 0;
+    for (let p = this.basePage; p < end; p++) {
+      const w = this.word(p);
+      const free = p >= this.firstDataPage && this.isFree(p);
+      if (p < this.firstDataPage) {
+        if (w !== PK_META) return `metadata page ${p} has page word ${w}`;
+        continue;
+      }
+      if (free && w !== PK_FREE) return `free page ${p} has page word ${w}`;
+      if (!free && w === PK_FREE) return `page ${p} is marked used in the free bitmap but owned by no box`;
+      if (!free) used++;
+    }
+    if (used !== this.pagesInUse()) return `pages in use counter ${this.pagesInUse()} but ${used} pages are used`;
+    return null;
+  }
+}

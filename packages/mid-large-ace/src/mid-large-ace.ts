@@ -1,0 +1,577 @@
+import {
+  HeapError,
+  MID_CLASS_SIZES,
+  MID_CLASSES,
+  MID_FIRST_RUN_CLASS,
+  MID_SPAN_PAGES,
+  PAGE_MASK,
+  PAGE_SHIFT,
+  PAGE_SIZE,
+  PK_KIND_MASK,
+  PK_MID_SPAN,
+  PK_RUN_BODY,
+  PK_RUN_FREE,
+  PK_RUN_LIVE,
+  SP_BITMAP,
+  SP_CAPACITY,
+  SP_CARVED,
+  SP_CLASS,
+  SP_FREE_HEAD,
+  SP_MAGIC,
+  SP_OWNER,
+  SP_PAGES,
+  SP_PARTIAL,
+  SP_REMOTE_HEAD,
+  SP_USED,
+  SPAN_HEADER_BYTES,
+  SPAN_MAGIC_VALUE,
+  midClassOf,
+  midSpanCapacity,
+  midSpanPageWord,
+  runHeadWord,
+} from '@hakmem/contracts';
+import type { LinearMemory, PageLayer } from '@hakmem/linear-memory';
+
+/**
+ * Mid-large ACE box: blocks above 1 KiB up to 1 MiB.
+ *
+ * Classes 0..46 (1152 B .. 60 KiB, eight per doubling) are carved from spans:
+ * runs of 1..16 pages with a 64-byte header (layout.ts SP_*) holding the
+ * span's counters, free list, remote list and a live bitmap of one bit per
+ * block. Classes 47..62 are whole runs of 1..16 pages, one block each, whose
+ * only state is their head page word (PK_RUN_LIVE / PK_RUN_FREE).
+ *
+ * Each worker keeps a LIFO cache per class in JS. ACE: the cache capacity of
+ * each class adapts to its observed miss rate. Every 64 cache operations of a
+ * class (checked on its slow paths only), a miss rate above 1/16 doubles its
+ * capacity, up to a per-class byte bound; a class that overflows far more
+ * than it misses halves it. A per-worker byte budget bounds all classes
+ * together. Counts, capacities, grows and shrinks are in `counters()`.
+ *
+ * Shared words (see layout.ts): SP_REMOTE_HEAD is pushed by any worker with
+ * CAS and taken by the owner with one exchange; the live bitmap is changed
+ * with Atomics.or/and in a shared heap; run head words flip LIVE⇄FREE with a
+ * CAS. Everything else in a span header is written by its owner only.
+ */
+const STRIDE = 64;
+const MIN_CAPACITY = 2;
+const INITIAL_CAPACITY = 4;
+const CLASS_CACHE_BYTES = 2 << 20;
+const ADAPT_WINDOW = 64;
+
+export const MID_FREE_OK = 0;
+export const MID_FREE_DOUBLE = 1;
+export const MID_FREE_INVALID = 2;
+
+export class MidLargeAce {
+  readonly lm: LinearMemory;
+  readonly pages: PageLayer;
+  readonly worker: number;
+  private readonly shared: boolean;
+  private readonly pt0: number;
+  readonly slots = new Uint32Array(MID_CLASSES * STRIDE);
+  readonly count = new Int32Array(MID_CLASSES);
+  readonly capacity = new Int32Array(MID_CLASSES);
+  readonly maxCapacity = new Int32Array(MID_CLASSES);
+  private readonly hitsW = new Int32Array(MID_CLASSES);
+  private readonly missesW = new Int32Array(MID_CLASSES);
+  private readonly overflowsW = new Int32Array(MID_CLASSES);
+  private readonly current = new Uint32Array(MID_CLASSES);
+  private readonly partial: number[][] = Array.from({ length: MID_CLASSES }, () => []);
+  private readonly scratch = new Uint32Array(STRIDE);
+  readonly budgetBytes: number;
+  cachedBytes = 0;
+  hits = 0;
+  misses = 0;
+  frees = 0;
+  overflows = 0;
+  capacityGrows = 0;
+  capacityShrinks = 0;
+  spansCreated = 0;
+  spansReleased = 0;
+  runsAllocated = 0;
+  runsReleased = 0;
+  remoteFrees = 0;
+  allocFailures = 0;
+
+  constructor(lm: LinearMemory, pages: PageLayer, worker: number, budgetBytes?: number) {
+    this.lm = lm;
+    this.pages = pages;
+    this.worker = worker;
+    this.shared = lm.shared;
+    this.pt0 = pages.pt0;
+    const region = (pages.limitPage - pages.basePage) * PAGE_SIZE;
+    this.budgetBytes = budgetBytes ?? Math.max(1 << 20, Math.min(32 << 20, Math.floor(region / 8)));
+    for (let c = 0; c < MID_CLASSES; c++) {
+      const max = Math.max(MIN_CAPACITY, Math.min(STRIDE, Math.floor(CLASS_CACHE_BYTES / MID_CLASS_SIZES[c])));
+      this.maxCapacity[c] = max;
+      this.capacity[c] = Math.min(INITIAL_CAPACITY, max);
+    }
+  }
+
+  /** A block of at least `size` bytes (1 KiB < size ≤ 1 MiB), or 0 when memory is out. */
+  malloc(size: number): number {
+    return this.mallocClass(midClassOf(size));
+  }
+
+  mallocClass(cls: number): number {
+    const n = this.count[cls] - 1;
+    if (n < 0) return this.refill(cls);
+    const ptr = this.slots[cls * STRIDE + n];
+    if (!this.markLive(ptr, cls)) return this.refill(cls);
+    this.count[cls] = n;
+    this.cachedBytes -= MID_CLASS_SIZES[cls];
+    this.hits++;
+    this.hitsW[cls]++;
+    return ptr;
+  }
+
+  /** Frees `ptr` whose page word is `word`; returns MID_FREE_OK, _DOUBLE or _INVALID (nothing changed). */
+  free(ptr: number, word: number): number {
+    const cls = this.classOfLive(ptr, word);
+    if (cls < 0) return -cls;
+    const size = MID_CLASS_SIZES[cls];
+    const n = this.count[cls];
+    this.frees++;
+    if (n < this.capacity[cls] && this.cachedBytes + size <= this.budgetBytes) {
+      this.slots[cls * STRIDE + n] = ptr;
+      this.count[cls] = n + 1;
+      this.cachedBytes += size;
+      return MID_FREE_OK;
+    }
+    this.overflow(cls, ptr);
+    return MID_FREE_OK;
+  }
+
+  /** Usable bytes of the live block at `ptr` (page word `word`), or -1 if it is not one. */
+  usableSize(ptr: number, word: number): number {
+    const kind = word & PK_KIND_MASK;
+    if (kind === PK_RUN_LIVE) return (ptr & PAGE_MASK) === 0 ? (word >>> 8) * PAGE_SIZE : -1;
+    if (kind !== PK_MID_SPAN) return -1;
+    const cls = (word >>> 8) & 0xff;
+    const q = this.blockIndex(ptr, word, cls);
+    if (q < 0) return -1;
+    const start = spanStart(ptr, word);
+    return (this.lm.u32[((start + SP_BITMAP) >>> 2) + (q >>> 5)] >>> (q & 31)) & 1 ? MID_CLASS_SIZES[cls] : -1;
+  }
+
+  /**
+   * Clears the live state of `ptr` and returns its class, or -MID_FREE_DOUBLE /
+   * -MID_FREE_INVALID without changing anything.
+   */
+  private classOfLive(ptr: number, word: number): number {
+    const kind = word & PK_KIND_MASK;
+    if (kind === PK_RUN_LIVE || kind === PK_RUN_FREE) {
+      if ((ptr & PAGE_MASK) !== 0) return -MID_FREE_INVALID;
+      const pages = word >>> 8;
+      if (kind === PK_RUN_FREE) return -MID_FREE_DOUBLE;
+      const i = this.pt0 + (ptr >>> PAGE_SHIFT);
+      const free = runHeadWord(PK_RUN_FREE, pages);
+      if (this.shared) {
+        if (Atomics.compareExchange(this.lm.u32, i, word, free) !== word) return -MID_FREE_DOUBLE;
+      } else this.lm.u32[i] = free;
+      return MID_FIRST_RUN_CLASS - 1 + pages;
+    }
+    const cls = (word >>> 8) & 0xff;
+    const q = this.blockIndex(ptr, word, cls);
+    if (q < 0) return -MID_FREE_INVALID;
+    const start = spanStart(ptr, word);
+    const i = ((start + SP_BITMAP) >>> 2) + (q >>> 5);
+    const bit = 1 << (q & 31);
+    const u32 = this.lm.u32;
+    if (this.shared) {
+      if ((Atomics.and(u32, i, ~bit) & bit) === 0) return -MID_FREE_DOUBLE;
+    } else {
+      const old = u32[i];
+      if ((old & bit) === 0) return -MID_FREE_DOUBLE;
+      u32[i] = old & ~bit;
+    }
+    return cls;
+  }
+
+  /** Index of the block `ptr` starts, or -1 when it is not a carved block start of its span. */
+  private blockIndex(ptr: number, word: number, cls: number): number {
+    const start = spanStart(ptr, word);
+    const rel = ptr - start - SPAN_HEADER_BYTES;
+    const size = MID_CLASS_SIZES[cls];
+    const q = (rel / size) | 0;
+    if (rel < 0 || q * size !== rel || q >= this.lm.u32[(start + SP_CARVED) >>> 2]) return -1;
+    return q;
+  }
+
+  private markLive(ptr: number, cls: number): boolean {
+    const u32 = this.lm.u32;
+    const i = this.pt0 + (ptr >>> PAGE_SHIFT);
+    if (i >= u32.length) return false;
+    if (cls >= MID_FIRST_RUN_CLASS) {
+      const pages = cls - MID_FIRST_RUN_CLASS + 1;
+      if (__HAKMEM_DEBUG__) {
+        if (u32[i] !== runHeadWord(PK_RUN_FREE, pages)) throw new HeapError('CORRUPTION', 'cached run is not a free run of its class', ptr, 'midLargeAce');
+      }
+      u32[i] = runHeadWord(PK_RUN_LIVE, pages);
+      return true;
+    }
+    const word = u32[i];
+    const start = spanStart(ptr, word);
+    const q = ((ptr - start - SPAN_HEADER_BYTES) / MID_CLASS_SIZES[cls]) | 0;
+    const bi = ((start + SP_BITMAP) >>> 2) + (q >>> 5);
+    if (__HAKMEM_DEBUG__) {
+      if ((u32[bi] >>> (q & 31)) & 1) throw new HeapError('CORRUPTION', 'cached block is already live', ptr, 'midLargeAce');
+    }
+    if (this.shared) Atomics.or(u32, bi, 1 << (q & 31));
+    else u32[bi] |= 1 << (q & 31);
+    return true;
+  }
+
+  // ---------------------------------------------------------------- slow paths
+
+  private refill(cls: number): number {
+    this.lm.refresh();
+    this.misses++;
+    this.missesW[cls]++;
+    this.adapt(cls);
+    if (this.count[cls] > 0) return this.mallocClass(cls);
+    if (cls >= MID_FIRST_RUN_CLASS) {
+      const pages = cls - MID_FIRST_RUN_CLASS + 1;
+      const page = this.pages.allocRun(pages, 1);
+      if (page === 0) {
+        this.allocFailures++;
+        return 0;
+      }
+      this.runsAllocated++;
+      this.pages.setWord(page, runHeadWord(PK_RUN_FREE, pages));
+      if (pages > 1) this.pages.setWords(page + 1, pages - 1, PK_RUN_BODY);
+      this.pushCached(cls, (page << PAGE_SHIFT) >>> 0);
+      return this.mallocClass(cls);
+    }
+    const want = Math.max(1, this.capacity[cls] >>> 1);
+    let got = 0;
+    let span = this.current[cls];
+    while (got < want) {
+      if (span === 0) {
+        span = this.nextPartial(cls);
+        if (span === 0) span = this.newSpan(cls);
+        if (span === 0) break;
+        this.current[cls] = span;
+      }
+      got += this.take(span, cls, want - got);
+      if (got < want) {
+        this.current[cls] = 0;
+        span = 0;
+      }
+    }
+    if (got === 0) {
+      this.allocFailures++;
+      return 0;
+    }
+    return this.mallocClass(cls);
+  }
+
+  private pushCached(cls: number, ptr: number): void {
+    this.slots[cls * STRIDE + this.count[cls]++] = ptr;
+    this.cachedBytes += MID_CLASS_SIZES[cls];
+  }
+
+  /** Takes up to `want` blocks from a span into the cache: remote frees, free list, then fresh carving. */
+  private take(span: number, cls: number, want: number): number {
+    const u32 = this.lm.u32;
+    const h = span >>> 2;
+    if (u32[h + SP_REMOTE_HEAD / 4] !== 0) this.collectRemote(span);
+    let got = 0;
+    let head = u32[h + SP_FREE_HEAD / 4];
+    while (head !== 0 && got < want) {
+      this.pushCached(cls, head);
+      head = u32[head >>> 2];
+      got++;
+    }
+    u32[h + SP_FREE_HEAD / 4] = head;
+    const capacity = u32[h + SP_CAPACITY / 4];
+    let carved = u32[h + SP_CARVED / 4];
+    const size = MID_CLASS_SIZES[cls];
+    while (got < want && carved < capacity) {
+      this.pushCached(cls, span + SPAN_HEADER_BYTES + carved * size);
+      carved++;
+      got++;
+    }
+    u32[h + SP_CARVED / 4] = carved;
+    u32[h + SP_USED / 4] += got;
+    return got;
+  }
+
+  private collectRemote(span: number): void {
+    const u32 = this.lm.u32;
+    const h = span >>> 2;
+    let chain = this.shared ? Atomics.exchange(u32, h + SP_REMOTE_HEAD / 4, 0) : u32[h + SP_REMOTE_HEAD / 4];
+    if (!this.shared) u32[h + SP_REMOTE_HEAD / 4] = 0;
+    let head = u32[h + SP_FREE_HEAD / 4];
+    let n = 0;
+    while (chain !== 0) {
+      const next = u32[chain >>> 2];
+      u32[chain >>> 2] = head;
+      head = chain;
+      chain = next;
+      n++;
+    }
+    u32[h + SP_FREE_HEAD / 4] = head;
+    u32[h + SP_USED / 4] -= n;
+  }
+
+  private newSpan(cls: number): number {
+    const pages = MID_SPAN_PAGES[cls];
+    const page = this.pages.allocRun(pages, 1);
+    if (page === 0) return 0;
+    const span = (page << PAGE_SHIFT) >>> 0;
+    const u32 = this.lm.u32;
+    this.lm.u8.fill(0, span, span + SPAN_HEADER_BYTES);
+    const h = span >>> 2;
+    u32[h + SP_CLASS / 4] = cls;
+    u32[h + SP_CAPACITY / 4] = midSpanCapacity(cls);
+    u32[h + SP_OWNER / 4] = this.worker;
+    u32[h + SP_PAGES / 4] = pages;
+    u32[h + SP_MAGIC / 4] = SPAN_MAGIC_VALUE;
+    for (let d = 0; d < pages; d++) this.pages.setWord(page + d, midSpanPageWord(cls, d));
+    this.spansCreated++;
+    return span;
+  }
+
+  private nextPartial(cls: number): number {
+    const list = this.partial[cls];
+    const u32 = this.lm.u32;
+    while (list.length > 0) {
+      const span = list.pop()!;
+      const h = span >>> 2;
+      u32[h + SP_PARTIAL / 4] = 0;
+      if (u32[h + SP_MAGIC / 4] === SPAN_MAGIC_VALUE && u32[h + SP_OWNER / 4] === this.worker && u32[h + SP_CLASS / 4] === cls) return span;
+    }
+    return 0;
+  }
+
+  /** The cache of `cls` is full (or the budget is spent): return half of it, then cache or return `ptr`. */
+  private overflow(cls: number, ptr: number): void {
+    this.overflows++;
+    this.overflowsW[cls]++;
+    this.adapt(cls);
+    const n = this.count[cls];
+    const out = n - Math.min(n >>> 1, this.capacity[cls] >>> 1);
+    const base = cls * STRIDE;
+    for (let i = 0; i < out; i++) this.returnBlock(cls, this.slots[base + i]);
+    this.slots.copyWithin(base, base + out, base + n);
+    this.count[cls] = n - out;
+    this.cachedBytes -= out * MID_CLASS_SIZES[cls];
+    if (this.count[cls] < this.capacity[cls] && this.cachedBytes + MID_CLASS_SIZES[cls] <= this.budgetBytes) this.pushCached(cls, ptr);
+    else this.returnBlock(cls, ptr);
+  }
+
+  /** Gives one cached (not live) block back to its span or, for run classes, its pages to the page layer. */
+  private returnBlock(cls: number, ptr: number): void {
+    if (cls >= MID_FIRST_RUN_CLASS) {
+      this.pages.freeRun(ptr >>> PAGE_SHIFT, cls - MID_FIRST_RUN_CLASS + 1);
+      this.runsReleased++;
+      return;
+    }
+    const u32 = this.lm.u32;
+    const span = spanStart(ptr, u32[this.pt0 + (ptr >>> PAGE_SHIFT)]);
+    const h = span >>> 2;
+    if (u32[h + SP_OWNER / 4] !== this.worker) {
+      this.remoteFrees++;
+      const idx = h + SP_REMOTE_HEAD / 4;
+      if (!this.shared) {
+        u32[ptr >>> 2] = u32[idx];
+        u32[idx] = ptr;
+        return;
+      }
+      for (;;) {
+        const head = Atomics.load(u32, idx);
+        u32[ptr >>> 2] = head;
+        if (Atomics.compareExchange(u32, idx, head, ptr) === head) return;
+      }
+    }
+    const head = u32[h + SP_FREE_HEAD / 4];
+    const wasDry = head === 0 && u32[h + SP_CARVED / 4] === u32[h + SP_CAPACITY / 4];
+    u32[ptr >>> 2] = head;
+    u32[h + SP_FREE_HEAD / 4] = ptr;
+    const used = --u32[h + SP_USED / 4];
+    if (this.current[cls] === span) return;
+    if (used === 0) this.releaseSpan(span);
+    else if (wasDry && u32[h + SP_PARTIAL / 4] === 0) {
+      u32[h + SP_PARTIAL / 4] = 1;
+      this.partial[cls].push(span);
+    }
+  }
+
+  private releaseSpan(span: number): void {
+    const u32 = this.lm.u32;
+    const h = span >>> 2;
+    if (u32[h + SP_REMOTE_HEAD / 4] !== 0) return; // blocks still in flight; the owner sees them later
+    u32[h + SP_MAGIC / 4] = 0;
+    this.pages.freeRun(span >>> PAGE_SHIFT, u32[h + SP_PAGES / 4]);
+    this.spansReleased++;
+  }
+
+  /** ACE: resize class `cls`'s cache from its recent hit, miss and overflow counts. */
+  private adapt(cls: number): void {
+    const hits = this.hitsW[cls];
+    const misses = this.missesW[cls];
+    const overflows = this.overflowsW[cls];
+    if (hits + misses + overflows < ADAPT_WINDOW) return;
+    const cap = this.capacity[cls];
+    if (misses * 16 > hits + misses && cap < this.maxCapacity[cls]) {
+      this.capacity[cls] = Math.min(this.maxCapacity[cls], cap * 2);
+      this.capacityGrows++;
+    } else if (overflows > 2 * misses + 8 && misses * 64 <= hits + misses && cap > MIN_CAPACITY) {
+      this.capacity[cls] = Math.max(MIN_CAPACITY, cap >>> 1);
+      this.capacityShrinks++;
+    }
+    this.hitsW[cls] = 0;
+    this.missesW[cls] = 0;
+    this.overflowsW[cls] = 0;
+  }
+
+  /** Returns every cached block and every span that became empty (trim, detach, out of memory). */
+  flush(): void {
+    this.lm.refresh();
+    for (let c = 0; c < MID_CLASSES; c++) {
+      const n = this.count[c];
+      for (let i = 0; i < n; i++) this.returnBlock(c, this.slots[c * STRIDE + i]);
+      this.count[c] = 0;
+    }
+    this.cachedBytes = 0;
+    const u32 = this.lm.u32;
+    for (let c = 0; c < MID_CLASSES; c++) {
+      const span = this.current[c];
+      this.current[c] = 0;
+      if (span !== 0) {
+        const h = span >>> 2;
+        if (u32[h + SP_REMOTE_HEAD / 4] !== 0) this.collectRemote(span);
+        if (u32[h + SP_USED / 4] === 0) this.releaseSpan(span);
+        else if (u32[h + SP_PARTIAL / 4] === 0) {
+          u32[h + SP_PARTIAL / 4] = 1;
+          this.partial[c].push(span);
+        }
+      }
+      this.partial[c] = this.partial[c].filter((s) => {
+        const h = s >>> 2;
+        if (u32[h + SP_MAGIC / 4] !== SPAN_MAGIC_VALUE || u32[h + SP_OWNER / 4] !== this.worker) return false;
+        if (u32[h + SP_REMOTE_HEAD / 4] !== 0) this.collectRemote(s);
+        if (u32[h + SP_USED / 4] !== 0) return true;
+        this.releaseSpan(s);
+        return false;
+      });
+    }
+  }
+
+  /** How many cached blocks of this worker lie in `span` (for check()). */
+  cachedIn(span: number): number {
+    let n = 0;
+    const u32 = this.lm.u32;
+    for (let c = 0; c < MID_FIRST_RUN_CLASS; c++)
+      for (let i = 0; i < this.count[c]; i++) {
+        const p = this.slots[c * STRIDE + i];
+        if (spanStart(p, u32[this.pt0 + (p >>> PAGE_SHIFT)]) === span) n++;
+      }
+    return n;
+  }
+
+  /** Whether the run at `ptr` sits in this worker's cache. */
+  cachesRun(ptr: number): boolean {
+    for (let c = MID_FIRST_RUN_CLASS; c < MID_CLASSES; c++)
+      for (let i = 0; i < this.count[c]; i++) if (this.slots[c * STRIDE + i] === ptr) return true;
+    return false;
+  }
+
+  counters(): Record<string, number | number[]> {
+    return {
+      hits: this.hits,
+      misses: this.misses,
+      frees: this.frees,
+      overflows: this.overflows,
+      capacityGrows: this.capacityGrows,
+      capacityShrinks: this.capacityShrinks,
+      spansCreated: this.spansCreated,
+      spansReleased: this.spansReleased,
+      runsAllocated: this.runsAllocated,
+      runsReleased: this.runsReleased,
+      remoteFrees: this.remoteFrees,
+      allocFailures: this.allocFailures,
+      cachedBytes: this.cachedBytes,
+      budgetBytes: this.budgetBytes,
+      capacities: Array.from(this.capacity),
+    };
+  }
+
+  /** Cache invariants: counts within capacity, capacity within bounds, budget respected. */
+  validate(): string | null {
+    let bytes = 0;
+    for (let c = 0; c < MID_CLASSES; c++) {
+      if (this.capacity[c] < MIN_CAPACITY || this.capacity[c] > this.maxCapacity[c]) return `class ${c} capacity ${this.capacity[c]} outside [${MIN_CAPACITY}, ${this.maxCapacity[c]}]`;
+      if (this.count[c] < 0 || this.count[c] > STRIDE) return `class ${c} cache count ${this.count[c]} out of range`;
+      bytes += this.count[c] * MID_CLASS_SIZES[c];
+    }
+    if (bytes !== this.cachedBytes) return `cached bytes ${this.cachedBytes} but caches hold ${bytes}`;
+    return null;
+  }
+}
+
+/** First byte of the span holding `ptr`, from its page word's distance field. */
+export function spanStart(ptr: number, word: number): number {
+  return ((ptr >>> PAGE_SHIFT) - ((word >>> 4) & 15)) * PAGE_SIZE;
+}
+
+export interface SpanWalk {
+  liveBlocks: number;
+  liveBytes: number;
+  spans: number;
+}
+
+/**
+ * Validates the span at `span` and adds its live blocks to `walk`. Checks the
+ * header (magic, class, capacity, pages), every page word of the span, the
+ * free and remote lists (inside the span, on block boundaries, not live, no
+ * cycle) and that used + free = carved. Returns the first violation, or null.
+ */
+export function validateSpan(lm: LinearMemory, pages: PageLayer, span: number, walk: SpanWalk, cached: number): string | null {
+  const u32 = lm.u32;
+  const h = span >>> 2;
+  if (u32[h + SP_MAGIC / 4] !== SPAN_MAGIC_VALUE) return `span ${span} has a bad magic word`;
+  const cls = u32[h + SP_CLASS / 4];
+  if (cls >= MID_FIRST_RUN_CLASS) return `span ${span}: class ${cls} is not a span class`;
+  const n = u32[h + SP_PAGES / 4];
+  if (n !== MID_SPAN_PAGES[cls]) return `span ${span}: ${n} pages, class ${cls} spans have ${MID_SPAN_PAGES[cls]}`;
+  const head = span >>> PAGE_SHIFT;
+  for (let d = 0; d < n; d++) if (pages.word(head + d) !== midSpanPageWord(cls, d)) return `span ${span}: page ${head + d} has word ${pages.word(head + d)}`;
+  const capacity = u32[h + SP_CAPACITY / 4];
+  const carved = u32[h + SP_CARVED / 4];
+  const used = u32[h + SP_USED / 4];
+  if (capacity !== midSpanCapacity(cls)) return `span ${span}: capacity ${capacity} wrong for class ${cls}`;
+  if (carved > capacity || used > carved) return `span ${span}: used ${used}, carved ${carved}, capacity ${capacity} out of order`;
+  const size = MID_CLASS_SIZES[cls];
+  const live = (q: number) => (u32[h + SP_BITMAP / 4 + (q >>> 5)] >>> (q & 31)) & 1;
+  let liveCount = 0;
+  for (let q = 0; q < capacity; q++) {
+    if (live(q)) {
+      if (q >= carved) return `span ${span}: block ${q} is live but was never carved`;
+      liveCount++;
+    }
+  }
+  const listLen = (first: number, what: string): number | string => {
+    let k = 0;
+    for (let p = first; p !== 0; p = u32[p >>> 2]) {
+      const rel = p - span - SPAN_HEADER_BYTES;
+      if (rel < 0 || rel % size !== 0 || rel / size >= carved) return `span ${span}: ${what} node ${p} is not a carved block`;
+      if (live(rel / size)) return `span ${span}: ${what} node ${p} is live`;
+      if (++k > carved) return `span ${span}: ${what} has a cycle`;
+    }
+    return k;
+  };
+  const free = listLen(u32[h + SP_FREE_HEAD / 4], 'free list');
+  if (typeof free === 'string') return free;
+  const remote = listLen(u32[h + SP_REMOTE_HEAD / 4], 'remote list');
+  if (typeof remote === 'string') return remote;
+  if (used + free !== carved) return `span ${span}: used ${used} + free ${free} != carved ${carved}`;
+  if (liveCount + remote + cached > used) return `span ${span}: live ${liveCount} + remote ${remote} + cached ${cached} > used ${used}`;
+  walk.liveBlocks += liveCount;
+  walk.liveBytes += liveCount * size;
+  walk.spans++;
+  return null;
+}
+

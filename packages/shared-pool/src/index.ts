@@ -1,0 +1,2 @@
+export { SharedPool } from './shared-pool.js';
+export const variant: 'release' | 'debug' = __HAKMEM_DEBUG__ ? 'debug' : 'release';

@@ -1,0 +1,344 @@
+import {
+  H_POOL_LOCK,
+  HeapError,
+  PK_SS_SPARE,
+  POOL_COUNTERS,
+  POOL_EMPTY_COUNTS,
+  POOL_EMPTY_HEADS,
+  POOL_SS_HEAD,
+  SLAB_ACTIVE,
+  SLAB_EMPTY,
+  SLAB_META_BYTES,
+  SLAB_UNUSED,
+  SLABS_PER_SS,
+  SM_CAPACITY,
+  SM_CARVED,
+  SM_CLASS,
+  SM_FREE_HEAD,
+  SM_NEXT,
+  SM_OWNER,
+  SM_PARTIAL,
+  SM_PREV,
+  SM_REMOTE_HEAD,
+  SM_STATE,
+  SM_USED,
+  SS_ACTIVE_SLABS,
+  SS_BITMAP,
+  SS_BITMAP_BYTES,
+  SS_HEADER_BYTES,
+  SS_IN_LIST,
+  SS_MAGIC,
+  SS_MAGIC_VALUE,
+  SS_MASK,
+  SS_NEXT,
+  SS_PAGES,
+  SS_PREV,
+  SS_SLAB_META,
+  SS_UNUSED_SLABS,
+  PAGE_SHIFT,
+  SLAB_SIZE,
+  TINY_CLASS_SIZES,
+  TINY_CLASSES,
+  tinyPageWord,
+} from '@hakmem/contracts';
+import { lockWord, unlockWord, type LinearMemory, type PageLayer } from '@hakmem/linear-memory';
+
+/**
+ * Shared pool box: hands tiny slabs to workers and takes them back.
+ *
+ * acquire(cls) tries, in order:
+ *   stage 1  an EMPTY slab of the same class (its blocks are already carved);
+ *   stage 2  an UNUSED slab of a SuperSlab that has one (any class before);
+ *   stage 3  a new SuperSlab from the page layer.
+ * release(slab) keeps a few EMPTY slabs per class for stage 1 and turns the
+ * rest UNUSED; a SuperSlab with no ACTIVE slab left is given back whole.
+ *
+ * Lock: the pool lock (H_POOL_LOCK) guards every list below, the slab words
+ * SM_STATE, SM_CLASS, SM_OWNER, SM_NEXT, SM_PREV of slabs not ACTIVE, and the
+ * SuperSlab words SS_ACTIVE_SLABS, SS_UNUSED_SLABS and the list links. It is
+ * taken only on these slow paths and only around the slot update; the page
+ * lock may be taken inside it, never the other way round.
+ *
+ * Slab state machine (SM_STATE):
+ *   | from   | to     | when                                         |
+ *   |--------|--------|----------------------------------------------|
+ *   | UNUSED | ACTIVE | stage 2: a worker takes it for a class        |
+ *   | ACTIVE | EMPTY  | release: its last block came back            |
+ *   | EMPTY  | ACTIVE | stage 1: a worker takes it again, same class  |
+ *   | EMPTY  | UNUSED | too many EMPTY of its class, or its SuperSlab is being given back |
+ *   | ACTIVE | UNUSED | release when the class already keeps enough EMPTY |
+ */
+const EMPTY_KEEP = 2;
+
+export class SharedPool {
+  readonly lm: LinearMemory;
+  readonly pages: PageLayer;
+  private readonly area: number;
+  private readonly lockIndex: number;
+
+  constructor(lm: LinearMemory, pages: PageLayer) {
+    this.lm = lm;
+    this.pages = pages;
+    this.area = pages.poolArea;
+    this.lockIndex = (pages.base + H_POOL_LOCK) >>> 2;
+  }
+
+  private lock(): void {
+    lockWord(this.lm.i32, this.lockIndex, this.lm.shared);
+  }
+
+  private unlock(): void {
+    unlockWord(this.lm.i32, this.lockIndex, this.lm.shared);
+  }
+
+  private bump(counter: number): void {
+    this.lm.u32[(this.area + POOL_COUNTERS) / 4 + counter]++;
+  }
+
+  /** A slab of class `cls` owned by `owner`, ACTIVE, or 0 when no memory is left. */
+  acquire(cls: number, owner: number): number {
+    this.lock();
+    try {
+      let slab = this.popEmpty(cls);
+      if (slab !== 0) {
+        this.bump(0);
+        this.activate(slab, owner, false);
+        return slab;
+      }
+      let ss = this.lm.u32[(this.area + POOL_SS_HEAD) >>> 2];
+      if (ss === 0) {
+        ss = this.newSuperslab();
+        if (ss === 0) return 0;
+        this.bump(2);
+      } else this.bump(1);
+      slab = this.takeUnused(ss, cls);
+      this.activate(slab, owner, true);
+      return slab;
+    } finally {
+      this.unlock();
+    }
+  }
+
+  /** Takes back a slab whose last block came back to its owner. */
+  release(slab: number): void {
+    const u32 = this.lm.u32;
+    const m = slab >>> 2;
+    if (__HAKMEM_DEBUG__) {
+      if (u32[m + SM_STATE / 4] !== SLAB_ACTIVE) throw new HeapError('CORRUPTION', `release of slab in state ${u32[m + SM_STATE / 4]} (expected ACTIVE)`, slab, 'sharedPool');
+      if (u32[m + SM_USED / 4] !== 0) throw new HeapError('CORRUPTION', `release of slab with ${u32[m + SM_USED / 4]} blocks still out`, slab, 'sharedPool');
+    }
+    this.lock();
+    try {
+      this.bump(3);
+      const cls = u32[m + SM_CLASS / 4];
+      const ss = slab - (slab & SS_MASK);
+      u32[m + SM_OWNER / 4] = 0;
+      u32[m + SM_PARTIAL / 4] = 0;
+      u32[(ss + SS_ACTIVE_SLABS) >>> 2]--;
+      const counts = (this.area + POOL_EMPTY_COUNTS) >>> 2;
+      if (u32[counts + cls] < EMPTY_KEEP) {
+        u32[m + SM_STATE / 4] = SLAB_EMPTY;
+        this.pushEmpty(cls, slab);
+      } else this.makeUnused(slab);
+      if (u32[(ss + SS_ACTIVE_SLABS) >>> 2] === 0) this.releaseSuperslab(ss);
+    } finally {
+      this.unlock();
+    }
+  }
+
+  private activate(slab: number, owner: number, fresh: boolean): void {
+    const u32 = this.lm.u32;
+    const m = slab >>> 2;
+    u32[m + SM_STATE / 4] = SLAB_ACTIVE;
+    u32[m + SM_OWNER / 4] = owner;
+    u32[m + SM_PARTIAL / 4] = 0;
+    if (fresh) {
+      u32[m + SM_CARVED / 4] = 0;
+      u32[m + SM_USED / 4] = 0;
+      u32[m + SM_FREE_HEAD / 4] = 0;
+      u32[m + SM_REMOTE_HEAD / 4] = 0;
+    }
+    u32[(slab - (slab & SS_MASK) + SS_ACTIVE_SLABS) >>> 2]++;
+  }
+
+  private popEmpty(cls: number): number {
+    const u32 = this.lm.u32;
+    const head = (this.area + POOL_EMPTY_HEADS) / 4 + cls;
+    const slab = u32[head];
+    if (slab === 0) return 0;
+    this.unlinkEmpty(cls, slab);
+    return slab;
+  }
+
+  private pushEmpty(cls: number, slab: number): void {
+    const u32 = this.lm.u32;
+    const head = (this.area + POOL_EMPTY_HEADS) / 4 + cls;
+    const m = slab >>> 2;
+    const first = u32[head];
+    u32[m + SM_NEXT / 4] = first;
+    u32[m + SM_PREV / 4] = 0;
+    if (first !== 0) u32[(first >>> 2) + SM_PREV / 4] = slab;
+    u32[head] = slab;
+    u32[(this.area + POOL_EMPTY_COUNTS) / 4 + cls]++;
+  }
+
+  private unlinkEmpty(cls: number, slab: number): void {
+    const u32 = this.lm.u32;
+    const m = slab >>> 2;
+    const next = u32[m + SM_NEXT / 4];
+    const prev = u32[m + SM_PREV / 4];
+    if (prev !== 0) u32[(prev >>> 2) + SM_NEXT / 4] = next;
+    else u32[(this.area + POOL_EMPTY_HEADS) / 4 + cls] = next;
+    if (next !== 0) u32[(next >>> 2) + SM_PREV / 4] = prev;
+    u32[m + SM_NEXT / 4] = 0;
+    u32[m + SM_PREV / 4] = 0;
+    u32[(this.area + POOL_EMPTY_COUNTS) / 4 + cls]--;
+  }
+
+  /** EMPTY/ACTIVE → UNUSED: the slab forgets its class; its page is spare. */
+  private makeUnused(slab: number): void {
+    const u32 = this.lm.u32;
+    const m = slab >>> 2;
+    const ss = slab - (slab & SS_MASK);
+    const index = (slab - ss - SS_SLAB_META) / SLAB_META_BYTES;
+    u32[m + SM_STATE / 4] = SLAB_UNUSED;
+    u32[m + SM_CLASS / 4] = 0;
+    u32[m + SM_OWNER / 4] = 0;
+    this.pages.setWord((ss >>> PAGE_SHIFT) + index, PK_SS_SPARE);
+    if (++u32[(ss + SS_UNUSED_SLABS) >>> 2] === 1) this.linkSuperslab(ss);
+  }
+
+  private takeUnused(ss: number, cls: number): number {
+    const u32 = this.lm.u32;
+    for (let s = 0; s < SLABS_PER_SS; s++) {
+      const slab = ss + SS_SLAB_META + s * SLAB_META_BYTES;
+      const m = slab >>> 2;
+      if (u32[m + SM_STATE / 4] !== SLAB_UNUSED) continue;
+      u32[m + SM_CLASS / 4] = cls;
+      const start = ss + s * SLAB_SIZE + (s === 0 ? SS_HEADER_BYTES : 0);
+      u32[m + SM_CAPACITY / 4] = Math.floor((ss + (s + 1) * SLAB_SIZE - start) / TINY_CLASS_SIZES[cls]);
+      this.pages.setWord((ss >>> PAGE_SHIFT) + s, tinyPageWord(cls, s));
+      if (--u32[(ss + SS_UNUSED_SLABS) >>> 2] === 0) this.unlinkSuperslab(ss);
+      return slab;
+    }
+    throw new HeapError('CORRUPTION', 'SuperSlab on the pool list has no UNUSED slab', ss, 'sharedPool');
+  }
+
+  private newSuperslab(): number {
+    const page = this.pages.allocRun(SS_PAGES, SS_PAGES);
+    if (page === 0) return 0;
+    const ss = page << PAGE_SHIFT >>> 0;
+    const u8 = this.lm.u8;
+    u8.fill(0, ss, ss + SS_BITMAP + SS_BITMAP_BYTES);
+    const u32 = this.lm.u32;
+    u32[(ss + SS_MAGIC) >>> 2] = SS_MAGIC_VALUE;
+    u32[(ss + SS_UNUSED_SLABS) >>> 2] = SLABS_PER_SS;
+    this.pages.setWords(page, SS_PAGES, PK_SS_SPARE);
+    this.linkSuperslab(ss);
+    return ss;
+  }
+
+  /** Gives a SuperSlab with no ACTIVE slab back to the page layer, dropping its EMPTY slabs first. */
+  private releaseSuperslab(ss: number): void {
+    const u32 = this.lm.u32;
+    for (let s = 0; s < SLABS_PER_SS; s++) {
+      const slab = ss + SS_SLAB_META + s * SLAB_META_BYTES;
+      const m = slab >>> 2;
+      if (u32[m + SM_STATE / 4] === SLAB_EMPTY) {
+        this.unlinkEmpty(u32[m + SM_CLASS / 4], slab);
+        this.makeUnused(slab);
+      }
+    }
+    if (__HAKMEM_DEBUG__) {
+      if (u32[(ss + SS_UNUSED_SLABS) >>> 2] !== SLABS_PER_SS)
+        throw new HeapError('CORRUPTION', `SuperSlab released with ${SLABS_PER_SS - u32[(ss + SS_UNUSED_SLABS) >>> 2]} slabs in use`, ss, 'sharedPool');
+    }
+    this.unlinkSuperslab(ss);
+    u32[(ss + SS_MAGIC) >>> 2] = 0;
+    this.pages.freeRun(ss >>> PAGE_SHIFT, SS_PAGES);
+    this.bump(4);
+  }
+
+  private linkSuperslab(ss: number): void {
+    const u32 = this.lm.u32;
+    const head = (this.area + POOL_SS_HEAD) >>> 2;
+    const first = u32[head];
+    u32[(ss + SS_NEXT) >>> 2] = first;
+    u32[(ss + SS_PREV) >>> 2] = 0;
+    if (first !== 0) u32[(first + SS_PREV) >>> 2] = ss;
+    u32[head] = ss;
+    u32[(ss + SS_IN_LIST) >>> 2] = 1;
+  }
+
+  private unlinkSuperslab(ss: number): void {
+    const u32 = this.lm.u32;
+    if (u32[(ss + SS_IN_LIST) >>> 2] === 0) return;
+    const next = u32[(ss + SS_NEXT) >>> 2];
+    const prev = u32[(ss + SS_PREV) >>> 2];
+    if (prev !== 0) u32[(prev + SS_NEXT) >>> 2] = next;
+    else u32[(this.area + POOL_SS_HEAD) >>> 2] = next;
+    if (next !== 0) u32[(next + SS_PREV) >>> 2] = prev;
+    u32[(ss + SS_IN_LIST) >>> 2] = 0;
+  }
+
+  counters(): Record<string, number> {
+    const c = (this.area + POOL_COUNTERS) >>> 2;
+    const u32 = this.lm.u32;
+    let empty = 0;
+    for (let k = 0; k < TINY_CLASSES; k++) empty += u32[(this.area + POOL_EMPTY_COUNTS) / 4 + k];
+    return {
+      stage1Hits: u32[c],
+      stage2Hits: u32[c + 1],
+      stage3Hits: u32[c + 2],
+      releases: u32[c + 3],
+      superslabsReleased: u32[c + 4],
+      emptySlabsKept: empty,
+    };
+  }
+
+  /**
+   * Pool invariants: every slab on an EMPTY list is EMPTY, of that class, and
+   * on one list only; list counts match; every SuperSlab on the SS list has
+   * UNUSED slabs and its counters match its slabs. Returns the first
+   * violation, or null. `superslabs` lists every SuperSlab in the heap.
+   */
+  validate(superslabs: number[]): string | null {
+    const u32 = this.lm.u32;
+    const seen = new Set<number>();
+    for (let cls = 0; cls < TINY_CLASSES; cls++) {
+      let n = 0;
+      let prev = 0;
+      for (let slab = u32[(this.area + POOL_EMPTY_HEADS) / 4 + cls]; slab !== 0; slab = u32[(slab >>> 2) + SM_NEXT / 4]) {
+        const m = slab >>> 2;
+        if (seen.has(slab)) return `slab ${slab} is on two EMPTY lists (or twice on one)`;
+        seen.add(slab);
+        if (u32[m + SM_STATE / 4] !== SLAB_EMPTY) return `slab ${slab} on the EMPTY list of class ${cls} is in state ${u32[m + SM_STATE / 4]}`;
+        if (u32[m + SM_CLASS / 4] !== cls) return `slab ${slab} on the EMPTY list of class ${cls} has class ${u32[m + SM_CLASS / 4]}`;
+        if (u32[m + SM_PREV / 4] !== prev) return `slab ${slab} has a broken back link`;
+        prev = slab;
+        n++;
+      }
+      if (n !== u32[(this.area + POOL_EMPTY_COUNTS) / 4 + cls]) return `class ${cls} EMPTY list holds ${n} slabs, counter says ${u32[(this.area + POOL_EMPTY_COUNTS) / 4 + cls]}`;
+    }
+    const listed = new Set<number>();
+    for (let ss = u32[(this.area + POOL_SS_HEAD) >>> 2]; ss !== 0; ss = u32[(ss + SS_NEXT) >>> 2]) {
+      if (listed.has(ss)) return `SuperSlab ${ss} is on the pool list twice`;
+      listed.add(ss);
+    }
+    for (const ss of superslabs) {
+      let active = 0;
+      let unused = 0;
+      for (let s = 0; s < SLABS_PER_SS; s++) {
+        const st = u32[((ss + SS_SLAB_META + s * SLAB_META_BYTES) >>> 2) + SM_STATE / 4];
+        if (st === SLAB_ACTIVE) active++;
+        else if (st === SLAB_UNUSED) unused++;
+        else if (st === SLAB_EMPTY && !seen.has(ss + SS_SLAB_META + s * SLAB_META_BYTES)) return `EMPTY slab ${ss + SS_SLAB_META + s * SLAB_META_BYTES} is on no EMPTY list`;
+      }
+      if (active !== u32[(ss + SS_ACTIVE_SLABS) >>> 2]) return `SuperSlab ${ss}: ${active} ACTIVE slabs, counter says ${u32[(ss + SS_ACTIVE_SLABS) >>> 2]}`;
+      if (unused !== u32[(ss + SS_UNUSED_SLABS) >>> 2]) return `SuperSlab ${ss}: ${unused} UNUSED slabs, counter says ${u32[(ss + SS_UNUSED_SLABS) >>> 2]}`;
+      if ((unused > 0) !== listed.has(ss)) return `SuperSlab ${ss} with ${unused} UNUSED slabs is ${listed.has(ss) ? '' : 'not '}on the pool list`;
+      if (active === 0) return `SuperSlab ${ss} has no ACTIVE slab but was not given back`;
+    }
+    return null;
+  }
+}

@@ -1,0 +1,404 @@
+import {
+  GRANULE_SHIFT,
+  HeapError,
+  PAGE_SHIFT,
+  SLAB_ACTIVE,
+  SLAB_EMPTY,
+  SLAB_META_BYTES,
+  SLAB_SIZE,
+  SLAB_UNUSED,
+  SLABS_PER_SS,
+  SM_CAPACITY,
+  SM_CARVED,
+  SM_CLASS,
+  SM_FREE_HEAD,
+  SM_OWNER,
+  SM_PARTIAL,
+  SM_REMOTE_HEAD,
+  SM_STATE,
+  SM_USED,
+  SS_BITMAP,
+  SS_HEADER_BYTES,
+  SS_MAGIC,
+  SS_MAGIC_VALUE,
+  SS_MASK,
+  SS_SLAB_META,
+  TINY_CLASS_SIZES,
+  TINY_CLASSES,
+} from '@hakmem/contracts';
+import type { LinearMemory } from '@hakmem/linear-memory';
+
+/**
+ * SuperSlab box: carves blocks out of one worker's slabs and takes them back.
+ *
+ * A SuperSlab is 1 MiB aligned to 1 MiB: 16 one-page slabs. Its header (at
+ * the start of slab 0) holds 16 slab records and a live bitmap with one bit
+ * per 16-byte granule: the bit of a block's first granule is set while the
+ * block is live (handed to the user), clear while it is free, cached or never
+ * carved. `free` tests and clears that bit, which is how both builds reject
+ * interior pointers, never-allocated slots and double frees in O(1).
+ *
+ * Shared words and who writes them:
+ *   | word            | written by                                  | how            |
+ *   |-----------------|---------------------------------------------|----------------|
+ *   | live bitmap     | any worker (malloc sets, free clears)       | Atomics.or/and in a shared heap |
+ *   | SM_REMOTE_HEAD  | any worker pushes, the owner takes all      | CAS / exchange |
+ *   | SM_OWNER, SM_STATE, SM_CLASS | shared pool, under the pool lock | plain, lock   |
+ *   | SM_FREE_HEAD, SM_CARVED, SM_USED | the owner only                | plain          |
+ *
+ * Slab states (SM_STATE) are moved by the shared pool; this box only works
+ * on ACTIVE slabs it owns, plus remote pushes to slabs of other owners.
+ */
+export class Superslab {
+  readonly lm: LinearMemory;
+  readonly worker: number;
+  private readonly shared: boolean;
+  /** Slab record address of the slab each class carves from now, 0 if none. */
+  readonly current = new Uint32Array(TINY_CLASSES);
+  /** Slabs this worker owns that got blocks back after running dry (lazily validated). */
+  private readonly partial: number[][] = Array.from({ length: TINY_CLASSES }, () => []);
+  /** Slabs whose last block came back during `returnBlocks`; the caller hands them to the pool. */
+  readonly emptied: number[] = [];
+  carvedBlocks = 0;
+  reusedBlocks = 0;
+  remoteFrees = 0;
+  remoteCollected = 0;
+  localReturns = 0;
+  refills = 0;
+  partialHits = 0;
+
+  constructor(lm: LinearMemory, worker: number) {
+    this.lm = lm;
+    this.worker = worker;
+    this.shared = lm.shared;
+  }
+
+  /** Marks `ptr` live. False when the view does not reach it (memory grew): refresh and retry. */
+  markLive(ptr: number): boolean {
+    const u8 = this.lm.u8;
+    const i = ptr - (ptr & SS_MASK) + SS_BITMAP + ((ptr & SS_MASK) >>> 7);
+    if (i >= u8.length) return false;
+    const bit = 1 << ((ptr >>> GRANULE_SHIFT) & 7);
+    if (__HAKMEM_DEBUG__) {
+      if ((u8[i] & bit) !== 0) throw new HeapError('CORRUPTION', 'block handed out while already live', ptr, 'superslab');
+    }
+    if (this.shared) Atomics.or(u8, i, bit);
+    else u8[i] |= bit;
+    return true;
+  }
+
+  /** Clears `ptr`'s live bit; false if it was not set (not a live block start, or a stale view). */
+  clearLive(ptr: number): boolean {
+    const u8 = this.lm.u8;
+    const i = ptr - (ptr & SS_MASK) + SS_BITMAP + ((ptr & SS_MASK) >>> 7);
+    const bit = 1 << ((ptr >>> GRANULE_SHIFT) & 7);
+    if (this.shared) {
+      if (i >= u8.length) return false;
+      return (Atomics.and(u8, i, ~bit & 0xff) & bit) !== 0;
+    }
+    const old = u8[i];
+    if ((old & bit) === 0) return false; // also undefined past a detached view
+    u8[i] = old & ~bit;
+    return true;
+  }
+
+  isLive(ptr: number): boolean {
+    const i = ptr - (ptr & SS_MASK) + SS_BITMAP + ((ptr & SS_MASK) >>> 7);
+    return (this.lm.u8[i] & (1 << ((ptr >>> GRANULE_SHIFT) & 7))) !== 0;
+  }
+
+  /**
+   * Slow path: fills `dest` with up to `want` free blocks of class `cls` from
+   * this worker's current slab, then from its partial slabs. Returns how many;
+   * 0 means the caller must get a slab from the shared pool and `adopt` it.
+   */
+  refill(cls: number, dest: Uint32Array, want: number): number {
+    this.refills++;
+    let n = 0;
+    let slab = this.current[cls];
+    while (n < want) {
+      if (slab === 0) {
+        slab = this.nextPartial(cls);
+        if (slab === 0) break;
+        this.current[cls] = slab;
+      }
+      n += this.take(slab, cls, dest, n, want - n);
+      if (n < want) {
+        // Ran dry: it stays ours and comes back through `partial` when blocks return.
+        this.current[cls] = 0;
+        slab = 0;
+      }
+    }
+    return n;
+  }
+
+  /** Makes a slab the shared pool just handed over the current slab of its class. */
+  adopt(cls: number, slab: number): void {
+    if (__HAKMEM_DEBUG__) this.assertSlab(slab, cls, 'adopt');
+    const cur = this.current[cls];
+    if (cur !== 0 && cur !== slab) this.pushPartial(cls, cur);
+    this.current[cls] = slab;
+  }
+
+  private nextPartial(cls: number): number {
+    const list = this.partial[cls];
+    const u32 = this.lm.u32;
+    while (list.length > 0) {
+      const slab = list.pop()!;
+      const m = slab >>> 2;
+      u32[m + SM_PARTIAL / 4] = 0;
+      if (u32[m + SM_STATE / 4] === SLAB_ACTIVE && u32[m + SM_OWNER / 4] === this.worker && u32[m + SM_CLASS / 4] === cls) {
+        this.partialHits++;
+        return slab;
+      }
+    }
+    return 0;
+  }
+
+  private pushPartial(cls: number, slab: number): void {
+    const m = slab >>> 2;
+    if (this.lm.u32[m + SM_PARTIAL / 4] !== 0) return;
+    this.lm.u32[m + SM_PARTIAL / 4] = 1;
+    this.partial[cls].push(slab);
+  }
+
+  /** Takes up to `want` blocks from one slab: remote frees first, then its free list, then fresh carving. */
+  private take(slab: number, cls: number, dest: Uint32Array, at: number, want: number): number {
+    const u32 = this.lm.u32;
+    const m = slab >>> 2;
+    if (u32[m + SM_REMOTE_HEAD / 4] !== 0) this.collectRemote(slab);
+    let got = 0;
+    let head = u32[m + SM_FREE_HEAD / 4];
+    while (head !== 0 && got < want) {
+      dest[at + got++] = head;
+      head = u32[head >>> 2];
+    }
+    u32[m + SM_FREE_HEAD / 4] = head;
+    this.reusedBlocks += got;
+    const capacity = u32[m + SM_CAPACITY / 4];
+    let carved = u32[m + SM_CARVED / 4];
+    if (got < want && carved < capacity) {
+      const size = TINY_CLASS_SIZES[cls];
+      const start = slabDataStart(slab);
+      const k = Math.min(want - got, capacity - carved);
+      for (let i = 0; i < k; i++) dest[at + got + i] = start + (carved + i) * size;
+      carved += k;
+      got += k;
+      this.carvedBlocks += k;
+      u32[m + SM_CARVED / 4] = carved;
+    }
+    u32[m + SM_USED / 4] += got;
+    return got;
+  }
+
+  /** Moves the remote-free list onto the local free list with one atomic exchange. */
+  private collectRemote(slab: number): void {
+    const u32 = this.lm.u32;
+    const m = slab >>> 2;
+    let chain = this.shared ? Atomics.exchange(u32, m + SM_REMOTE_HEAD / 4, 0) : u32[m + SM_REMOTE_HEAD / 4];
+    if (!this.shared) u32[m + SM_REMOTE_HEAD / 4] = 0;
+    let n = 0;
+    let head = u32[m + SM_FREE_HEAD / 4];
+    while (chain !== 0) {
+      const next = u32[chain >>> 2];
+      u32[chain >>> 2] = head;
+      head = chain;
+      chain = next;
+      n++;
+    }
+    u32[m + SM_FREE_HEAD / 4] = head;
+    u32[m + SM_USED / 4] -= n;
+    this.remoteCollected += n;
+  }
+
+  /**
+   * Slow path: gives drained blocks back to their slabs. Blocks of slabs this
+   * worker owns go on the slab's free list; others are pushed on their slab's
+   * remote list. Slabs whose last block came back (and that are not a
+   * current slab) are appended to `emptied` for the pool.
+   */
+  returnBlocks(src: Uint32Array, n: number): void {
+    const u32 = this.lm.u32;
+    for (let i = 0; i < n; i++) {
+      const ptr = src[i];
+      const slab = slabRecordOf(ptr);
+      const m = slab >>> 2;
+      if (u32[m + SM_OWNER / 4] !== this.worker) {
+        this.pushRemote(slab, ptr);
+        continue;
+      }
+      const head = u32[m + SM_FREE_HEAD / 4];
+      const cls = u32[m + SM_CLASS / 4];
+      const wasDry = head === 0 && u32[m + SM_CARVED / 4] === u32[m + SM_CAPACITY / 4];
+      u32[ptr >>> 2] = head;
+      u32[m + SM_FREE_HEAD / 4] = ptr;
+      const used = --u32[m + SM_USED / 4];
+      this.localReturns++;
+      if (this.current[cls] === slab) continue;
+      if (used === 0) this.emptied.push(slab);
+      else if (wasDry) this.pushPartial(cls, slab);
+    }
+  }
+
+  private pushRemote(slab: number, ptr: number): void {
+    const u32 = this.lm.u32;
+    const idx = (slab >>> 2) + SM_REMOTE_HEAD / 4;
+    this.remoteFrees++;
+    if (!this.shared) {
+      u32[ptr >>> 2] = u32[idx];
+      u32[idx] = ptr;
+      return;
+    }
+    for (;;) {
+      const head = Atomics.load(u32, idx);
+      u32[ptr >>> 2] = head;
+      if (Atomics.compareExchange(u32, idx, head, ptr) === head) return;
+    }
+  }
+
+  /** Drops every current slab (trim/detach): the slabs whose blocks all came back go to `emptied`. */
+  releaseCurrent(): void {
+    const u32 = this.lm.u32;
+    for (let c = 0; c < TINY_CLASSES; c++) {
+      const slab = this.current[c];
+      if (slab === 0) continue;
+      this.current[c] = 0;
+      const m = slab >>> 2;
+      if (u32[m + SM_REMOTE_HEAD / 4] !== 0) this.collectRemote(slab);
+      if (u32[m + SM_USED / 4] === 0) this.emptied.push(slab);
+      else this.pushPartial(c, slab);
+    }
+    for (let c = 0; c < TINY_CLASSES; c++) {
+      for (const slab of this.partial[c]) {
+        const m = slab >>> 2;
+        if (u32[m + SM_OWNER / 4] !== this.worker || u32[m + SM_STATE / 4] !== SLAB_ACTIVE) continue;
+        if (u32[m + SM_REMOTE_HEAD / 4] !== 0) this.collectRemote(slab);
+        if (u32[m + SM_USED / 4] === 0 && !this.emptied.includes(slab)) {
+          u32[m + SM_PARTIAL / 4] = 0;
+          this.emptied.push(slab);
+        }
+      }
+      this.partial[c] = this.partial[c].filter((s) => !this.emptied.includes(s));
+    }
+  }
+
+  /** Whether `ptr` is on a block boundary of an active or empty slab's carved area. */
+  isBlockStart(ptr: number): boolean {
+    const slab = slabRecordOf(ptr);
+    const u32 = this.lm.u32;
+    const m = slab >>> 2;
+    const state = u32[m + SM_STATE / 4];
+    if (state !== SLAB_ACTIVE && state !== SLAB_EMPTY) return false;
+    const cls = u32[m + SM_CLASS / 4];
+    const rel = ptr - slabDataStart(slab);
+    const size = TINY_CLASS_SIZES[cls];
+    return rel >= 0 && rel % size === 0 && rel / size < u32[m + SM_CARVED / 4];
+  }
+
+  private assertSlab(slab: number, cls: number, op: string): void {
+    const u32 = this.lm.u32;
+    const m = slab >>> 2;
+    if (u32[(slab - (slab & SS_MASK)) >>> 2] !== SS_MAGIC_VALUE)
+      throw new HeapError('CORRUPTION', `${op}: slab record ${slab} is not inside a SuperSlab`, slab, 'superslab');
+    if (u32[m + SM_STATE / 4] !== SLAB_ACTIVE || u32[m + SM_CLASS / 4] !== cls || u32[m + SM_OWNER / 4] !== this.worker)
+      throw new HeapError('CORRUPTION', `${op}: slab ${slab} is not an ACTIVE class-${cls} slab owned by worker ${this.worker}`, slab, 'superslab');
+  }
+
+  counters(): Record<string, number> {
+    return {
+      refills: this.refills,
+      carvedBlocks: this.carvedBlocks,
+      reusedBlocks: this.reusedBlocks,
+      partialHits: this.partialHits,
+      localReturns: this.localReturns,
+      remoteFrees: this.remoteFrees,
+      remoteCollected: this.remoteCollected,
+    };
+  }
+}
+
+/** Address of the slab record that describes the slab holding `ptr`. */
+export function slabRecordOf(ptr: number): number {
+  const ss = ptr - (ptr & SS_MASK);
+  return ss + SS_SLAB_META + ((ptr & SS_MASK) >>> PAGE_SHIFT) * SLAB_META_BYTES;
+}
+
+/** First block address of the slab a record describes. */
+export function slabDataStart(slab: number): number {
+  const ss = slab - (slab & SS_MASK);
+  const index = (slab - ss - SS_SLAB_META) / SLAB_META_BYTES;
+  return ss + index * SLAB_SIZE + (index === 0 ? SS_HEADER_BYTES : 0);
+}
+
+export function slabIndexOf(slab: number): number {
+  return ((slab & SS_MASK) - SS_SLAB_META) / SLAB_META_BYTES;
+}
+
+export interface SuperslabWalk {
+  liveBlocks: number;
+  liveBytes: number;
+  activeSlabs: number;
+  emptySlabs: number;
+  unusedSlabs: number;
+}
+
+/**
+ * Validates the SuperSlab at `ss` and adds its live blocks to `walk`. Checks
+ * every slab record (state, class, used ≤ capacity, carved ≤ capacity), every
+ * free-list and remote-list node (inside its slab, on a block boundary, not
+ * live, no cycle) and that live + free + remote blocks add up. Returns the
+ * first violation, or null. `cached(ptr)` says whether a worker cache holds ptr.
+ */
+export function validateSuperslab(lm: LinearMemory, ss: number, walk: SuperslabWalk, cachedInSlab: (slab: number) => number): string | null {
+  const u32 = lm.u32;
+  const u8 = lm.u8;
+  if (u32[(ss + SS_MAGIC) >>> 2] !== SS_MAGIC_VALUE) return `SuperSlab ${ss} has a bad magic word`;
+  for (let s = 0; s < SLABS_PER_SS; s++) {
+    const slab = ss + SS_SLAB_META + s * SLAB_META_BYTES;
+    const m = slab >>> 2;
+    const state = u32[m + SM_STATE / 4];
+    if (state === SLAB_UNUSED) {
+      walk.unusedSlabs++;
+      continue;
+    }
+    if (state !== SLAB_ACTIVE && state !== SLAB_EMPTY) return `slab ${slab}: state ${state} is not a slab state`;
+    if (state === SLAB_ACTIVE) walk.activeSlabs++;
+    else walk.emptySlabs++;
+    const cls = u32[m + SM_CLASS / 4];
+    if (cls >= TINY_CLASSES) return `slab ${slab}: class ${cls} out of range`;
+    const size = TINY_CLASS_SIZES[cls];
+    const capacity = u32[m + SM_CAPACITY / 4];
+    const carved = u32[m + SM_CARVED / 4];
+    const used = u32[m + SM_USED / 4];
+    const start = slabDataStart(slab);
+    if (capacity !== Math.floor((ss + (s + 1) * SLAB_SIZE - start) / size)) return `slab ${slab}: capacity ${capacity} wrong for class ${cls}`;
+    if (carved > capacity) return `slab ${slab}: carved ${carved} > capacity ${capacity}`;
+    if (used > carved) return `slab ${slab}: used ${used} > carved ${carved}`;
+    let live = 0;
+    for (let b = 0; b < carved; b++) {
+      const p = start + b * size;
+      if ((u8[ss + SS_BITMAP + ((p & SS_MASK) >>> 7)] >>> ((p >>> GRANULE_SHIFT) & 7)) & 1) live++;
+    }
+    const listLen = (head: number, what: string): number | string => {
+      let n = 0;
+      for (let p = head; p !== 0; p = u32[p >>> 2]) {
+        const rel = p - start;
+        if (rel < 0 || rel % size !== 0 || rel / size >= carved) return `slab ${slab}: ${what} node ${p} is not a carved block of the slab`;
+        if ((u8[ss + SS_BITMAP + ((p & SS_MASK) >>> 7)] >>> ((p >>> GRANULE_SHIFT) & 7)) & 1) return `slab ${slab}: ${what} node ${p} is live`;
+        if (++n > carved) return `slab ${slab}: ${what} has a cycle`;
+      }
+      return n;
+    };
+    const free = listLen(u32[m + SM_FREE_HEAD / 4], 'free list');
+    if (typeof free === 'string') return free;
+    const remote = listLen(u32[m + SM_REMOTE_HEAD / 4], 'remote list');
+    if (typeof remote === 'string') return remote;
+    if (used + free !== carved) return `slab ${slab}: used ${used} + free ${free} != carved ${carved}`;
+    const cached = cachedInSlab(slab);
+    if (live + remote + cached > used) return `slab ${slab}: live ${live} + remote ${remote} + cached ${cached} > used ${used}`;
+    if (state === SLAB_EMPTY && used !== 0) return `slab ${slab}: EMPTY with ${used} blocks out`;
+    walk.liveBlocks += live;
+    walk.liveBytes += live * size;
+  }
+  return null;
+}

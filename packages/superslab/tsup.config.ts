@@ -1,0 +1,2 @@
+import { boxConfig } from '@hakmem/tooling/tsup';
+export default boxConfig();

@@ -1,0 +1,195 @@
+import { HeapError, TINY_CLASS_SIZES, TINY_CLASSES } from '@hakmem/contracts';
+
+/**
+ * TLS SLL box: one worker's caches of free tiny blocks, a LIFO stack per size
+ * class in a JS typed array. Per-worker state lives in JS by design (a
+ * worker's module state is thread-local), so push and pop touch no shared
+ * memory and need no atomics.
+ *
+ * Block states seen from here:
+ *   | state  | where                          | who moves it            |
+ *   |--------|--------------------------------|-------------------------|
+ *   | cached | slots[cls * STRIDE + i], i<count | pop (→ live), drain (→ slab) |
+ *   | live   | with the user                  | free → push (→ cached)  |
+ *
+ * Capacity adapts: a refill (the stack ran dry) doubles the class's capacity
+ * up to its maximum; two overflows in a row with no refill between halve it,
+ * so a class that only frees stops hoarding blocks.
+ */
+export const STRIDE = 512;
+/** Bytes a full cache of one class may hold; keeps big classes from hoarding. */
+const CLASS_CACHE_BYTES = 32 * 1024;
+const MIN_CAPACITY = 8;
+const INITIAL_CAPACITY = 32;
+
+export interface TlsSllCounters {
+  pops: number;
+  pushes: number;
+  refills: number;
+  drains: number;
+  blocksRefilled: number;
+  blocksDrained: number;
+  capacityGrows: number;
+  capacityShrinks: number;
+}
+
+export class TlsSll {
+  readonly slots = new Uint32Array(TINY_CLASSES * STRIDE);
+  readonly count = new Int32Array(TINY_CLASSES);
+  readonly capacity = new Int32Array(TINY_CLASSES);
+  readonly maxCapacity = new Int32Array(TINY_CLASSES);
+  /** Overflows since the last refill, per class. */
+  private readonly overflowRun = new Int32Array(TINY_CLASSES);
+  pops = 0;
+  pushes = 0;
+  refills = 0;
+  drains = 0;
+  blocksRefilled = 0;
+  blocksDrained = 0;
+  capacityGrows = 0;
+  capacityShrinks = 0;
+
+  constructor(maxCapacityCap = STRIDE) {
+    for (let c = 0; c < TINY_CLASSES; c++) {
+      const max = Math.max(MIN_CAPACITY, Math.min(maxCapacityCap, STRIDE, Math.floor(CLASS_CACHE_BYTES / TINY_CLASS_SIZES[c])));
+      this.maxCapacity[c] = max;
+      this.capacity[c] = Math.min(INITIAL_CAPACITY, max);
+    }
+  }
+
+  /** Top block of class `cls`, or 0 when the cache is empty. */
+  pop(cls: number): number {
+    if (__HAKMEM_DEBUG__) checkClass(cls);
+    const n = this.count[cls] - 1;
+    if (n < 0) return 0;
+    this.count[cls] = n;
+    this.pops++;
+    return this.slots[cls * STRIDE + n];
+  }
+
+  /** Caches `ptr`; false when the class is at capacity (the caller drains, then pushes again). */
+  push(cls: number, ptr: number): boolean {
+    if (__HAKMEM_DEBUG__) checkPush(this, cls, ptr);
+    const n = this.count[cls];
+    if (n >= this.capacity[cls]) return false;
+    this.slots[cls * STRIDE + n] = ptr;
+    this.count[cls] = n + 1;
+    this.pushes++;
+    return true;
+  }
+
+  /** Slow path, on a miss: how many blocks to fetch, after growing the capacity. */
+  refillCount(cls: number): number {
+    this.refills++;
+    this.overflowRun[cls] = 0;
+    const cap = this.capacity[cls];
+    if (cap < this.maxCapacity[cls]) {
+      this.capacity[cls] = Math.min(this.maxCapacity[cls], cap * 2);
+      this.capacityGrows++;
+    }
+    return Math.max(1, this.capacity[cls] >>> 1);
+  }
+
+  /** Appends `n` blocks from `src` (a refill batch) to class `cls`. */
+  splice(cls: number, src: Uint32Array, n: number): void {
+    const at = this.count[cls];
+    if (__HAKMEM_DEBUG__) {
+      if (at + n > STRIDE) throw new HeapError('CORRUPTION', `refill of ${n} overflows class ${cls}'s cache`, undefined, 'tlsSll');
+      for (let i = 0; i < n; i++) checkPush(this, cls, src[i]);
+    }
+    this.slots.set(src.subarray(0, n), cls * STRIDE + at);
+    this.count[cls] = at + n;
+    this.blocksRefilled += n;
+  }
+
+  /**
+   * Slow path, on an overflow: moves the older half of class `cls`'s blocks
+   * (the bottom of the stack, the coldest) into `dest` and returns how many.
+   */
+  drain(cls: number, dest: Uint32Array): number {
+    this.drains++;
+    const n = this.count[cls];
+    if (++this.overflowRun[cls] >= 2 && this.capacity[cls] > MIN_CAPACITY) {
+      this.capacity[cls] = Math.max(MIN_CAPACITY, this.capacity[cls] >>> 1);
+      this.overflowRun[cls] = 0;
+      this.capacityShrinks++;
+    }
+    const keep = Math.min(n >>> 1, this.capacity[cls] >>> 1);
+    const out = n - keep;
+    const base = cls * STRIDE;
+    dest.set(this.slots.subarray(base, base + out));
+    this.slots.copyWithin(base, base + out, base + n);
+    this.count[cls] = keep;
+    this.blocksDrained += out;
+    return out;
+  }
+
+  /** Empties class `cls` into `dest` (detach, trim, out-of-memory). */
+  drainAll(cls: number, dest: Uint32Array): number {
+    const n = this.count[cls];
+    dest.set(this.slots.subarray(cls * STRIDE, cls * STRIDE + n));
+    this.count[cls] = 0;
+    this.blocksDrained += n;
+    return n;
+  }
+
+  cached(): number {
+    let n = 0;
+    for (let c = 0; c < TINY_CLASSES; c++) n += this.count[c];
+    return n;
+  }
+
+  /** Whether `ptr` sits in class `cls`'s cache (slow: used by error reporting and check()). */
+  contains(cls: number, ptr: number): boolean {
+    const base = cls * STRIDE;
+    for (let i = base, end = base + this.count[cls]; i < end; i++) if (this.slots[i] === ptr) return true;
+    return false;
+  }
+
+  /**
+   * Invariants: counts within capacity, capacities within bounds, every cached
+   * block aligned and cached once. Returns the first violation, or null.
+   */
+  validate(): string | null {
+    for (let c = 0; c < TINY_CLASSES; c++) {
+      const n = this.count[c];
+      if (n < 0 || n > STRIDE) return `class ${c} count ${n} out of range`;
+      if (this.capacity[c] < 1 || this.capacity[c] > this.maxCapacity[c]) return `class ${c} capacity ${this.capacity[c]} outside [1, ${this.maxCapacity[c]}]`;
+      const seen = new Set<number>();
+      for (let i = 0; i < n; i++) {
+        const p = this.slots[c * STRIDE + i];
+        if (p === 0 || (p & 15) !== 0) return `class ${c} caches misaligned block ${p}`;
+        if (seen.has(p)) return `class ${c} caches block ${p} twice`;
+        seen.add(p);
+      }
+    }
+    return null;
+  }
+
+  counters(): TlsSllCounters & { cachedBlocks: number; capacities: number[] } {
+    return {
+      pops: this.pops,
+      pushes: this.pushes,
+      refills: this.refills,
+      drains: this.drains,
+      blocksRefilled: this.blocksRefilled,
+      blocksDrained: this.blocksDrained,
+      capacityGrows: this.capacityGrows,
+      capacityShrinks: this.capacityShrinks,
+      cachedBlocks: this.cached(),
+      capacities: Array.from(this.capacity),
+    };
+  }
+}
+
+function checkClass(cls: number): void {
+  if (!(cls >= 0 && cls < TINY_CLASSES && (cls | 0) === cls))
+    throw new HeapError('CORRUPTION', `size class ${cls} out of range [0, ${TINY_CLASSES})`, undefined, 'tlsSll');
+}
+
+function checkPush(cache: TlsSll, cls: number, ptr: number): void {
+  checkClass(cls);
+  if (ptr === 0 || (ptr & 15) !== 0 || (ptr >>> 0) !== ptr)
+    throw new HeapError('INVALID_POINTER', `block is not 16-byte aligned`, ptr, 'tlsSll');
+  if (cache.contains(cls, ptr)) throw new HeapError('DOUBLE_FREE', `block is already in the class ${cls} cache`, ptr, 'tlsSll');
+}
