@@ -83,11 +83,10 @@ export const H_END_PAGE = 20;
 export const H_META_PAGES = 24;
 /** (under the page lock) pages currently handed to boxes. */
 export const H_PAGES_IN_USE = 28;
-/** Lock words (atomic). Order: pool, mid, bigcache before page. */
+/** Lock words (atomic). Order: pool or bigcache lock first, then the page lock. */
 export const H_PAGE_LOCK = 32;
 export const H_POOL_LOCK = 36;
 export const H_BIGCACHE_LOCK = 40;
-export const H_MID_LOCK = 44;
 /** (atomic) last worker id handed out. */
 export const H_NEXT_WORKER = 48;
 export const H_PAGE_TABLE = 52;
@@ -144,7 +143,7 @@ export const SM_USED = 16;
 export const SM_FREE_HEAD = 20;
 /** (atomic) blocks freed by other workers, pushed with CAS; the owner takes the whole list with one exchange. */
 export const SM_REMOTE_HEAD = 24;
-/** (atomic) worker id of the owner, 0 when none. */
+/** Worker id of the owner, 0 when none: written by the shared pool under the pool lock, read by any worker. */
 export const SM_OWNER = 28;
 /** Links in the pool's EMPTY list of its class. */
 export const SM_NEXT = 32;
@@ -168,7 +167,7 @@ export const SP_USED = 12;
 export const SP_FREE_HEAD = 16;
 /** (atomic) see SM_REMOTE_HEAD. */
 export const SP_REMOTE_HEAD = 20;
-/** (atomic) */
+/** Worker id of the span's owner (written once, when the span is made). */
 export const SP_OWNER = 24;
 export const SP_PAGES = 28;
 /** Live-block bitmap, one bit per block (a span holds at most SPAN_MAX_BLOCKS). */

@@ -11,6 +11,7 @@ import {
   PK_RUN_LIVE,
   PK_SS_SPARE,
   PK_TINY,
+  SPAN_MAX_PAGES,
   TINY_MAX,
 } from '@hakmem/contracts';
 import type { LinearMemory, PageLayer } from '@hakmem/linear-memory';
@@ -32,7 +33,6 @@ export class FrontGate {
   private readonly firstIndex: number;
   private readonly basePage: number;
   private readonly regionPages: number;
-  classified = 0;
   rejected = 0;
 
   constructor(lm: LinearMemory, pages: PageLayer) {
@@ -62,9 +62,9 @@ export class FrontGate {
   reject(ptr: number, word: number, detail: string | null): HeapError {
     this.rejected++;
     const kind = word & PK_KIND_MASK;
-    if (detail === 'double') return new HeapError('DOUBLE_FREE', describeDouble(kind), ptr, boxOfKind(kind));
-    const why = detail ?? describeInvalid(ptr, kind);
-    return new HeapError('INVALID_POINTER', why, ptr, boxOfKind(kind) ?? 'frontGate');
+    const box = boxOfWord(word);
+    if (detail === 'double') return new HeapError('DOUBLE_FREE', describeDouble(kind), ptr, box);
+    return new HeapError('INVALID_POINTER', detail ?? describeInvalid(ptr, kind), ptr, box ?? 'frontGate');
   }
 
   counters(): Record<string, number> {
@@ -72,9 +72,12 @@ export class FrontGate {
   }
 }
 
-function boxOfKind(kind: number): 'superslab' | 'midLargeAce' | 'bigcache' | undefined {
+/** The box that owns a page, from its page-table word; undefined for pages no box owns. */
+function boxOfWord(word: number): 'superslab' | 'midLargeAce' | 'bigcache' | undefined {
+  const kind = word & PK_KIND_MASK;
   if (kind === PK_TINY) return 'superslab';
   if (kind === PK_MID_SPAN) return 'midLargeAce';
+  if (kind === PK_RUN_LIVE || kind === PK_RUN_FREE) return word >>> 8 > SPAN_MAX_PAGES ? 'bigcache' : 'midLargeAce';
   return undefined;
 }
 

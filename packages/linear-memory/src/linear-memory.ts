@@ -49,17 +49,30 @@ export class LinearMemory {
     return this.u8.length >>> PAGE_SHIFT;
   }
 
-  ensurePages(pages: number): boolean {
-    let have = this.pages();
+  /**
+   * `limit` caps the growth: the memory is grown by an eighth of its size
+   * (at least 1 MiB) past `pages` when that stays under `limit`, so a heap
+   * that grows page by page does not pay for a `grow` (and a view rebuild)
+   * every time.
+   */
+  ensurePages(pages: number, limit = pages): boolean {
+    const have = this.pages();
     if (have >= pages) return true;
+    const generous = Math.min(limit, Math.max(pages, have + Math.max(16, have >>> 3)));
+    if (generous > pages && this.tryGrow(generous - have)) return true;
+    if (this.tryGrow(pages - have)) return true;
+    // Another worker may have grown it meanwhile.
+    return this.pages() >= pages;
+  }
+
+  private tryGrow(delta: number): boolean {
     try {
-      this.memory.grow(pages - have);
+      this.memory.grow(delta);
     } catch {
-      // Another worker may have grown it meanwhile; a RangeError otherwise means the memory is at its maximum.
-      have = this.pages();
-      return have >= pages;
+      // RangeError: the memory is at its maximum (or the engine refused the size).
+      return false;
     }
     this.refresh();
-    return this.u8.length >= pages * PAGE_SIZE;
+    return true;
   }
 }

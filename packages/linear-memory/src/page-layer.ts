@@ -286,7 +286,7 @@ export class PageLayer {
     const newEnd = start + n;
     if (newEnd > this.limitPage) return 0;
     const before = this.lm.u8.length;
-    if (!this.lm.ensurePages(newEnd)) return 0;
+    if (!this.lm.ensurePages(newEnd, this.limitPage)) return 0;
     if (this.lm.u8.length !== before) this.lm.u32[this.h + H_GROWS / 4]++;
     this.setFreeBits(end, newEnd - end, true);
     this.lm.u32[this.h + H_END_PAGE / 4] = newEnd;

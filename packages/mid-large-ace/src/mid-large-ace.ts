@@ -244,7 +244,9 @@ export class MidLargeAce {
       this.pushCached(cls, (page << PAGE_SHIFT) >>> 0);
       return this.mallocClass(cls);
     }
-    const want = Math.max(1, this.capacity[cls] >>> 1);
+    // Fetch half a cache's worth, but never more than the byte budget has room for (plus the block returned now).
+    const room = Math.floor((this.budgetBytes - this.cachedBytes) / MID_CLASS_SIZES[cls]);
+    const want = Math.max(1, Math.min(this.capacity[cls] >>> 1, room + 1));
     let got = 0;
     let span = this.current[cls];
     while (got < want) {
@@ -334,16 +336,18 @@ export class MidLargeAce {
     return span;
   }
 
+  /** Partial lists hold exactly this worker's spans that ran dry and got blocks back (SP_PARTIAL set). */
   private nextPartial(cls: number): number {
-    const list = this.partial[cls];
-    const u32 = this.lm.u32;
-    while (list.length > 0) {
-      const span = list.pop()!;
+    const span = this.partial[cls].pop();
+    if (span === undefined) return 0;
+    if (__HAKMEM_DEBUG__) {
       const h = span >>> 2;
-      u32[h + SP_PARTIAL / 4] = 0;
-      if (u32[h + SP_MAGIC / 4] === SPAN_MAGIC_VALUE && u32[h + SP_OWNER / 4] === this.worker && u32[h + SP_CLASS / 4] === cls) return span;
+      const u32 = this.lm.u32;
+      if (u32[h + SP_MAGIC / 4] !== SPAN_MAGIC_VALUE || u32[h + SP_OWNER / 4] !== this.worker || u32[h + SP_CLASS / 4] !== cls)
+        throw new HeapError('CORRUPTION', `partial list of class ${cls} holds a span that is not this worker's`, span, 'midLargeAce');
     }
-    return 0;
+    this.lm.u32[(span >>> 2) + SP_PARTIAL / 4] = 0;
+    return span;
   }
 
   /** The cache of `cls` is full (or the budget is spent): return half of it, then cache or return `ptr`. */
@@ -399,10 +403,17 @@ export class MidLargeAce {
     }
   }
 
+  /** Gives an empty span's pages back, taking it off its partial list first. */
   private releaseSpan(span: number): void {
     const u32 = this.lm.u32;
     const h = span >>> 2;
     if (u32[h + SP_REMOTE_HEAD / 4] !== 0) return; // blocks still in flight; the owner sees them later
+    if (u32[h + SP_PARTIAL / 4] !== 0) {
+      u32[h + SP_PARTIAL / 4] = 0;
+      const list = this.partial[u32[h + SP_CLASS / 4]];
+      const at = list.indexOf(span);
+      if (at >= 0) list.splice(at, 1);
+    }
     u32[h + SP_MAGIC / 4] = 0;
     this.pages.freeRun(span >>> PAGE_SHIFT, u32[h + SP_PAGES / 4]);
     this.spansReleased++;
@@ -440,23 +451,15 @@ export class MidLargeAce {
     for (let c = 0; c < MID_CLASSES; c++) {
       const span = this.current[c];
       this.current[c] = 0;
-      if (span !== 0) {
-        const h = span >>> 2;
-        if (u32[h + SP_REMOTE_HEAD / 4] !== 0) this.collectRemote(span);
-        if (u32[h + SP_USED / 4] === 0) this.releaseSpan(span);
-        else if (u32[h + SP_PARTIAL / 4] === 0) {
-          u32[h + SP_PARTIAL / 4] = 1;
-          this.partial[c].push(span);
-        }
+      if (span !== 0 && u32[(span >>> 2) + SP_PARTIAL / 4] === 0) {
+        u32[(span >>> 2) + SP_PARTIAL / 4] = 1;
+        this.partial[c].push(span);
       }
-      this.partial[c] = this.partial[c].filter((s) => {
+      for (const s of [...this.partial[c]]) {
         const h = s >>> 2;
-        if (u32[h + SP_MAGIC / 4] !== SPAN_MAGIC_VALUE || u32[h + SP_OWNER / 4] !== this.worker) return false;
         if (u32[h + SP_REMOTE_HEAD / 4] !== 0) this.collectRemote(s);
-        if (u32[h + SP_USED / 4] !== 0) return true;
-        this.releaseSpan(s);
-        return false;
-      });
+        if (u32[h + SP_USED / 4] === 0) this.releaseSpan(s);
+      }
     }
   }
 
@@ -508,6 +511,7 @@ export class MidLargeAce {
       bytes += this.count[c] * MID_CLASS_SIZES[c];
     }
     if (bytes !== this.cachedBytes) return `cached bytes ${this.cachedBytes} but caches hold ${bytes}`;
+    if (bytes > this.budgetBytes) return `caches hold ${bytes} bytes, over the ${this.budgetBytes}-byte budget`;
     return null;
   }
 }

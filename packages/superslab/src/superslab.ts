@@ -140,19 +140,19 @@ export class Superslab {
     this.current[cls] = slab;
   }
 
+  /**
+   * The partial lists hold exactly the ACTIVE slabs this worker owns that are
+   * not current and have blocks to give (SM_PARTIAL set). A slab leaves its
+   * list before it goes back to the pool, so an entry never points at pages
+   * that another box may own by now.
+   */
   private nextPartial(cls: number): number {
-    const list = this.partial[cls];
-    const u32 = this.lm.u32;
-    while (list.length > 0) {
-      const slab = list.pop()!;
-      const m = slab >>> 2;
-      u32[m + SM_PARTIAL / 4] = 0;
-      if (u32[m + SM_STATE / 4] === SLAB_ACTIVE && u32[m + SM_OWNER / 4] === this.worker && u32[m + SM_CLASS / 4] === cls) {
-        this.partialHits++;
-        return slab;
-      }
-    }
-    return 0;
+    const slab = this.partial[cls].pop();
+    if (slab === undefined) return 0;
+    if (__HAKMEM_DEBUG__) this.assertSlab(slab, cls, 'partial list');
+    this.lm.u32[(slab >>> 2) + SM_PARTIAL / 4] = 0;
+    this.partialHits++;
+    return slab;
   }
 
   private pushPartial(cls: number, slab: number): void {
@@ -160,6 +160,18 @@ export class Superslab {
     if (this.lm.u32[m + SM_PARTIAL / 4] !== 0) return;
     this.lm.u32[m + SM_PARTIAL / 4] = 1;
     this.partial[cls].push(slab);
+  }
+
+  /** Hands a slab whose blocks all came back to `emptied`, taking it off its partial list first. */
+  private retire(cls: number, slab: number): void {
+    const m = slab >>> 2;
+    if (this.lm.u32[m + SM_PARTIAL / 4] !== 0) {
+      this.lm.u32[m + SM_PARTIAL / 4] = 0;
+      const list = this.partial[cls];
+      const at = list.indexOf(slab);
+      if (at >= 0) list.splice(at, 1);
+    }
+    this.emptied.push(slab);
   }
 
   /** Takes up to `want` blocks from one slab: remote frees first, then its free list, then fresh carving. */
@@ -235,7 +247,7 @@ export class Superslab {
       const used = --u32[m + SM_USED / 4];
       this.localReturns++;
       if (this.current[cls] === slab) continue;
-      if (used === 0) this.emptied.push(slab);
+      if (used === 0) this.retire(cls, slab);
       else if (wasDry) this.pushPartial(cls, slab);
     }
   }
@@ -256,29 +268,21 @@ export class Superslab {
     }
   }
 
-  /** Drops every current slab (trim/detach): the slabs whose blocks all came back go to `emptied`. */
+  /** Drops every current slab (trim/detach); slabs whose blocks all came back go to `emptied`. */
   releaseCurrent(): void {
     const u32 = this.lm.u32;
     for (let c = 0; c < TINY_CLASSES; c++) {
       const slab = this.current[c];
       if (slab === 0) continue;
       this.current[c] = 0;
-      const m = slab >>> 2;
-      if (u32[m + SM_REMOTE_HEAD / 4] !== 0) this.collectRemote(slab);
-      if (u32[m + SM_USED / 4] === 0) this.emptied.push(slab);
-      else this.pushPartial(c, slab);
+      this.pushPartial(c, slab);
     }
     for (let c = 0; c < TINY_CLASSES; c++) {
-      for (const slab of this.partial[c]) {
+      for (const slab of [...this.partial[c]]) {
         const m = slab >>> 2;
-        if (u32[m + SM_OWNER / 4] !== this.worker || u32[m + SM_STATE / 4] !== SLAB_ACTIVE) continue;
         if (u32[m + SM_REMOTE_HEAD / 4] !== 0) this.collectRemote(slab);
-        if (u32[m + SM_USED / 4] === 0 && !this.emptied.includes(slab)) {
-          u32[m + SM_PARTIAL / 4] = 0;
-          this.emptied.push(slab);
-        }
+        if (u32[m + SM_USED / 4] === 0) this.retire(c, slab);
       }
-      this.partial[c] = this.partial[c].filter((s) => !this.emptied.includes(s));
     }
   }
 

@@ -1,0 +1,44 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const root = join(__dirname, '..', '..', '..');
+const FOUNDATION = ['@hakmem/contracts', '@hakmem/linear-memory'];
+const BOXES = ['tls-sll-box', 'superslab', 'shared-pool', 'bigcache', 'front-gate', 'mid-large-ace'];
+
+function sources(dir: string): string[] {
+  return readdirSync(dir).flatMap((f) => {
+    const p = join(dir, f);
+    return statSync(p).isDirectory() ? sources(p) : p.endsWith('.ts') ? [p] : [];
+  });
+}
+
+function importsOf(file: string): string[] {
+  const text = readFileSync(file, 'utf8');
+  return [...text.matchAll(/(?:import|export)[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g)].map((m) => m[1] ?? m[2]);
+}
+
+describe('box boundaries', () => {
+  it.each(BOXES)('%s depends on the foundation only, never on another box', (box) => {
+    const dir = join(root, 'packages', box);
+    const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+    for (const dep of Object.keys(pkg.dependencies ?? {})) expect(FOUNDATION, `${box} depends on ${dep}`).toContain(dep);
+    for (const file of sources(join(dir, 'src')))
+      for (const spec of importsOf(file)) {
+        const ok = spec.startsWith('./') || FOUNDATION.includes(spec) || spec.startsWith('node:') || spec === 'vitest' || spec === 'fast-check';
+        expect(ok, `${file} imports ${spec}`).toBe(true);
+      }
+  });
+
+  it('the foundation depends on no box', () => {
+    for (const pkgName of ['contracts', 'linear-memory'])
+      for (const file of sources(join(root, 'packages', pkgName, 'src')))
+        for (const spec of importsOf(file)) expect(spec.startsWith('./') || FOUNDATION.includes(spec) || spec === 'vitest', `${file} imports ${spec}`).toBe(true);
+  });
+
+  it('the rule itself sees imports (a deliberately bad line is caught)', () => {
+    const bad = "import { Superslab } from '@hakmem/superslab';\nexport { x } from '../other-box/src/x.js';";
+    const specs = [...bad.matchAll(/(?:import|export)[^'"]*?from\s+['"]([^'"]+)['"]/g)].map((m) => m[1]);
+    expect(specs).toEqual(['@hakmem/superslab', '../other-box/src/x.js']);
+  });
+});

@@ -1,0 +1,249 @@
+import {
+  BC_ENTRY_BYTES,
+  BC_TABLE,
+  BIGCACHE_ENTRIES,
+  PAGE_SIZE,
+  PK_FREE,
+  PK_RUN_BODY,
+  PK_RUN_FREE,
+  PK_RUN_LIVE,
+  runHeadWord,
+} from '@hakmem/contracts';
+import { LinearMemory, PageLayer, planGeometry } from '@hakmem/linear-memory';
+import { describe, expect, it } from 'vitest';
+import { BigCache } from './bigcache.js';
+
+function setup(pages: number, budgetPages?: number) {
+  const memory = new WebAssembly.Memory({ initial: 1, maximum: pages + 2 });
+  const lm = new LinearMemory(memory, false);
+  const geo = planGeometry(0, pages * PAGE_SIZE);
+  lm.ensurePages(geo.basePage + geo.metaPages);
+  const pl = PageLayer.format(lm, geo, false);
+  const bc = new BigCache(lm, pl, budgetPages === undefined ? undefined : budgetPages * PAGE_SIZE);
+  return { lm, pl, bc };
+}
+
+/** u32 index of entry `i`'s first word {page, pages, stamp}. */
+const entry = (pl: PageLayer, i: number): number => (pl.bigcacheArea + BC_TABLE + i * BC_ENTRY_BYTES) >>> 2;
+
+describe(`bigcache (${__HAKMEM_DEBUG__ ? 'debug' : 'release'} build)`, () => {
+  it('alloc of a fresh run stamps its head and body page words', () => {
+    const { pl, bc } = setup(64, 40);
+    const page = bc.alloc(20);
+    expect(page).toBe(pl.firstDataPage);
+    expect(bc.lastPages).toBe(20);
+    expect(pl.word(page)).toBe(runHeadWord(PK_RUN_LIVE, 20));
+    for (let p = page + 1; p < page + 20; p++) expect(pl.word(p)).toBe(PK_RUN_BODY);
+    expect(pl.word(page + 20)).toBe(PK_FREE);
+    expect(pl.pagesInUse()).toBe(20);
+    expect(bc.counters()).toMatchObject({ hits: 0, misses: 1, puts: 0, cachedRuns: 0 });
+    expect(pl.validate()).toBeNull();
+    expect(bc.validate()).toBeNull();
+  });
+
+  it('free caches the run, and the next alloc of the same size gets it back', () => {
+    const { pl, bc } = setup(64, 40);
+    const page = bc.alloc(20);
+    expect(bc.free(page, 20)).toBe(true);
+    expect(pl.word(page)).toBe(runHeadWord(PK_RUN_FREE, 20));
+    expect(bc.holds(page)).toBe(true);
+    expect(pl.pagesInUse()).toBe(20); // cached pages stay out of the page layer
+    expect(bc.counters()).toMatchObject({ puts: 1, cachedRuns: 1, cachedBytes: 20 * PAGE_SIZE });
+    expect(bc.validate()).toBeNull();
+    expect(pl.validate()).toBeNull();
+
+    expect(bc.alloc(20)).toBe(page);
+    expect(bc.lastPages).toBe(20);
+    expect(pl.word(page)).toBe(runHeadWord(PK_RUN_LIVE, 20));
+    expect(bc.holds(page)).toBe(false);
+    expect(bc.counters()).toMatchObject({ hits: 1, misses: 1, cachedRuns: 0, cachedBytes: 0 });
+    expect(bc.validate()).toBeNull();
+  });
+
+  it('a slightly smaller request takes the whole cached run without splitting it', () => {
+    const { pl, bc } = setup(64, 40);
+    const page = bc.alloc(20);
+    bc.free(page, 20);
+    expect(bc.alloc(16)).toBe(page); // 20 ≤ 16 + 16/4: a quarter of slack is kept
+    expect(bc.lastPages).toBe(20);
+    expect(pl.word(page)).toBe(runHeadWord(PK_RUN_LIVE, 20));
+    expect(bc.counters()).toMatchObject({ hits: 1, splits: 0 });
+    expect(pl.pagesInUse()).toBe(20);
+  });
+
+  it('splits once the slack is more than a quarter of the request', () => {
+    const { pl, bc } = setup(64, 40);
+    const page = bc.alloc(20);
+    bc.free(page, 20);
+    expect(bc.alloc(15)).toBe(page); // 20 > 15 + 15/4
+    expect(bc.lastPages).toBe(15);
+    expect(bc.counters()).toMatchObject({ splits: 1 });
+    expect(pl.pagesInUse()).toBe(15);
+    expect(pl.validate()).toBeNull();
+  });
+
+  it('a much smaller request splits the cached run and releases its tail', () => {
+    const { pl, bc } = setup(64, 40);
+    const page = bc.alloc(20);
+    bc.free(page, 20);
+    expect(bc.alloc(8)).toBe(page);
+    expect(bc.lastPages).toBe(8);
+    expect(pl.word(page)).toBe(runHeadWord(PK_RUN_LIVE, 8));
+    for (let p = page + 8; p < page + 20; p++) expect(pl.word(p)).toBe(PK_FREE);
+    expect(pl.pagesInUse()).toBe(8);
+    expect(bc.counters()).toMatchObject({ hits: 1, splits: 1, cachedRuns: 0 });
+    expect(pl.validate()).toBeNull();
+    // The split run frees as an 8-page run.
+    expect(bc.free(page, 8)).toBe(true);
+    expect(bc.validate()).toBeNull();
+  });
+
+  it('picks the smallest cached run that fits', () => {
+    const { bc } = setup(128, 100);
+    const big = bc.alloc(30);
+    const small = bc.alloc(10);
+    const mid = bc.alloc(12);
+    bc.free(big, 30);
+    bc.free(small, 10);
+    bc.free(mid, 12);
+    expect(bc.alloc(11)).toBe(mid);
+    expect(bc.alloc(9)).toBe(small);
+    expect(bc.validate()).toBeNull();
+  });
+
+  it('evicts the oldest runs to stay within its byte budget', () => {
+    const { pl, bc } = setup(128, 40);
+    const a = bc.alloc(17);
+    const b = bc.alloc(17);
+    const c = bc.alloc(17);
+    bc.free(a, 17);
+    bc.free(b, 17);
+    expect(bc.counters()).toMatchObject({ cachedRuns: 2, evictions: 0 });
+    bc.free(c, 17); // 51 pages > 40: a, the oldest, goes back to the page layer
+    expect(bc.holds(a)).toBe(false);
+    expect(bc.holds(b)).toBe(true);
+    expect(bc.holds(c)).toBe(true);
+    expect(pl.word(a)).toBe(PK_FREE);
+    expect(pl.pagesInUse()).toBe(34);
+    const k = bc.counters();
+    expect(k).toMatchObject({ cachedRuns: 2, evictions: 1, cachedBytes: 34 * PAGE_SIZE, budgetBytes: 40 * PAGE_SIZE });
+    expect(k.cachedBytes).toBeLessThanOrEqual(k.budgetBytes);
+    expect(bc.validate()).toBeNull();
+    expect(pl.validate()).toBeNull();
+  });
+
+  it('does not cache a run larger than the whole budget', () => {
+    const { pl, bc } = setup(128, 40);
+    const page = bc.alloc(50);
+    expect(bc.free(page, 50)).toBe(true);
+    expect(bc.holds(page)).toBe(false);
+    expect(pl.pagesInUse()).toBe(0);
+    expect(bc.counters()).toMatchObject({ puts: 1, cachedRuns: 0, cachedBytes: 0 });
+    expect(pl.validate()).toBeNull();
+  });
+
+  it(`holds at most ${BIGCACHE_ENTRIES} runs, evicting the oldest`, () => {
+    const { pl, bc } = setup(128, 100);
+    const runs: number[] = [];
+    for (let i = 0; i <= BIGCACHE_ENTRIES; i++) runs.push(bc.alloc(1));
+    expect(new Set(runs).size).toBe(BIGCACHE_ENTRIES + 1);
+    for (const r of runs) expect(bc.free(r, 1)).toBe(true);
+    expect(bc.counters()).toMatchObject({ cachedRuns: BIGCACHE_ENTRIES, evictions: 1 });
+    expect(bc.holds(runs[0])).toBe(false);
+    for (const r of runs.slice(1)) expect(bc.holds(r)).toBe(true);
+    expect(pl.pagesInUse()).toBe(BIGCACHE_ENTRIES);
+    expect(bc.validate()).toBeNull();
+    expect(pl.validate()).toBeNull();
+  });
+
+  it('a double free returns false and changes nothing', () => {
+    const { lm, pl, bc } = setup(64, 40);
+    const page = bc.alloc(5);
+    expect(bc.free(page, 5)).toBe(true);
+    const area = lm.u8.slice(pl.bigcacheArea, pl.bigcacheArea + BC_TABLE + BIGCACHE_ENTRIES * BC_ENTRY_BYTES);
+    const before = bc.counters();
+    expect(bc.free(page, 5)).toBe(false);
+    expect(bc.free(page + 1, 4)).toBe(false); // a body page is not a run head
+    expect(bc.free(page, 4)).toBe(false); // nor is a head of another size
+    expect(bc.counters()).toEqual(before);
+    expect(lm.u8.slice(pl.bigcacheArea, pl.bigcacheArea + area.length)).toEqual(area);
+    expect(pl.word(page)).toBe(runHeadWord(PK_RUN_FREE, 5));
+    expect(bc.validate()).toBeNull();
+  });
+
+  it('flush() gives every cached run back to the page layer', () => {
+    const { pl, bc } = setup(128, 100);
+    const runs = [bc.alloc(3), bc.alloc(7), bc.alloc(20)];
+    bc.free(runs[0], 3);
+    bc.free(runs[1], 7);
+    bc.free(runs[2], 20);
+    expect(pl.pagesInUse()).toBe(30);
+    bc.flush();
+    expect(pl.pagesInUse()).toBe(0);
+    expect(bc.counters()).toMatchObject({ cachedRuns: 0, cachedBytes: 0, evictions: 3 });
+    for (const r of runs) expect(bc.holds(r)).toBe(false);
+    expect(bc.validate()).toBeNull();
+    expect(pl.validate()).toBeNull();
+    bc.flush(); // idempotent
+    expect(bc.counters().evictions).toBe(3);
+  });
+
+  it('evicts its whole cache before admitting that memory is out', () => {
+    const { pl, bc } = setup(64, 60);
+    const a = bc.alloc(30);
+    bc.free(a, 30);
+    const b = bc.alloc(40); // does not fit beside the cached 30 pages
+    expect(b).not.toBe(0);
+    expect(bc.lastPages).toBe(40);
+    expect(bc.counters()).toMatchObject({ misses: 2, evictions: 1, allocFailures: 0, cachedRuns: 0 });
+    expect(pl.pagesInUse()).toBe(40);
+    expect(pl.validate()).toBeNull();
+  });
+
+  it('alloc returns 0 when the region cannot hold the run, and counts the failure', () => {
+    const { pl, bc } = setup(32, 16);
+    expect(bc.alloc(40)).toBe(0);
+    expect(bc.counters()).toMatchObject({ allocFailures: 1 });
+    expect(pl.pagesInUse()).toBe(0);
+    expect(bc.validate()).toBeNull();
+    expect(pl.validate()).toBeNull();
+  });
+
+  it('validate() catches a corrupted entry', () => {
+    const { lm, pl, bc } = setup(64, 40);
+    const page = bc.alloc(6);
+    const other = bc.alloc(4);
+    bc.free(page, 6);
+    bc.free(other, 4);
+    expect(bc.validate()).toBeNull();
+    const e = entry(pl, 0);
+    expect(lm.u32[e]).toBe(page);
+
+    lm.u32[e + 1] = 7; // wrong page count
+    expect(bc.validate()).toMatch(new RegExp(`cached run at page ${page} has head word .*not a free run of 7 pages`));
+    lm.u32[e + 1] = 6;
+
+    lm.u32[entry(pl, 1)] = page; // the same run twice
+    expect(bc.validate()).toMatch(new RegExp(`run at page ${page} is cached twice`));
+    lm.u32[entry(pl, 1)] = other;
+
+    pl.setWord(page + 3, PK_FREE); // a body page lost
+    expect(bc.validate()).toMatch(new RegExp(`page ${page + 3} is not part of it`));
+    pl.setWord(page + 3, PK_RUN_BODY);
+
+    pl.setWord(page, runHeadWord(PK_RUN_LIVE, 6)); // cached but marked live
+    expect(bc.validate()).toMatch(/not a free run of 6 pages/);
+    pl.setWord(page, runHeadWord(PK_RUN_FREE, 6));
+
+    expect(bc.validate()).toBeNull();
+  });
+
+  it('formatBudget sets an eighth of the region, between 8 and 128 MiB', () => {
+    const small = setup(64);
+    BigCache.formatBudget(small.lm, small.pl);
+    expect(small.bc.counters().budgetBytes).toBe(8 << 20);
+    const { lm, pl } = setup(2048);
+    BigCache.formatBudget(lm, pl);
+    expect(new BigCache(lm, pl).counters().budgetBytes).toBe(16 << 20); // 2048 pages / 8 = 256 pages
+  });
+});

@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { PAGE_SIZE, SPAN_HEADER_BYTES, SPAN_MAX_BLOCKS, SS_HEADER_BYTES } from './layout.js';
+import {
+  MID_CLASS_SIZES,
+  MID_CLASSES,
+  MID_FIRST_RUN_CLASS,
+  MID_MAX,
+  MID_SPAN_PAGES,
+  TINY_CLASS_SIZES,
+  TINY_MAX,
+  midClassOf,
+  midSpanCapacity,
+  tinyClassOf,
+} from './size-classes.js';
+
+describe('tiny size classes', () => {
+  it('maps every size 0..1024 to the smallest class that holds it', () => {
+    for (let n = 0; n <= TINY_MAX; n++) {
+      const c = tinyClassOf(n);
+      expect(TINY_CLASS_SIZES[c]).toBeGreaterThanOrEqual(n);
+      if (c > 0) expect(TINY_CLASS_SIZES[c - 1]).toBeLessThan(n);
+    }
+  });
+
+  it('are multiples of 16, ascending, and include every power of two 16..1024', () => {
+    TINY_CLASS_SIZES.forEach((s, i) => {
+      expect(s % 16).toBe(0);
+      if (i > 0) expect(s).toBeGreaterThan(TINY_CLASS_SIZES[i - 1]);
+    });
+    for (let p = 16; p <= 1024; p *= 2) expect(TINY_CLASS_SIZES).toContain(p);
+    // Slab 0's data start keeps power-of-two blocks aligned to their size.
+    expect(SS_HEADER_BYTES % 1024).toBe(0);
+  });
+});
+
+describe('mid size classes', () => {
+  it('maps sizes above 1 KiB up to 1 MiB to the smallest class that holds them', () => {
+    const wrong: number[] = [];
+    const check = (n: number) => {
+      const c = midClassOf(n);
+      const ok = c >= 0 && c < MID_CLASSES && MID_CLASS_SIZES[c] >= n && (c === 0 || MID_CLASS_SIZES[c - 1] < n);
+      if (!ok) wrong.push(n);
+    };
+    for (let n = TINY_MAX + 1; n <= 140_000; n++) check(n);
+    for (let n = 140_000; n <= MID_MAX; n += 97) check(n);
+    for (const s of MID_CLASS_SIZES) [s - 1, s, s + 1].filter((n) => n > TINY_MAX && n <= MID_MAX).forEach(check);
+    expect(wrong).toEqual([]);
+  });
+
+  it('span classes waste little and fit their live bitmap; run classes are whole pages', () => {
+    for (let c = 0; c < MID_CLASSES; c++) {
+      const pages = MID_SPAN_PAGES[c];
+      expect(pages).toBeGreaterThanOrEqual(1);
+      expect(pages).toBeLessThanOrEqual(16);
+      if (c >= MID_FIRST_RUN_CLASS) {
+        expect(MID_CLASS_SIZES[c]).toBe(pages * PAGE_SIZE);
+        continue;
+      }
+      const cap = midSpanCapacity(c);
+      expect(cap).toBeGreaterThanOrEqual(1);
+      expect(cap).toBeLessThanOrEqual(SPAN_MAX_BLOCKS);
+      expect(SPAN_HEADER_BYTES + cap * MID_CLASS_SIZES[c]).toBeLessThanOrEqual(pages * PAGE_SIZE);
+      expect(1 - (cap * MID_CLASS_SIZES[c]) / (pages * PAGE_SIZE)).toBeLessThan(0.07);
+    }
+  });
+});

@@ -1,0 +1,132 @@
+import {
+  HeapError,
+  MID_MAX,
+  PAGE_SIZE,
+  PK_FREE,
+  PK_META,
+  PK_MID_SPAN,
+  PK_RUN_BODY,
+  PK_RUN_FREE,
+  PK_RUN_LIVE,
+  PK_SS_SPARE,
+  PK_TINY,
+  TINY_MAX,
+  midSpanPageWord,
+  runHeadWord,
+  tinyPageWord,
+} from '@hakmem/contracts';
+import { LinearMemory, PageLayer, planGeometry } from '@hakmem/linear-memory';
+import { describe, expect, it } from 'vitest';
+import { FrontGate, ROUTE_LARGE, ROUTE_MID, ROUTE_TINY } from './front-gate.js';
+
+/** A heap whose region starts `basePage` pages into the memory and spans `pages` pages. */
+function setup(pages: number, basePage = 0) {
+  const memory = new WebAssembly.Memory({ initial: 1, maximum: basePage + pages + 2 });
+  const lm = new LinearMemory(memory, false);
+  const geo = planGeometry(basePage * PAGE_SIZE, pages * PAGE_SIZE);
+  lm.ensurePages(geo.basePage + geo.metaPages);
+  const pl = PageLayer.format(lm, geo, false);
+  return { lm, pl, gate: new FrontGate(lm, pl) };
+}
+
+describe(`front gate (${__HAKMEM_DEBUG__ ? 'debug' : 'release'} build)`, () => {
+  it('routes sizes at the tiny/mid and mid/large boundaries', () => {
+    const { gate } = setup(16);
+    expect(TINY_MAX).toBe(1024);
+    expect(MID_MAX).toBe(1 << 20);
+    expect(gate.route(0)).toBe(ROUTE_TINY);
+    expect(gate.route(1)).toBe(ROUTE_TINY);
+    expect(gate.route(1024)).toBe(ROUTE_TINY);
+    expect(gate.route(1025)).toBe(ROUTE_MID);
+    expect(gate.route(65536)).toBe(ROUTE_MID);
+    expect(gate.route(1 << 20)).toBe(ROUTE_MID);
+    expect(gate.route((1 << 20) + 1)).toBe(ROUTE_LARGE);
+    expect(gate.route(2 ** 32 - 1)).toBe(ROUTE_LARGE);
+    expect(new Set([ROUTE_TINY, ROUTE_MID, ROUTE_LARGE]).size).toBe(3);
+  });
+
+  it('pageWord reads the page table word of the page holding the pointer', () => {
+    const { pl, gate } = setup(32, 3);
+    const page = pl.firstDataPage + 2;
+    pl.setWord(page, tinyPageWord(5, 7));
+    pl.setWord(page + 1, runHeadWord(PK_RUN_LIVE, 300));
+    expect(gate.pageWord(page * PAGE_SIZE)).toBe(tinyPageWord(5, 7));
+    expect(gate.pageWord(page * PAGE_SIZE + 12345)).toBe(tinyPageWord(5, 7));
+    expect(gate.pageWord((page + 1) * PAGE_SIZE - 16)).toBe(tinyPageWord(5, 7));
+    expect(gate.pageWord((page + 1) * PAGE_SIZE)).toBe(runHeadWord(PK_RUN_LIVE, 300));
+    expect(gate.pageWord(pl.base)).toBe(PK_META);
+    expect(gate.pageWord(page * PAGE_SIZE + PAGE_SIZE * 5)).toBe(PK_FREE);
+  });
+
+  it('pageWord is 0 outside the region, and for negative or huge pointers', () => {
+    const { lm, pl, gate } = setup(32, 3);
+    // Make every page of the region non-zero so a stray read would show.
+    pl.setWords(pl.firstDataPage, pl.limitPage - pl.firstDataPage, PK_RUN_BODY);
+    // And the words just before the page table (where a negative page index would land).
+    for (let k = 1; k <= pl.basePage; k++) lm.u32[pl.pt0 + pl.basePage - k] = 0xdead;
+    expect(gate.pageWord(pl.firstDataPage * PAGE_SIZE)).toBe(PK_RUN_BODY);
+    expect(gate.pageWord(pl.limitPage * PAGE_SIZE - 1)).toBe(PK_RUN_BODY);
+    for (const ptr of [0, 16, 3 * PAGE_SIZE - 16, pl.limitPage * PAGE_SIZE, pl.limitPage * PAGE_SIZE + 16, 0x7fff_fff0, 0xffff_fff0, 2 ** 32 - 1, -1, -16, -PAGE_SIZE, -(2 ** 31)])
+      expect(gate.pageWord(ptr), `pageWord(${ptr})`).toBe(PK_FREE);
+  });
+
+  it('reject() of a freed tiny or mid block is DOUBLE_FREE from the owning box', () => {
+    const { gate } = setup(16);
+    const tiny = gate.reject(0x20010, tinyPageWord(3, 2), 'double');
+    expect(tiny).toBeInstanceOf(HeapError);
+    expect(tiny).toMatchObject({ code: 'DOUBLE_FREE', box: 'superslab', ptr: 0x20010 });
+    expect(tiny.message).toMatch(/already freed/);
+    const mid = gate.reject(0x30040, midSpanPageWord(8, 0), 'double');
+    expect(mid).toMatchObject({ code: 'DOUBLE_FREE', box: 'midLargeAce', ptr: 0x30040 });
+    const run = gate.reject(0x40000, runHeadWord(PK_RUN_FREE, 20), 'double');
+    expect(run).toMatchObject({ code: 'DOUBLE_FREE', ptr: 0x40000, box: 'bigcache' });
+    expect(gate.reject(0x40000, runHeadWord(PK_RUN_FREE, 3), 'double').box).toBe('midLargeAce');
+    expect(run.message).toMatch(/cached free/);
+    expect(gate.counters().rejected).toBe(4);
+  });
+
+  it('reject() of a pointer no box accepted is INVALID_POINTER naming why', () => {
+    const { gate } = setup(16);
+    // The box named is the page's owner, or the front gate for pages no box owns.
+    const cases: [number, number, RegExp, string][] = [
+      [0x50000, PK_FREE, /not inside any block/, 'frontGate'],
+      [0x100, PK_META, /heap metadata/, 'frontGate'],
+      [0x60000, PK_SS_SPARE, /unused slab/, 'frontGate'],
+      [0x70010, PK_RUN_BODY, /inside a large block/, 'frontGate'],
+      [0x80010, runHeadWord(PK_RUN_LIVE, 20), /inside a block, not at its start/, 'bigcache'],
+      [0x90000, runHeadWord(PK_RUN_FREE, 20), /not a live block/, 'bigcache'],
+      [0xa0010, runHeadWord(PK_RUN_LIVE, 2), /inside a block, not at its start/, 'midLargeAce'],
+    ];
+    for (const [ptr, word, why, box] of cases) {
+      const e = gate.reject(ptr, word, null);
+      expect(e).toBeInstanceOf(HeapError);
+      expect(e).toMatchObject({ code: 'INVALID_POINTER', ptr, box });
+      expect(e.message).toMatch(why);
+    }
+    expect(gate.counters().rejected).toBe(cases.length);
+  });
+
+  it("reject() keeps the owning box's own explanation and names that box", () => {
+    const { gate } = setup(16);
+    const t = gate.reject(0x20018, tinyPageWord(1, 2), 'the pointer is not the start of a block of its slab');
+    expect(t).toMatchObject({ code: 'INVALID_POINTER', box: 'superslab', ptr: 0x20018 });
+    expect(t.message).toMatch(/not the start of a block of its slab/);
+    const m = gate.reject(0x30044, midSpanPageWord(2, 1), null);
+    expect(m).toMatchObject({ code: 'INVALID_POINTER', box: 'midLargeAce' });
+    expect(m.message).toMatch(/not the start of a live block/);
+    expect(gate.counters().rejected).toBe(2);
+  });
+
+  it('the tiny page word kind is what the facade tests on its fast path', () => {
+    // The gate hands the facade the raw word: kind in the low 4 bits, class in bits 8..15.
+    const { pl, gate } = setup(16);
+    pl.setWord(pl.firstDataPage, tinyPageWord(42, 9));
+    const w = gate.pageWord(pl.firstDataPage * PAGE_SIZE + 64);
+    expect(w & 15).toBe(PK_TINY);
+    expect((w >>> 8) & 0xff).toBe(42);
+    pl.setWord(pl.firstDataPage + 1, midSpanPageWord(17, 3));
+    const m = gate.pageWord((pl.firstDataPage + 1) * PAGE_SIZE);
+    expect(m & 15).toBe(PK_MID_SPAN);
+    expect((m >>> 4) & 15).toBe(3);
+  });
+});

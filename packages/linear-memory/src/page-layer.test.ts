@@ -1,0 +1,77 @@
+import { PAGE_SIZE, PK_FREE, PK_META, PK_RUN_BODY } from '@hakmem/contracts';
+import { describe, expect, it } from 'vitest';
+import { LinearMemory } from './linear-memory.js';
+import { PageLayer, planGeometry } from './page-layer.js';
+
+function layer(pages: number, maxPages = pages, shared = false, heapBase = 0) {
+  const memory = new WebAssembly.Memory(shared ? { initial: 1, maximum: maxPages + 2, shared: true } : { initial: 1, maximum: maxPages + 2 });
+  const lm = new LinearMemory(memory, shared);
+  const geo = planGeometry(heapBase, pages * PAGE_SIZE);
+  lm.ensurePages(geo.basePage + geo.metaPages);
+  return { lm, pl: PageLayer.format(lm, geo, shared) };
+}
+
+describe('page layer', () => {
+  it('sizes the metadata zone for the region and marks it META', () => {
+    const { pl } = layer(64);
+    expect(pl.metaPages).toBe(1);
+    expect(pl.word(0)).toBe(PK_META);
+    expect(pl.bytesReserved()).toBe(PAGE_SIZE);
+    expect(planGeometry(0, 4 * 2 ** 30).metaPages).toBeGreaterThan(1);
+    expect(pl.validate()).toBeNull();
+  });
+
+  it('hands out aligned runs, grows the memory, and takes runs back', () => {
+    const { lm, pl } = layer(64);
+    const a = pl.allocRun(3, 1);
+    const b = pl.allocRun(16, 16);
+    expect(a).toBe(pl.firstDataPage);
+    expect(b % 16).toBe(0);
+    expect(lm.u8.length).toBeGreaterThanOrEqual((b + 16) * PAGE_SIZE);
+    pl.setWords(a, 3, PK_RUN_BODY);
+    pl.setWords(b, 16, PK_RUN_BODY);
+    expect(pl.pagesInUse()).toBe(19);
+    expect(pl.validate()).toBeNull();
+    pl.freeRun(a, 3);
+    expect(pl.word(a)).toBe(PK_FREE);
+    // The freed pages are found again before the heap's end moves.
+    const end = pl.endPage();
+    expect(pl.allocRun(2, 1)).toBe(a);
+    expect(pl.endPage()).toBe(end);
+  });
+
+  it('returns 0 at the region limit and leaves its state intact', () => {
+    const { pl } = layer(8);
+    const a = pl.allocRun(7, 1);
+    expect(a).not.toBe(0);
+    pl.setWords(a, 7, PK_RUN_BODY);
+    expect(pl.allocRun(1, 1)).toBe(0);
+    expect(pl.pagesInUse()).toBe(7);
+    expect(pl.validate()).toBeNull();
+  });
+
+  it('returns 0 when the memory itself cannot grow', () => {
+    const memory = new WebAssembly.Memory({ initial: 1, maximum: 4 });
+    const lm = new LinearMemory(memory, false);
+    const pl = PageLayer.format(lm, planGeometry(0, 64 * PAGE_SIZE), false);
+    expect(pl.allocRun(3, 1)).not.toBe(0);
+    expect(pl.allocRun(1, 1)).toBe(0);
+  });
+
+  it('attaches to a header another instance formatted, and refuses garbage', () => {
+    const { lm, pl } = layer(32, 32, true);
+    const other = PageLayer.attach(new LinearMemory(lm.memory, true), pl.base);
+    expect(other.firstDataPage).toBe(pl.firstDataPage);
+    const page = pl.allocRun(2, 1);
+    expect(other.isFree(page)).toBe(false);
+    expect(() => PageLayer.attach(new LinearMemory(lm.memory, true), pl.base + PAGE_SIZE)).toThrow(/no hakmem heap header/);
+  });
+
+  it('validate() notices a page word that disagrees with the free bitmap', () => {
+    const { pl } = layer(16);
+    const a = pl.allocRun(1, 1);
+    expect(pl.validate()).toMatch(/owned by no box/);
+    pl.setWord(a, PK_RUN_BODY);
+    expect(pl.validate()).toBeNull();
+  });
+});

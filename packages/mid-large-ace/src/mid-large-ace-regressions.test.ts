@@ -1,0 +1,41 @@
+import { PAGE_SHIFT, PAGE_SIZE, midClassOf, midSpanCapacity } from '@hakmem/contracts';
+import { LinearMemory, PageLayer, planGeometry } from '@hakmem/linear-memory';
+import { describe, expect, it } from 'vitest';
+import { MidLargeAce, spanStart } from './mid-large-ace.js';
+
+function setup(pages: number, budgetBytes?: number) {
+  const memory = new WebAssembly.Memory({ initial: 1, maximum: pages + 2 });
+  const lm = new LinearMemory(memory, false);
+  const geo = planGeometry(0, pages * PAGE_SIZE);
+  lm.ensurePages(geo.basePage + geo.metaPages);
+  const pl = PageLayer.format(lm, geo, false);
+  return { lm, pl, mid: new MidLargeAce(lm, pl, 1, budgetBytes), word: (p: number) => pl.word(p >>> PAGE_SHIFT) };
+}
+
+describe('regressions: partial lists and the byte budget', () => {
+  it('refill keeps cachedBytes within budgetBytes', () => {
+    const { mid } = setup(64, 64 * 1024);
+    mid.malloc(2000);
+    mid.malloc(40_000);
+    mid.malloc(30_000);
+    expect(mid.cachedBytes).toBeLessThanOrEqual(mid.budgetBytes);
+  });
+
+  it('never writes into a span it has given back (stale partial entry)', () => {
+    const { lm, mid, word } = setup(64);
+    const size = 2000;
+    const cap = midSpanCapacity(midClassOf(size));
+    const all: number[] = [];
+    for (let i = 0; i < 2 * cap; i++) all.push(mid.malloc(size));
+    const spanA = spanStart(all[0], word(all[0]));
+    const inA = all.filter((p) => spanStart(p, word(p)) === spanA);
+    for (const p of inA) mid.free(p, word(p));
+    for (const p of all) if (!inA.includes(p)) mid.free(p, word(p));
+    expect(mid.spansReleased).toBe(1);
+    const run = mid.malloc(2 * PAGE_SIZE);
+    expect(run).toBe(spanA);
+    lm.u8.fill(0xab, run, run + 2 * PAGE_SIZE);
+    for (let i = 0; i < 3 * cap; i++) mid.malloc(size);
+    expect(lm.u8.subarray(run, run + 2 * PAGE_SIZE).every((b) => b === 0xab)).toBe(true);
+  });
+});

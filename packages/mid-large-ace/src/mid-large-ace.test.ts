@@ -1,0 +1,340 @@
+import {
+  HeapError,
+  MID_CLASS_SIZES,
+  MID_CLASSES,
+  MID_FIRST_RUN_CLASS,
+  MID_SPAN_PAGES,
+  PAGE_SHIFT,
+  PAGE_SIZE,
+  PK_KIND_MASK,
+  PK_MID_SPAN,
+  PK_RUN_BODY,
+  PK_RUN_FREE,
+  PK_RUN_LIVE,
+  SP_BITMAP,
+  SP_CARVED,
+  SP_FREE_HEAD,
+  SP_MAGIC,
+  SP_REMOTE_HEAD,
+  SP_USED,
+  SPAN_HEADER_BYTES,
+  midClassOf,
+  midSpanCapacity,
+  runHeadWord,
+} from '@hakmem/contracts';
+import { LinearMemory, PageLayer, planGeometry } from '@hakmem/linear-memory';
+import { describe, expect, it } from 'vitest';
+import { MID_FREE_DOUBLE, MID_FREE_INVALID, MID_FREE_OK, MidLargeAce, spanStart, validateSpan, type SpanWalk } from './mid-large-ace.js';
+
+function setup(pages: number, budgetBytes?: number, shared = false) {
+  const memory = new WebAssembly.Memory(shared ? { initial: 1, maximum: pages + 2, shared: true } : { initial: 1, maximum: pages + 2 });
+  const lm = new LinearMemory(memory, shared);
+  const geo = planGeometry(0, pages * PAGE_SIZE);
+  lm.ensurePages(geo.basePage + geo.metaPages);
+  const pl = PageLayer.format(lm, geo, shared);
+  const mid = new MidLargeAce(lm, pl, 1, budgetBytes);
+  /** The page word the front gate would pass to free/usableSize. */
+  const word = (ptr: number): number => pl.word(ptr >>> PAGE_SHIFT);
+  const free = (ptr: number, box = mid): number => box.free(ptr, word(ptr));
+  const usable = (ptr: number): number => mid.usableSize(ptr, word(ptr));
+  return { lm, pl, mid, word, free, usable };
+}
+
+const newWalk = (): SpanWalk => ({ liveBlocks: 0, liveBytes: 0, spans: 0 });
+const SPAN_CLASS_SIZES = [1025, 2000, 6000, 15_000, 40_000, 60 * 1024];
+const RUN_SIZES = [60 * 1024 + 1, 3 * PAGE_SIZE, 3 * PAGE_SIZE - 5, 1 << 20];
+
+describe(`mid-large ACE (${__HAKMEM_DEBUG__ ? 'debug' : 'release'} build)`, () => {
+  it.each(SPAN_CLASS_SIZES)('malloc(%i) carves an aligned block of its class from a span', (size) => {
+    const { pl, mid, word, usable } = setup(64);
+    const cls = midClassOf(size);
+    expect(cls).toBeLessThan(MID_FIRST_RUN_CLASS);
+    const blockSize = MID_CLASS_SIZES[cls];
+    const ptrs = [mid.malloc(size), mid.malloc(size), mid.malloc(size)];
+    expect(new Set(ptrs).size).toBe(3);
+    for (const p of ptrs) {
+      expect(p).not.toBe(0);
+      expect(p % 16).toBe(0);
+      const w = word(p);
+      expect(w & PK_KIND_MASK).toBe(PK_MID_SPAN);
+      expect((w >>> 8) & 0xff).toBe(cls);
+      const span = spanStart(p, w);
+      expect(span % PAGE_SIZE).toBe(0);
+      expect((p - span - SPAN_HEADER_BYTES) % blockSize).toBe(0);
+      expect(p + blockSize).toBeLessThanOrEqual(span + MID_SPAN_PAGES[cls] * PAGE_SIZE);
+      expect(usable(p)).toBe(blockSize);
+      expect(usable(p)).toBeGreaterThanOrEqual(size);
+    }
+    const sorted = [...ptrs].sort((a, b) => a - b);
+    for (let i = 1; i < sorted.length; i++) expect(sorted[i] - sorted[i - 1]).toBeGreaterThanOrEqual(blockSize);
+    expect(mid.counters()).toMatchObject({ spansCreated: 1, allocFailures: 0 });
+    expect(pl.pagesInUse()).toBe(MID_SPAN_PAGES[cls]);
+    expect(mid.validate()).toBeNull();
+    expect(pl.validate()).toBeNull();
+  });
+
+  it.each(RUN_SIZES)('malloc(%i) hands out a whole page run', (size) => {
+    const { pl, mid, word, usable } = setup(64);
+    const pages = Math.ceil(size / PAGE_SIZE);
+    const cls = midClassOf(size);
+    expect(cls).toBe(MID_FIRST_RUN_CLASS - 1 + pages);
+    const p = mid.malloc(size);
+    expect(p).not.toBe(0);
+    expect(p % PAGE_SIZE).toBe(0);
+    expect(word(p)).toBe(runHeadWord(PK_RUN_LIVE, pages));
+    for (let q = 1; q < pages; q++) expect(pl.word((p >>> PAGE_SHIFT) + q)).toBe(PK_RUN_BODY);
+    expect(usable(p)).toBe(pages * PAGE_SIZE);
+    expect(pl.pagesInUse()).toBe(pages);
+    expect(mid.counters()).toMatchObject({ runsAllocated: 1 });
+    expect(pl.validate()).toBeNull();
+  });
+
+  it('free of a span block caches it; a second free is MID_FREE_DOUBLE; malloc reuses it', () => {
+    const { mid, free, usable } = setup(64);
+    const p = mid.malloc(3000);
+    const q = mid.malloc(3000);
+    expect(free(p)).toBe(MID_FREE_OK);
+    expect(usable(p)).toBe(-1);
+    expect(free(p)).toBe(MID_FREE_DOUBLE);
+    expect(mid.counters().frees).toBe(1);
+    expect(usable(q)).toBe(MID_CLASS_SIZES[midClassOf(3000)]);
+    const hits = mid.counters().hits as number;
+    expect(mid.malloc(3000)).toBe(p);
+    expect(mid.counters().hits).toBe(hits + 1);
+    expect(free(p)).toBe(MID_FREE_OK);
+    expect(free(q)).toBe(MID_FREE_OK);
+    expect(free(q)).toBe(MID_FREE_DOUBLE);
+    expect(mid.validate()).toBeNull();
+  });
+
+  it('free of a run flips its head word; a second free is MID_FREE_DOUBLE', () => {
+    const { mid, word, free, usable } = setup(64);
+    const p = mid.malloc(2 * PAGE_SIZE);
+    expect(free(p)).toBe(MID_FREE_OK);
+    expect(word(p)).toBe(runHeadWord(PK_RUN_FREE, 2));
+    expect(usable(p)).toBe(-1);
+    expect(free(p)).toBe(MID_FREE_DOUBLE);
+    expect(mid.malloc(2 * PAGE_SIZE)).toBe(p);
+    expect(word(p)).toBe(runHeadWord(PK_RUN_LIVE, 2));
+  });
+
+  it('an interior or never-carved pointer is MID_FREE_INVALID and changes nothing', () => {
+    const { lm, mid, word, free, usable } = setup(64);
+    const size = MID_CLASS_SIZES[midClassOf(5000)];
+    const p = mid.malloc(5000);
+    const span = spanStart(p, word(p));
+    const carved = lm.u32[(span + SP_CARVED) >>> 2];
+    const before = mid.counters();
+    for (const bad of [p + 16, p + size / 2, p + size - 16, span, span + 16, span + SPAN_HEADER_BYTES + carved * size]) {
+      expect(free(bad)).toBe(MID_FREE_INVALID);
+      expect(usable(bad)).toBe(-1);
+    }
+    expect(mid.counters()).toEqual(before);
+    expect(usable(p)).toBe(size);
+
+    const r = mid.malloc(3 * PAGE_SIZE);
+    for (const bad of [r + 16, r + 4096, r + PAGE_SIZE - 16]) expect(free(bad)).toBe(MID_FREE_INVALID);
+    expect(usable(r)).toBe(3 * PAGE_SIZE);
+    expect(free(p)).toBe(MID_FREE_OK);
+    expect(free(r)).toBe(MID_FREE_OK);
+  });
+
+  it('flush() gives every span and run back once all blocks are free', () => {
+    const { pl, mid, free } = setup(256);
+    const live: number[] = [];
+    for (const size of [...SPAN_CLASS_SIZES, ...RUN_SIZES.slice(0, 3)]) for (let i = 0; i < 5; i++) live.push(mid.malloc(size));
+    expect(live.every((p) => p !== 0)).toBe(true);
+    expect(pl.pagesInUse()).toBeGreaterThan(0);
+    for (const p of live) expect(free(p)).toBe(MID_FREE_OK);
+    mid.flush();
+    const k = mid.counters();
+    expect(pl.pagesInUse()).toBe(0);
+    expect(k.spansReleased).toBe(k.spansCreated);
+    expect(k.runsReleased).toBe(k.runsAllocated);
+    expect(k.cachedBytes).toBe(0);
+    expect(mid.validate()).toBeNull();
+    expect(pl.validate()).toBeNull();
+  });
+
+  it('flush() keeps a span that still has a live block, and releases it once that block is freed', () => {
+    const { pl, mid, free } = setup(64);
+    const cls = midClassOf(8000);
+    const a = mid.malloc(8000);
+    const b = mid.malloc(8000);
+    free(b);
+    mid.flush();
+    expect(pl.pagesInUse()).toBe(MID_SPAN_PAGES[cls]);
+    expect(mid.counters().spansReleased).toBe(0);
+    free(a);
+    mid.flush();
+    expect(pl.pagesInUse()).toBe(0);
+    expect(mid.counters().spansReleased).toBe(1);
+    expect(pl.validate()).toBeNull();
+  });
+
+  it('ACE: a class that keeps missing grows its cache capacity', () => {
+    const { mid } = setup(256);
+    const cls = midClassOf(2000);
+    const start = mid.capacity[cls];
+    const held: number[] = [];
+    for (let i = 0; i < 400; i++) held.push(mid.malloc(2000));
+    expect(held.every((p) => p !== 0)).toBe(true);
+    const k = mid.counters();
+    expect(k.capacityGrows).toBeGreaterThan(0);
+    expect((k.capacities as number[])[cls]).toBeGreaterThan(start);
+    expect((k.capacities as number[])[cls]).toBeLessThanOrEqual(mid.maxCapacity[cls]);
+    // Other classes did not move.
+    expect((k.capacities as number[])[cls + 1]).toBe(start);
+    expect(mid.validate()).toBeNull();
+  });
+
+  it('ACE: growth stops at the class maximum', () => {
+    // 6-page runs: at most 5 fit the per-class byte bound; the cache starts at 4.
+    const { mid, free } = setup(64, 0);
+    const cls = MID_FIRST_RUN_CLASS - 1 + 6;
+    expect(mid.maxCapacity[cls]).toBe(5);
+    expect(mid.capacity[cls]).toBe(4);
+    for (let i = 0; i < 300; i++) {
+      const p = mid.malloc(6 * PAGE_SIZE);
+      expect(p).not.toBe(0);
+      expect(free(p)).toBe(MID_FREE_OK);
+      expect(mid.capacity[cls]).toBeLessThanOrEqual(mid.maxCapacity[cls]);
+    }
+    expect(mid.counters().capacityGrows).toBe(1);
+    expect(mid.capacity[cls]).toBe(5);
+    expect(mid.validate()).toBeNull();
+  });
+
+  it('frees never push the cached bytes over the budget', () => {
+    const budget = 256 * 1024;
+    const { pl, mid, free } = setup(512, budget);
+    const held: number[] = [];
+    for (const size of [20_000, 40_000, 60 * 1024, PAGE_SIZE]) for (let i = 0; i < 8; i++) held.push(mid.malloc(size));
+    mid.flush(); // start from empty caches; every block above is live
+    expect(mid.counters().cachedBytes).toBe(0);
+    for (const p of held) {
+      expect(free(p)).toBe(MID_FREE_OK);
+      expect(mid.cachedBytes).toBeLessThanOrEqual(budget);
+    }
+    const k = mid.counters();
+    expect(k.budgetBytes).toBe(budget);
+    expect(k.overflows).toBeGreaterThan(0);
+    expect(mid.validate()).toBeNull();
+    mid.flush();
+    expect(pl.pagesInUse()).toBe(0);
+  });
+
+  it('returns 0 when memory is out, and counts the failure', () => {
+    const { mid } = setup(4);
+    expect(mid.malloc(5 * PAGE_SIZE)).toBe(0);
+    expect(mid.malloc(60 * 1024)).toBe(0); // its spans are 16 pages
+    expect(mid.counters().allocFailures).toBe(2);
+    expect(mid.malloc(2000)).not.toBe(0);
+    expect(mid.validate()).toBeNull();
+  });
+
+  describe.each([false, true])('frees by another worker (shared memory: %s)', (shared) => {
+    it("go back to the owner's span through its remote list", () => {
+      const { lm, pl, mid, word, free } = setup(64, undefined, shared);
+      const other = new MidLargeAce(lm, pl, 2);
+      const ptrs = [mid.malloc(4000), mid.malloc(4000), mid.malloc(4000)];
+      const span = spanStart(ptrs[0], word(ptrs[0]));
+      for (const p of ptrs) expect(free(p, other)).toBe(MID_FREE_OK);
+      for (const p of ptrs) expect(free(p, mid)).toBe(MID_FREE_DOUBLE);
+      other.flush(); // the blocks are not other's: they go on the span's remote list
+      expect(other.counters().remoteFrees).toBe(3);
+      expect(lm.u32[(span + SP_REMOTE_HEAD) >>> 2]).not.toBe(0);
+      expect(validateSpan(lm, pl, span, newWalk(), mid.cachedIn(span))).toBeNull();
+      mid.flush(); // the owner collects them, and the span is empty again
+      expect(lm.u32[(span + SP_REMOTE_HEAD) >>> 2]).toBe(0);
+      expect(pl.pagesInUse()).toBe(0);
+      expect(mid.counters().spansReleased).toBe(1);
+    });
+  });
+
+  it('the debug build refuses to hand out a cached block that is already live', () => {
+    const { lm, mid, word, free } = setup(64);
+    const p = mid.malloc(2000);
+    free(p);
+    const span = spanStart(p, word(p));
+    const q = (p - span - SPAN_HEADER_BYTES) / MID_CLASS_SIZES[midClassOf(2000)];
+    lm.u32[((span + SP_BITMAP) >>> 2) + (q >>> 5)] |= 1 << (q & 31); // corrupt: the cached block looks live
+    if (__HAKMEM_DEBUG__) {
+      let err: unknown;
+      try {
+        mid.malloc(2000);
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(HeapError);
+      expect(err).toMatchObject({ code: 'CORRUPTION', box: 'midLargeAce', ptr: p });
+    } else expect(mid.malloc(2000)).toBe(p);
+  });
+
+  describe('validateSpan', () => {
+    function state() {
+      const s = setup(64);
+      const cls = midClassOf(3000);
+      const size = MID_CLASS_SIZES[cls];
+      const ptrs = Array.from({ length: 6 }, () => s.mid.malloc(3000));
+      const span = spanStart(ptrs[0], s.word(ptrs[0]));
+      s.free(ptrs[4]);
+      s.free(ptrs[5]);
+      s.mid.flush(); // ptrs[4], ptrs[5] go to the span's free list
+      return { ...s, cls, size, ptrs, span };
+    }
+
+    it('accepts a good span and counts its live blocks', () => {
+      const { lm, pl, span, size } = state();
+      const walk = newWalk();
+      expect(validateSpan(lm, pl, span, walk, 0)).toBeNull();
+      expect(walk).toEqual({ liveBlocks: 4, liveBytes: 4 * size, spans: 1 });
+    });
+
+    it('catches a bad magic word and a page word that is not the span', () => {
+      const { lm, pl, span } = state();
+      lm.u32[(span + SP_MAGIC) >>> 2] = 0;
+      expect(validateSpan(lm, pl, span, newWalk(), 0)).toMatch(/bad magic/);
+      const s2 = state();
+      s2.pl.setWord(s2.span >>> PAGE_SHIFT, runHeadWord(PK_RUN_LIVE, 1));
+      expect(validateSpan(s2.lm, s2.pl, s2.span, newWalk(), 0)).toMatch(new RegExp(`page ${s2.span >>> PAGE_SHIFT} has word`));
+    });
+
+    it('catches used > carved', () => {
+      const { lm, pl, span } = state();
+      const carved = lm.u32[(span + SP_CARVED) >>> 2];
+      lm.u32[(span + SP_USED) >>> 2] = carved + 1;
+      expect(validateSpan(lm, pl, span, newWalk(), 0)).toMatch(/out of order/);
+    });
+
+    it('catches a free-list node that is live, or not a carved block', () => {
+      const { lm, pl, span, ptrs } = state();
+      const head = lm.u32[(span + SP_FREE_HEAD) >>> 2];
+      expect([ptrs[4], ptrs[5]]).toContain(head);
+      lm.u32[(span + SP_FREE_HEAD) >>> 2] = ptrs[0]; // live block on the free list
+      expect(validateSpan(lm, pl, span, newWalk(), 0)).toMatch(new RegExp(`free list node ${ptrs[0]} is live`));
+      lm.u32[(span + SP_FREE_HEAD) >>> 2] = head + 16;
+      expect(validateSpan(lm, pl, span, newWalk(), 0)).toMatch(/is not a carved block/);
+      lm.u32[(span + SP_FREE_HEAD) >>> 2] = head;
+      expect(validateSpan(lm, pl, span, newWalk(), 0)).toBeNull();
+    });
+
+    it('catches a live bit on a never-carved block, and more live and cached blocks than are out', () => {
+      const { lm, pl, span } = state();
+      expect(validateSpan(lm, pl, span, newWalk(), 1)).toMatch(/live 4 \+ remote 0 \+ cached 1 > used 4/);
+      const carved = lm.u32[(span + SP_CARVED) >>> 2];
+      expect(carved).toBeLessThan(midSpanCapacity(midClassOf(3000)));
+      lm.u32[((span + SP_BITMAP) >>> 2) + (carved >>> 5)] |= 1 << (carved & 31);
+      expect(validateSpan(lm, pl, span, newWalk(), 0)).toMatch(new RegExp(`block ${carved} is live but was never carved`));
+    });
+  });
+
+  it('starts every class with a capacity within its bounds', () => {
+    const { mid } = setup(64);
+    for (let c = 0; c < MID_CLASSES; c++) {
+      expect(mid.capacity[c]).toBeGreaterThanOrEqual(2);
+      expect(mid.capacity[c]).toBeLessThanOrEqual(mid.maxCapacity[c]);
+      expect(mid.maxCapacity[c] * MID_CLASS_SIZES[c]).toBeLessThanOrEqual(Math.max(2 << 20, 2 * MID_CLASS_SIZES[c]));
+    }
+  });
+});
