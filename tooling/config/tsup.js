@@ -8,12 +8,18 @@
  */
 import { defineConfig } from 'tsup';
 
-/** @param {{ debugBuild?: boolean, entry?: string }} [opts] */
+/**
+ * `@hakmem/contracts/layout` is bundled into every package (from source,
+ * through the `hakmem-source` export condition) rather than imported, so its
+ * constants become literals in the hot paths.
+ * @param {{ debugBuild?: boolean, entry?: Record<string, string> }} [opts]
+ */
 export function boxConfig(opts = {}) {
-  const entry = opts.entry ?? 'src/index.ts';
+  const entry = opts.entry ?? { index: 'src/index.ts' };
   /** @param {'index' | 'debug'} name @param {boolean} debug */
   const variant = (name, debug) => ({
-    entry: { [name]: entry },
+    entry: name === 'index' ? entry : { debug: entry.index },
+    noExternal: ['@hakmem/contracts/layout'],
     format: ['esm'],
     target: 'node20',
     platform: 'neutral',
@@ -25,6 +31,9 @@ export function boxConfig(opts = {}) {
     define: { __HAKMEM_DEBUG__: debug ? 'true' : 'false' },
     esbuildOptions(o) {
       o.minifySyntax = true;
+      // Bundle the layout entry from its TypeScript source: its `const`s are
+      // then still constants, which esbuild inlines as literals.
+      o.conditions = ['hakmem-source'];
     },
   });
   const builds = [variant('index', false)];

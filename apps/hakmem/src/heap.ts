@@ -1,8 +1,7 @@
+import { BOX_NAMES, HeapError, type BoxName, type Variant } from '@hakmem/contracts';
 import {
-  BOX_NAMES,
   H_NEXT_WORKER,
   H_VARIANTS,
-  HeapError,
   MID_CLASS_SIZES,
   MID_FIRST_RUN_CLASS,
   MID_MAX,
@@ -34,9 +33,7 @@ import {
   TINY_CLASSES,
   TINY_MAX,
   midClassOf,
-  type BoxName,
-  type Variant,
-} from '@hakmem/contracts';
+} from '@hakmem/contracts/layout';
 import { LinearMemory, PageLayer, planGeometry } from '@hakmem/linear-memory';
 import type { TlsSll } from '@hakmem/tls-sll-box';
 import type { Superslab } from '@hakmem/superslab';
@@ -44,6 +41,9 @@ import type { SharedPool } from '@hakmem/shared-pool';
 import type { BigCache } from '@hakmem/bigcache';
 import type { FrontGate } from '@hakmem/front-gate';
 import type { MidLargeAce } from '@hakmem/mid-large-ace';
+import type * as tlsRelease from '@hakmem/tls-sll-box';
+import type * as ssRelease from '@hakmem/superslab';
+import type * as gateRelease from '@hakmem/front-gate';
 import { pick } from './box-builds.js';
 import { resolveOptions, type AllocatorOptions } from './options.js';
 
@@ -94,6 +94,24 @@ export class Heap {
   private staleRetries = 0;
   private oomReclaims = 0;
 
+  // Hot state, held here rather than reached through the boxes: each field
+  // load saved on the tiny fast path shows in W1 (see docs/ARCHITECTURE.md).
+  // The functions are the hot operations of the build picked for each box.
+  private u8: Uint8Array;
+  private u32: Uint32Array;
+  private readonly tlsCount: Int32Array;
+  private readonly tlsCapacity: Int32Array;
+  private readonly tlsSlots: Uint32Array;
+  private readonly tlsOps: Float64Array;
+  private readonly gateFirstIndex: number;
+  private readonly gateBasePage: number;
+  private readonly gateRegionPages: number;
+  private readonly popBlock: typeof tlsRelease.popBlock;
+  private readonly pushBlock: typeof tlsRelease.pushBlock;
+  private readonly markLive: typeof ssRelease.markLive;
+  private readonly clearLive: typeof ssRelease.clearLive;
+  private readonly pageWordOf: typeof gateRelease.pageWordOf;
+
   constructor(lm: LinearMemory, pages: PageLayer, variants: Record<BoxName, Variant>) {
     this.lm = lm;
     this.pages = pages;
@@ -103,12 +121,29 @@ export class Heap {
     this.variant = BOX_NAMES.some((b) => variants[b] === 'debug') ? 'debug' : 'release';
     this.maxBytes = pages.maxBytes;
     this.worker = lm.shared ? Atomics.add(lm.u32, (pages.base + H_NEXT_WORKER) >>> 2, 1) + 1 : ++lm.u32[(pages.base + H_NEXT_WORKER) >>> 2];
-    this.tls = new (pick('tlsSll', variants.tlsSll).TlsSll)();
-    this.ss = new (pick('superslab', variants.superslab).Superslab)(lm, this.worker);
+    const tlsBuild = pick('tlsSll', variants.tlsSll);
+    const ssBuild = pick('superslab', variants.superslab);
+    const gateBuild = pick('frontGate', variants.frontGate);
+    this.tls = new tlsBuild.TlsSll();
+    this.ss = new ssBuild.Superslab(lm, this.worker);
     this.pool = new (pick('sharedPool', variants.sharedPool).SharedPool)(lm, pages);
     this.big = new (pick('bigcache', variants.bigcache).BigCache)(lm, pages);
-    this.gate = new (pick('frontGate', variants.frontGate).FrontGate)(lm, pages);
+    this.gate = new gateBuild.FrontGate(lm, pages);
     this.mid = new (pick('midLargeAce', variants.midLargeAce).MidLargeAce)(lm, pages, this.worker);
+    this.u8 = lm.u8;
+    this.u32 = lm.u32;
+    this.tlsCount = this.tls.count;
+    this.tlsCapacity = this.tls.capacity;
+    this.tlsSlots = this.tls.slots;
+    this.tlsOps = this.tls.ops;
+    this.gateFirstIndex = this.gate.firstIndex;
+    this.gateBasePage = this.gate.basePage;
+    this.gateRegionPages = this.gate.regionPages;
+    this.popBlock = tlsBuild.popBlock;
+    this.pushBlock = tlsBuild.pushBlock;
+    this.markLive = lm.shared ? ssBuild.markLiveShared : ssBuild.markLive;
+    this.clearLive = lm.shared ? ssBuild.clearLiveShared : ssBuild.clearLive;
+    this.pageWordOf = gateBuild.pageWordOf;
   }
 
   static create(options?: AllocatorOptions): Heap {
@@ -152,8 +187,8 @@ export class Heap {
     if ((size >>> 0) !== size) return this.mallocOdd(size);
     if (size <= TINY_MAX) {
       const cls = TINY_CLASS_OF_GRANULES[(size + 15) >>> 4];
-      const ptr = this.tls.pop(cls);
-      if (ptr !== 0 && this.ss.markLive(ptr)) return ptr;
+      const ptr = this.popBlock(this.tlsCount, this.tlsSlots, this.tlsOps, cls);
+      if (ptr !== 0 && this.markLive(this.u8, ptr)) return ptr;
       return this.mallocTinySlow(cls, ptr);
     }
     return this.mallocMidLarge(size);
@@ -172,7 +207,7 @@ export class Heap {
   private mallocTinySlow(cls: number, popped: number): number {
     if (popped !== 0) {
       this.refreshViews();
-      if (this.ss.markLive(popped)) return popped;
+      if (this.markLive(this.u8, popped)) return popped;
       throw new HeapError('CORRUPTION', 'cached block lies outside the memory', popped, 'tlsSll');
     }
     let n = this.refillTiny(cls);
@@ -181,8 +216,9 @@ export class Heap {
       n = this.refillTiny(cls);
       if (n === 0) return 0;
     }
+    this.refreshViews();
     const ptr = this.tls.pop(cls);
-    this.ss.markLive(ptr);
+    this.markLive(this.u8, ptr);
     return ptr;
   }
 
@@ -202,10 +238,13 @@ export class Heap {
   private mallocMidLarge(size: number): number {
     if (size > this.maxBytes) return this.mallocOdd(size);
     if (size <= MID_MAX) {
-      const ptr = this.mid.malloc(size);
-      if (ptr !== 0) return ptr;
-      this.reclaimForOom();
-      return this.mid.malloc(size);
+      let ptr = this.mid.malloc(size);
+      if (ptr === 0) {
+        this.reclaimForOom();
+        ptr = this.mid.malloc(size);
+      }
+      this.refreshViews();
+      return ptr;
     }
     return this.mallocLarge(Math.ceil(size / PAGE_SIZE));
   }
@@ -216,6 +255,7 @@ export class Heap {
       this.reclaimForOom();
       page = this.big.alloc(pages);
     }
+    this.refreshViews();
     return page === 0 ? 0 : (page << PAGE_SHIFT) >>> 0;
   }
 
@@ -257,10 +297,10 @@ export class Heap {
 
   free(ptr: number): void {
     if ((ptr >>> 0) === ptr) {
-      const word = this.gate.pageWord(ptr);
-      if ((word & PK_KIND_MASK) === PK_TINY && (ptr & 15) === 0 && this.ss.clearLive(ptr)) {
+      const word = this.pageWordOf(this.u32, this.gateFirstIndex, this.gateBasePage, this.gateRegionPages, ptr);
+      if ((word & PK_KIND_MASK) === PK_TINY && (ptr & 15) === 0 && this.clearLive(this.u8, ptr)) {
         const cls = (word >>> 8) & 0xff;
-        if (!this.tls.push(cls, ptr)) this.freeTinySlow(cls, ptr);
+        if (!this.pushBlock(this.tlsCount, this.tlsCapacity, this.tlsSlots, this.tlsOps, cls, ptr)) this.freeTinySlow(cls, ptr);
         return;
       }
       if (ptr === 0) return;
@@ -321,8 +361,18 @@ export class Heap {
     throw this.gate.reject(ptr, word, detail);
   }
 
+  /**
+   * Brings this facade's views up to date with the memory. True when they
+   * changed: a box may already have refreshed the shared views, so the test
+   * is against the facade's own copies.
+   */
   private refreshViews(): boolean {
-    return this.lm.refresh();
+    const lm = this.lm;
+    lm.refresh();
+    if (this.u8 === lm.u8) return false;
+    this.u8 = lm.u8;
+    this.u32 = lm.u32;
+    return true;
   }
 
   // ------------------------------------------------------------ size queries
@@ -384,6 +434,7 @@ export class Heap {
     this.releaseEmptiedSlabs();
     this.mid.flush();
     this.big.flush();
+    this.refreshViews();
   }
 
   /** Returns cached memory to the heap; the allocator stays usable. */

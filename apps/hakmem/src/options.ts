@@ -1,4 +1,8 @@
-import { BOX_NAMES, MAX_PAGES, PAGE_SIZE, type BoxName, type Variant } from '@hakmem/contracts';
+import { BOX_NAMES, type BoxName, type Variant } from '@hakmem/contracts';
+import {
+  MAX_PAGES,
+  PAGE_SIZE,
+} from '@hakmem/contracts/layout';
 
 export type BoxChoice = Variant;
 

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const root = join(__dirname, '..', '..', '..');
-const FOUNDATION = ['@hakmem/contracts', '@hakmem/linear-memory'];
+const FOUNDATION = ['@hakmem/contracts', '@hakmem/contracts/layout', '@hakmem/linear-memory'];
 const BOXES = ['tls-sll-box', 'superslab', 'shared-pool', 'bigcache', 'front-gate', 'mid-large-ace'];
 
 function sources(dir: string): string[] {
@@ -23,6 +23,7 @@ describe('box boundaries', () => {
     const dir = join(root, 'packages', box);
     const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
     for (const dep of Object.keys(pkg.dependencies ?? {})) expect(FOUNDATION, `${box} depends on ${dep}`).toContain(dep);
+    expect(Object.keys(pkg.dependencies ?? {}).length).toBeGreaterThan(0);
     for (const file of sources(join(dir, 'src')))
       for (const spec of importsOf(file)) {
         const ok = spec.startsWith('./') || FOUNDATION.includes(spec) || spec.startsWith('node:') || spec === 'vitest' || spec === 'fast-check';

@@ -1,4 +1,7 @@
-import { MID_CLASS_SIZES, TINY_CLASS_SIZES } from '@hakmem/contracts';
+import {
+  MID_CLASS_SIZES,
+  TINY_CLASS_SIZES,
+} from '@hakmem/contracts/layout';
 import { describe, expect, it } from 'vitest';
 import { heapOf, Shadow, VARIANTS } from './helpers.js';
 

@@ -8,7 +8,7 @@ import {
   PK_RUN_FREE,
   PK_RUN_LIVE,
   runHeadWord,
-} from '@hakmem/contracts';
+} from '@hakmem/contracts/layout';
 import { LinearMemory, PageLayer, planGeometry } from '@hakmem/linear-memory';
 import { describe, expect, it } from 'vitest';
 import { BigCache } from './bigcache.js';

@@ -14,7 +14,7 @@ import {
   PK_RUN_FREE,
   PK_RUN_LIVE,
   runHeadWord,
-} from '@hakmem/contracts';
+} from '@hakmem/contracts/layout';
 import { lockWord, unlockWord, type LinearMemory, type PageLayer } from '@hakmem/linear-memory';
 
 /**

@@ -38,6 +38,14 @@ export const SS_PAGES = SS_SIZE >>> PAGE_SHIFT;
 export const SLABS_PER_SS = SS_PAGES;
 export const SLAB_SIZE = PAGE_SIZE;
 
+/** Largest tiny size: above it, blocks come from the mid-large ACE box. */
+export const TINY_MAX = 1024;
+/** Largest mid size: above it, blocks are BigCache page runs. */
+export const MID_MAX = 1 << 20;
+/** First mid class that is a whole-page run rather than a span class (see size-classes.ts). */
+export const MID_FIRST_RUN_CLASS = 47;
+export const TINY_CLASSES = 32;
+
 // ---------------------------------------------------------------------------
 // Page table words. Low 4 bits: kind. The rest depends on the kind.
 // ---------------------------------------------------------------------------
@@ -177,6 +185,7 @@ export const SP_MAGIC = 52;
 export const SPAN_MAGIC_VALUE = 0x5350414e; // "SPAN"
 export const SPAN_MAX_BLOCKS = 128;
 export const SPAN_MAX_PAGES = 16;
+export const MID_CLASSES = MID_FIRST_RUN_CLASS + SPAN_MAX_PAGES;
 
 // ---------------------------------------------------------------------------
 // Box areas in the metadata zone.

@@ -1,5 +1,8 @@
 import {
   GRANULE_SHIFT,
+  MID_FIRST_RUN_CLASS,
+  TINY_CLASSES,
+  TINY_MAX,
   PAGE_SIZE,
   SLAB_SIZE,
   SPAN_HEADER_BYTES,
@@ -20,8 +23,6 @@ import {
  * mid (1 KiB < n ≤ 1 MiB): eight classes per doubling up to 60 KiB, carved
  * from spans; then one class per page count, 1..16 pages, each block a run.
  */
-export const TINY_MAX = 1024;
-export const MID_MAX = 1 << 20;
 
 function tinySizes(): number[] {
   const s: number[] = [];
@@ -31,7 +32,7 @@ function tinySizes(): number[] {
 }
 
 export const TINY_CLASS_SIZES: readonly number[] = tinySizes();
-export const TINY_CLASSES = TINY_CLASS_SIZES.length;
+if (TINY_CLASS_SIZES.length !== TINY_CLASSES) throw new Error('hakmem: TINY_CLASSES does not match the tiny class table');
 
 /** Size → tiny class, indexed by `(size + 15) >>> 4` for 0 ≤ size ≤ 1024. */
 export const TINY_CLASS_OF_GRANULES: Uint8Array = (() => {
@@ -55,9 +56,6 @@ export function tinySlabCapacity(cls: number, slabIndex: number): number {
   return Math.floor(room / TINY_CLASS_SIZES[cls]);
 }
 
-/** First mid class that is a whole-page run rather than a span class. */
-export const MID_FIRST_RUN_CLASS = 47;
-export const MID_CLASSES = MID_FIRST_RUN_CLASS + SPAN_MAX_PAGES;
 
 export const MID_CLASS_SIZES: readonly number[] = (() => {
   const s: number[] = [];

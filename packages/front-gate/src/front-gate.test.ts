@@ -1,5 +1,5 @@
+import { HeapError } from '@hakmem/contracts';
 import {
-  HeapError,
   MID_MAX,
   PAGE_SIZE,
   PK_FREE,
@@ -14,7 +14,7 @@ import {
   midSpanPageWord,
   runHeadWord,
   tinyPageWord,
-} from '@hakmem/contracts';
+} from '@hakmem/contracts/layout';
 import { LinearMemory, PageLayer, planGeometry } from '@hakmem/linear-memory';
 import { describe, expect, it } from 'vitest';
 import { FrontGate, ROUTE_LARGE, ROUTE_MID, ROUTE_TINY } from './front-gate.js';

@@ -1,5 +1,5 @@
+import { HeapError } from '@hakmem/contracts';
 import {
-  HeapError,
   MID_MAX,
   PAGE_MASK,
   PK_FREE,
@@ -13,7 +13,7 @@ import {
   PK_TINY,
   SPAN_MAX_PAGES,
   TINY_MAX,
-} from '@hakmem/contracts';
+} from '@hakmem/contracts/layout';
 import type { LinearMemory, PageLayer } from '@hakmem/linear-memory';
 
 /** Where `malloc` sends a size. */
@@ -30,9 +30,9 @@ export const ROUTE_LARGE = 2;
  */
 export class FrontGate {
   readonly lm: LinearMemory;
-  private readonly firstIndex: number;
-  private readonly basePage: number;
-  private readonly regionPages: number;
+  readonly firstIndex: number;
+  readonly basePage: number;
+  readonly regionPages: number;
   rejected = 0;
 
   constructor(lm: LinearMemory, pages: PageLayer) {
@@ -53,9 +53,7 @@ export class FrontGate {
    * `ptr` must already be a u32.
    */
   pageWord(ptr: number): number {
-    const pg = (ptr >>> 16) - this.basePage;
-    if (pg < 0 || pg >= this.regionPages) return PK_FREE;
-    return this.lm.u32[this.firstIndex + pg] | 0;
+    return pageWordOf(this.lm.u32, this.firstIndex, this.basePage, this.regionPages, ptr);
   }
 
   /** Slow path: builds the error for a pointer no box accepted. `detail` comes from the owning box. */
@@ -73,6 +71,17 @@ export class FrontGate {
 }
 
 /** The box that owns a page, from its page-table word; undefined for pages no box owns. */
+/**
+ * Hot path of `free`: the page-table word of `ptr`'s page, or PK_FREE outside
+ * the region. `firstIndex` is the u32 index of the region's first page word.
+ * The facade calls it directly with its own view and geometry.
+ */
+export function pageWordOf(u32: Uint32Array, firstIndex: number, basePage: number, regionPages: number, ptr: number): number {
+  const pg = (ptr >>> 16) - basePage;
+  if (pg < 0 || pg >= regionPages) return PK_FREE;
+  return u32[firstIndex + pg] | 0;
+}
+
 function boxOfWord(word: number): 'superslab' | 'midLargeAce' | 'bigcache' | undefined {
   const kind = word & PK_KIND_MASK;
   if (kind === PK_TINY) return 'superslab';

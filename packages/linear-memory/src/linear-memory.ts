@@ -1,4 +1,7 @@
-import { PAGE_SHIFT, PAGE_SIZE } from '@hakmem/contracts';
+import {
+  PAGE_SHIFT,
+  PAGE_SIZE,
+} from '@hakmem/contracts/layout';
 
 /**
  * The memory under a heap, and the typed-array views every box reads it

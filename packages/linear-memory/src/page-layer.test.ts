@@ -1,4 +1,9 @@
-import { PAGE_SIZE, PK_FREE, PK_META, PK_RUN_BODY } from '@hakmem/contracts';
+import {
+  PAGE_SIZE,
+  PK_FREE,
+  PK_META,
+  PK_RUN_BODY,
+} from '@hakmem/contracts/layout';
 import { describe, expect, it } from 'vitest';
 import { LinearMemory } from './linear-memory.js';
 import { PageLayer, planGeometry } from './page-layer.js';

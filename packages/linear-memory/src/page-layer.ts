@@ -1,3 +1,4 @@
+import { HeapError } from '@hakmem/contracts';
 import {
   BIGCACHE_AREA_BYTES,
   FLAG_SHARED,
@@ -24,7 +25,6 @@ import {
   HEADER_BYTES,
   HEAP_LAYOUT_VERSION,
   HEAP_MAGIC,
-  HeapError,
   MAX_PAGES,
   MID_AREA_BYTES,
   PAGE_SHIFT,
@@ -32,7 +32,7 @@ import {
   PK_FREE,
   PK_META,
   POOL_AREA_BYTES,
-} from '@hakmem/contracts';
+} from '@hakmem/contracts/layout';
 import { LinearMemory } from './linear-memory.js';
 import { lockWord, unlockWord } from './lock.js';
 

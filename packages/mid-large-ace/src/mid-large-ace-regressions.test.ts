@@ -1,4 +1,9 @@
-import { PAGE_SHIFT, PAGE_SIZE, midClassOf, midSpanCapacity } from '@hakmem/contracts';
+import {
+  PAGE_SHIFT,
+  PAGE_SIZE,
+  midClassOf,
+  midSpanCapacity,
+} from '@hakmem/contracts/layout';
 import { LinearMemory, PageLayer, planGeometry } from '@hakmem/linear-memory';
 import { describe, expect, it } from 'vitest';
 import { MidLargeAce, spanStart } from './mid-large-ace.js';

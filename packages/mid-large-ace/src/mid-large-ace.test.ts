@@ -1,5 +1,5 @@
+import { HeapError } from '@hakmem/contracts';
 import {
-  HeapError,
   MID_CLASS_SIZES,
   MID_CLASSES,
   MID_FIRST_RUN_CLASS,
@@ -21,7 +21,7 @@ import {
   midClassOf,
   midSpanCapacity,
   runHeadWord,
-} from '@hakmem/contracts';
+} from '@hakmem/contracts/layout';
 import { LinearMemory, PageLayer, planGeometry } from '@hakmem/linear-memory';
 import { describe, expect, it } from 'vitest';
 import { MID_FREE_DOUBLE, MID_FREE_INVALID, MID_FREE_OK, MidLargeAce, spanStart, validateSpan, type SpanWalk } from './mid-large-ace.js';

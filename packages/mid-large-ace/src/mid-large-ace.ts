@@ -1,5 +1,5 @@
+import { HeapError } from '@hakmem/contracts';
 import {
-  HeapError,
   MID_CLASS_SIZES,
   MID_CLASSES,
   MID_FIRST_RUN_CLASS,
@@ -29,7 +29,7 @@ import {
   midSpanCapacity,
   midSpanPageWord,
   runHeadWord,
-} from '@hakmem/contracts';
+} from '@hakmem/contracts/layout';
 import type { LinearMemory, PageLayer } from '@hakmem/linear-memory';
 
 /**

@@ -1,5 +1,5 @@
+import { HeapError } from '@hakmem/contracts';
 import {
-  HeapError,
   PAGE_SHIFT,
   PAGE_SIZE,
   PK_SS_SPARE,
@@ -25,7 +25,7 @@ import {
   SS_UNUSED_SLABS,
   tinyPageWord,
   tinySlabCapacity,
-} from '@hakmem/contracts';
+} from '@hakmem/contracts/layout';
 import { LinearMemory, PageLayer, planGeometry } from '@hakmem/linear-memory';
 import { describe, expect, it } from 'vitest';
 import { SharedPool } from './shared-pool.js';

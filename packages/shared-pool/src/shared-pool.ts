@@ -1,6 +1,6 @@
+import { HeapError } from '@hakmem/contracts';
 import {
   H_POOL_LOCK,
-  HeapError,
   PK_SS_SPARE,
   POOL_COUNTERS,
   POOL_EMPTY_COUNTS,
@@ -40,7 +40,7 @@ import {
   TINY_CLASS_SIZES,
   TINY_CLASSES,
   tinyPageWord,
-} from '@hakmem/contracts';
+} from '@hakmem/contracts/layout';
 import { lockWord, unlockWord, type LinearMemory, type PageLayer } from '@hakmem/linear-memory';
 
 /**

@@ -1,4 +1,23 @@
-import { PAGE_SHIFT, PAGE_SIZE, PK_SS_SPARE, SLAB_ACTIVE, SLAB_META_BYTES, SM_CAPACITY, SM_CLASS, SM_OWNER, SM_STATE, SS_BITMAP, SS_BITMAP_BYTES, SS_MAGIC, SS_MAGIC_VALUE, SS_PAGES, SS_SLAB_META, tinyClassOf, tinyPageWord, tinySlabCapacity } from '@hakmem/contracts';
+import {
+  PAGE_SHIFT,
+  PAGE_SIZE,
+  PK_SS_SPARE,
+  SLAB_ACTIVE,
+  SLAB_META_BYTES,
+  SM_CAPACITY,
+  SM_CLASS,
+  SM_OWNER,
+  SM_STATE,
+  SS_BITMAP,
+  SS_BITMAP_BYTES,
+  SS_MAGIC,
+  SS_MAGIC_VALUE,
+  SS_PAGES,
+  SS_SLAB_META,
+  tinyClassOf,
+  tinyPageWord,
+  tinySlabCapacity,
+} from '@hakmem/contracts/layout';
 import { LinearMemory, PageLayer, planGeometry } from '@hakmem/linear-memory';
 import { expect, it } from 'vitest';
 import { Superslab } from './superslab.js';

@@ -1,6 +1,6 @@
+import { HeapError } from '@hakmem/contracts';
 import {
   GRANULE,
-  HeapError,
   PAGE_SHIFT,
   PAGE_SIZE,
   PK_SS_SPARE,
@@ -30,7 +30,7 @@ import {
   tinyClassOf,
   tinyPageWord,
   tinySlabCapacity,
-} from '@hakmem/contracts';
+} from '@hakmem/contracts/layout';
 import { LinearMemory, PageLayer, planGeometry } from '@hakmem/linear-memory';
 import { describe, expect, it } from 'vitest';
 import { Superslab, slabDataStart, slabIndexOf, slabRecordOf, validateSuperslab, type SuperslabWalk } from './superslab.js';

@@ -1,6 +1,6 @@
+import { HeapError } from '@hakmem/contracts';
 import {
   GRANULE_SHIFT,
-  HeapError,
   PAGE_SHIFT,
   SLAB_ACTIVE,
   SLAB_EMPTY,
@@ -25,7 +25,7 @@ import {
   SS_SLAB_META,
   TINY_CLASS_SIZES,
   TINY_CLASSES,
-} from '@hakmem/contracts';
+} from '@hakmem/contracts/layout';
 import type { LinearMemory } from '@hakmem/linear-memory';
 
 /**
@@ -73,33 +73,12 @@ export class Superslab {
     this.shared = lm.shared;
   }
 
-  /** Marks `ptr` live. False when the view does not reach it (memory grew): refresh and retry. */
   markLive(ptr: number): boolean {
-    const u8 = this.lm.u8;
-    const i = ptr - (ptr & SS_MASK) + SS_BITMAP + ((ptr & SS_MASK) >>> 7);
-    if (i >= u8.length) return false;
-    const bit = 1 << ((ptr >>> GRANULE_SHIFT) & 7);
-    if (__HAKMEM_DEBUG__) {
-      if ((u8[i] & bit) !== 0) throw new HeapError('CORRUPTION', 'block handed out while already live', ptr, 'superslab');
-    }
-    if (this.shared) Atomics.or(u8, i, bit);
-    else u8[i] |= bit;
-    return true;
+    return this.shared ? markLiveShared(this.lm.u8, ptr) : markLive(this.lm.u8, ptr);
   }
 
-  /** Clears `ptr`'s live bit; false if it was not set (not a live block start, or a stale view). */
   clearLive(ptr: number): boolean {
-    const u8 = this.lm.u8;
-    const i = ptr - (ptr & SS_MASK) + SS_BITMAP + ((ptr & SS_MASK) >>> 7);
-    const bit = 1 << ((ptr >>> GRANULE_SHIFT) & 7);
-    if (this.shared) {
-      if (i >= u8.length) return false;
-      return (Atomics.and(u8, i, ~bit & 0xff) & bit) !== 0;
-    }
-    const old = u8[i];
-    if ((old & bit) === 0) return false; // also undefined past a detached view
-    u8[i] = old & ~bit;
-    return true;
+    return this.shared ? clearLiveShared(this.lm.u8, ptr) : clearLive(this.lm.u8, ptr);
   }
 
   isLive(ptr: number): boolean {
@@ -319,6 +298,54 @@ export class Superslab {
       remoteCollected: this.remoteCollected,
     };
   }
+}
+
+/**
+ * Marks the tiny block at `ptr` live in its SuperSlab's bitmap. False when
+ * `u8` does not reach the bitmap (the memory grew since the view was made):
+ * the caller refreshes its view and tries again. Hot path: the facade calls
+ * it directly with its own view. A shared heap uses `markLiveShared`; keeping
+ * the atomic out of this function keeps it out of a private heap's fast path,
+ * where its mere presence costs TurboFan's load elimination.
+ */
+export function markLive(u8: Uint8Array, ptr: number): boolean {
+  const i = ptr - (ptr & SS_MASK) + SS_BITMAP + ((ptr & SS_MASK) >>> 7);
+  if (i >= u8.length) return false;
+  const bit = 1 << ((ptr >>> GRANULE_SHIFT) & 7);
+  if (__HAKMEM_DEBUG__) checkNotLive(u8, i, bit, ptr);
+  u8[i] |= bit;
+  return true;
+}
+
+export function markLiveShared(u8: Uint8Array, ptr: number): boolean {
+  const i = ptr - (ptr & SS_MASK) + SS_BITMAP + ((ptr & SS_MASK) >>> 7);
+  if (i >= u8.length) return false;
+  const bit = 1 << ((ptr >>> GRANULE_SHIFT) & 7);
+  if (__HAKMEM_DEBUG__) checkNotLive(u8, i, bit, ptr);
+  Atomics.or(u8, i, bit);
+  return true;
+}
+
+/** Clears `ptr`'s live bit; false if it was not set (not a live block start, or a stale view). Hot path. */
+export function clearLive(u8: Uint8Array, ptr: number): boolean {
+  const i = ptr - (ptr & SS_MASK) + SS_BITMAP + ((ptr & SS_MASK) >>> 7);
+  const bit = 1 << ((ptr >>> GRANULE_SHIFT) & 7);
+  const old = u8[i];
+  if ((old & bit) === 0) return false; // also undefined past a detached view
+  u8[i] = old & ~bit;
+  return true;
+}
+
+/** As `clearLive`, for a shared heap: exactly one of two racing frees of a block sees the bit set. */
+export function clearLiveShared(u8: Uint8Array, ptr: number): boolean {
+  const i = ptr - (ptr & SS_MASK) + SS_BITMAP + ((ptr & SS_MASK) >>> 7);
+  if (i >= u8.length) return false;
+  const bit = 1 << ((ptr >>> GRANULE_SHIFT) & 7);
+  return (Atomics.and(u8, i, ~bit & 0xff) & bit) !== 0;
+}
+
+function checkNotLive(u8: Uint8Array, i: number, bit: number, ptr: number): void {
+  if ((u8[i] & bit) !== 0) throw new HeapError('CORRUPTION', 'block handed out while already live', ptr, 'superslab');
 }
 
 /** Address of the slab record that describes the slab holding `ptr`. */

@@ -1,4 +1,7 @@
-import { HeapError, TINY_CLASSES } from '@hakmem/contracts';
+import { HeapError } from '@hakmem/contracts';
+import {
+  TINY_CLASSES,
+} from '@hakmem/contracts/layout';
 import { describe, expect, it } from 'vitest';
 import { TlsSll } from './tls-sll.js';
 
