@@ -113,7 +113,7 @@ export class Superslab {
 
   /** Makes a slab the shared pool just handed over the current slab of its class. */
   adopt(cls: number, slab: number): void {
-    if (__HAKMEM_DEBUG__) this.assertSlab(slab, cls, 'adopt');
+    if (__HAKMEM_DEBUG__) assertOwnedSlab(this.lm, slab, cls, this.worker, 'adopt');
     const cur = this.current[cls];
     if (cur !== 0 && cur !== slab) this.pushPartial(cls, cur);
     this.current[cls] = slab;
@@ -128,7 +128,7 @@ export class Superslab {
   private nextPartial(cls: number): number {
     const slab = this.partial[cls].pop();
     if (slab === undefined) return 0;
-    if (__HAKMEM_DEBUG__) this.assertSlab(slab, cls, 'partial list');
+    if (__HAKMEM_DEBUG__) assertOwnedSlab(this.lm, slab, cls, this.worker, 'partial list');
     this.lm.u32[(slab >>> 2) + SM_PARTIAL / 4] = 0;
     this.partialHits++;
     return slab;
@@ -278,15 +278,6 @@ export class Superslab {
     return rel >= 0 && rel % size === 0 && rel / size < u32[m + SM_CARVED / 4];
   }
 
-  private assertSlab(slab: number, cls: number, op: string): void {
-    const u32 = this.lm.u32;
-    const m = slab >>> 2;
-    if (u32[(slab - (slab & SS_MASK)) >>> 2] !== SS_MAGIC_VALUE)
-      throw new HeapError('CORRUPTION', `${op}: slab record ${slab} is not inside a SuperSlab`, slab, 'superslab');
-    if (u32[m + SM_STATE / 4] !== SLAB_ACTIVE || u32[m + SM_CLASS / 4] !== cls || u32[m + SM_OWNER / 4] !== this.worker)
-      throw new HeapError('CORRUPTION', `${op}: slab ${slab} is not an ACTIVE class-${cls} slab owned by worker ${this.worker}`, slab, 'superslab');
-  }
-
   counters(): Record<string, number> {
     return {
       refills: this.refills,
@@ -342,6 +333,16 @@ export function clearLiveShared(u8: Uint8Array, ptr: number): boolean {
   if (i >= u8.length) return false;
   const bit = 1 << ((ptr >>> GRANULE_SHIFT) & 7);
   return (Atomics.and(u8, i, ~bit & 0xff) & bit) !== 0;
+}
+
+/** Debug only: `slab` is an ACTIVE slab of class `cls` owned by `worker`, inside a SuperSlab. */
+function assertOwnedSlab(lm: LinearMemory, slab: number, cls: number, worker: number, op: string): void {
+  const u32 = lm.u32;
+  const m = slab >>> 2;
+  if (u32[(slab - (slab & SS_MASK)) >>> 2] !== SS_MAGIC_VALUE)
+    throw new HeapError('CORRUPTION', `${op}: slab record ${slab} is not inside a SuperSlab`, slab, 'superslab');
+  if (u32[m + SM_STATE / 4] !== SLAB_ACTIVE || u32[m + SM_CLASS / 4] !== cls || u32[m + SM_OWNER / 4] !== worker)
+    throw new HeapError('CORRUPTION', `${op}: slab ${slab} is not an ACTIVE class-${cls} slab owned by worker ${worker}`, slab, 'superslab');
 }
 
 function checkNotLive(u8: Uint8Array, i: number, bit: number, ptr: number): void {
