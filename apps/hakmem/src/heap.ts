@@ -41,6 +41,7 @@ import type { SharedPool } from '@hakmem/shared-pool';
 import type { BigCache } from '@hakmem/bigcache';
 import type { FrontGate } from '@hakmem/front-gate';
 import type { MidLargeAce } from '@hakmem/mid-large-ace';
+import { TLS_SLL_STRIDE } from '@hakmem/tls-sll-box';
 import type * as tlsRelease from '@hakmem/tls-sll-box';
 import type * as ssRelease from '@hakmem/superslab';
 import type * as gateRelease from '@hakmem/front-gate';
@@ -608,7 +609,7 @@ export class Heap {
     const slots = this.tls.slots;
     for (let c = 0; c < TINY_CLASSES; c++)
       for (let i = 0; i < this.tls.count[c]; i++) {
-        const p = slots[c * 512 + i];
+        const p = slots[c * TLS_SLL_STRIDE + i];
         const slab = p - (p & SS_MASK) + SS_SLAB_META + ((p & SS_MASK) >>> PAGE_SHIFT) * SLAB_META_BYTES;
         if (this.ss.isLive(p)) throw new HeapError('CORRUPTION', 'a cached block is marked live', p, 'tlsSll');
         m.set(slab, (m.get(slab) ?? 0) + 1);

@@ -1,2 +1,3 @@
-export { TlsSll, popBlock, pushBlock, STRIDE as TLS_SLL_STRIDE, OP_POPS, OP_PUSHES, type TlsSllCounters } from './tls-sll.js';
+export { TlsSll, popBlock, pushBlock, type TlsSllCounters } from './tls-sll.js';
+export { STRIDE as TLS_SLL_STRIDE, OP_POPS as TLS_OP_POPS, OP_PUSHES as TLS_OP_PUSHES } from './cache-layout.js';
 export const variant: 'release' | 'debug' = __HAKMEM_DEBUG__ ? 'debug' : 'release';

@@ -1,4 +1,5 @@
 import { HeapError } from '@hakmem/contracts';
+import { OP_POPS, OP_PUSHES, STRIDE } from './cache-layout.js';
 import {
   TINY_CLASS_SIZES,
   TINY_CLASSES,
@@ -25,10 +26,6 @@ import {
  * functions directly, because every field load saved on this path shows in
  * the benchmark. The `TlsSll` methods call the same functions.
  */
-export const STRIDE = 512;
-/** Indexes into `ops`: fast-path pops and pushes (a Float64Array: exact past 2^32). */
-export const OP_POPS = 0;
-export const OP_PUSHES = 1;
 
 /** Top block of class `cls`, or 0 when the cache is empty. */
 export function popBlock(count: Int32Array, slots: Uint32Array, ops: Float64Array, cls: number): number {

@@ -1,0 +1,133 @@
+import { pathToFileURL } from 'node:url';
+import { AdapterUnavailableError, type Adapter, type AdapterFactory } from '../adapter.js';
+import type { AdapterAbout } from './about.js';
+
+/**
+ * The part of hakmem's facade (shared/contract/facade.md) the benchmark
+ * uses, written out here so the bench type-checks before hakmem is built.
+ */
+interface HakmemHeap {
+  readonly memory: WebAssembly.Memory;
+  readonly variant: 'release' | 'debug';
+  malloc(size: number): number;
+  free(ptr: number): void;
+  /** `peakBytesReserved` is not in the contract; used when present. */
+  stats(): { bytesReserved: number; peakBytesReserved?: number } & Record<string, unknown>;
+}
+
+interface HakmemModule {
+  createAllocator(options: { variant: 'release' | 'debug'; maxBytes: number }): HakmemHeap;
+}
+
+/**
+ * Loaded by a computed specifier so neither tsc nor the bundler needs
+ * hakmem's dist/ to exist: resolved at run time through the workspace
+ * link apps/bench/node_modules/hakmem -> apps/hakmem (dist/index.js).
+ * HAKMEM_MODULE=/path/to/index.js measures another build instead (a
+ * branch's dist, or a stand-in while hakmem does not build).
+ */
+const HAKMEM_OVERRIDE = process.env.HAKMEM_MODULE;
+const HAKMEM_SPECIFIER = HAKMEM_OVERRIDE === undefined || HAKMEM_OVERRIDE === '' ? 'hakmem' : pathToFileURL(HAKMEM_OVERRIDE).href;
+
+/** wasm32 memory tops out at 65536 pages. */
+const MAX_HEAP_BYTES = 2 ** 32 - 65536;
+const MIN_HEAP_BYTES = 256 * 1024 * 1024;
+/** Same room as the peers get: slots x largest block x this. */
+const HEAP_SLACK = 4;
+
+export const about: AdapterAbout = {
+  peer: 'hakmem',
+  options: `createAllocator({ variant, maxBytes: slots x maxSize x 4, 256 MiB..4 GiB - 64 KiB }); bytesTaken = stats().peakBytesReserved if present, else bytesReserved${
+    HAKMEM_SPECIFIER === 'hakmem' ? '' : `; loaded from HAKMEM_MODULE=${HAKMEM_OVERRIDE}`
+  }`,
+};
+
+/**
+ * hakmem through its public facade. Pointers above 2^31 come back from
+ * the harness's Int32Array slots negative, hence `>>> 0` on the way in.
+ */
+class HakmemAdapter implements Adapter {
+  readonly name: string;
+  readonly distinctBlocks = true;
+  readonly align = 8;
+  private readonly heap: HakmemHeap;
+  private view: Uint8Array;
+
+  constructor(name: string, heap: HakmemHeap) {
+    this.name = name;
+    this.heap = heap;
+    this.view = new Uint8Array(heap.memory.buffer);
+  }
+
+  malloc(size: number): number {
+    return this.heap.malloc(size);
+  }
+
+  free(ptr: number): void {
+    this.heap.free(ptr >>> 0);
+  }
+
+  writeByte(ptr: number, offset: number, value: number): void {
+    const at = (ptr >>> 0) + offset;
+    // Growing the memory detaches the old buffer (its view reads as length 0).
+    if (at >= this.view.length) this.refreshView();
+    this.view[at] = value;
+  }
+
+  readByte(ptr: number, offset: number): number {
+    const at = (ptr >>> 0) + offset;
+    if (at >= this.view.length) this.refreshView();
+    return this.view[at];
+  }
+
+  /** Slow path, only right after the heap grew its memory. */
+  private refreshView(): void {
+    this.view = new Uint8Array(this.heap.memory.buffer);
+  }
+
+  /** hakmem's own high-water mark when its stats carry one, else the current reservation. */
+  bytesTaken(): number {
+    const s = this.heap.stats();
+    return typeof s.peakBytesReserved === 'number' ? s.peakBytesReserved : s.bytesReserved;
+  }
+
+  stats(): unknown {
+    return this.heap.stats();
+  }
+
+  dispose(): void {}
+}
+
+let loaded: Promise<HakmemModule> | undefined;
+
+async function loadHakmem(): Promise<HakmemModule> {
+  let mod: Partial<HakmemModule>;
+  try {
+    mod = (await import(HAKMEM_SPECIFIER)) as Partial<HakmemModule>;
+  } catch (err) {
+    throw new AdapterUnavailableError(
+      `cannot import '${HAKMEM_SPECIFIER}' (${(err as Error).message.split('\n')[0]}); build it first (pnpm --filter hakmem build -> apps/hakmem/dist/index.js)`,
+    );
+  }
+  if (typeof mod.createAllocator !== 'function') {
+    throw new AdapterUnavailableError("'hakmem' loaded but exports no createAllocator()");
+  }
+  return mod as HakmemModule;
+}
+
+function factory(variant: 'release' | 'debug'): AdapterFactory {
+  const name = variant === 'release' ? 'hakmem' : 'hakmem-debug';
+  return async (opts) => {
+    loaded ??= loadHakmem();
+    const mod = await loaded;
+    const maxBytes = Math.min(MAX_HEAP_BYTES, Math.max(MIN_HEAP_BYTES, opts.slots * opts.maxSize * HEAP_SLACK));
+    const heap = mod.createAllocator({ variant, maxBytes });
+    if (heap.variant !== variant) {
+      throw new AdapterUnavailableError(`hakmem: asked for the ${variant} build, got ${heap.variant}`);
+    }
+    return new HakmemAdapter(name, heap);
+  };
+}
+
+export const createRelease: AdapterFactory = factory('release');
+export const createDebug: AdapterFactory = factory('debug');

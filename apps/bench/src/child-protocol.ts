@@ -1,0 +1,71 @@
+import type { AdapterName } from './registry.js';
+
+/** What the CLI asks a child for, passed as one JSON argument. */
+export type ChildRequest =
+  | {
+      readonly mode: 'run';
+      readonly workload: string;
+      readonly alloc: AdapterName;
+      /** 1-based repetition number, for the record only. */
+      readonly rep: number;
+      /** Fraction of the workload's iterations to run. */
+      readonly scale: number;
+      /** The loop stops at this many milliseconds even if iterations remain. */
+      readonly budgetMs: number;
+    }
+  | {
+      /** Loads the adapter and runs the correctness check on a tiny trace, nothing timed. */
+      readonly mode: 'probe';
+      readonly alloc: AdapterName;
+    };
+
+export type FailureKind = 'unavailable' | 'correctness' | 'error';
+
+/** One measurement, the child's one line of stdout. */
+export interface RunRecord {
+  readonly ok: true;
+  readonly workload: string;
+  readonly alloc: AdapterName;
+  readonly rep: number;
+  readonly plannedIterations: number;
+  readonly iterations: number;
+  /** Median of the timed passes, milliseconds. */
+  readonly ms: number;
+  /** Every timed pass of this run (more than one only when they were short). */
+  readonly passMs: readonly number[];
+  readonly iterationsPerSec: number;
+  readonly truncated: boolean;
+  readonly failures: number;
+  /** The loop's trace checksum matched the literal unsigned reference. */
+  readonly traceOk: boolean;
+  /** W5 only. */
+  readonly peakLiveBytes: number | null;
+  readonly peakBytesTaken: number | null;
+  /** peakBytesTaken / peakLiveBytes, W5 only. */
+  readonly overhead: number | null;
+  readonly statsAfterLoop: unknown;
+  readonly statsAfterFreeAll: unknown;
+  readonly checkMs: number;
+  /** Iterations of the untimed warm-up run before the timed loop. */
+  readonly warmupIterations: number;
+}
+
+export interface FailureRecord {
+  readonly ok: false;
+  readonly workload: string | null;
+  readonly alloc: AdapterName;
+  readonly rep: number | null;
+  readonly kind: FailureKind;
+  readonly message: string;
+}
+
+export interface ProbeRecord {
+  readonly ok: true;
+  readonly probe: AdapterName;
+  readonly ms: number;
+}
+
+export type ChildRecord = RunRecord | FailureRecord | ProbeRecord;
+
+/** Exit code of a child whose adapter could not be loaded, so the CLI can tell it from a crash. */
+export const EXIT_UNAVAILABLE = 3;

@@ -1,0 +1,180 @@
+/**
+ * One measurement in a fresh process: one (workload, allocator, repetition).
+ * A fresh process per measurement keeps every loop's call sites
+ * monomorphic (one adapter class per process) and keeps one peer's heap,
+ * JIT state and GC debt away from the next. Prints one JSON line.
+ */
+import { AdapterUnavailableError, type Adapter } from './adapter.js';
+import { EXIT_UNAVAILABLE, type ChildRecord, type ChildRequest, type FailureKind, type RunRecord } from './child-protocol.js';
+import { CorrectnessError, checkAdapter } from './correctness.js';
+import { freeAll, runMixedLoop, type LoopResult } from './mixed-loop.js';
+import { runOverheadLoop, type OverheadResult } from './overhead-loop.js';
+import { SEED } from './prng.js';
+import { referenceTrace } from './reference-trace.js';
+import { isAdapterName, loadAdapter } from './registry.js';
+import { median } from './summary.js';
+import { scaledIterations, workloadById } from './workloads.js';
+
+/** Warm-up time cap; fast adapters finish the whole trace well within it. */
+const WARMUP_MS = 100;
+/**
+ * A first call this short runs the whole loop function, exit included, in
+ * the interpreter. V8 compiles the warm-up's loop on the stack (OSR) and
+ * reuses that code when the timed call enters the loop; compiled without
+ * feedback for the exit, it deoptimized on every exit, inside the timed
+ * span (seen with --trace-deopt).
+ */
+const PRIME_ITERATIONS = 64;
+/** Timed passes per run: repeated while their total stays under SHORT_PASSES_MS. */
+const MAX_PASSES = 5;
+const SHORT_PASSES_MS = 60;
+
+/** The probe's trace: W1's sizes on few slots, enough to catch a broken adapter in milliseconds. */
+const PROBE_SHAPE = { slots: 64, minSize: 16, maxSize: 1040 };
+
+/** Where a run is, so a failure says whether the check, the warm-up or a timed pass hit it. */
+let phase = 'loading the adapter';
+
+function emit(record: ChildRecord): void {
+  process.stdout.write(`${JSON.stringify(record)}\n`);
+}
+
+function kindOf(err: unknown): FailureKind {
+  if (err instanceof AdapterUnavailableError) return 'unavailable';
+  if (err instanceof CorrectnessError) return 'correctness';
+  return 'error';
+}
+
+async function probe(alloc: ChildRequest['alloc']): Promise<void> {
+  const t0 = performance.now();
+  const { create } = await loadAdapter(alloc);
+  const adapter = await create({ maxSize: PROBE_SHAPE.maxSize, slots: PROBE_SHAPE.slots });
+  phase = 'the correctness check';
+  checkAdapter(adapter, PROBE_SHAPE, SEED);
+  adapter.dispose();
+  emit({ ok: true, probe: alloc, ms: performance.now() - t0 });
+}
+
+async function run(req: Extract<ChildRequest, { mode: 'run' }>): Promise<void> {
+  const w = workloadById(req.workload);
+  if (w === undefined) throw new RangeError(`unknown workload ${req.workload}`);
+  const { create } = await loadAdapter(req.alloc);
+  const opts = { maxSize: w.maxSize, slots: w.slots };
+
+  // One instance is checked, warmed up and timed. A second instance would
+  // make each wasm export call site see two targets (one per instance) and
+  // leave it polymorphic: measured on W1, dlmalloc 8-10 M/s against 11.5 M/s.
+  const tc = performance.now();
+  const adapter: Adapter = await create(opts);
+  phase = 'the correctness check';
+  checkAdapter(adapter, w, SEED);
+  const checkMs = performance.now() - tc;
+
+  const slots = new Int32Array(w.slots);
+  const planned = scaledIterations(w, req.scale);
+  const loop = w.overhead ? runOverheadLoop : runMixedLoop;
+  // Warm-up: the same loop on the same trace prefix, so the timed run
+  // starts in optimized code (without it a quick run of the ceiling measured
+  // 30-40 M/s instead of ~100 M/s) and on a heap in steady state. Being a
+  // prefix of the timed trace, it asks for nothing the timed run will not.
+  phase = 'the warm-up';
+  loop(adapter, slots, w.minSize, w.maxSize, PRIME_ITERATIONS, SEED, Number.POSITIVE_INFINITY);
+  freeAll(adapter, slots);
+  const warmed = loop(adapter, slots, w.minSize, w.maxSize, planned, SEED, performance.now() + WARMUP_MS).iterations;
+  freeAll(adapter, slots);
+  // Timed passes: at least one; more while they are short, because on a
+  // loaded machine a pass of a few milliseconds is often cut by a whole
+  // scheduler time slice (W6's floor measured 42 or 10 M/s, bimodally).
+  // The median pass is this run's figure; the CLI takes the median over
+  // runs.
+  const passMs: number[] = [];
+  const references = new Map<number, number>();
+  let r: LoopResult;
+  let peakTaken = 0;
+  let traceOk = true;
+  let spent = 0;
+  for (;;) {
+    phase = `timed pass ${passMs.length + 1}`;
+    const t0 = performance.now();
+    r = loop(adapter, slots, w.minSize, w.maxSize, planned, SEED, t0 + req.budgetMs);
+    const t1 = performance.now();
+    const over = w.overhead ? (r as OverheadResult) : null;
+    passMs.push(t1 - t0 - (over === null ? 0 : over.sampleMs));
+    spent += t1 - t0;
+    // The last sample of W5's bytes taken, outside the timed span. It is
+    // the instance's high-water mark, so the check (256 small blocks), the
+    // warm-up and earlier passes (the same trace) count too; W5's ratios
+    // came out the same as on a fresh, unwarmed instance (floor 1.07,
+    // as-tlsf 1.28, dlmalloc 1.03).
+    if (over !== null) peakTaken = Math.max(peakTaken, over.peakBytesTaken, adapter.bytesTaken());
+    let reference = references.get(r.iterations);
+    if (reference === undefined) {
+      reference = referenceTrace(w.slots, w.minSize, w.maxSize, r.iterations, SEED);
+      references.set(r.iterations, reference);
+    }
+    traceOk &&= r.trace === reference;
+    if (r.truncated || passMs.length >= MAX_PASSES || spent >= SHORT_PASSES_MS) break;
+    phase = `freeing all blocks after timed pass ${passMs.length}`;
+    freeAll(adapter, slots);
+  }
+  phase = 'freeing all blocks after the last timed pass';
+  const statsAfterLoop = adapter.stats();
+  freeAll(adapter, slots);
+  const statsAfterFreeAll = adapter.stats();
+  adapter.dispose();
+
+  const ms = median(passMs);
+  const peakLive = w.overhead ? (r as OverheadResult).peakLiveBytes : null;
+  const record: RunRecord = {
+    ok: true,
+    workload: w.id,
+    alloc: req.alloc,
+    rep: req.rep,
+    plannedIterations: planned,
+    iterations: r.iterations,
+    ms,
+    passMs,
+    iterationsPerSec: ms > 0 ? (r.iterations * 1000) / ms : 0,
+    truncated: r.truncated,
+    failures: r.failures,
+    traceOk,
+    peakLiveBytes: peakLive,
+    peakBytesTaken: w.overhead ? peakTaken : null,
+    // The ceiling takes no memory at all: no ratio rather than a 0x one.
+    overhead: peakLive !== null && peakLive > 0 && peakTaken > 0 ? peakTaken / peakLive : null,
+    statsAfterLoop,
+    statsAfterFreeAll,
+    checkMs,
+    warmupIterations: warmed,
+  };
+  emit(record);
+  if (!traceOk) process.exitCode = 1;
+}
+
+async function main(): Promise<void> {
+  const raw = process.argv[2];
+  if (raw === undefined) {
+    process.stderr.write('usage: node dist/child.js \'{"mode":"run","workload":"W1","alloc":"floor","rep":1,"scale":1,"budgetMs":60000}\'\n');
+    process.exit(2);
+  }
+  const req = JSON.parse(raw) as ChildRequest;
+  if (!isAdapterName(req.alloc)) throw new RangeError(`unknown allocator ${String(req.alloc)}`);
+  try {
+    if (req.mode === 'probe') await probe(req.alloc);
+    else await run(req);
+  } catch (err) {
+    const kind = kindOf(err);
+    const text = err instanceof Error ? err.message : String(err);
+    emit({
+      ok: false,
+      workload: req.mode === 'run' ? req.workload : null,
+      alloc: req.alloc,
+      rep: req.mode === 'run' ? req.rep : null,
+      kind,
+      message: kind === 'unavailable' ? text : `during ${phase}: ${text}`,
+    });
+    process.exitCode = kind === 'unavailable' ? EXIT_UNAVAILABLE : 1;
+  }
+}
+
+await main();

@@ -1,0 +1,153 @@
+/**
+ * The benchmark: every requested (workload, allocator, repetition) in its
+ * own child process, allocators interleaved A B C A B C ... so drift of the
+ * machine hits every allocator alike; then a table per workload on stdout,
+ * every measurement in results/bench-<time>.json and a self-contained
+ * results/report-<time>.html. Exits 1 when an allocator cannot be loaded
+ * or a measurement failed, 2 on a bad command line.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { FailureRecord, RunRecord } from './child-protocol.js';
+import { parseArgs, USAGE, type RunConfig } from './cli-args.js';
+import { describeMachine, packageVersion } from './machine.js';
+import { SEED } from './prng.js';
+import { Progress } from './progress.js';
+import { ADAPTER_NAMES, REFERENCE_NAMES, loadAdapter, type AdapterName } from './registry.js';
+import { renderHtml } from './report-html.js';
+import { footnotes, workloadTable } from './report-text.js';
+import type { BenchResults } from './results.js';
+import { runChild } from './spawn-child.js';
+import { summarize } from './summary.js';
+import { scaledIterations, selectWorkloads, type Workload } from './workloads.js';
+
+const DEFAULT_OUT_DIR = fileURLToPath(new URL('../results/', import.meta.url));
+
+/** Requested allocators plus the two references, in table order. */
+function allocatorsToRun(cfg: RunConfig): AdapterName[] {
+  const wanted = new Set<AdapterName>([...REFERENCE_NAMES, ...cfg.allocs]);
+  return ADAPTER_NAMES.filter((a) => wanted.has(a));
+}
+
+/**
+ * Loads every requested adapter in a child and runs its correctness check
+ * on a tiny trace, all at once (nothing is timed yet), so a missing or
+ * broken peer stops the run in seconds instead of after minutes.
+ */
+async function preflight(allocs: readonly AdapterName[]): Promise<FailureRecord[]> {
+  const records = await Promise.all(allocs.map((alloc) => runChild({ mode: 'probe', alloc }, 30_000)));
+  return records.filter((r): r is FailureRecord => !r.ok);
+}
+
+function timestamp(d: Date): string {
+  return d.toISOString().replace(/\.\d+Z$/, 'Z').replace(/:/g, '-');
+}
+
+async function main(): Promise<number> {
+  let parsed: ReturnType<typeof parseArgs>;
+  let workloads: Workload[];
+  try {
+    parsed = parseArgs(process.argv.slice(2));
+    if (parsed === 'help') {
+      process.stdout.write(USAGE);
+      return 0;
+    }
+    workloads = selectWorkloads(parsed.workloads);
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  const cfg = parsed;
+  const allocs = allocatorsToRun(cfg);
+  const started = new Date();
+  // Described before the run so its load average is the one we started under.
+  const machine = describeMachine();
+
+  const unavailable = await preflight(allocs);
+  if (unavailable.length > 0) {
+    for (const f of unavailable) {
+      const what = f.kind === 'unavailable' ? 'could not be loaded' : f.kind === 'correctness' ? 'failed its correctness check' : 'failed';
+      process.stderr.write(`error: allocator '${f.alloc}' ${what}: ${f.message}\n`);
+    }
+    const rest = allocs.filter((a) => !unavailable.some((f) => f.alloc === a));
+    process.stderr.write(`nothing was measured. To run the others: --alloc ${rest.join(',')}\n`);
+    return 1;
+  }
+
+  // Allocators interleave within a workload (A B C A B C ...), and
+  // repetitions are the outer loop: a burst of load from elsewhere then
+  // spoils one repetition of a few workloads, which the median drops,
+  // rather than every repetition of one workload.
+  const jobs: { w: Workload; rep: number; alloc: AdapterName }[] = [];
+  for (let rep = 1; rep <= cfg.reps; rep++) for (const w of workloads) for (const alloc of allocs) jobs.push({ w, rep, alloc });
+
+  const progress = new Progress();
+  const runs: RunRecord[] = [];
+  const failures: FailureRecord[] = [];
+  for (let k = 0; k < jobs.length; k++) {
+    const { w, rep, alloc } = jobs[k];
+    progress.update(`[${k + 1}/${jobs.length}] ${w.id} ${w.name}: ${alloc}, rep ${rep}/${cfg.reps}`);
+    const rec = await runChild(
+      { mode: 'run', workload: w.id, alloc, rep, scale: cfg.scale, budgetMs: cfg.budgetMs },
+      cfg.budgetMs,
+    );
+    if (!rec.ok) failures.push(rec);
+    else if ('workload' in rec) runs.push(rec);
+  }
+  progress.done();
+
+  const summary = summarize(
+    workloads.map((w) => w.id),
+    allocs,
+    runs,
+    failures,
+  );
+  for (const w of workloads) {
+    process.stdout.write(`\n${workloadTable(w, summary.filter((c) => c.workload === w.id), scaledIterations(w, cfg.scale))}\n`);
+  }
+  const notes = footnotes(summary);
+  process.stdout.write(`\n${notes}\n`);
+
+  const adapters: BenchResults['adapters'] = {};
+  for (const a of allocs) {
+    const { about } = await loadAdapter(a);
+    adapters[a] = { peer: about.peer, version: about.peer === null ? null : packageVersion(about.peer), options: about.options };
+  }
+  const outDir = cfg.outDir ?? DEFAULT_OUT_DIR;
+  mkdirSync(outDir, { recursive: true });
+  const stamp = timestamp(started);
+  const jsonFile = path.join(outDir, `bench-${stamp}.json`);
+  const htmlFile = path.join(outDir, `report-${stamp}.html`);
+  const results: BenchResults = {
+    startedAt: started.toISOString(),
+    finishedAt: new Date().toISOString(),
+    config: {
+      mode: cfg.mode,
+      scale: cfg.scale,
+      reps: cfg.reps,
+      budgetMs: cfg.budgetMs,
+      workloads: workloads.map((w) => w.id),
+      allocs,
+      seed: SEED,
+    },
+    machine,
+    loadAverageAtEnd: os.loadavg(),
+    adapters,
+    runs,
+    failures,
+    summary,
+    notes: notes.split('\n'),
+    jsonFile: path.basename(jsonFile),
+  };
+  writeFileSync(jsonFile, `${JSON.stringify(results, null, 2)}\n`);
+  writeFileSync(htmlFile, renderHtml(results));
+  process.stdout.write(`\nresults: ${jsonFile}\nreport:  ${htmlFile}\n`);
+
+  const broken = failures.length > 0 || runs.some((r) => !r.traceOk);
+  if (broken) process.stderr.write(`error: ${failures.length} measurement(s) failed, see the notes above\n`);
+  return broken ? 1 : 0;
+}
+
+process.exitCode = await main();

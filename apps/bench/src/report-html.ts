@@ -1,0 +1,63 @@
+import { bytes, count, rate, ratio } from './format.js';
+import type { BenchResults } from './results.js';
+import { escapeXml, logDomain, overheadChart, rateChart } from './svg-charts.js';
+import type { Cell } from './summary.js';
+import { workloadById } from './workloads.js';
+
+const STYLE = `
+body{font:14px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:60rem;color:#222;padding:0 1rem}
+h1{font-size:1.5rem}h2{font-size:1.15rem;margin-top:2.2rem;border-bottom:1px solid #ddd}
+table{border-collapse:collapse;margin:.6rem 0}td,th{padding:.2rem .6rem;border-bottom:1px solid #eee;text-align:right}
+td:first-child,th:first-child{text-align:left}th{font-weight:600}
+.meta td{text-align:left}.note{color:#555;font-size:.9em}
+svg text{font:12px system-ui,sans-serif;fill:#222}svg .axis{fill:#666;font-size:11px}svg .value{font-variant-numeric:tabular-nums}
+code{font-size:.92em}`;
+
+function cellRow(c: Cell, overhead: boolean): string {
+  const cols =
+    c.n === 0
+      ? [c.alloc, c.errors.length > 0 ? 'error' : '—', '', '']
+      : [c.alloc, `${rate(c.median)}${c.truncated ? ' †' : ''}`, `${rate(c.min)} – ${rate(c.max)}`, ratio(c.vsBaseline)];
+  if (overhead) cols.push(ratio(c.overhead));
+  return `<tr>${cols.map((v) => `<td>${escapeXml(v)}</td>`).join('')}</tr>`;
+}
+
+/** The self-contained HTML report: inline SVG drawn here, no scripts, no external files. */
+export function renderHtml(res: BenchResults): string {
+  const domain = logDomain(res.summary.flatMap((c) => (c.n > 0 ? [c.min, c.max] : [])));
+  const m = res.machine;
+  const sections: string[] = [];
+  for (const id of res.config.workloads) {
+    const w = workloadById(id);
+    if (w === undefined) continue;
+    const cells = res.summary.filter((c) => c.workload === id);
+    const sizes = w.minSize === w.maxSize ? bytes(w.minSize) : `${bytes(w.minSize)}..${bytes(w.maxSize)}`;
+    const iterations = Math.max(1, Math.round(w.iterations * res.config.scale));
+    const head = ['allocator', 'iterations/s', 'min – max', 'vs hakmem', ...(w.overhead ? ['overhead'] : [])];
+    sections.push(`<h2>${escapeXml(`${w.id} ${w.name}`)}</h2>
+<p class="note">WS ${count(w.slots)}, sizes ${escapeXml(sizes)}, ${count(iterations)} iterations per run, median of ${res.config.reps}.</p>
+${rateChart(`${w.id} iterations/s`, cells, domain)}
+${w.overhead ? overheadChart(`${w.id} overhead`, cells) : ''}
+<table><tr>${head.map((h) => `<th>${escapeXml(h)}</th>`).join('')}</tr>${cells.map((c) => cellRow(c, w.overhead)).join('')}</table>`);
+  }
+  const peers = Object.entries(res.adapters)
+    .map(([name, a]) => `<tr><td>${escapeXml(name)}</td><td>${escapeXml(a.peer === null ? '—' : `${a.peer}@${a.version ?? '?'}`)}</td><td>${escapeXml(a.options)}</td></tr>`)
+    .join('');
+  const notes = res.notes.map((n) => `<li>${escapeXml(n)}</li>`).join('');
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>hakmem bench ${escapeXml(res.startedAt)}</title><style>${STYLE}</style></head>
+<body>
+<h1>hakmem benchmark — ${escapeXml(res.startedAt)}</h1>
+<table class="meta">
+<tr><td>mode</td><td>${escapeXml(res.config.mode)} (scale ${res.config.scale}, ${res.config.reps} repetitions, budget ${res.config.budgetMs / 1000} s per loop, runs interleaved by allocator)</td></tr>
+<tr><td>CPU</td><td>${escapeXml(m.cpuModel)}, ${m.cores} cores, ${escapeXml(bytes(m.totalMemoryBytes))} RAM, load average ${m.loadAverage.map((l) => l.toFixed(2)).join(' ')} at the start, ${res.loadAverageAtEnd.map((l) => l.toFixed(2)).join(' ')} at the end</td></tr>
+<tr><td>runtime</td><td>Node ${escapeXml(m.node)} (V8 ${escapeXml(m.v8)}), ${escapeXml(`${m.platform} ${m.osRelease} ${m.arch}`)}</td></tr>
+<tr><td>data</td><td><code>${escapeXml(res.jsonFile)}</code></td></tr>
+</table>
+<h2>Allocators</h2>
+<table class="meta"><tr><th>name</th><th>package</th><th>set up as</th></tr>${peers}</table>
+${sections.join('\n')}
+<h2>Notes</h2><ul class="note">${notes}</ul>
+</body></html>
+`;
+}

@@ -1,0 +1,59 @@
+import { bytes, count, rate, ratio } from './format.js';
+import type { Cell } from './summary.js';
+import type { Workload } from './workloads.js';
+
+/** Pads columns: first left-aligned, the rest right-aligned. */
+function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
+  const line = (r: readonly string[]): string =>
+    r.map((v, c) => (c === 0 ? v.padEnd(widths[c]) : v.padStart(widths[c]))).join('  ').trimEnd();
+  return [line(header), widths.map((w) => '─'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
+/** Marks on a rate: † stopped at the time budget, ! malloc failed, ✗ trace mismatch. */
+function marks(c: Cell): string {
+  return `${c.truncated ? '†' : ''}${c.mallocFailures > 0 ? '!' : ''}${c.traceOk ? '' : '✗'}`;
+}
+
+/** One workload's table, as the CLI prints it. */
+export function workloadTable(w: Workload, cells: readonly Cell[], iterations: number): string {
+  const sizes = w.minSize === w.maxSize ? `${bytes(w.minSize)}` : `${bytes(w.minSize)}..${bytes(w.maxSize)}`;
+  const title = `${w.id} ${w.name} — WS ${count(w.slots)}, ${sizes}, ${count(iterations)} iterations`;
+  const header = ['allocator', 'iterations/s', 'min – max', 'vs hakmem'];
+  if (w.overhead) header.push('overhead', 'min – max');
+  const rows = cells.map((c) => {
+    if (c.n === 0) {
+      const row = [c.alloc, c.errors.length > 0 ? 'error' : '—', '', ''];
+      if (w.overhead) row.push('', '');
+      return row;
+    }
+    const row = [c.alloc, `${rate(c.median)}${marks(c)}`, `${rate(c.min)} – ${rate(c.max)}`, ratio(c.vsBaseline)];
+    if (w.overhead) {
+      row.push(ratio(c.overhead), c.overheadMin === null ? '' : `${ratio(c.overheadMin)} – ${ratio(c.overheadMax)}`);
+    }
+    return row;
+  });
+  return `${title}\n${table(header, rows)}`;
+}
+
+/** The notes under all tables, only for marks that occurred. */
+export function footnotes(cells: readonly Cell[]): string {
+  const notes: string[] = [];
+  const truncated = cells.filter((c) => c.truncated);
+  if (truncated.length > 0) {
+    notes.push(
+      `† stopped at the time budget (rate over the iterations run; W5 peaks then cover only part of the trace): ${truncated
+        .map((c) => `${c.workload}/${c.alloc} (${c.truncatedRuns} of ${c.n} runs, median ${count(c.iterations)} it.)`)
+        .join(', ')}`,
+    );
+  }
+  if (cells.some((c) => c.mallocFailures > 0)) notes.push('! some mallocs returned 0 (out of memory)');
+  if (cells.some((c) => !c.traceOk)) notes.push('✗ the loop did not draw the reference trace: that measurement is invalid');
+  for (const c of cells) {
+    const seen = new Map<string, number>();
+    for (const e of c.errors) seen.set(e, (seen.get(e) ?? 0) + 1);
+    for (const [e, n] of seen) notes.push(`error ${c.workload}/${c.alloc}${n > 1 ? ` (${n} runs)` : ''}: ${e}`);
+  }
+  notes.push('overhead = peak bytes taken from the memory ÷ peak live bytes requested (W5)');
+  return notes.join('\n');
+}

@@ -1,0 +1,32 @@
+import type { FailureRecord, RunRecord } from './child-protocol.js';
+import type { MachineInfo } from './machine.js';
+import type { AdapterName } from './registry.js';
+import type { Cell } from './summary.js';
+
+/** Everything one CLI run measured: the JSON file, and the input of the HTML report. */
+export interface BenchResults {
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  readonly config: {
+    readonly mode: 'quick' | 'full';
+    readonly scale: number;
+    readonly reps: number;
+    readonly budgetMs: number;
+    /** Workload row ids, in run order. */
+    readonly workloads: readonly string[];
+    readonly allocs: readonly AdapterName[];
+    readonly seed: number;
+  };
+  /** Described when the run started. */
+  readonly machine: MachineInfo;
+  /** Load is the usual suspect for a noisy run: here is how it ended. */
+  readonly loadAverageAtEnd: readonly number[];
+  /** Per allocator: its peer package and version, and the options it was set up with. */
+  readonly adapters: Record<string, { peer: string | null; version: string | null; options: string }>;
+  /** Every measurement, in the order run. */
+  readonly runs: readonly RunRecord[];
+  readonly failures: readonly FailureRecord[];
+  readonly summary: readonly Cell[];
+  readonly notes: readonly string[];
+  readonly jsonFile: string;
+}

@@ -1,0 +1,54 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { EXIT_UNAVAILABLE, type ChildRecord, type ChildRequest, type FailureRecord } from './child-protocol.js';
+
+/** The child entry, built beside this bundle. */
+const CHILD_PATH = fileURLToPath(new URL('./child.js', import.meta.url));
+/** Setup, the correctness check and the reference trace on top of the loop's own budget. */
+const CHILD_OVERHEAD_MS = 120_000;
+
+/**
+ * Runs one child and returns its record. Never throws: a crash, a timeout
+ * or unparsable output becomes a FailureRecord carrying the child's stderr.
+ */
+export function runChild(req: ChildRequest, budgetMs: number): Promise<ChildRecord> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CHILD_PATH, JSON.stringify(req)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    let timedOut = false;
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, budgetMs + CHILD_OVERHEAD_MS);
+    const fail = (message: string, code: number | null): FailureRecord => ({
+      ok: false,
+      workload: req.mode === 'run' ? req.workload : null,
+      alloc: req.alloc,
+      rep: req.mode === 'run' ? req.rep : null,
+      kind: code === EXIT_UNAVAILABLE ? 'unavailable' : 'error',
+      message,
+    });
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      resolve(fail(`could not start child: ${e.message}`, null));
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      const line = out.trim().split('\n').pop() ?? '';
+      if (line.startsWith('{')) {
+        try {
+          resolve(JSON.parse(line) as ChildRecord);
+          return;
+        } catch {
+          // fall through: report the raw output
+        }
+      }
+      const why = timedOut ? 'timed out' : signal !== null ? `killed by ${signal}` : `exited with code ${code}`;
+      const tail = err.trim().split('\n').slice(-6).join('\n');
+      resolve(fail(`child ${why}${tail ? `: ${tail}` : ''}`, code));
+    });
+  });
+}

@@ -1,0 +1,74 @@
+import type { FailureRecord, RunRecord } from './child-protocol.js';
+import { BASELINE_NAME, type AdapterName } from './registry.js';
+
+/** One (workload, allocator) cell across its repetitions. */
+export interface Cell {
+  readonly workload: string;
+  readonly alloc: AdapterName;
+  /** Successful repetitions. */
+  readonly n: number;
+  readonly median: number;
+  readonly min: number;
+  readonly max: number;
+  /** Median iterations/s over hakmem's median on this workload; null without a hakmem row. */
+  readonly vsBaseline: number | null;
+  /** W5: median of peak bytes taken / peak live bytes. */
+  readonly overhead: number | null;
+  readonly overheadMin: number | null;
+  readonly overheadMax: number | null;
+  /** Any repetition stopped at the time budget. */
+  readonly truncated: boolean;
+  /** How many repetitions stopped at the time budget. */
+  readonly truncatedRuns: number;
+  /** Iterations actually run (median), for truncated cells. */
+  readonly iterations: number;
+  readonly mallocFailures: number;
+  readonly traceOk: boolean;
+  readonly errors: readonly string[];
+}
+
+export function median(xs: readonly number[]): number {
+  if (xs.length === 0) return Number.NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >>> 1;
+  return s.length % 2 === 1 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+}
+
+/** Folds every record into cells, in the given workload and allocator order. */
+export function summarize(
+  workloads: readonly string[],
+  allocs: readonly AdapterName[],
+  runs: readonly RunRecord[],
+  failures: readonly FailureRecord[],
+): Cell[] {
+  const cells: Cell[] = [];
+  for (const w of workloads) {
+    const base = runs.filter((r) => r.workload === w && r.alloc === BASELINE_NAME).map((r) => r.iterationsPerSec);
+    const baseMedian = base.length > 0 ? median(base) : null;
+    for (const a of allocs) {
+      const rs = runs.filter((r) => r.workload === w && r.alloc === a);
+      const rates = rs.map((r) => r.iterationsPerSec);
+      const overheads = rs.map((r) => r.overhead).filter((o): o is number => o !== null);
+      const m = median(rates);
+      cells.push({
+        workload: w,
+        alloc: a,
+        n: rs.length,
+        median: m,
+        min: rates.length > 0 ? Math.min(...rates) : Number.NaN,
+        max: rates.length > 0 ? Math.max(...rates) : Number.NaN,
+        vsBaseline: baseMedian !== null && rs.length > 0 ? m / baseMedian : null,
+        overhead: overheads.length > 0 ? median(overheads) : null,
+        overheadMin: overheads.length > 0 ? Math.min(...overheads) : null,
+        overheadMax: overheads.length > 0 ? Math.max(...overheads) : null,
+        truncated: rs.some((r) => r.truncated),
+        truncatedRuns: rs.filter((r) => r.truncated).length,
+        iterations: median(rs.map((r) => r.iterations)),
+        mallocFailures: rs.reduce((sum, r) => sum + r.failures, 0),
+        traceOk: rs.every((r) => r.traceOk),
+        errors: failures.filter((f) => f.workload === w && f.alloc === a).map((f) => `${f.kind}: ${f.message}`),
+      });
+    }
+  }
+  return cells;
+}
