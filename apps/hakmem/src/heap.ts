@@ -217,7 +217,7 @@ export class Heap {
       n = this.refillTiny(cls);
       if (n === 0) return 0;
     }
-    this.refreshViews();
+    this.syncViews();
     const ptr = this.tls.pop(cls);
     this.markLive(this.u8, ptr);
     return ptr;
@@ -244,7 +244,7 @@ export class Heap {
         this.reclaimForOom();
         ptr = this.mid.malloc(size);
       }
-      this.refreshViews();
+      this.syncViews();
       return ptr;
     }
     return this.mallocLarge(Math.ceil(size / PAGE_SIZE));
@@ -256,7 +256,7 @@ export class Heap {
       this.reclaimForOom();
       page = this.big.alloc(pages);
     }
-    this.refreshViews();
+    this.syncViews();
     return page === 0 ? 0 : (page << PAGE_SHIFT) >>> 0;
   }
 
@@ -368,8 +368,17 @@ export class Heap {
    * is against the facade's own copies.
    */
   private refreshViews(): boolean {
+    this.lm.refresh();
+    return this.syncViews();
+  }
+
+  /**
+   * Takes the shared views over if a box refreshed them (the page layer does
+   * when it grows the memory). Cheap: no `memory.buffer` read, so it can
+   * follow every slow path; only a stale-view suspicion needs `refreshViews`.
+   */
+  private syncViews(): boolean {
     const lm = this.lm;
-    lm.refresh();
     if (this.u8 === lm.u8) return false;
     this.u8 = lm.u8;
     this.u32 = lm.u32;
@@ -382,20 +391,31 @@ export class Heap {
     if (ptr === 0) return 0;
     if (typeof ptr !== 'number') throw new TypeError(`hakmem: usableSize expects a number, got ${typeof ptr}`);
     if ((ptr >>> 0) !== ptr) throw new HeapError('INVALID_POINTER', 'a pointer is an integer in [0, 2^32)', ptr, 'frontGate');
+    const n = this.usableOf(ptr);
+    if (n >= 0) return n;
+    // Before calling the pointer bad, make sure the views are not merely stale.
     this.refreshViews();
+    const again = this.usableOf(ptr);
+    if (again >= 0) return again;
+    throw this.rejection(ptr);
+  }
+
+  /** Usable size of the live block at `ptr`, or -1 when `ptr` is not one. */
+  private usableOf(ptr: number): number {
     const word = this.gate.pageWord(ptr);
     const kind = word & PK_KIND_MASK;
-    if (kind === PK_TINY) {
-      if ((ptr & 15) === 0 && this.ss.isBlockStart(ptr) && this.ss.isLive(ptr)) return TINY_CLASS_SIZES[(word >>> 8) & 0xff];
-      throw this.gate.reject(ptr, word, this.tinyRejection(ptr));
-    }
-    if (kind === PK_MID_SPAN || ((kind === PK_RUN_LIVE || kind === PK_RUN_FREE) && word >>> 8 <= SPAN_MAX_PAGES)) {
-      const n = this.mid.usableSize(ptr, word);
-      if (n >= 0) return n;
-      throw this.gate.reject(ptr, word, kind === PK_RUN_FREE && (ptr & PAGE_MASK) === 0 ? 'double' : null);
-    }
+    if (kind === PK_TINY) return (ptr & 15) === 0 && this.ss.isBlockStart(ptr) && this.ss.isLive(ptr) ? TINY_CLASS_SIZES[(word >>> 8) & 0xff] : -1;
+    if (kind === PK_MID_SPAN || ((kind === PK_RUN_LIVE || kind === PK_RUN_FREE) && word >>> 8 <= SPAN_MAX_PAGES)) return this.mid.usableSize(ptr, word);
     if (kind === PK_RUN_LIVE && (ptr & PAGE_MASK) === 0) return (word >>> 8) * PAGE_SIZE;
-    throw this.gate.reject(ptr, word, kind === PK_RUN_FREE && (ptr & PAGE_MASK) === 0 ? 'double' : null);
+    return -1;
+  }
+
+  /** The error for a pointer that is not a live block start. */
+  private rejection(ptr: number): HeapError {
+    const word = this.gate.pageWord(ptr);
+    const kind = word & PK_KIND_MASK;
+    if (kind === PK_TINY) return this.gate.reject(ptr, word, this.tinyRejection(ptr));
+    return this.gate.reject(ptr, word, kind === PK_RUN_FREE && (ptr & PAGE_MASK) === 0 ? 'double' : null);
   }
 
   /** The usable size `malloc(size)` would give (size ≤ maxBytes). */

@@ -94,8 +94,11 @@ export const MID_SPAN_PAGES: readonly number[] = MID_CLASS_SIZES.map((size, cls)
   return best;
 });
 
+/** Blocks per span of each mid class (1 for run classes). */
+export const MID_SPAN_CAPACITY: readonly number[] = MID_CLASS_SIZES.map((size, cls) =>
+  cls >= MID_FIRST_RUN_CLASS ? 1 : Math.min(SPAN_MAX_BLOCKS, Math.floor((MID_SPAN_PAGES[cls] * PAGE_SIZE - SPAN_HEADER_BYTES) / size)),
+);
+
 export function midSpanCapacity(cls: number): number {
-  if (cls >= MID_FIRST_RUN_CLASS) return 1;
-  const pages = MID_SPAN_PAGES[cls];
-  return Math.min(SPAN_MAX_BLOCKS, Math.floor((pages * PAGE_SIZE - SPAN_HEADER_BYTES) / MID_CLASS_SIZES[cls]));
+  return MID_SPAN_CAPACITY[cls];
 }

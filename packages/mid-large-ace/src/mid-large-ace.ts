@@ -30,7 +30,7 @@ import {
   midSpanPageWord,
   runHeadWord,
 } from '@hakmem/contracts/layout';
-import type { LinearMemory, PageLayer } from '@hakmem/linear-memory';
+import { drainRemoteInto, pushRemote, type LinearMemory, type PageLayer } from '@hakmem/linear-memory';
 
 /**
  * Mid-large ACE box: blocks above 1 KiB up to 1 MiB.
@@ -77,6 +77,12 @@ export class MidLargeAce {
   private readonly missesW = new Int32Array(MID_CLASSES);
   private readonly overflowsW = new Int32Array(MID_CLASSES);
   private readonly current = new Uint32Array(MID_CLASSES);
+  /**
+   * One empty span kept per class (it also sits on the partial list), so a
+   * class whose live count hovers at a span boundary does not make and give
+   * back a span every few operations. A second empty span is given back.
+   */
+  private readonly spare = new Uint32Array(MID_CLASSES);
   private readonly partial: number[][] = Array.from({ length: MID_CLASSES }, () => []);
   private readonly scratch = new Uint32Array(STRIDE);
   readonly budgetBytes: number;
@@ -301,21 +307,8 @@ export class MidLargeAce {
   }
 
   private collectRemote(span: number): void {
-    const u32 = this.lm.u32;
     const h = span >>> 2;
-    let chain = this.shared ? Atomics.exchange(u32, h + SP_REMOTE_HEAD / 4, 0) : u32[h + SP_REMOTE_HEAD / 4];
-    if (!this.shared) u32[h + SP_REMOTE_HEAD / 4] = 0;
-    let head = u32[h + SP_FREE_HEAD / 4];
-    let n = 0;
-    while (chain !== 0) {
-      const next = u32[chain >>> 2];
-      u32[chain >>> 2] = head;
-      head = chain;
-      chain = next;
-      n++;
-    }
-    u32[h + SP_FREE_HEAD / 4] = head;
-    u32[h + SP_USED / 4] -= n;
+    this.lm.u32[h + SP_USED / 4] -= drainRemoteInto(this.lm.u32, h + SP_REMOTE_HEAD / 4, h + SP_FREE_HEAD / 4, this.shared);
   }
 
   private newSpan(cls: number): number {
@@ -340,6 +333,7 @@ export class MidLargeAce {
   private nextPartial(cls: number): number {
     const span = this.partial[cls].pop();
     if (span === undefined) return 0;
+    if (this.spare[cls] === span) this.spare[cls] = 0;
     if (__HAKMEM_DEBUG__) {
       const h = span >>> 2;
       const u32 = this.lm.u32;
@@ -378,17 +372,8 @@ export class MidLargeAce {
     const h = span >>> 2;
     if (u32[h + SP_OWNER / 4] !== this.worker) {
       this.remoteFrees++;
-      const idx = h + SP_REMOTE_HEAD / 4;
-      if (!this.shared) {
-        u32[ptr >>> 2] = u32[idx];
-        u32[idx] = ptr;
-        return;
-      }
-      for (;;) {
-        const head = Atomics.load(u32, idx);
-        u32[ptr >>> 2] = head;
-        if (Atomics.compareExchange(u32, idx, head, ptr) === head) return;
-      }
+      pushRemote(u32, h + SP_REMOTE_HEAD / 4, ptr, this.shared);
+      return;
     }
     const head = u32[h + SP_FREE_HEAD / 4];
     const wasDry = head === 0 && u32[h + SP_CARVED / 4] === u32[h + SP_CAPACITY / 4];
@@ -396,10 +381,13 @@ export class MidLargeAce {
     u32[h + SP_FREE_HEAD / 4] = ptr;
     const used = --u32[h + SP_USED / 4];
     if (this.current[cls] === span) return;
-    if (used === 0) this.releaseSpan(span);
-    else if (wasDry && u32[h + SP_PARTIAL / 4] === 0) {
-      u32[h + SP_PARTIAL / 4] = 1;
-      this.partial[cls].push(span);
+    if (used === 0 && this.spare[cls] !== 0 && this.spare[cls] !== span) this.releaseSpan(span);
+    else if (used === 0 || wasDry) {
+      if (used === 0) this.spare[cls] = span;
+      if (u32[h + SP_PARTIAL / 4] === 0) {
+        u32[h + SP_PARTIAL / 4] = 1;
+        this.partial[cls].push(span);
+      }
     }
   }
 
@@ -408,9 +396,11 @@ export class MidLargeAce {
     const u32 = this.lm.u32;
     const h = span >>> 2;
     if (u32[h + SP_REMOTE_HEAD / 4] !== 0) return; // blocks still in flight; the owner sees them later
+    const cls = u32[h + SP_CLASS / 4];
+    if (this.spare[cls] === span) this.spare[cls] = 0;
     if (u32[h + SP_PARTIAL / 4] !== 0) {
       u32[h + SP_PARTIAL / 4] = 0;
-      const list = this.partial[u32[h + SP_CLASS / 4]];
+      const list = this.partial[cls];
       const at = list.indexOf(span);
       if (at >= 0) list.splice(at, 1);
     }

@@ -26,7 +26,7 @@ import {
   TINY_CLASS_SIZES,
   TINY_CLASSES,
 } from '@hakmem/contracts/layout';
-import type { LinearMemory } from '@hakmem/linear-memory';
+import { drainRemoteInto, pushRemote, type LinearMemory } from '@hakmem/linear-memory';
 
 /**
  * SuperSlab box: carves blocks out of one worker's slabs and takes them back.
@@ -184,21 +184,9 @@ export class Superslab {
 
   /** Moves the remote-free list onto the local free list with one atomic exchange. */
   private collectRemote(slab: number): void {
-    const u32 = this.lm.u32;
     const m = slab >>> 2;
-    let chain = this.shared ? Atomics.exchange(u32, m + SM_REMOTE_HEAD / 4, 0) : u32[m + SM_REMOTE_HEAD / 4];
-    if (!this.shared) u32[m + SM_REMOTE_HEAD / 4] = 0;
-    let n = 0;
-    let head = u32[m + SM_FREE_HEAD / 4];
-    while (chain !== 0) {
-      const next = u32[chain >>> 2];
-      u32[chain >>> 2] = head;
-      head = chain;
-      chain = next;
-      n++;
-    }
-    u32[m + SM_FREE_HEAD / 4] = head;
-    u32[m + SM_USED / 4] -= n;
+    const n = drainRemoteInto(this.lm.u32, m + SM_REMOTE_HEAD / 4, m + SM_FREE_HEAD / 4, this.shared);
+    this.lm.u32[m + SM_USED / 4] -= n;
     this.remoteCollected += n;
   }
 
@@ -232,19 +220,8 @@ export class Superslab {
   }
 
   private pushRemote(slab: number, ptr: number): void {
-    const u32 = this.lm.u32;
-    const idx = (slab >>> 2) + SM_REMOTE_HEAD / 4;
     this.remoteFrees++;
-    if (!this.shared) {
-      u32[ptr >>> 2] = u32[idx];
-      u32[idx] = ptr;
-      return;
-    }
-    for (;;) {
-      const head = Atomics.load(u32, idx);
-      u32[ptr >>> 2] = head;
-      if (Atomics.compareExchange(u32, idx, head, ptr) === head) return;
-    }
+    pushRemote(this.lm.u32, (slab >>> 2) + SM_REMOTE_HEAD / 4, ptr, this.shared);
   }
 
   /** Drops every current slab (trim/detach); slabs whose blocks all came back go to `emptied`. */
