@@ -202,13 +202,34 @@ export class PageLayer {
     return ((this.lm.u32[this.bm + (rel >>> 5)] >>> (rel & 31)) & 1) === 1;
   }
 
+  /** Sets or clears the free bits of pages [page, page + n), a 32-bit word at a time. */
   private setFreeBits(page: number, n: number, free: boolean): void {
     const u32 = this.lm.u32;
-    for (let rel = page - this.basePage, end = rel + n; rel < end; rel++) {
+    for (let rel = page - this.basePage, end = rel + n; rel < end; ) {
+      const bit = rel & 31;
+      const take = Math.min(32 - bit, end - rel);
+      const mask = take === 32 ? 0xffffffff : ((1 << take) - 1) << bit;
       const i = this.bm + (rel >>> 5);
-      if (free) u32[i] |= 1 << (rel & 31);
-      else u32[i] &= ~(1 << (rel & 31));
+      u32[i] = free ? u32[i] | mask : u32[i] & ~mask;
+      rel += take;
     }
+  }
+
+  /** The last used page in [from, to), or -1 when all are free; reads a bitmap word at a time. */
+  private lastUsed(from: number, to: number): number {
+    const u32 = this.lm.u32;
+    const lo = from - this.basePage;
+    let hi = to - this.basePage; // exclusive
+    while (hi > lo) {
+      const w = (hi - 1) >>> 5;
+      const start = Math.max(lo, w << 5);
+      const width = hi - start;
+      const mask = width === 32 ? 0xffffffff : ((1 << width) - 1) << (start & 31);
+      const used = ~u32[this.bm + w] & mask;
+      if (used !== 0) return this.basePage + (w << 5) + 31 - Math.clz32(used);
+      hi = start;
+    }
+    return -1;
   }
 
   lock(): void {
@@ -257,22 +278,14 @@ export class PageLayer {
     }
   }
 
-  /** First fit over the free bitmap, skipping whole words of used pages. */
+  /** First fit over the free bitmap: a used page inside a candidate run moves the search past it. */
   private findFreeRun(n: number, align: number): number {
     const end = this.endPage();
-    const u32 = this.lm.u32;
     let p = alignUp(this.firstDataPage, align);
     while (p + n <= end) {
-      const rel = p - this.basePage;
-      if ((rel & 31) === 0 && u32[this.bm + (rel >>> 5)] === 0) {
-        p = alignUp(p + 32, align);
-        continue;
-      }
-      // Test the run from its far end: a used page at q lets us skip past q.
-      let q = p + n - 1;
-      while (q >= p && this.isFree(q)) q--;
-      if (q < p) return p;
-      p = alignUp(q + 1, align);
+      const used = this.lastUsed(p, p + n);
+      if (used < 0) return p;
+      p = alignUp(used + 1, align);
     }
     return 0;
   }
