@@ -1,3 +1,4 @@
+import { MemoryBytes } from './memory-bytes.js';
 import { readFile } from 'node:fs/promises';
 import { AdapterUnavailableError, type Adapter, type AdapterFactory } from '../adapter.js';
 import type { AdapterAbout } from './about.js';
@@ -50,12 +51,12 @@ class AsTlsfAdapter implements Adapter {
   readonly distinctBlocks = true;
   readonly align = 16;
   private readonly wasm: TlsfExports;
-  private view: Uint8Array;
+  private readonly bytes: MemoryBytes;
   private readonly base: number;
 
   constructor(wasm: TlsfExports) {
     this.wasm = wasm;
-    this.view = new Uint8Array(wasm.memory.buffer);
+    this.bytes = new MemoryBytes(wasm.memory);
     this.base = wasm.heapBase();
   }
 
@@ -68,22 +69,13 @@ class AsTlsfAdapter implements Adapter {
   }
 
   writeByte(ptr: number, offset: number, value: number): void {
-    const at = (ptr >>> 0) + offset;
-    // Growing the memory detaches the old buffer (its view reads as length 0).
-    if (at >= this.view.length) this.refreshView();
-    this.view[at] = value;
+    this.bytes.write(ptr, offset, value);
   }
 
   readByte(ptr: number, offset: number): number {
-    const at = (ptr >>> 0) + offset;
-    if (at >= this.view.length) this.refreshView();
-    return this.view[at];
+    return this.bytes.read(ptr, offset);
   }
 
-  /** Slow path, only right after TLSF grew the memory. */
-  private refreshView(): void {
-    this.view = new Uint8Array(this.wasm.memory.buffer);
-  }
 
   /** Every page above the static data is TLSF's: it adds each page it grows to its pool. */
   bytesTaken(): number {

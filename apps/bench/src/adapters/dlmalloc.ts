@@ -1,3 +1,4 @@
+import { MemoryBytes } from './memory-bytes.js';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { AdapterUnavailableError, type Adapter, type AdapterFactory } from '../adapter.js';
@@ -108,7 +109,7 @@ class DlmallocAdapter implements Adapter {
   private readonly mallocFn: (size: number) => number;
   private readonly freeFn: (ptr: number) => void;
   private readonly memory: WebAssembly.Memory;
-  private view: Uint8Array;
+  private readonly bytes: MemoryBytes;
   private words: Uint32Array;
   /** Byte address of dlmalloc's malloc_state. */
   private readonly state: number;
@@ -118,7 +119,7 @@ class DlmallocAdapter implements Adapter {
     this.mallocFn = module._malloc;
     this.freeFn = module._free;
     this.memory = memory;
-    this.view = new Uint8Array(memory.buffer);
+    this.bytes = new MemoryBytes(memory);
     this.words = new Uint32Array(memory.buffer);
     this.state = state;
   }
@@ -132,21 +133,15 @@ class DlmallocAdapter implements Adapter {
   }
 
   writeByte(ptr: number, offset: number, value: number): void {
-    const at = (ptr >>> 0) + offset;
-    // Growing the memory detaches the old buffer (its view reads as length 0).
-    if (at >= this.view.length) this.refreshViews();
-    this.view[at] = value;
+    this.bytes.write(ptr, offset, value);
   }
 
   readByte(ptr: number, offset: number): number {
-    const at = (ptr >>> 0) + offset;
-    if (at >= this.view.length) this.refreshViews();
-    return this.view[at];
+    return this.bytes.read(ptr, offset);
   }
 
-  /** Slow path, only right after sbrk grew the memory. */
+  /** After sbrk grew the memory: only the stats read these words. */
   private refreshViews(): void {
-    this.view = new Uint8Array(this.memory.buffer);
     this.words = new Uint32Array(this.memory.buffer);
   }
 

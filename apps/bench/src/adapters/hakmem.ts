@@ -1,3 +1,4 @@
+import { MemoryBytes } from './memory-bytes.js';
 import { pathToFileURL } from 'node:url';
 import { AdapterUnavailableError, type Adapter, type AdapterFactory } from '../adapter.js';
 import type { AdapterAbout } from './about.js';
@@ -51,12 +52,12 @@ class HakmemAdapter implements Adapter {
   readonly distinctBlocks = true;
   readonly align = 8;
   private readonly heap: HakmemHeap;
-  private view: Uint8Array;
+  private readonly bytes: MemoryBytes;
 
   constructor(name: string, heap: HakmemHeap) {
     this.name = name;
     this.heap = heap;
-    this.view = new Uint8Array(heap.memory.buffer);
+    this.bytes = new MemoryBytes(heap.memory);
   }
 
   malloc(size: number): number {
@@ -68,22 +69,13 @@ class HakmemAdapter implements Adapter {
   }
 
   writeByte(ptr: number, offset: number, value: number): void {
-    const at = (ptr >>> 0) + offset;
-    // Growing the memory detaches the old buffer (its view reads as length 0).
-    if (at >= this.view.length) this.refreshView();
-    this.view[at] = value;
+    this.bytes.write(ptr, offset, value);
   }
 
   readByte(ptr: number, offset: number): number {
-    const at = (ptr >>> 0) + offset;
-    if (at >= this.view.length) this.refreshView();
-    return this.view[at];
+    return this.bytes.read(ptr, offset);
   }
 
-  /** Slow path, only right after the heap grew its memory. */
-  private refreshView(): void {
-    this.view = new Uint8Array(this.heap.memory.buffer);
-  }
 
   /** hakmem's own high-water mark when its stats carry one, else the current reservation. */
   bytesTaken(): number {
