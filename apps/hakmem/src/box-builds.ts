@@ -22,6 +22,12 @@ export const builds = {
   midLargeAce: { release: midRelease, debug: midDebug },
 } as const;
 
+/**
+ * The build of `box` for `variant`. Both builds come from one source, so their
+ * declarations are the same; TypeScript still treats the two classes as
+ * distinct (private fields make them nominal), hence the cast to the release
+ * build's type.
+ */
 export function pick<K extends keyof typeof builds>(box: K, variant: Variant): (typeof builds)[K]['release'] {
-  return builds[box][variant];
+  return builds[box][variant] as (typeof builds)[K]['release'];
 }

@@ -1,25 +1,24 @@
 import { describe, expect, it } from 'vitest';
-import { PAGE_SIZE, SPAN_HEADER_BYTES, SPAN_MAX_BLOCKS, SS_HEADER_BYTES } from './layout.js';
-import {
-  MID_CLASS_SIZES,
-  MID_CLASSES,
-  MID_FIRST_RUN_CLASS,
-  MID_MAX,
-  MID_SPAN_PAGES,
-  TINY_CLASS_SIZES,
-  TINY_MAX,
-  midClassOf,
-  midSpanCapacity,
-  tinyClassOf,
-} from './size-classes.js';
+import { MID_CLASSES, MID_FIRST_RUN_CLASS, MID_MAX, PAGE_SIZE, SPAN_HEADER_BYTES, SPAN_MAX_BLOCKS, SS_HEADER_BYTES, TINY_CLASSES, TINY_MAX } from './layout.js';
+import { MID_CLASS_SIZES, MID_SPAN_PAGES, TINY_CLASS_SIZES, midClassOf, midSpanCapacity, tinyClassOf } from './size-classes.js';
+
+// The loops below run over these bounds: if one were missing the loops would
+// run zero times and prove nothing, so pin them first.
+it('has the bounds the class tables are built on', () => {
+  expect([TINY_MAX, MID_MAX, TINY_CLASSES, MID_FIRST_RUN_CLASS, MID_CLASSES]).toEqual([1024, 1 << 20, 32, 47, 63]);
+  expect(TINY_CLASS_SIZES.length).toBe(TINY_CLASSES);
+  expect(MID_CLASS_SIZES.length).toBe(MID_CLASSES);
+});
 
 describe('tiny size classes', () => {
   it('maps every size 0..1024 to the smallest class that holds it', () => {
-    for (let n = 0; n <= TINY_MAX; n++) {
+    let checked = 0;
+    for (let n = 0; n <= TINY_MAX; n++, checked++) {
       const c = tinyClassOf(n);
       expect(TINY_CLASS_SIZES[c]).toBeGreaterThanOrEqual(n);
       if (c > 0) expect(TINY_CLASS_SIZES[c - 1]).toBeLessThan(n);
     }
+    expect(checked).toBe(1025);
   });
 
   it('are multiples of 16, ascending, and include every power of two 16..1024', () => {
@@ -36,7 +35,9 @@ describe('tiny size classes', () => {
 describe('mid size classes', () => {
   it('maps sizes above 1 KiB up to 1 MiB to the smallest class that holds them', () => {
     const wrong: number[] = [];
+    let checked = 0;
     const check = (n: number) => {
+      checked++;
       const c = midClassOf(n);
       const ok = c >= 0 && c < MID_CLASSES && MID_CLASS_SIZES[c] >= n && (c === 0 || MID_CLASS_SIZES[c - 1] < n);
       if (!ok) wrong.push(n);
@@ -45,6 +46,7 @@ describe('mid size classes', () => {
     for (let n = 140_000; n <= MID_MAX; n += 97) check(n);
     for (const s of MID_CLASS_SIZES) [s - 1, s, s + 1].filter((n) => n > TINY_MAX && n <= MID_MAX).forEach(check);
     expect(wrong).toEqual([]);
+    expect(checked).toBeGreaterThan(140_000);
   });
 
   it('span classes waste little and fit their live bitmap; run classes are whole pages', () => {
