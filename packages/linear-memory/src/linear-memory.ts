@@ -1,6 +1,5 @@
 import {
   PAGE_SHIFT,
-  PAGE_SIZE,
 } from '@hakmem/contracts/layout';
 
 /**

@@ -27,7 +27,6 @@ import {
   HEAP_MAGIC,
   MAX_PAGES,
   MID_AREA_BYTES,
-  PAGE_SHIFT,
   PAGE_SIZE,
   PK_FREE,
   PK_META,

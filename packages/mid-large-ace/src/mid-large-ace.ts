@@ -84,7 +84,6 @@ export class MidLargeAce {
    */
   private readonly spare = new Uint32Array(MID_CLASSES);
   private readonly partial: number[][] = Array.from({ length: MID_CLASSES }, () => []);
-  private readonly scratch = new Uint32Array(STRIDE);
   readonly budgetBytes: number;
   cachedBytes = 0;
   hits = 0;

@@ -7,8 +7,6 @@ export const about: AdapterAbout = {
     'no allocator: malloc = new Uint8Array(size) kept in a handle table, free drops it for the GC; bytesTaken = V8 heapUsed + arrayBuffers growth since creation (includes garbage not yet collected)',
 };
 
-/** Handle 0 means "no block"; the table starts with this many entries and doubles. */
-const INITIAL_HANDLES = 1024;
 /** Stands in for a freed handle's array, so the table holds one element kind only. */
 const EMPTY = new Uint8Array(0);
 
