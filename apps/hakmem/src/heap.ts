@@ -22,8 +22,12 @@ import {
   SM_CARVED,
   SM_CLASS,
   SM_STATE,
+  SP_BITMAP,
+  SP_PAGES,
+  SPAN_MAX_BLOCKS,
   SPAN_MAX_PAGES,
   SS_BITMAP,
+  SS_BITMAP_BYTES,
   SS_MAGIC_VALUE,
   SS_MASK,
   SS_PAGES,
@@ -42,6 +46,7 @@ import type { BigCache } from '@hakmem/bigcache';
 import type { FrontGate } from '@hakmem/front-gate';
 import type { MidLargeAce } from '@hakmem/mid-large-ace';
 import { TLS_SLL_STRIDE } from '@hakmem/tls-sll-box';
+import { slabRecordOf } from '@hakmem/superslab';
 import type * as tlsRelease from '@hakmem/tls-sll-box';
 import type * as ssRelease from '@hakmem/superslab';
 import type * as gateRelease from '@hakmem/front-gate';
@@ -575,11 +580,10 @@ export class Heap {
             const state = u32[m + SM_STATE / 4];
             if (state !== SLAB_ACTIVE && state !== SLAB_EMPTY) continue;
             const size = TINY_CLASS_SIZES[u32[m + SM_CLASS / 4]];
-            // Live bits of this slab's granules: its 512 bytes of the SuperSlab bitmap.
+            // Live bits of this slab's granules: its share of the SuperSlab bitmap.
             let live = 0;
-            const from = ss + SS_BITMAP + s * 512;
-            const carvedEnd = u32[m + SM_CARVED / 4];
-            if (carvedEnd > 0) for (let i = from; i < from + 512; i++) live += POPCOUNT8[u8[i]];
+            const from = ss + SS_BITMAP + s * SLAB_BITMAP_BYTES;
+            if (u32[m + SM_CARVED / 4] > 0) for (let i = from; i < from + SLAB_BITMAP_BYTES; i++) live += POPCOUNT8[u8[i]];
             out.liveBlocks += live;
             out.liveBytes += live * size;
           }
@@ -588,12 +592,12 @@ export class Heap {
       } else if (kind === PK_MID_SPAN) {
         const span = p << PAGE_SHIFT >>> 0;
         if (((w >>> 4) & 15) !== 0) fail('midLargeAce', `page ${p} is a mid span page with no span head before it`, span);
-        const n = u32[(span >>> 2) + 7];
+        const n = u32[(span + SP_PAGES) >>> 2];
         const walk = { liveBlocks: 0, liveBytes: 0, spans: 0 };
         if (validate) fail('midLargeAce', spanValidate(this.lm, pages, span, walk, this.mid.cachedIn(span)), span);
         else {
           let live = 0;
-          for (let i = 0; i < 4; i++) live += popcount32(u32[(span >>> 2) + 8 + i]);
+          for (let i = 0; i < SPAN_MAX_BLOCKS / 32; i++) live += popcount32(u32[((span + SP_BITMAP) >>> 2) + i]);
           walk.liveBlocks = live;
           walk.liveBytes = live * MID_CLASS_SIZES[(w >>> 8) & 0xff];
         }
@@ -630,13 +634,16 @@ export class Heap {
     for (let c = 0; c < TINY_CLASSES; c++)
       for (let i = 0; i < this.tls.count[c]; i++) {
         const p = slots[c * TLS_SLL_STRIDE + i];
-        const slab = p - (p & SS_MASK) + SS_SLAB_META + ((p & SS_MASK) >>> PAGE_SHIFT) * SLAB_META_BYTES;
+        const slab = slabRecordOf(p);
         if (this.ss.isLive(p)) throw new HeapError('CORRUPTION', 'a cached block is marked live', p, 'tlsSll');
         m.set(slab, (m.get(slab) ?? 0) + 1);
       }
     return m;
   }
 }
+
+/** Bytes of the SuperSlab live bitmap that cover one slab. */
+const SLAB_BITMAP_BYTES = SS_BITMAP_BYTES / SLABS_PER_SS;
 
 const POPCOUNT8 = (() => {
   const t = new Uint8Array(256);
