@@ -127,6 +127,7 @@ export class Heap {
     this.variant = BOX_NAMES.some((b) => variants[b] === 'debug') ? 'debug' : 'release';
     this.maxBytes = pages.maxBytes;
     this.worker = lm.shared ? Atomics.add(lm.u32, (pages.base + H_NEXT_WORKER) >>> 2, 1) + 1 : ++lm.u32[(pages.base + H_NEXT_WORKER) >>> 2];
+    lm.holder = this.worker;
     const tlsBuild = pick('tlsSll', variants.tlsSll);
     const ssBuild = pick('superslab', variants.superslab);
     const gateBuild = pick('frontGate', variants.frontGate);
@@ -231,7 +232,9 @@ export class Heap {
   private refillTiny(cls: number): number {
     const want = this.tls.refillCount(cls);
     let n = this.ss.refill(cls, this.scratch, want);
-    if (n === 0) {
+    // An adopted abandoned slab may have nothing to give yet (it joins this
+    // worker's dry list); the pool runs out of those before it runs out of memory.
+    while (n === 0) {
       const slab = this.pool.acquire(cls, this.worker);
       if (slab === 0) return 0;
       this.ss.adopt(cls, slab);
@@ -468,12 +471,41 @@ export class Heap {
     this.flushCaches();
   }
 
+  /** This attachment's worker id: what `reclaim` takes for a worker that died. */
+  get workerId(): number {
+    return this.worker;
+  }
+
+  /**
+   * Called by a surviving worker for a worker that was terminated (or died)
+   * without `detach()`: every lock the dead worker held is taken back and
+   * what it guards repaired, and every slab and span it owned is abandoned
+   * for other workers to adopt. Blocks the dead worker held live stay live
+   * (their owner is whoever knows their addresses); blocks it had in its
+   * caches cannot be told apart from blocks in a running worker's cache,
+   * so they stay out of circulation. Returns what was reclaimed.
+   */
+  reclaim(deadWorker: number): { slabs: number; spans: number; locksBroken: number } {
+    if (!Number.isInteger(deadWorker) || deadWorker <= 0) throw new RangeError(`hakmem: reclaim needs a worker id (a positive integer), got ${String(deadWorker)}`);
+    if (deadWorker === this.worker) throw new RangeError('hakmem: a worker cannot reclaim itself; use detach()');
+    let locksBroken = 0;
+    if (this.big.reclaimWorker(deadWorker)) locksBroken++;
+    const spans = this.mid.reclaimWorker(deadWorker);
+    const slabs = this.pool.reclaimWorker(deadWorker);
+    if (this.pages.reclaimWorker(deadWorker)) locksBroken++;
+    this.refreshViews();
+    return { slabs, spans, locksBroken };
+  }
+
   detach(): void {
     this.flushCaches();
+    // Slabs and spans that still have blocks out go to other workers.
+    this.pool.abandon(this.ss.disown());
+    this.mid.abandonAll();
     const dead = () => {
       throw new HeapError('DETACHED', 'this allocator was detached; attach again to use the heap');
     };
-    for (const m of ['malloc', 'calloc', 'realloc', 'alignedAlloc', 'free', 'usableSize', 'stats', 'check', 'share', 'trim', 'detach'])
+    for (const m of ['malloc', 'calloc', 'realloc', 'alignedAlloc', 'free', 'usableSize', 'stats', 'check', 'share', 'trim', 'detach', 'reclaim'])
       Object.defineProperty(this, m, { value: dead, configurable: true });
   }
 

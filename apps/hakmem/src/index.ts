@@ -21,6 +21,14 @@ export interface Allocator {
   detach(): void;
   /** Gives this worker's cached blocks, empty slabs and cached large runs back to the heap; stays usable. */
   trim(): void;
+  /** This attachment's worker id (1 for the heap's creator); pass it to `reclaim` if this worker dies. */
+  readonly workerId: number;
+  /**
+   * From a surviving worker, for one that was terminated without `detach()`:
+   * takes back the locks it held (repairing what they guard) and abandons its
+   * slabs and spans for others to adopt. Blocks it held live stay live.
+   */
+  reclaim(deadWorker: number): { slabs: number; spans: number; locksBroken: number };
 }
 
 /**

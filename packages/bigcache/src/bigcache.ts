@@ -15,7 +15,7 @@ import {
   PK_RUN_LIVE,
   runHeadWord,
 } from '@hakmem/contracts/layout';
-import { lockWord, unlockWord, type LinearMemory, type PageLayer } from '@hakmem/linear-memory';
+import { breakLockOf, lockWord, unlockWord, type LinearMemory, type PageLayer } from '@hakmem/linear-memory';
 
 /**
  * BigCache box: large blocks (above 1 MiB) as whole page runs. A freed run is
@@ -61,7 +61,7 @@ export class BigCache {
   }
 
   private lock(): void {
-    lockWord(this.lm.i32, this.lockIndex, this.lm.shared);
+    lockWord(this.lm.i32, this.lockIndex, this.lm.shared, this.lm.holder);
   }
 
   private unlock(): void {
@@ -252,6 +252,32 @@ export class BigCache {
     if (total !== u32[this.area + BC_CACHED_PAGES / 4]) return `cached pages ${u32[this.area + BC_CACHED_PAGES / 4]} but entries add to ${total}`;
     if (total > u32[this.area + BC_BUDGET_PAGES / 4]) return `cache holds ${total} pages, over its budget`;
     return null;
+  }
+
+  /**
+   * A survivor's call for worker `dead`: frees the bigcache lock if the dead
+   * worker held it, then drops every entry that no longer describes a cached
+   * run (an update it left half-done) and recounts the cached pages. Returns
+   * whether the lock was broken.
+   */
+  reclaimWorker(dead: number): boolean {
+    const broke = breakLockOf(this.lm.i32, this.lockIndex, dead, this.lm.holder);
+    if (!broke) return false;
+    try {
+      this.lm.refresh();
+      const u32 = this.lm.u32;
+      let total = 0;
+      u32[this.area + BC_COUNT / 4] = Math.min(this.count(), BIGCACHE_ENTRIES);
+      for (let i = this.count() - 1; i >= 0; i--) {
+        const n = u32[this.entry(i) + 1];
+        if (n === 0 || this.pages.word(u32[this.entry(i)]) !== runHeadWord(PK_RUN_FREE, n)) this.removeEntry(i);
+      }
+      for (let i = 0; i < this.count(); i++) total += u32[this.entry(i) + 1];
+      u32[this.area + BC_CACHED_PAGES / 4] = total;
+      return true;
+    } finally {
+      this.unlock();
+    }
   }
 
   /** Whether `page` heads a run this cache holds. */

@@ -67,6 +67,8 @@ export const PK_RUN_FREE = 6;
 /** Any page of a run after its head. */
 export const PK_RUN_BODY = 7;
 
+/** Taken by the page layer for a caller that has not stamped it yet; bits 8+ hold the taker's worker id. */
+export const PK_RESERVED = 8;
 export const PK_KIND_MASK = 15;
 
 export const tinyPageWord = (cls: number, slab: number): number => PK_TINY | (slab << 4) | (cls << 8);
@@ -156,8 +158,13 @@ export const SM_OWNER = 28;
 /** Links in the pool's EMPTY list of its class. */
 export const SM_NEXT = 32;
 export const SM_PREV = 36;
-/** Set while the slab sits on its owner's partial list. */
+/** Which of its owner's lists the slab is on: SLAB_LIST_NONE (current or none), _PARTIAL or _DRY. Owner only. */
 export const SM_PARTIAL = 40;
+export const SLAB_LIST_NONE = 0;
+/** On the owner's partial list: it has free blocks. */
+export const SLAB_LIST_PARTIAL = 1;
+/** On the owner's dry list: no free block when it left `current`; only remote frees can refill it. */
+export const SLAB_LIST_DRY = 2;
 
 export const SLAB_UNUSED = 0;
 export const SLAB_ACTIVE = 1;
@@ -180,8 +187,11 @@ export const SP_OWNER = 24;
 export const SP_PAGES = 28;
 /** Live-block bitmap, one bit per block (a span holds at most SPAN_MAX_BLOCKS). */
 export const SP_BITMAP = 32;
+/** Which of its owner's lists the span is on (SLAB_LIST_*). Owner only. */
 export const SP_PARTIAL = 48;
 export const SP_MAGIC = 52;
+/** Link in the mid area's list of abandoned spans of its class (under the mid lock). */
+export const SP_NEXT = 56;
 export const SPAN_MAGIC_VALUE = 0x5350414e; // "SPAN"
 export const SPAN_MAX_BLOCKS = 128;
 export const SPAN_MAX_PAGES = 16;
@@ -193,6 +203,8 @@ export const MID_CLASSES = MID_FIRST_RUN_CLASS + SPAN_MAX_PAGES;
 
 /** Shared pool: per tiny class, head of the EMPTY slab list; then the SuperSlab list head. */
 export const POOL_EMPTY_HEADS = 0;
+/** Per tiny class, head of the list of abandoned slabs (ACTIVE, owner 0, linked by SM_NEXT): slabs of a detached or dead worker that still have blocks out. */
+export const POOL_ABANDONED_HEADS = 128;
 export const POOL_SS_HEAD = 256;
 export const POOL_EMPTY_COUNTS = 260;
 export const POOL_COUNTERS = 516;
@@ -209,4 +221,7 @@ export const BC_TABLE = 64;
 export const BC_ENTRY_BYTES = 16;
 export const BIGCACHE_AREA_BYTES = BC_TABLE + BIGCACHE_ENTRIES * BC_ENTRY_BYTES;
 
+/** Mid-large ACE: per span class, head of the list of abandoned spans (owner 0, linked by SP_NEXT); then its lock word. */
+export const MID_ABANDONED_HEADS = 0;
+export const MID_LOCK = 192;
 export const MID_AREA_BYTES = 256;

@@ -24,6 +24,12 @@ export class LinearMemory {
   i32: Int32Array;
   /** Times the views were rebuilt; boxes may compare it to notice a refresh. */
   epoch = 0;
+  /**
+   * The id this attachment writes into the lock words it holds: the worker
+   * id the facade drew for it (1 until then). Lets a survivor recognise a
+   * lock held by a dead worker.
+   */
+  holder = 1;
 
   constructor(memory: WebAssembly.Memory, shared: boolean) {
     this.memory = memory;
@@ -36,8 +42,14 @@ export class LinearMemory {
 
   /** Rebuilds the views if the memory's buffer changed; returns whether it did. */
   refresh(): boolean {
+    // A shared memory grown by another worker keeps handing this worker its
+    // old, shorter buffer until this worker calls grow itself; grow(0) is
+    // the way to ask for the current length.
+    // grow(0) also hands out a new buffer object each time, over the same
+    // memory; a shared buffer is never detached, so only its length counts.
+    if (this.shared) this.memory.grow(0);
     const buf = this.memory.buffer;
-    if (buf.byteLength === this.u8.length && this.u8.buffer === buf) return false;
+    if (buf.byteLength === this.u8.length && (this.shared || this.u8.buffer === buf)) return false;
     this.u8 = new Uint8Array(buf);
     this.u32 = new Uint32Array(buf);
     this.i32 = new Int32Array(buf);

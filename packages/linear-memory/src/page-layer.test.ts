@@ -1,6 +1,8 @@
 import {
+  H_PAGE_LOCK,
   PAGE_SIZE,
   PK_FREE,
+  PK_RESERVED,
   PK_META,
   PK_RUN_BODY,
 } from '@hakmem/contracts/layout';
@@ -75,8 +77,36 @@ describe('page layer', () => {
   it('validate() notices a page word that disagrees with the free bitmap', () => {
     const { pl } = layer(16);
     const a = pl.allocRun(1, 1);
+    expect(pl.validate()).toBeNull();
+    pl.setWord(a, PK_FREE);
     expect(pl.validate()).toMatch(/owned by no box/);
     pl.setWord(a, PK_RUN_BODY);
     expect(pl.validate()).toBeNull();
+  });
+
+  it('a run handed out is stamped reserved with the taker\'s id until the caller stamps it', () => {
+    const { lm, pl } = layer(16, 16, true);
+    lm.holder = 7;
+    const a = pl.allocRun(2, 1);
+    expect(pl.word(a)).toBe(PK_RESERVED | (7 << 8));
+    expect(pl.word(a + 1)).toBe(PK_RESERVED | (7 << 8));
+  });
+
+  it('reclaimWorker takes the page lock back from a dead holder and frees the pages it had reserved', () => {
+    const { lm, pl } = layer(16, 16, true);
+    lm.holder = 3;
+    const mine = pl.allocRun(1, 1);
+    pl.setWord(mine, PK_RUN_BODY);
+    const lost = pl.allocRun(2, 1); // worker 3 dies before stamping these
+    const inUse = pl.pagesInUse();
+    lm.i32[(pl.base + H_PAGE_LOCK) >>> 2] = 3; // ... and while holding the page lock
+    lm.holder = 4;
+    expect(pl.reclaimWorker(3)).toBe(true);
+    expect(lm.i32[(pl.base + H_PAGE_LOCK) >>> 2]).toBe(0);
+    expect(pl.isFree(lost) && pl.isFree(lost + 1)).toBe(true);
+    expect(pl.isFree(mine)).toBe(false);
+    expect(pl.pagesInUse()).toBe(inUse - 2);
+    expect(pl.validate()).toBeNull();
+    expect(pl.reclaimWorker(3)).toBe(false); // nothing held any more
   });
 });

@@ -29,11 +29,13 @@ import {
   MID_AREA_BYTES,
   PAGE_SIZE,
   PK_FREE,
+  PK_KIND_MASK,
   PK_META,
+  PK_RESERVED,
   POOL_AREA_BYTES,
 } from '@hakmem/contracts/layout';
 import { LinearMemory } from './linear-memory.js';
-import { lockWord, unlockWord } from './lock.js';
+import { breakLockOf, lockWord, unlockWord } from './lock.js';
 
 /**
  * The page layer: hands out and takes back runs of whole pages of the region,
@@ -51,8 +53,12 @@ import { lockWord, unlockWord } from './lock.js';
  * Locking: every word of the bitmap, the end page and the pages-in-use
  * counter are written only under the page lock (H_PAGE_LOCK). Page-table
  * words of a run belong to whoever holds the run: the page layer writes them
- * only while the run is free. Callers may hold a box lock when they call in;
- * the page lock is always the last one taken.
+ * only while the run is free, and stamps a run it hands out PK_RESERVED (with
+ * the taker's id) before it lets the lock go, so under the lock a page is
+ * free exactly when its word is PK_FREE. That is what lets a survivor repair
+ * the bitmap after a worker died holding the lock (`reclaimWorker`).
+ * Callers may hold a box lock when they call in; the page lock is always the
+ * last one taken.
  */
 export interface HeapGeometry {
   heapBase: number;
@@ -232,7 +238,7 @@ export class PageLayer {
   }
 
   lock(): void {
-    lockWord(this.lm.i32, this.h + H_PAGE_LOCK / 4, this.lm.shared);
+    lockWord(this.lm.i32, this.h + H_PAGE_LOCK / 4, this.lm.shared, this.lm.holder);
   }
 
   unlock(): void {
@@ -251,11 +257,15 @@ export class PageLayer {
       let page = this.findFreeRun(n, align);
       if (page === 0) page = this.extend(n, align);
       if (page !== 0) {
+        this.setWords(page, n, PK_RESERVED | (this.lm.holder << 8));
         this.setFreeBits(page, n, false);
         const u32 = this.lm.u32;
         const inUse = (u32[this.h + H_PAGES_IN_USE / 4] += n);
         if (inUse > u32[this.h + H_PEAK_PAGES / 4]) u32[this.h + H_PEAK_PAGES / 4] = inUse;
         u32[this.h + H_RUNS_ALLOCATED / 4]++;
+        // Free pages below the end may lie past this worker's view, if
+        // another worker moved the end up: the caller writes there next.
+        if ((page + n) * PAGE_SIZE > this.lm.u8.length) this.lm.refresh();
       }
       return page;
     } finally {
@@ -303,6 +313,35 @@ export class PageLayer {
     this.setFreeBits(end, newEnd - end, true);
     this.lm.u32[this.h + H_END_PAGE / 4] = newEnd;
     return start;
+  }
+
+  /**
+   * A survivor's call for worker `dead`: if it died holding the page lock,
+   * takes the lock and rebuilds the free bitmap and the in-use counter from
+   * the page words (pages it had reserved but not stamped are freed). Returns
+   * whether it had to.
+   */
+  reclaimWorker(dead: number): boolean {
+    const reservedByDead = PK_RESERVED | (dead << 8);
+    // Whether or not the dead worker held the lock, pages it reserved and
+    // never stamped are freed; the rebuild is valid under the lock either way.
+    const broke = breakLockOf(this.lm.i32, this.h + H_PAGE_LOCK / 4, dead, this.lm.holder);
+    if (!broke) this.lock();
+    try {
+      this.lm.refresh();
+      const end = this.endPage();
+      let used = 0;
+      for (let p = this.firstDataPage; p < end; p++) {
+        if (this.word(p) === reservedByDead) this.setWord(p, PK_FREE);
+        const free = (this.word(p) & PK_KIND_MASK) === PK_FREE;
+        this.setFreeBits(p, 1, free);
+        if (!free) used++;
+      }
+      this.lm.u32[this.h + H_PAGES_IN_USE / 4] = used;
+      return broke;
+    } finally {
+      this.unlock();
+    }
   }
 
   counters(): Record<string, number> {

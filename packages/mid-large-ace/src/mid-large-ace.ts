@@ -1,7 +1,9 @@
 import { HeapError } from '@hakmem/contracts';
 import {
+  MID_ABANDONED_HEADS,
   MID_CLASS_SIZES,
   MID_CLASSES,
+  MID_LOCK,
   MID_FIRST_RUN_CLASS,
   MID_SPAN_PAGES,
   PAGE_MASK,
@@ -18,6 +20,7 @@ import {
   SP_CLASS,
   SP_FREE_HEAD,
   SP_MAGIC,
+  SP_NEXT,
   SP_OWNER,
   SP_PAGES,
   SP_PARTIAL,
@@ -25,12 +28,15 @@ import {
   SP_USED,
   SPAN_HEADER_BYTES,
   SPAN_MAGIC_VALUE,
+  SLAB_LIST_DRY,
+  SLAB_LIST_NONE,
+  SLAB_LIST_PARTIAL,
   midClassOf,
   midSpanCapacity,
   midSpanPageWord,
   runHeadWord,
 } from '@hakmem/contracts/layout';
-import { drainRemoteInto, pushRemote, type LinearMemory, type PageLayer } from '@hakmem/linear-memory';
+import { breakLockOf, drainRemoteInto, lockWord, pushRemote, unlockWord, type LinearMemory, type PageLayer } from '@hakmem/linear-memory';
 
 /**
  * Mid-large ACE box: blocks above 1 KiB up to 1 MiB.
@@ -52,6 +58,20 @@ import { drainRemoteInto, pushRemote, type LinearMemory, type PageLayer } from '
  * CAS and taken by the owner with one exchange; the live bitmap is changed
  * with Atomics.or/and in a shared heap; run head words flip LIVE⇄FREE with a
  * CAS. Everything else in a span header is written by its owner only.
+ *
+ * A span whose owner detached (or died) with blocks still out is abandoned:
+ * SP_OWNER becomes 0 and it goes on its class's abandoned list in the mid
+ * area, a stack linked through SP_NEXT. The mid lock (MID_LOCK) guards those
+ * lists and SP_OWNER of the spans on them; it is taken before the page lock,
+ * never after. A worker that needs a span takes an abandoned one before it
+ * makes a new one.
+ *
+ * A span's place in its owner's lists (SP_PARTIAL):
+ *   | value              | list     | meaning                                   |
+ *   |--------------------|----------|-------------------------------------------|
+ *   | SLAB_LIST_NONE     | none     | current span of its class, or in transit  |
+ *   | SLAB_LIST_PARTIAL  | partial  | has free blocks                           |
+ *   | SLAB_LIST_DRY      | dry      | ran dry; only remote frees can refill it  |
  */
 const STRIDE = 64;
 const MIN_CAPACITY = 2;
@@ -84,6 +104,8 @@ export class MidLargeAce {
    */
   private readonly spare = new Uint32Array(MID_CLASSES);
   private readonly partial: number[][] = Array.from({ length: MID_CLASSES }, () => []);
+  /** Spans that ran dry; `refill` looks for remote frees here before making a new span. */
+  private readonly dry: number[][] = Array.from({ length: MID_CLASSES }, () => []);
   readonly budgetBytes: number;
   cachedBytes = 0;
   hits = 0;
@@ -97,6 +119,9 @@ export class MidLargeAce {
   runsAllocated = 0;
   runsReleased = 0;
   remoteFrees = 0;
+  dryRevived = 0;
+  spansAdopted = 0;
+  spansAbandoned = 0;
   allocFailures = 0;
 
   constructor(lm: LinearMemory, pages: PageLayer, worker: number, budgetBytes?: number) {
@@ -200,7 +225,11 @@ export class MidLargeAce {
     const rel = ptr - start - SPAN_HEADER_BYTES;
     const size = MID_CLASS_SIZES[cls];
     const q = (rel / size) | 0;
-    if (rel < 0 || q * size !== rel || q >= this.lm.u32[(start + SP_CARVED) >>> 2]) return -1;
+    const u32 = this.lm.u32;
+    // A span past the end of this worker's view (another worker grew the
+    // memory) reads as "not a block": the facade refreshes and asks again.
+    // It must be caught here, before an atomic on the bitmap would throw.
+    if (rel < 0 || q * size !== rel || start + SPAN_HEADER_BYTES > u32.length * 4 || q >= u32[(start + SP_CARVED) >>> 2]) return -1;
     return q;
   }
 
@@ -257,6 +286,7 @@ export class MidLargeAce {
     while (got < want) {
       if (span === 0) {
         span = this.nextPartial(cls);
+        if (span === 0) span = this.adoptAbandoned(cls);
         if (span === 0) span = this.newSpan(cls);
         if (span === 0) break;
         this.current[cls] = span;
@@ -264,6 +294,7 @@ export class MidLargeAce {
       got += this.take(span, cls, want - got);
       if (got < want) {
         this.current[cls] = 0;
+        this.moveTo(cls, span, SLAB_LIST_DRY);
         span = 0;
       }
     }
@@ -330,8 +361,11 @@ export class MidLargeAce {
 
   /** Partial lists hold exactly this worker's spans that ran dry and got blocks back (SP_PARTIAL set). */
   private nextPartial(cls: number): number {
-    const span = this.partial[cls].pop();
-    if (span === undefined) return 0;
+    let span = this.partial[cls].pop();
+    if (span === undefined) {
+      span = this.reviveDry(cls);
+      if (span === 0) return 0;
+    }
     if (this.spare[cls] === span) this.spare[cls] = 0;
     if (__HAKMEM_DEBUG__) {
       const h = span >>> 2;
@@ -339,8 +373,89 @@ export class MidLargeAce {
       if (u32[h + SP_MAGIC / 4] !== SPAN_MAGIC_VALUE || u32[h + SP_OWNER / 4] !== this.worker || u32[h + SP_CLASS / 4] !== cls)
         throw new HeapError('CORRUPTION', `partial list of class ${cls} holds a span that is not this worker's`, span, 'midLargeAce');
     }
-    this.lm.u32[(span >>> 2) + SP_PARTIAL / 4] = 0;
+    this.lm.u32[(span >>> 2) + SP_PARTIAL / 4] = SLAB_LIST_NONE;
     return span;
+  }
+
+  /** A dry span of `cls` that other workers freed blocks into, taken off the dry list; 0 if none. */
+  private reviveDry(cls: number): number {
+    const list = this.dry[cls];
+    const u32 = this.lm.u32;
+    for (let i = list.length - 1; i >= 0; i--) {
+      const span = list[i];
+      if (Atomics.load(u32, (span >>> 2) + SP_REMOTE_HEAD / 4) === 0) continue;
+      list[i] = list[list.length - 1];
+      list.pop();
+      this.dryRevived++;
+      return span;
+    }
+    return 0;
+  }
+
+  /** Puts a span on one of this worker's lists (or none), taking it off the one it is on. */
+  private moveTo(cls: number, span: number, where: number): void {
+    const i = (span >>> 2) + SP_PARTIAL / 4;
+    const u32 = this.lm.u32;
+    const from = u32[i];
+    if (from === where) return;
+    if (from !== SLAB_LIST_NONE) {
+      const list = from === SLAB_LIST_PARTIAL ? this.partial[cls] : this.dry[cls];
+      const at = list.indexOf(span);
+      if (at >= 0) list.splice(at, 1);
+    }
+    u32[i] = where;
+    if (where === SLAB_LIST_PARTIAL) this.partial[cls].push(span);
+    else if (where === SLAB_LIST_DRY) this.dry[cls].push(span);
+  }
+
+  private lockMid(): void {
+    lockWord(this.lm.i32, (this.pages.midArea + MID_LOCK) >>> 2, this.shared, this.lm.holder);
+  }
+
+  private unlockMid(): void {
+    unlockWord(this.lm.i32, (this.pages.midArea + MID_LOCK) >>> 2, this.shared);
+  }
+
+  /** An abandoned span of `cls`, now owned by this worker; 0 if none. */
+  private adoptAbandoned(cls: number): number {
+    const head = ((this.pages.midArea + MID_ABANDONED_HEADS) >>> 2) + cls;
+    if (Atomics.load(this.lm.u32, head) === 0) return 0;
+    this.lockMid();
+    try {
+      this.lm.refresh();
+      const u32 = this.lm.u32;
+      const span = u32[head];
+      if (span === 0) return 0;
+      const h = span >>> 2;
+      u32[head] = u32[h + SP_NEXT / 4];
+      u32[h + SP_NEXT / 4] = 0;
+      u32[h + SP_PARTIAL / 4] = SLAB_LIST_NONE;
+      Atomics.store(u32, h + SP_OWNER / 4, this.worker);
+      this.spansAdopted++;
+      return span;
+    } finally {
+      this.unlockMid();
+    }
+  }
+
+  /** Puts spans that still have blocks out on their class's abandoned list, for another worker to adopt. */
+  abandonSpans(spans: number[]): void {
+    if (spans.length === 0) return;
+    this.lockMid();
+    try {
+      const u32 = this.lm.u32;
+      for (const span of spans) {
+        const h = span >>> 2;
+        const head = ((this.pages.midArea + MID_ABANDONED_HEADS) >>> 2) + u32[h + SP_CLASS / 4];
+        u32[h + SP_PARTIAL / 4] = SLAB_LIST_NONE;
+        u32[h + SP_NEXT / 4] = u32[head];
+        Atomics.store(u32, h + SP_OWNER / 4, 0);
+        u32[head] = span;
+        this.spansAbandoned++;
+      }
+    } finally {
+      this.unlockMid();
+    }
   }
 
   /** The cache of `cls` is full (or the budget is spent): return half of it, then cache or return `ptr`. */
@@ -366,11 +481,16 @@ export class MidLargeAce {
       this.runsReleased++;
       return;
     }
-    const u32 = this.lm.u32;
+    let u32 = this.lm.u32;
     const span = spanStart(ptr, u32[this.pt0 + (ptr >>> PAGE_SHIFT)]);
     const h = span >>> 2;
     if (u32[h + SP_OWNER / 4] !== this.worker) {
       this.remoteFrees++;
+      // The block may lie past this worker's view; a write there would be dropped.
+      if (ptr >= this.lm.u8.length) {
+        this.lm.refresh();
+        u32 = this.lm.u32;
+      }
       pushRemote(u32, h + SP_REMOTE_HEAD / 4, ptr, this.shared);
       return;
     }
@@ -383,10 +503,7 @@ export class MidLargeAce {
     if (used === 0 && this.spare[cls] !== 0 && this.spare[cls] !== span) this.releaseSpan(span);
     else if (used === 0 || wasDry) {
       if (used === 0) this.spare[cls] = span;
-      if (u32[h + SP_PARTIAL / 4] === 0) {
-        u32[h + SP_PARTIAL / 4] = 1;
-        this.partial[cls].push(span);
-      }
+      this.moveTo(cls, span, SLAB_LIST_PARTIAL);
     }
   }
 
@@ -397,12 +514,7 @@ export class MidLargeAce {
     if (u32[h + SP_REMOTE_HEAD / 4] !== 0) return; // blocks still in flight; the owner sees them later
     const cls = u32[h + SP_CLASS / 4];
     if (this.spare[cls] === span) this.spare[cls] = 0;
-    if (u32[h + SP_PARTIAL / 4] !== 0) {
-      u32[h + SP_PARTIAL / 4] = 0;
-      const list = this.partial[cls];
-      const at = list.indexOf(span);
-      if (at >= 0) list.splice(at, 1);
-    }
+    this.moveTo(cls, span, SLAB_LIST_NONE);
     u32[h + SP_MAGIC / 4] = 0;
     this.pages.freeRun(span >>> PAGE_SHIFT, u32[h + SP_PAGES / 4]);
     this.spansReleased++;
@@ -440,16 +552,50 @@ export class MidLargeAce {
     for (let c = 0; c < MID_CLASSES; c++) {
       const span = this.current[c];
       this.current[c] = 0;
-      if (span !== 0 && u32[(span >>> 2) + SP_PARTIAL / 4] === 0) {
-        u32[(span >>> 2) + SP_PARTIAL / 4] = 1;
-        this.partial[c].push(span);
-      }
-      for (const s of [...this.partial[c]]) {
+      if (span !== 0) this.moveTo(c, span, SLAB_LIST_PARTIAL);
+      for (const s of [...this.partial[c], ...this.dry[c]]) {
         const h = s >>> 2;
-        if (u32[h + SP_REMOTE_HEAD / 4] !== 0) this.collectRemote(s);
+        if (u32[h + SP_REMOTE_HEAD / 4] !== 0) {
+          this.collectRemote(s);
+          this.moveTo(c, s, SLAB_LIST_PARTIAL);
+        }
         if (u32[h + SP_USED / 4] === 0) this.releaseSpan(s);
       }
     }
+  }
+
+  /**
+   * A survivor's call for worker `dead`: frees the mid lock if the dead
+   * worker held it, and abandons every span the dead worker owned so that
+   * others adopt them. Returns how many spans it abandoned.
+   */
+  reclaimWorker(dead: number): number {
+    if (breakLockOf(this.lm.i32, (this.pages.midArea + MID_LOCK) >>> 2, dead, this.lm.holder)) this.unlockMid();
+    this.lm.refresh();
+    const u32 = this.lm.u32;
+    const spans: number[] = [];
+    const end = this.pages.endPage();
+    for (let p = this.pages.firstDataPage; p < end; p++) {
+      const w = this.pages.word(p);
+      if ((w & PK_KIND_MASK) !== PK_MID_SPAN || ((w >>> 4) & 15) !== 0) continue;
+      const h = (p << PAGE_SHIFT) >>> 2;
+      if (u32[h + SP_MAGIC / 4] === SPAN_MAGIC_VALUE && u32[h + SP_OWNER / 4] === dead) spans.push((p << PAGE_SHIFT) >>> 0);
+    }
+    this.abandonSpans(spans);
+    return spans.length;
+  }
+
+  /** Detach: after `flush`, hands every span this worker still owns (all have blocks out) to the abandoned lists. */
+  abandonAll(): void {
+    const out: number[] = [];
+    for (let c = 0; c < MID_CLASSES; c++) {
+      for (const s of [...this.partial[c], ...this.dry[c]]) {
+        this.moveTo(c, s, SLAB_LIST_NONE);
+        out.push(s);
+      }
+      this.spare[c] = 0;
+    }
+    this.abandonSpans(out);
   }
 
   /** How many cached blocks of this worker lie in `span` (for check()). */
@@ -484,6 +630,9 @@ export class MidLargeAce {
       runsAllocated: this.runsAllocated,
       runsReleased: this.runsReleased,
       remoteFrees: this.remoteFrees,
+      dryRevived: this.dryRevived,
+      spansAdopted: this.spansAdopted,
+      spansAbandoned: this.spansAbandoned,
       allocFailures: this.allocFailures,
       cachedBytes: this.cachedBytes,
       budgetBytes: this.budgetBytes,

@@ -1,6 +1,9 @@
 import { HeapError } from '@hakmem/contracts';
 import {
   H_POOL_LOCK,
+  PK_KIND_MASK,
+  PK_TINY,
+  POOL_ABANDONED_HEADS,
   PK_SS_SPARE,
   POOL_COUNTERS,
   POOL_EMPTY_COUNTS,
@@ -41,20 +44,23 @@ import {
   TINY_CLASSES,
   tinyPageWord,
 } from '@hakmem/contracts/layout';
-import { lockWord, unlockWord, type LinearMemory, type PageLayer } from '@hakmem/linear-memory';
+import { breakLockOf, lockWord, unlockWord, type LinearMemory, type PageLayer } from '@hakmem/linear-memory';
 
 /**
  * Shared pool box: hands tiny slabs to workers and takes them back.
  *
  * acquire(cls) tries, in order:
+ *   stage 0  an abandoned slab of the same class (its owner detached or died
+ *            with blocks still out; the new owner collects them as they come back);
  *   stage 1  an EMPTY slab of the same class (its blocks are already carved);
  *   stage 2  an UNUSED slab of a SuperSlab that has one (any class before);
  *   stage 3  a new SuperSlab from the page layer.
  * release(slab) keeps a few EMPTY slabs per class for stage 1 and turns the
  * rest UNUSED; a SuperSlab with no ACTIVE slab left is given back whole.
  *
- * Lock: the pool lock (H_POOL_LOCK) guards every list below, the slab words
- * SM_STATE, SM_CLASS, SM_OWNER, SM_NEXT, SM_PREV of slabs not ACTIVE, and the
+ * Lock: the pool lock (H_POOL_LOCK) guards every list below (EMPTY lists,
+ * abandoned lists, the SuperSlab list), the slab words SM_STATE, SM_CLASS,
+ * SM_NEXT, SM_PREV of slabs not ACTIVE, SM_OWNER of every slab, and the
  * SuperSlab words SS_ACTIVE_SLABS, SS_UNUSED_SLABS and the list links. It is
  * taken only on these slow paths and only around the slot update; the page
  * lock may be taken inside it, never the other way round.
@@ -67,6 +73,14 @@ import { lockWord, unlockWord, type LinearMemory, type PageLayer } from '@hakmem
  *   | EMPTY  | ACTIVE | stage 1: a worker takes it again, same class  |
  *   | EMPTY  | UNUSED | too many EMPTY of its class, or its SuperSlab is being given back |
  *   | ACTIVE | UNUSED | release when the class already keeps enough EMPTY |
+ *   | ACTIVE | ACTIVE  | abandon (owner → 0, on the abandoned list), then
+ *                        stage 0 (owner → the adopting worker)          |
+ *
+ * Recovery: the lock word holds its holder's worker id. `reclaimWorker(id)`
+ * (a survivor calling for a dead worker) takes the lock back if the dead
+ * worker held it, rebuilds every list and counter from the slab records
+ * (they are derived data, so a half-done update cannot survive that), and
+ * abandons every slab the dead worker owned.
  */
 const EMPTY_KEEP = 2;
 
@@ -84,7 +98,7 @@ export class SharedPool {
   }
 
   private lock(): void {
-    lockWord(this.lm.i32, this.lockIndex, this.lm.shared);
+    lockWord(this.lm.i32, this.lockIndex, this.lm.shared, this.lm.holder);
   }
 
   private unlock(): void {
@@ -99,7 +113,17 @@ export class SharedPool {
   acquire(cls: number, owner: number): number {
     this.lock();
     try {
-      let slab = this.popEmpty(cls);
+      // Another worker may have made the SuperSlab or slab we are about to
+      // take, past the end of this worker's view: look at the memory afresh.
+      if (this.lm.shared) this.lm.refresh();
+      let slab = this.popAbandoned(cls);
+      if (slab !== 0) {
+        this.bump(5);
+        this.lm.u32[(slab >>> 2) + SM_OWNER / 4] = owner;
+        this.lm.u32[(slab >>> 2) + SM_PARTIAL / 4] = 0;
+        return slab;
+      }
+      slab = this.popEmpty(cls);
       if (slab !== 0) {
         this.bump(0);
         this.activate(slab, owner, false);
@@ -143,6 +167,129 @@ export class SharedPool {
       if (u32[(ss + SS_ACTIVE_SLABS) >>> 2] === 0) this.releaseSuperslab(ss);
     } finally {
       this.unlock();
+    }
+  }
+
+  private popAbandoned(cls: number): number {
+    const u32 = this.lm.u32;
+    const head = (this.area + POOL_ABANDONED_HEADS) / 4 + cls;
+    const slab = u32[head];
+    if (slab === 0) return 0;
+    u32[head] = u32[(slab >>> 2) + SM_NEXT / 4];
+    u32[(slab >>> 2) + SM_NEXT / 4] = 0;
+    return slab;
+  }
+
+  /**
+   * Detach: takes slabs their owner gives up while blocks of theirs are still
+   * out (live with users, or remote frees not yet collected). Each stays
+   * ACTIVE with owner 0 until a worker adopts it in stage 0.
+   */
+  abandon(slabs: number[]): void {
+    if (slabs.length === 0) return;
+    this.lock();
+    try {
+      for (const slab of slabs) this.pushAbandoned(slab);
+    } finally {
+      this.unlock();
+    }
+  }
+
+  private pushAbandoned(slab: number): void {
+    const u32 = this.lm.u32;
+    const m = slab >>> 2;
+    if (__HAKMEM_DEBUG__) {
+      if (u32[m + SM_STATE / 4] !== SLAB_ACTIVE) throw new HeapError('CORRUPTION', `abandon of slab in state ${u32[m + SM_STATE / 4]} (expected ACTIVE)`, slab, 'sharedPool');
+    }
+    const head = (this.area + POOL_ABANDONED_HEADS) / 4 + u32[m + SM_CLASS / 4];
+    u32[m + SM_OWNER / 4] = 0;
+    u32[m + SM_PARTIAL / 4] = 0;
+    u32[m + SM_NEXT / 4] = u32[head];
+    u32[head] = slab;
+    this.bump(6);
+  }
+
+  /**
+   * A survivor's call for a worker that died: frees the pool lock if the dead
+   * worker held it, rebuilds the pool's lists and counters from the slab
+   * records, and abandons every slab the dead worker owned. Returns how many
+   * slabs it abandoned.
+   */
+  reclaimWorker(dead: number): number {
+    const broke = breakLockOf(this.lm.i32, this.lockIndex, dead, this.lm.holder);
+    if (!broke) this.lock();
+    try {
+      this.lm.refresh();
+      const u32 = this.lm.u32;
+      const superslabs = this.superslabs();
+      if (broke) this.rebuild(superslabs);
+      let n = 0;
+      for (const ss of superslabs)
+        for (let s = 0; s < SLABS_PER_SS; s++) {
+          const slab = ss + SS_SLAB_META + s * SLAB_META_BYTES;
+          const m = slab >>> 2;
+          if (u32[m + SM_STATE / 4] === SLAB_ACTIVE && u32[m + SM_OWNER / 4] === dead) {
+            this.pushAbandoned(slab);
+            n++;
+          }
+        }
+      return n;
+    } finally {
+      this.unlock();
+    }
+  }
+
+  /** Every SuperSlab of the heap, from the page table. */
+  private superslabs(): number[] {
+    const out: number[] = [];
+    const end = this.pages.endPage();
+    for (let p = this.pages.firstDataPage; p < end; p++) {
+      const kind = this.pages.word(p) & PK_KIND_MASK;
+      if (kind !== PK_TINY && kind !== PK_SS_SPARE) continue;
+      const ss = (p << PAGE_SHIFT) >>> 0;
+      if ((ss & SS_MASK) === 0 && this.lm.u32[(ss + SS_MAGIC) >>> 2] === SS_MAGIC_VALUE) {
+        out.push(ss);
+        p += SS_PAGES - 1;
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Rebuilds every list and counter from the slab records, after a worker
+   * died holding the lock. A slab caught between states (class set but not
+   * yet ACTIVE) goes back to UNUSED; abandoned slabs are found again by owner.
+   */
+  private rebuild(superslabs: number[]): void {
+    const u32 = this.lm.u32;
+    const a = this.area >>> 2;
+    for (let c = 0; c < TINY_CLASSES; c++) {
+      u32[a + POOL_EMPTY_HEADS / 4 + c] = 0;
+      u32[a + POOL_ABANDONED_HEADS / 4 + c] = 0;
+      u32[a + POOL_EMPTY_COUNTS / 4 + c] = 0;
+    }
+    u32[a + POOL_SS_HEAD / 4] = 0;
+    for (const ss of superslabs) {
+      u32[(ss + SS_IN_LIST) >>> 2] = 0;
+      u32[(ss + SS_ACTIVE_SLABS) >>> 2] = 0;
+      u32[(ss + SS_UNUSED_SLABS) >>> 2] = 0;
+      for (let s = 0; s < SLABS_PER_SS; s++) {
+        const slab = ss + SS_SLAB_META + s * SLAB_META_BYTES;
+        const m = slab >>> 2;
+        const state = u32[m + SM_STATE / 4];
+        if (state === SLAB_ACTIVE) {
+          u32[(ss + SS_ACTIVE_SLABS) >>> 2]++;
+          if (u32[m + SM_OWNER / 4] === 0) this.pushAbandoned(slab);
+        } else if (state === SLAB_EMPTY) this.pushEmpty(u32[m + SM_CLASS / 4], slab);
+        else {
+          u32[m + SM_STATE / 4] = SLAB_UNUSED;
+          u32[m + SM_CLASS / 4] = 0;
+          u32[m + SM_OWNER / 4] = 0;
+          this.pages.setWord((ss >>> PAGE_SHIFT) + s, PK_SS_SPARE);
+          u32[(ss + SS_UNUSED_SLABS) >>> 2]++;
+        }
+      }
+      if (u32[(ss + SS_UNUSED_SLABS) >>> 2] > 0) this.linkSuperslab(ss);
     }
   }
 
@@ -292,6 +439,8 @@ export class SharedPool {
       stage3Hits: u32[c + 2],
       releases: u32[c + 3],
       superslabsReleased: u32[c + 4],
+      stage0Adoptions: u32[c + 5],
+      slabsAbandoned: u32[c + 6],
       emptySlabsKept: empty,
     };
   }
@@ -319,6 +468,15 @@ export class SharedPool {
         n++;
       }
       if (n !== u32[(this.area + POOL_EMPTY_COUNTS) / 4 + cls]) return `class ${cls} EMPTY list holds ${n} slabs, counter says ${u32[(this.area + POOL_EMPTY_COUNTS) / 4 + cls]}`;
+    }
+    for (let cls = 0; cls < TINY_CLASSES; cls++) {
+      for (let slab = u32[(this.area + POOL_ABANDONED_HEADS) / 4 + cls]; slab !== 0; slab = u32[(slab >>> 2) + SM_NEXT / 4]) {
+        const m = slab >>> 2;
+        if (seen.has(slab)) return `slab ${slab} is on two pool lists (or twice on one)`;
+        seen.add(slab);
+        if (u32[m + SM_STATE / 4] !== SLAB_ACTIVE || u32[m + SM_OWNER / 4] !== 0 || u32[m + SM_CLASS / 4] !== cls)
+          return `slab ${slab} on the abandoned list of class ${cls} is not an ownerless ACTIVE slab of that class`;
+      }
     }
     const listed = new Set<number>();
     for (let ss = u32[(this.area + POOL_SS_HEAD) >>> 2]; ss !== 0; ss = u32[(ss + SS_NEXT) >>> 2]) {

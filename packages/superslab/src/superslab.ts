@@ -4,6 +4,9 @@ import {
   PAGE_SHIFT,
   SLAB_ACTIVE,
   SLAB_EMPTY,
+  SLAB_LIST_DRY,
+  SLAB_LIST_NONE,
+  SLAB_LIST_PARTIAL,
   SLAB_META_BYTES,
   SLAB_SIZE,
   SLAB_UNUSED,
@@ -55,14 +58,22 @@ export class Superslab {
   private readonly shared: boolean;
   /** Slab record address of the slab each class carves from now, 0 if none. */
   readonly current = new Uint32Array(TINY_CLASSES);
-  /** Slabs this worker owns that got blocks back after running dry (lazily validated). */
+  /** Slabs this worker owns that are not current and have free blocks (SM_PARTIAL = SLAB_LIST_PARTIAL). */
   private readonly partial: number[][] = Array.from({ length: TINY_CLASSES }, () => []);
+  /**
+   * Slabs this worker owns that ran dry (SM_PARTIAL = SLAB_LIST_DRY). Only
+   * other workers' frees can give them blocks, and those land on the remote
+   * list without telling the owner, so `refill` looks here for a non-empty
+   * remote list before it asks the pool for a new slab.
+   */
+  private readonly dry: number[][] = Array.from({ length: TINY_CLASSES }, () => []);
   /** Slabs whose last block came back during `returnBlocks`; the caller hands them to the pool. */
   readonly emptied: number[] = [];
   carvedBlocks = 0;
   reusedBlocks = 0;
   remoteFrees = 0;
   remoteCollected = 0;
+  dryRevived = 0;
   localReturns = 0;
   refills = 0;
   partialHits = 0;
@@ -103,8 +114,9 @@ export class Superslab {
       }
       n += this.take(slab, cls, dest, n, want - n);
       if (n < want) {
-        // Ran dry: it stays ours and comes back through `partial` when blocks return.
+        // Ran dry: it stays ours, on the dry list until blocks come back.
         this.current[cls] = 0;
+        this.moveTo(cls, slab, SLAB_LIST_DRY);
         slab = 0;
       }
     }
@@ -126,30 +138,54 @@ export class Superslab {
    * that another box may own by now.
    */
   private nextPartial(cls: number): number {
-    const slab = this.partial[cls].pop();
-    if (slab === undefined) return 0;
+    let slab = this.partial[cls].pop();
+    if (slab === undefined) {
+      slab = this.reviveDry(cls);
+      if (slab === 0) return 0;
+    } else this.partialHits++;
     if (__HAKMEM_DEBUG__) assertOwnedSlab(this.lm, slab, cls, this.worker, 'partial list');
-    this.lm.u32[(slab >>> 2) + SM_PARTIAL / 4] = 0;
-    this.partialHits++;
+    this.lm.u32[(slab >>> 2) + SM_PARTIAL / 4] = SLAB_LIST_NONE;
     return slab;
   }
 
-  private pushPartial(cls: number, slab: number): void {
-    const m = slab >>> 2;
-    if (this.lm.u32[m + SM_PARTIAL / 4] !== 0) return;
-    this.lm.u32[m + SM_PARTIAL / 4] = 1;
-    this.partial[cls].push(slab);
+  /** A dry slab of `cls` that other workers have freed blocks into, taken off the dry list; 0 if none. */
+  private reviveDry(cls: number): number {
+    const list = this.dry[cls];
+    const u32 = this.lm.u32;
+    for (let i = list.length - 1; i >= 0; i--) {
+      const slab = list[i];
+      if (Atomics.load(u32, (slab >>> 2) + SM_REMOTE_HEAD / 4) === 0) continue;
+      list[i] = list[list.length - 1];
+      list.pop();
+      this.dryRevived++;
+      return slab;
+    }
+    return 0;
   }
 
-  /** Hands a slab whose blocks all came back to `emptied`, taking it off its partial list first. */
-  private retire(cls: number, slab: number): void {
-    const m = slab >>> 2;
-    if (this.lm.u32[m + SM_PARTIAL / 4] !== 0) {
-      this.lm.u32[m + SM_PARTIAL / 4] = 0;
-      const list = this.partial[cls];
+  /** Puts a slab on one of its owner's lists (or none), taking it off the one it is on. */
+  private moveTo(cls: number, slab: number, where: number): void {
+    const i = (slab >>> 2) + SM_PARTIAL / 4;
+    const u32 = this.lm.u32;
+    const from = u32[i];
+    if (from === where) return;
+    if (from !== SLAB_LIST_NONE) {
+      const list = from === SLAB_LIST_PARTIAL ? this.partial[cls] : this.dry[cls];
       const at = list.indexOf(slab);
       if (at >= 0) list.splice(at, 1);
     }
+    u32[i] = where;
+    if (where === SLAB_LIST_PARTIAL) this.partial[cls].push(slab);
+    else if (where === SLAB_LIST_DRY) this.dry[cls].push(slab);
+  }
+
+  private pushPartial(cls: number, slab: number): void {
+    this.moveTo(cls, slab, SLAB_LIST_PARTIAL);
+  }
+
+  /** Hands a slab whose blocks all came back to `emptied`, taking it off its list first. */
+  private retire(cls: number, slab: number): void {
+    this.moveTo(cls, slab, SLAB_LIST_NONE);
     this.emptied.push(slab);
   }
 
@@ -206,6 +242,7 @@ export class Superslab {
         this.pushRemote(slab, ptr);
         continue;
       }
+      if (__HAKMEM_DEBUG__) assertOwnedSlab(this.lm, slab, u32[m + SM_CLASS / 4], this.worker, 'return');
       const head = u32[m + SM_FREE_HEAD / 4];
       const cls = u32[m + SM_CLASS / 4];
       const wasDry = head === 0 && u32[m + SM_CARVED / 4] === u32[m + SM_CAPACITY / 4];
@@ -221,10 +258,17 @@ export class Superslab {
 
   private pushRemote(slab: number, ptr: number): void {
     this.remoteFrees++;
+    // The block's slab may lie past this worker's view (another worker made
+    // it after our last refresh); a write there would be silently dropped.
+    if (ptr >= this.lm.u8.length) this.lm.refresh();
     pushRemote(this.lm.u32, (slab >>> 2) + SM_REMOTE_HEAD / 4, ptr, this.shared);
   }
 
-  /** Drops every current slab (trim/detach); slabs whose blocks all came back go to `emptied`. */
+  /**
+   * Drops every current slab (trim/detach), collects the remote frees of
+   * every slab this worker owns, and hands the slabs whose blocks all came
+   * back to `emptied`.
+   */
   releaseCurrent(): void {
     const u32 = this.lm.u32;
     for (let c = 0; c < TINY_CLASSES; c++) {
@@ -234,12 +278,32 @@ export class Superslab {
       this.pushPartial(c, slab);
     }
     for (let c = 0; c < TINY_CLASSES; c++) {
-      for (const slab of [...this.partial[c]]) {
+      for (const slab of [...this.partial[c], ...this.dry[c]]) {
         const m = slab >>> 2;
-        if (u32[m + SM_REMOTE_HEAD / 4] !== 0) this.collectRemote(slab);
+        if (u32[m + SM_REMOTE_HEAD / 4] !== 0) {
+          this.collectRemote(slab);
+          this.pushPartial(c, slab);
+        }
         if (u32[m + SM_USED / 4] === 0) this.retire(c, slab);
       }
     }
+  }
+
+  /**
+   * Detach: after `releaseCurrent`, every slab this worker still owns has
+   * blocks out (live, or on their way back as remote frees). Takes them off
+   * this worker's lists and returns them, for the pool to hand to another
+   * worker (abandoned-slab reclaim).
+   */
+  disown(): number[] {
+    const out: number[] = [];
+    for (let c = 0; c < TINY_CLASSES; c++) {
+      for (const slab of [...this.partial[c], ...this.dry[c]]) {
+        this.moveTo(c, slab, SLAB_LIST_NONE);
+        out.push(slab);
+      }
+    }
+    return out;
   }
 
   /** Whether `ptr` is on a block boundary of an active or empty slab's carved area. */
@@ -264,6 +328,7 @@ export class Superslab {
       localReturns: this.localReturns,
       remoteFrees: this.remoteFrees,
       remoteCollected: this.remoteCollected,
+      dryRevived: this.dryRevived,
     };
   }
 }
