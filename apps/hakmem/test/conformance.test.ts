@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createAllocator, HeapError, type Allocator } from '../src/index.js';
-import { heapOf, Shadow, VARIANTS } from './helpers.js';
+import { Shadow } from './helpers.js';
+import { buildsOf, heapFor, SUITES } from './suites.js';
 
 function codeOf(f: () => unknown): string {
   try {
@@ -17,20 +18,28 @@ function codeOf(f: () => unknown): string {
 /** A heap's observable state: stats and a hash of its memory. */
 function snapshot(heap: Allocator): string {
   const s = heap.stats();
-  const u8 = new Uint8Array(heap.memory.buffer);
+  // Word by word: a quarter of the work of bytes, and any changed word still changes the hash.
+  const words = new Int32Array(heap.memory.buffer);
   let h = 0;
-  for (let i = 0; i < u8.length; i += 1) h = (Math.imul(h, 31) + u8[i]) | 0;
+  for (let i = 0; i < words.length; i += 1) h = (Math.imul(h, 31) + words[i]) | 0;
   return JSON.stringify([s.liveBlocks, s.bytesInUse, s.bytesReserved, h]);
 }
 
-describe.each(VARIANTS)('facade contract (%s)', (variant) => {
-  it('reports its variant', () => {
-    expect(heapOf(variant).variant).toBe(variant);
+// One definition for every mix of builds: `pnpm test` runs it in full for
+// all-release and all-debug, `pnpm test:matrix` quickly for all 64 mixes.
+for (const suite of SUITES) describe(`facade contract (${suite.label})`, () => {
+  const { quick } = suite;
+
+  it('reports its variant and runs the builds it was asked for', () => {
+    const builds = buildsOf(suite.options);
+    expect(heapFor(suite).variant).toBe(Object.values(builds).includes('debug') ? 'debug' : 'release');
     expect(createAllocator({ boxes: { tlsSll: 'debug' } }).variant).toBe('debug');
+    // A shared heap's handle carries every box's build: the mix really took effect.
+    expect(heapFor(suite, { shared: true, maxBytes: 16 << 20 }).share().variants).toEqual(builds);
   });
 
   it('malloc(0) gives unique, freeable pointers', () => {
-    const heap = heapOf(variant);
+    const heap = heapFor(suite);
     const ps = new Set(Array.from({ length: 100 }, () => heap.malloc(0)));
     expect(ps.size).toBe(100);
     for (const p of ps) {
@@ -40,7 +49,7 @@ describe.each(VARIANTS)('facade contract (%s)', (variant) => {
   });
 
   it('rejects invalid sizes with RangeError', () => {
-    const heap = heapOf(variant, { maxBytes: 16 << 20 });
+    const heap = heapFor(suite, { maxBytes: 16 << 20 });
     for (const bad of [-1, 1.5, NaN, Infinity, (16 << 20) + 1, 2 ** 40, '8' as unknown as number])
       expect(codeOf(() => heap.malloc(bad))).toBe('RangeError');
     expect(codeOf(() => heap.calloc(-1, 4))).toBe('RangeError');
@@ -55,21 +64,21 @@ describe.each(VARIANTS)('facade contract (%s)', (variant) => {
   });
 
   it('calloc with a zero product behaves like malloc(0)', () => {
-    const heap = heapOf(variant);
+    const heap = heapFor(suite);
     const p = heap.calloc(0, 100);
     expect(p).not.toBe(0);
     heap.free(p);
   });
 
   it('free(0) does nothing; free of a non-number is a TypeError', () => {
-    const heap = heapOf(variant);
+    const heap = heapFor(suite);
     heap.free(0);
     expect(codeOf(() => heap.free('12' as unknown as number))).toBe('TypeError');
     expect(codeOf(() => heap.free(undefined as unknown as number))).toBe('TypeError');
   });
 
   it('rejects foreign, interior and out-of-range pointers and changes nothing', () => {
-    const heap = heapOf(variant);
+    const heap = heapFor(suite);
     const shadow = new Shadow(heap);
     const tiny = shadow.add(heap.malloc(64), 64).ptr;
     const mid = shadow.add(heap.malloc(5000), 5000).ptr;
@@ -88,7 +97,7 @@ describe.each(VARIANTS)('facade contract (%s)', (variant) => {
   });
 
   it('reports an immediate double free on every route and changes nothing', () => {
-    const heap = heapOf(variant);
+    const heap = heapFor(suite);
     for (const size of [0, 16, 500, 1024, 1025, 5000, 60_000, 65_536, 200_000, 1 << 20, (1 << 20) + 1, 5 << 20]) {
       const p = heap.malloc(size);
       const other = heap.malloc(size);
@@ -105,7 +114,7 @@ describe.each(VARIANTS)('facade contract (%s)', (variant) => {
   });
 
   it('names the box and the pointer in a HeapError', () => {
-    const heap = heapOf(variant);
+    const heap = heapFor(suite);
     const p = heap.malloc(32);
     heap.free(p);
     try {
@@ -120,7 +129,7 @@ describe.each(VARIANTS)('facade contract (%s)', (variant) => {
   });
 
   it('realloc: null, zero, shrink in place, grow with contents, failure keeps the block', () => {
-    const heap = heapOf(variant, { maxBytes: 8 << 20 });
+    const heap = heapFor(suite, { maxBytes: 8 << 20 });
     const shadow = new Shadow(heap);
     const a = heap.realloc(0, 100);
     shadow.add(a, 100);
@@ -141,7 +150,7 @@ describe.each(VARIANTS)('facade contract (%s)', (variant) => {
   });
 
   it('alignedAlloc returns multiples of every power of two from 8 to 64 KiB', () => {
-    const heap = heapOf(variant);
+    const heap = heapFor(suite);
     const shadow = new Shadow(heap);
     for (let a = 8; a <= 65536; a *= 2)
       for (const n of [0, 1, 100, 1000, 5000, 100_000, 1_500_000]) {
@@ -158,9 +167,9 @@ describe.each(VARIANTS)('facade contract (%s)', (variant) => {
     const memory = new WebAssembly.Memory({ initial: 4, maximum: 2000 });
     const below = new Uint8Array(memory.buffer, 0, 100_003);
     below.fill(0x5a);
-    const heap = createAllocator({ variant, memory, heapBase: 100_003, maxBytes: 64 << 20 });
+    const heap = heapFor(suite, { memory, heapBase: 100_003, maxBytes: 64 << 20 });
     const shadow = new Shadow(heap, 100_003);
-    for (let i = 0; i < 3000; i++) shadow.add(heap.malloc((i * 131) % 9000), (i * 131) % 9000);
+    for (let i = 0; i < (quick ? 1000 : 3000); i++) shadow.add(heap.malloc((i * 131) % 9000), (i * 131) % 9000);
     shadow.add(heap.malloc(2 << 20), 2 << 20);
     shadow.freeAll();
     heap.check();
@@ -169,29 +178,32 @@ describe.each(VARIANTS)('facade contract (%s)', (variant) => {
 
   it('grows a non-shared memory and never keeps using a stale view', () => {
     const memory = new WebAssembly.Memory({ initial: 1, maximum: 4000 });
-    const heap = createAllocator({ variant, memory, initialBytes: 0, maxBytes: 200 << 20 });
+    const heap = heapFor(suite, { memory, initialBytes: 0, maxBytes: 200 << 20 });
     const shadow = new Shadow(heap);
     const first = memory.buffer;
-    for (let i = 0; i < 2000; i++) shadow.add(heap.malloc(i * 37), i * 37);
+    const blocks = quick ? 600 : 2000;
+    for (let i = 0; i < blocks; i++) shadow.add(heap.malloc(i * 37), i * 37);
     expect(memory.buffer).not.toBe(first);
     expect(first.byteLength).toBe(0); // detached by the growth
     // The user grows the memory too: the heap must notice without being told.
     memory.grow(10);
-    for (const b of [...shadow.blocks.values()].slice(0, 500)) shadow.free(b.ptr);
+    for (const b of [...shadow.blocks.values()].slice(0, blocks / 4)) shadow.free(b.ptr);
     memory.grow(1);
-    for (let i = 0; i < 500; i++) shadow.add(heap.malloc(100 + i), 100 + i);
+    for (let i = 0; i < blocks / 4; i++) shadow.add(heap.malloc(100 + i), 100 + i);
     shadow.freeAll();
     expect(heap.stats().liveBlocks).toBe(0);
     heap.check();
   });
 
   it('returns 0 when out of memory under maxBytes, without damage, and reuses freed memory', () => {
-    const heap = heapOf(variant, { maxBytes: 8 << 20 });
+    // Filling a smaller heap asks the same of every route in fewer allocations.
+    const cap = quick ? 4 << 20 : 8 << 20;
+    const heap = heapFor(suite, { maxBytes: cap });
     const shadow = new Shadow(heap);
     for (const size of [100, 3000, 300_000, 2 << 20]) {
       let p: number;
       while ((p = heap.malloc(size)) !== 0) shadow.add(p, size);
-      expect(heap.stats().bytesReserved).toBeLessThanOrEqual(8 << 20);
+      expect(heap.stats().bytesReserved).toBeLessThanOrEqual(cap);
       heap.check();
       for (const b of shadow.blocks.values()) shadow.verify(b);
       shadow.freeAll();
@@ -201,11 +213,11 @@ describe.each(VARIANTS)('facade contract (%s)', (variant) => {
       expect(again).not.toBe(0);
       heap.free(again);
     }
-    expect(heap.malloc(8 << 20)).toBe(0);
+    expect(heap.malloc(cap)).toBe(0);
   });
 
   it('stats() is plain JSON with every box counted', () => {
-    const heap = heapOf(variant);
+    const heap = heapFor(suite);
     const ps = [10, 2000, 200_000, 3 << 20].map((n) => heap.malloc(n));
     ps.forEach((p) => heap.free(p));
     const s = JSON.parse(JSON.stringify(heap.stats()));
@@ -221,7 +233,7 @@ describe.each(VARIANTS)('facade contract (%s)', (variant) => {
   });
 
   it('check() reports a corrupted page table as CORRUPTION', () => {
-    const heap = heapOf(variant);
+    const heap = heapFor(suite);
     const p = heap.malloc(40_000);
     heap.check();
     // Scribble on the page-table word of p's page: the metadata zone starts at page 0.
@@ -234,7 +246,7 @@ describe.each(VARIANTS)('facade contract (%s)', (variant) => {
   });
 
   it('share() throws without shared: true; detach() ends this allocator', () => {
-    const heap = heapOf(variant);
+    const heap = heapFor(suite);
     expect(codeOf(() => heap.share())).toBe('INVALID_STATE');
     const p = heap.malloc(10);
     heap.free(p);
@@ -254,9 +266,9 @@ describe.each(VARIANTS)('facade contract (%s)', (variant) => {
   });
 });
 
-describe.each(VARIANTS)('regressions (%s)', (variant) => {
+for (const suite of SUITES) describe(`regressions (${suite.label})`, () => {
   it('a tiny slab given back with its SuperSlab is never written again (its pages may be a live block)', () => {
-    const heap = heapOf(variant, { maxBytes: 64 << 20 });
+    const heap = heapFor(suite, { maxBytes: 64 << 20 });
     const ptrs = Array.from({ length: 60 }, () => heap.malloc(1024)); // slab 0 runs dry
     for (const p of ptrs) heap.free(p);
     heap.trim();
@@ -268,7 +280,7 @@ describe.each(VARIANTS)('regressions (%s)', (variant) => {
   });
 
   it('a mid span given back is never written again', () => {
-    const heap = heapOf(variant, { maxBytes: 64 << 20 });
+    const heap = heapFor(suite, { maxBytes: 64 << 20 });
     const all = Array.from({ length: 126 }, () => heap.malloc(2000));
     for (const p of all.slice(0, 63)) heap.free(p);
     for (const p of all.slice(63)) heap.free(p);

@@ -1,8 +1,9 @@
 import { createAllocator, type Allocator, type AllocatorOptions, type Variant } from '../src/index.js';
 
 /**
- * The variants the suite runs under. HAKMEM_VARIANTS picks them (the build
- * matrix sets it); by default every test runs against both builds.
+ * The variants the suite runs under. HAKMEM_VARIANTS picks them; by default
+ * every test runs against both builds. The per-box build matrix of the
+ * conformance and property suites is in suites.ts.
  */
 export const VARIANTS: Variant[] = (process.env.HAKMEM_VARIANTS ?? 'release,debug').split(',') as Variant[];
 

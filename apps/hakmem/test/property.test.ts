@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { heapOf, Shadow, VARIANTS } from './helpers.js';
+import { Shadow } from './helpers.js';
+import { heapFor, SUITES } from './suites.js';
 
 type Op =
   | { op: 'malloc'; size: number }
@@ -24,11 +25,15 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 5, arbitrary: fc.record({ op: fc.constant('free' as const), pick: fc.nat() }) },
 );
 
-describe.each(VARIANTS)('shadow-model properties (%s)', (variant) => {
+// One definition for every mix of builds: `pnpm test` runs it in full for
+// all-release and all-debug, `pnpm test:matrix` quickly for all 64 mixes.
+for (const suite of SUITES) describe(`shadow-model properties (${suite.label})`, () => {
+  const { quick } = suite;
+
   it('random malloc/calloc/realloc/alignedAlloc/free sequences keep every block intact and the counts exact', () => {
     fc.assert(
       fc.property(fc.array(opArb, { minLength: 1, maxLength: 250 }), (ops) => {
-        const heap = heapOf(variant, { maxBytes: 128 << 20 });
+        const heap = heapFor(suite, { maxBytes: 128 << 20 });
         const shadow = new Shadow(heap);
         const live = () => [...shadow.blocks.keys()];
         for (const o of ops) {
@@ -67,17 +72,18 @@ describe.each(VARIANTS)('shadow-model properties (%s)', (variant) => {
         expect(heap.stats().liveBlocks).toBe(0);
         heap.check();
       }),
-      { numRuns: 60 },
+      { numRuns: quick ? 6 : 60 },
     );
   });
 
   it('calloc returns zeroed memory even when it reuses dirty blocks', () => {
-    const heap = heapOf(variant);
+    const heap = heapFor(suite);
     for (const size of [16, 100, 1024, 4000, 70_000, 2_000_000]) {
-      const ps = Array.from({ length: 8 }, () => heap.malloc(size));
+      const blocks = quick ? 3 : 8;
+      const ps = Array.from({ length: blocks }, () => heap.malloc(size));
       for (const p of ps) new Uint8Array(heap.memory.buffer, p, size).fill(0xab);
       for (const p of ps) heap.free(p);
-      for (let i = 0; i < 8; i++) {
+      for (let i = 0; i < blocks; i++) {
         const p = heap.calloc(1, size);
         expect(new Uint8Array(heap.memory.buffer, p, size).every((b) => b === 0)).toBe(true);
         heap.free(p);
