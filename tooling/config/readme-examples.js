@@ -14,8 +14,8 @@
  * compiles the TypeScript. An example states its results with `node:assert`,
  * so a box that misbehaves makes the import, and the test, fail.
  */
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { mkdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 /**
@@ -90,18 +90,29 @@ export async function runReadmeExamples(readmePath, options = {}) {
   if (examples.length === 0) throw new Error(`${readmePath}: no \`\`\`ts example under a "${heading}" heading`);
   const dir = join(dirname(readmePath), '.readme-examples');
   mkdirSync(dir, { recursive: true });
-  for (const example of examples) {
-    const code = options.debugBuildOf ? useDebugBuild(example.code, options.debugBuildOf) : example.code;
-    // A fresh name each time: a module imported once is cached by its URL.
-    const file = join(dir, `readme-line-${example.line}-${process.pid}-${++runs}.ts`);
-    writeFileSync(file, code);
+  try {
+    for (const example of examples) {
+      const code = options.debugBuildOf ? useDebugBuild(example.code, options.debugBuildOf) : example.code;
+      // A fresh name each time: a module imported once is cached by its URL.
+      const file = join(dir, `readme-line-${example.line}-${process.pid}-${++runs}.ts`);
+      writeFileSync(file, code);
+      try {
+        await import(pathToFileURL(file).href);
+      } catch (e) {
+        const why = e instanceof Error ? e.message : String(e);
+        // The failing statement's line in the README, from the stack frame in the temporary file.
+        const at = e instanceof Error ? new RegExp(`${basename(file).replace(/\./g, '\\.')}:(\\d+)`).exec(e.stack ?? '') : null;
+        const line = at ? example.line + Number(at[1]) : example.line;
+        throw new Error(`${readmePath}:${line}: the "${heading}" example failed: ${why}`, { cause: e });
+      } finally {
+        rmSync(file, { force: true });
+      }
+    }
+  } finally {
     try {
-      await import(pathToFileURL(file).href);
-    } catch (e) {
-      const why = e instanceof Error ? e.message : String(e);
-      throw new Error(`${readmePath}:${example.line}: the "${heading}" example failed: ${why}`, { cause: e });
-    } finally {
-      rmSync(file, { force: true });
+      rmdirSync(dir);
+    } catch {
+      // Not empty: another run is using it.
     }
   }
   return examples.length;
