@@ -15,6 +15,8 @@ const VALIDATION: Record<string, string[]> = {
   superslab: ['block handed out while already live', 'is not inside a SuperSlab', 'function checkNotLive', 'function assertOwnedSlab'],
   'shared-pool': ['(expected ACTIVE)', 'blocks still out', 'slabs in use'],
   'mid-large-ace': ['cached run is not a free run of its class', 'cached block is already live', 'holds a span that is not this worker'],
+  bigcache: ['before touching the cache', 'function assertCacheValid'],
+  'front-gate': ["of the pointer's page disagrees with", 'function checkedPageWord', 'neither ACTIVE nor EMPTY'],
 };
 
 const read = (pkg: string, file: string) => readFileSync(join(packages, pkg, 'dist', file), 'utf8');

@@ -15,6 +15,7 @@ import {
   PK_RUN_LIVE,
   runHeadWord,
 } from '@hakmem/contracts/layout';
+import { HeapError } from '@hakmem/contracts';
 import { breakLockOf, lockWord, unlockWord, type LinearMemory, type PageLayer } from '@hakmem/linear-memory';
 
 /**
@@ -31,6 +32,13 @@ import { breakLockOf, lockWord, unlockWord, type LinearMemory, type PageLayer } 
  * double free of a large block detectable.
  *
  * Run states: LIVE (user) → FREE (cached) → LIVE (reused) | released (page layer).
+ *
+ * Invariants live in one validator (`cacheViolation`): `validate()` reports it for
+ * `check()` in both builds, and the debug build runs it on entry to `alloc`,
+ * `free` and `flush` (under the lock, before anything changes), so a damaged
+ * cache table or page word is a HeapError('CORRUPTION') from the operation
+ * that would have acted on it. Its cost is the table (32 entries) plus the
+ * page words of the cached runs, bounded by the budget.
  */
 const COUNTER_NAMES = ['hits', 'misses', 'puts', 'evictions', 'splits', 'allocFailures'] as const;
 const HITS = 0;
@@ -83,6 +91,7 @@ export class BigCache {
   alloc(n: number): number {
     this.lock();
     try {
+      if (__HAKMEM_DEBUG__) assertCacheValid(this.lm, this.pages, 'alloc');
       const hit = this.takeFit(n);
       if (hit !== 0) {
         this.bump(HITS);
@@ -114,6 +123,7 @@ export class BigCache {
   free(page: number, n: number): boolean {
     this.lock();
     try {
+      if (__HAKMEM_DEBUG__) assertCacheValid(this.lm, this.pages, 'free');
       if (this.pages.word(page) !== runHeadWord(PK_RUN_LIVE, n)) return false;
       this.pages.setWord(page, runHeadWord(PK_RUN_FREE, n));
       this.put(page, n);
@@ -204,6 +214,7 @@ export class BigCache {
   flush(): void {
     this.lock();
     try {
+      if (__HAKMEM_DEBUG__) assertCacheValid(this.lm, this.pages, 'flush');
       this.evictAll();
     } finally {
       this.unlock();
@@ -230,28 +241,14 @@ export class BigCache {
   }
 
   /**
-   * Invariants: every entry is a cached run (head PK_RUN_FREE of its size,
-   * body words PK_RUN_BODY), no run is cached twice, the cached total matches
-   * and respects the budget. Returns the first violation, or null.
+   * Invariants: every entry is a cached run inside the heap (head word
+   * PK_RUN_FREE of its size, body words PK_RUN_BODY, and the run ends where
+   * its size says), no run is cached twice, the cached total matches the
+   * entries and respects the budget. Returns the first violation, or null.
    */
   validate(): string | null {
-    const u32 = this.lm.u32;
-    const count = this.count();
-    if (count > BIGCACHE_ENTRIES) return `entry count ${count} > ${BIGCACHE_ENTRIES}`;
-    const seen = new Set<number>();
-    let total = 0;
-    for (let i = 0; i < count; i++) {
-      const page = u32[this.entry(i)];
-      const n = u32[this.entry(i) + 1];
-      if (seen.has(page)) return `run at page ${page} is cached twice`;
-      seen.add(page);
-      if (this.pages.word(page) !== runHeadWord(PK_RUN_FREE, n)) return `cached run at page ${page} has head word ${this.pages.word(page)}, not a free run of ${n} pages`;
-      for (let p = page + 1; p < page + n; p++) if ((this.pages.word(p) & PK_KIND_MASK) !== PK_RUN_BODY) return `cached run at page ${page}: page ${p} is not part of it`;
-      total += n;
-    }
-    if (total !== u32[this.area + BC_CACHED_PAGES / 4]) return `cached pages ${u32[this.area + BC_CACHED_PAGES / 4]} but entries add to ${total}`;
-    if (total > u32[this.area + BC_BUDGET_PAGES / 4]) return `cache holds ${total} pages, over its budget`;
-    return null;
+    const v = cacheViolation(this.lm, this.pages);
+    return v === null ? null : v.message;
   }
 
   /**
@@ -286,4 +283,41 @@ export class BigCache {
     for (let i = 0; i < count; i++) if (this.lm.u32[this.entry(i)] === page) return true;
     return false;
   }
+}
+
+/**
+ * The cache's invariants, read from memory (see `validate`): the first broken
+ * one and the run it concerns (page 0: the table as a whole).
+ */
+function cacheViolation(lm: LinearMemory, pages: PageLayer): { message: string; page: number } | null {
+  const u32 = lm.u32;
+  const area = pages.bigcacheArea >>> 2;
+  const entry = (i: number) => area + BC_TABLE / 4 + i * (BC_ENTRY_BYTES / 4);
+  const count = u32[area + BC_COUNT / 4];
+  if (count > BIGCACHE_ENTRIES) return { message: `entry count ${count} > ${BIGCACHE_ENTRIES}`, page: 0 };
+  const end = pages.endPage();
+  const seen = new Set<number>();
+  let total = 0;
+  for (let i = 0; i < count; i++) {
+    const page = u32[entry(i)];
+    const n = u32[entry(i) + 1];
+    if (seen.has(page)) return { message: `run at page ${page} is cached twice`, page };
+    seen.add(page);
+    if (page < pages.firstDataPage || n === 0 || page + n > end) return { message: `cached run at page ${page} of ${n} pages is not inside the heap's pages`, page };
+    if (pages.word(page) !== runHeadWord(PK_RUN_FREE, n)) return { message: `cached run at page ${page} has head word ${pages.word(page)}, not a free run of ${n} pages`, page };
+    for (let p = page + 1; p < page + n; p++) if ((pages.word(p) & PK_KIND_MASK) !== PK_RUN_BODY) return { message: `cached run at page ${page}: page ${p} is not part of it`, page };
+    if (page + n < end && pages.word(page + n) === PK_RUN_BODY) return { message: `cached run at page ${page}: its pages go on past the ${n} its entry and head word say`, page };
+    total += n;
+  }
+  const cached = u32[area + BC_CACHED_PAGES / 4];
+  if (total !== cached) return { message: `cached pages ${cached} but entries add to ${total}`, page: 0 };
+  const budget = u32[area + BC_BUDGET_PAGES / 4];
+  if (total > budget) return { message: `cache holds ${total} pages, over its budget of ${budget}`, page: 0 };
+  return null;
+}
+
+/** Debug build: the cache must be sound before `op` acts on it (under the lock, nothing changed yet). */
+function assertCacheValid(lm: LinearMemory, pages: PageLayer, op: string): void {
+  const v = cacheViolation(lm, pages);
+  if (v !== null) throw new HeapError('CORRUPTION', `${v.message} (found by ${op}, before touching the cache)`, v.page === 0 ? undefined : (v.page << PAGE_SHIFT) >>> 0, 'bigcache');
 }

@@ -18,6 +18,7 @@ import {
 import { LinearMemory, PageLayer, planGeometry } from '@hakmem/linear-memory';
 import { describe, expect, it } from 'vitest';
 import { FrontGate, ROUTE_LARGE, ROUTE_MID, ROUTE_TINY } from './front-gate.js';
+import { layRun, laySpan, laySuperslab, layTinySlab } from './layout-fixtures.js';
 
 /** A heap whose region starts `basePage` pages into the memory and spans `pages` pages. */
 function setup(pages: number, basePage = 0) {
@@ -46,16 +47,19 @@ describe(`front gate (${__HAKMEM_DEBUG__ ? 'debug' : 'release'} build)`, () => {
   });
 
   it('pageWord reads the page table word of the page holding the pointer', () => {
-    const { pl, gate } = setup(32, 3);
-    const page = pl.firstDataPage + 2;
-    pl.setWord(page, tinyPageWord(5, 7));
-    pl.setWord(page + 1, runHeadWord(PK_RUN_LIVE, 300));
+    const { lm, pl, gate } = setup(48, 3);
+    const ss = laySuperslab(lm, pl);
+    const page = ss + 7;
+    layTinySlab(lm, pl, ss, 7, 5);
+    const run = layRun(pl, PK_RUN_LIVE, 3);
     expect(gate.pageWord(page * PAGE_SIZE)).toBe(tinyPageWord(5, 7));
     expect(gate.pageWord(page * PAGE_SIZE + 12345)).toBe(tinyPageWord(5, 7));
     expect(gate.pageWord((page + 1) * PAGE_SIZE - 16)).toBe(tinyPageWord(5, 7));
-    expect(gate.pageWord((page + 1) * PAGE_SIZE)).toBe(runHeadWord(PK_RUN_LIVE, 300));
+    expect(gate.pageWord((page + 1) * PAGE_SIZE)).toBe(PK_SS_SPARE);
+    expect(gate.pageWord(run * PAGE_SIZE)).toBe(runHeadWord(PK_RUN_LIVE, 3));
+    expect(gate.pageWord(run * PAGE_SIZE + PAGE_SIZE + 8)).toBe(PK_RUN_BODY);
     expect(gate.pageWord(pl.base)).toBe(PK_META);
-    expect(gate.pageWord(page * PAGE_SIZE + PAGE_SIZE * 5)).toBe(PK_FREE);
+    expect(gate.pageWord((run + 3) * PAGE_SIZE)).toBe(PK_FREE);
   });
 
   it('pageWord is 0 outside the region, and for negative or huge pointers', () => {
@@ -119,13 +123,14 @@ describe(`front gate (${__HAKMEM_DEBUG__ ? 'debug' : 'release'} build)`, () => {
 
   it('the tiny page word kind is what the facade tests on its fast path', () => {
     // The gate hands the facade the raw word: kind in the low 4 bits, class in bits 8..15.
-    const { pl, gate } = setup(16);
-    pl.setWord(pl.firstDataPage, tinyPageWord(42, 9));
-    const w = gate.pageWord(pl.firstDataPage * PAGE_SIZE + 64);
+    const { lm, pl, gate } = setup(48);
+    const ss = laySuperslab(lm, pl);
+    layTinySlab(lm, pl, ss, 9, 31);
+    const w = gate.pageWord((ss + 9) * PAGE_SIZE + 64);
     expect(w & 15).toBe(PK_TINY);
-    expect((w >>> 8) & 0xff).toBe(42);
-    pl.setWord(pl.firstDataPage + 1, midSpanPageWord(17, 3));
-    const m = gate.pageWord((pl.firstDataPage + 1) * PAGE_SIZE);
+    expect((w >>> 8) & 0xff).toBe(31);
+    const span = laySpan(lm, pl, 17, 4);
+    const m = gate.pageWord((span + 3) * PAGE_SIZE);
     expect(m & 15).toBe(PK_MID_SPAN);
     expect((m >>> 4) & 15).toBe(3);
   });

@@ -2,6 +2,8 @@ import { HeapError } from '@hakmem/contracts';
 import {
   MID_MAX,
   PAGE_MASK,
+  PAGE_SHIFT,
+  PAGE_SIZE,
   PK_FREE,
   PK_KIND_MASK,
   PK_META,
@@ -15,6 +17,7 @@ import {
   TINY_MAX,
 } from '@hakmem/contracts/layout';
 import type { LinearMemory, PageLayer } from '@hakmem/linear-memory';
+import { checkedPageWord } from './page-word-check.js';
 
 /** Where `malloc` sends a size. */
 export const ROUTE_TINY = 0;
@@ -62,7 +65,45 @@ export class FrontGate {
     const kind = word & PK_KIND_MASK;
     const box = boxOfWord(word);
     if (detail === 'double') return new HeapError('DOUBLE_FREE', describeDouble(kind), ptr, box);
-    return new HeapError('INVALID_POINTER', detail ?? describeInvalid(ptr, kind), ptr, box ?? 'frontGate');
+    return new HeapError('INVALID_POINTER', detail ?? this.describeInvalid(ptr, word), ptr, box ?? 'frontGate');
+  }
+
+  /** Why no box accepts `ptr`, from where it lies and what its page holds (slow path: may read the page table). */
+  private describeInvalid(ptr: number, word: number): string {
+    const pg = (ptr >>> PAGE_SHIFT) - this.basePage;
+    switch (word & PK_KIND_MASK) {
+      case PK_FREE:
+        if (pg < 0) return `the pointer is not inside any block this heap handed out: it lies below the heap's region, which starts at ${this.basePage * PAGE_SIZE}`;
+        if (pg >= this.regionPages) return `the pointer is not inside any block this heap handed out: it lies beyond the heap's region, which ends at ${(this.basePage + this.regionPages) * PAGE_SIZE}`;
+        return `the pointer is not inside any block this heap handed out: it lies in a free page (${ptr >>> PAGE_SHIFT}) of the heap`;
+      case PK_META:
+        return 'the pointer is inside the heap metadata';
+      case PK_SS_SPARE:
+        return 'the pointer is inside an unused slab';
+      case PK_RUN_BODY: {
+        const head = this.runHeadBefore(pg);
+        const why = 'the pointer is inside a large block, not at its start';
+        return head < 0 ? why : `${why}: the block starts at ${(this.basePage + head) * PAGE_SIZE}, ${ptr - (this.basePage + head) * PAGE_SIZE} bytes before it`;
+      }
+      case PK_RUN_LIVE:
+      case PK_RUN_FREE:
+        return (ptr & PAGE_MASK) !== 0
+          ? `the pointer is inside a block, not at its start: the block starts at ${ptr - (ptr & PAGE_MASK)}, ${ptr & PAGE_MASK} bytes before it`
+          : 'the pointer is not a live block';
+      default:
+        return 'the pointer is not the start of a live block';
+    }
+  }
+
+  /** The region page of the run head before body page `pg`, or -1 when the page table shows none. */
+  private runHeadBefore(pg: number): number {
+    const u32 = this.lm.u32;
+    for (let p = pg; p >= 0; p--) {
+      const kind = u32[this.firstIndex + p] & PK_KIND_MASK;
+      if (kind === PK_RUN_LIVE || kind === PK_RUN_FREE) return p;
+      if (kind !== PK_RUN_BODY) return -1;
+    }
+    return -1;
   }
 
   counters(): Record<string, number> {
@@ -70,18 +111,21 @@ export class FrontGate {
   }
 }
 
-/** The box that owns a page, from its page-table word; undefined for pages no box owns. */
 /**
  * Hot path of `free`: the page-table word of `ptr`'s page, or PK_FREE outside
  * the region. `firstIndex` is the u32 index of the region's first page word.
- * The facade calls it directly with its own view and geometry.
+ * The facade calls it directly with its own view and geometry. The debug
+ * build cross-checks the word with the owning box's records
+ * (page-word-check.ts); in release that line is gone and this stays three.
  */
 export function pageWordOf(u32: Uint32Array, firstIndex: number, basePage: number, regionPages: number, ptr: number): number {
   const pg = (ptr >>> 16) - basePage;
   if (pg < 0 || pg >= regionPages) return PK_FREE;
+  if (__HAKMEM_DEBUG__) return checkedPageWord(u32, firstIndex + pg, pg, regionPages, ptr);
   return u32[firstIndex + pg] | 0;
 }
 
+/** The box that owns a page, from its page-table word; undefined for pages no box owns. */
 function boxOfWord(word: number): 'superslab' | 'midLargeAce' | 'bigcache' | undefined {
   const kind = word & PK_KIND_MASK;
   if (kind === PK_TINY) return 'superslab';
@@ -92,22 +136,4 @@ function boxOfWord(word: number): 'superslab' | 'midLargeAce' | 'bigcache' | und
 
 function describeDouble(kind: number): string {
   return kind === PK_RUN_FREE ? 'the block was already freed (its pages are cached free)' : 'the block is not live: it was already freed';
-}
-
-function describeInvalid(ptr: number, kind: number): string {
-  switch (kind) {
-    case PK_FREE:
-      return 'the pointer is not inside any block this heap handed out';
-    case PK_META:
-      return 'the pointer is inside the heap metadata';
-    case PK_SS_SPARE:
-      return 'the pointer is inside an unused slab';
-    case PK_RUN_BODY:
-      return 'the pointer is inside a large block, not at its start';
-    case PK_RUN_LIVE:
-    case PK_RUN_FREE:
-      return (ptr & PAGE_MASK) !== 0 ? 'the pointer is inside a block, not at its start' : 'the pointer is not a live block';
-    default:
-      return 'the pointer is not the start of a live block';
-  }
 }

@@ -1,0 +1,165 @@
+import { HeapError } from '@hakmem/contracts';
+import {
+  BC_BUDGET_PAGES,
+  BC_CACHED_PAGES,
+  BC_COUNT,
+  BC_ENTRY_BYTES,
+  BC_TABLE,
+  BIGCACHE_ENTRIES,
+  BIGCACHE_AREA_BYTES,
+  PAGE_SIZE,
+  PK_FREE,
+  PK_RUN_FREE,
+  PK_RUN_LIVE,
+  runHeadWord,
+} from '@hakmem/contracts/layout';
+import { LinearMemory, PageLayer, planGeometry } from '@hakmem/linear-memory';
+import { describe, expect, it } from 'vitest';
+import { BigCache } from './bigcache.js';
+
+/**
+ * Every invariant of the cache, provoked by damaging its table or a page word
+ * by hand. `validate()` (what `check()` runs) reports each one in both builds;
+ * the debug build's `alloc`, `free` and `flush` refuse to act on a damaged
+ * cache and throw HeapError('CORRUPTION') naming bigcache, leaving memory as it
+ * was. The release build's operations do not check (that is the point of it).
+ */
+function setup() {
+  const memory = new WebAssembly.Memory({ initial: 1, maximum: 66 });
+  const lm = new LinearMemory(memory, false);
+  const geo = planGeometry(0, 64 * PAGE_SIZE);
+  lm.ensurePages(geo.basePage + geo.metaPages);
+  const pl = PageLayer.format(lm, geo, false);
+  const bc = new BigCache(lm, pl, 40 * PAGE_SIZE);
+  // Two cached runs (6 and 4 pages) and a live one (3 pages) to act on.
+  const a = bc.alloc(6);
+  const b = bc.alloc(4);
+  const live = bc.alloc(3);
+  bc.free(a, 6);
+  bc.free(b, 4);
+  expect(bc.validate()).toBeNull();
+  const word = (off: number) => (pl.bigcacheArea + off) >>> 2;
+  const entry = (i: number) => word(BC_TABLE + i * BC_ENTRY_BYTES);
+  return { lm, pl, bc, a, b, live, word, entry };
+}
+
+type Setup = ReturnType<typeof setup>;
+
+/** Bytes every operation may change: the cache area and the page table. */
+function snapshot({ lm, pl }: Setup): Uint8Array[] {
+  return [lm.u8.slice(pl.bigcacheArea, pl.bigcacheArea + BIGCACHE_AREA_BYTES), lm.u8.slice(pl.pt0 * 4, (pl.pt0 + pl.limitPage) * 4)];
+}
+
+const cases: { name: string; damage: (s: Setup) => number | undefined; why: RegExp }[] = [
+  {
+    name: 'a cached run whose head word says live (not really free)',
+    damage: ({ pl, a }) => (pl.setWord(a, runHeadWord(PK_RUN_LIVE, 6)), a),
+    why: /has head word \d+, not a free run of 6 pages/,
+  },
+  {
+    name: 'a cached run whose head word gives another length',
+    damage: ({ pl, a }) => (pl.setWord(a, runHeadWord(PK_RUN_FREE, 5)), a),
+    why: /not a free run of 6 pages/,
+  },
+  {
+    name: 'a body page of a cached run given to no one',
+    damage: ({ pl, a }) => (pl.setWord(a + 2, PK_FREE), a),
+    why: new RegExp('page \\d+ is not part of it'),
+  },
+  {
+    name: 'an entry and head word that agree on a length shorter than the run',
+    damage: ({ lm, pl, a, entry, word }) => {
+      lm.u32[entry(0) + 1] = 4;
+      lm.u32[word(BC_CACHED_PAGES)] -= 2;
+      pl.setWord(a, runHeadWord(PK_RUN_FREE, 4));
+      return a;
+    },
+    why: /its pages go on past the 4 its entry and head word say/,
+  },
+  {
+    name: 'the same run cached twice',
+    damage: ({ lm, a, entry, word }) => {
+      lm.u32.copyWithin(entry(2), entry(0), entry(0) + BC_ENTRY_BYTES / 4);
+      lm.u32[word(BC_COUNT)] = 3;
+      lm.u32[word(BC_CACHED_PAGES)] += 6;
+      return a;
+    },
+    why: /is cached twice/,
+  },
+  {
+    name: 'an entry outside the heap',
+    damage: ({ lm, pl, entry }) => {
+      lm.u32[entry(1)] = pl.endPage() + 2;
+      return pl.endPage() + 2;
+    },
+    why: /of 4 pages is not inside the heap's pages/,
+  },
+  {
+    name: 'a cached-pages total that is not the sum of the entries',
+    damage: ({ lm, word }) => void lm.u32[word(BC_CACHED_PAGES)]++,
+    why: /cached pages 11 but entries add to 10/,
+  },
+  {
+    name: 'more pages cached than the budget allows',
+    damage: ({ lm, word }) => void (lm.u32[word(BC_BUDGET_PAGES)] = 8),
+    why: /cache holds 10 pages, over its budget of 8/,
+  },
+  {
+    name: 'an entry count beyond the table',
+    damage: ({ lm, word }) => void (lm.u32[word(BC_COUNT)] = BIGCACHE_ENTRIES + 1),
+    why: new RegExp(`entry count ${BIGCACHE_ENTRIES + 1} > ${BIGCACHE_ENTRIES}`),
+  },
+];
+
+const ops: [string, (s: Setup) => unknown][] = [
+  ['alloc', ({ bc }) => bc.alloc(4)],
+  ['free', ({ bc, live }) => bc.free(live, 3)],
+  ['flush', ({ bc }) => bc.flush()],
+];
+
+describe(`bigcache checks (${__HAKMEM_DEBUG__ ? 'debug' : 'release'} build)`, () => {
+  it.each(cases)('validate() reports $name', ({ damage, why }) => {
+    const s = setup();
+    damage(s);
+    expect(s.bc.validate()).toMatch(why);
+  });
+
+  if (__HAKMEM_DEBUG__) {
+    for (const [op, run] of ops)
+      it.each(cases)(`debug ${op}() throws CORRUPTION for $name and changes nothing`, ({ damage, why }) => {
+        const s = setup();
+        const page = damage(s);
+        const before = snapshot(s);
+        const counters = s.bc.counters();
+        let err: unknown;
+        try {
+          run(s);
+        } catch (e) {
+          err = e;
+        }
+        expect(err).toBeInstanceOf(HeapError);
+        expect(err).toMatchObject({ code: 'CORRUPTION', box: 'bigcache', ptr: page === undefined ? undefined : page * PAGE_SIZE });
+        expect((err as HeapError).message).toMatch(why);
+        expect((err as HeapError).message).toContain(`found by ${op}`);
+        expect(snapshot(s)).toEqual(before);
+        expect(s.bc.counters()).toEqual(counters);
+      });
+  } else {
+    it('release operations run no check: a run cached twice is handed out by alloc without complaint', () => {
+      const s = setup();
+      cases[4].damage(s);
+      expect(() => s.bc.alloc(6)).not.toThrow();
+      // validate() is the only place the release build looks, and it still sees the duplicate.
+      expect(s.bc.validate()).toMatch(/not a free run|cached twice/);
+    });
+  }
+
+  it('an undamaged cache passes every operation in both builds', () => {
+    const s = setup();
+    expect(s.bc.alloc(4)).toBe(s.b);
+    expect(s.bc.free(s.live, 3)).toBe(true);
+    s.bc.flush();
+    expect(s.bc.validate()).toBeNull();
+    expect(s.pl.validate()).toBeNull();
+  });
+});

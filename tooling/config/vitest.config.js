@@ -1,0 +1,2 @@
+import { testConfig } from './vitest.js';
+export default testConfig({ include: ['*.test.js'] });
