@@ -110,7 +110,7 @@ export const H_BIGCACHE_AREA = 64;
 export const H_MID_AREA = 68;
 export const H_HEAP_BASE = 72;
 export const H_MAX_BYTES = 76;
-/** Variant and box choices, for attachAllocator: one byte per box (0 release, 1 debug). */
+/** What each box runs, one byte per box in BOX_NAMES order: 0 release, 1 debug, 2 a user implementation. */
 export const H_VARIANTS = 80;
 /** Page-layer counters (under the page lock). */
 export const H_GROWS = 96;
