@@ -39,18 +39,23 @@ import {
   midClassOf,
 } from '@hakmem/contracts/layout';
 import { LinearMemory, PageLayer, planGeometry } from '@hakmem/linear-memory';
-import type { TlsSll } from '@hakmem/tls-sll-box';
-import type { Superslab } from '@hakmem/superslab';
-import type { SharedPool } from '@hakmem/shared-pool';
-import type { BigCache } from '@hakmem/bigcache';
-import type { FrontGate } from '@hakmem/front-gate';
-import type { MidLargeAce } from '@hakmem/mid-large-ace';
 import { TLS_SLL_STRIDE } from '@hakmem/tls-sll-box';
 import { slabRecordOf } from '@hakmem/superslab';
-import type * as tlsRelease from '@hakmem/tls-sll-box';
-import type * as ssRelease from '@hakmem/superslab';
-import type * as gateRelease from '@hakmem/front-gate';
+import type {
+  BigCacheBox,
+  BoxImplementations,
+  BoxVariant,
+  FrontGateBox,
+  FrontGateImplementation,
+  MidLargeAceBox,
+  SharedPoolBox,
+  SuperslabBox,
+  SuperslabImplementation,
+  TlsSllBox,
+  TlsSllImplementation,
+} from './box-contracts.js';
 import { pick } from './box-builds.js';
+import { checkInstance } from './box-shape.js';
 import { resolveOptions, type AllocatorOptions } from './options.js';
 
 /** Everything a worker needs to attach to a shared heap; structured-cloneable. */
@@ -62,6 +67,8 @@ export interface SharedHeapHandle {
 
 export interface AllocatorStats {
   variant: Variant;
+  /** What each box runs: its 'release' or 'debug' build, or 'custom' (a user implementation). */
+  boxVariants: Record<BoxName, BoxVariant>;
   bytesReserved: number;
   peakBytesReserved: number;
   bytesInUse: number;
@@ -84,15 +91,17 @@ const SCRATCH = 512;
 export class Heap {
   readonly memory: WebAssembly.Memory;
   readonly variant: Variant;
-  readonly variants: Record<BoxName, Variant>;
+  readonly variants: Record<BoxName, BoxVariant>;
+  /** The implementation each box runs (a built-in build or the user's). */
+  private readonly boxes: BoxImplementations;
   private readonly lm: LinearMemory;
   private readonly pages: PageLayer;
-  private readonly tls: TlsSll;
-  private readonly ss: Superslab;
-  private readonly pool: SharedPool;
-  private readonly big: BigCache;
-  private readonly gate: FrontGate;
-  private readonly mid: MidLargeAce;
+  private readonly tls: TlsSllBox;
+  private readonly ss: SuperslabBox;
+  private readonly pool: SharedPoolBox;
+  private readonly big: BigCacheBox;
+  private readonly gate: FrontGateBox;
+  private readonly mid: MidLargeAceBox;
   private readonly worker: number;
   private readonly maxBytes: number;
   private readonly shared: boolean;
@@ -112,31 +121,44 @@ export class Heap {
   private readonly gateFirstIndex: number;
   private readonly gateBasePage: number;
   private readonly gateRegionPages: number;
-  private readonly popBlock: typeof tlsRelease.popBlock;
-  private readonly pushBlock: typeof tlsRelease.pushBlock;
-  private readonly markLive: typeof ssRelease.markLive;
-  private readonly clearLive: typeof ssRelease.clearLive;
-  private readonly pageWordOf: typeof gateRelease.pageWordOf;
+  private readonly popBlock: TlsSllImplementation['popBlock'];
+  private readonly pushBlock: TlsSllImplementation['pushBlock'];
+  private readonly markLive: SuperslabImplementation['markLive'];
+  private readonly clearLive: SuperslabImplementation['clearLive'];
+  private readonly pageWordOf: FrontGateImplementation['pageWordOf'];
 
-  constructor(lm: LinearMemory, pages: PageLayer, variants: Record<BoxName, Variant>) {
+  /**
+   * `boxes` holds what each box runs, built-in or the user's: a user
+   * implementation only puts other functions and arrays in the same fields,
+   * so the hot paths below are the same code whatever the boxes are.
+   */
+  constructor(lm: LinearMemory, pages: PageLayer, boxes: BoxImplementations, variants: Record<BoxName, BoxVariant>) {
     this.lm = lm;
     this.pages = pages;
     this.memory = lm.memory;
     this.shared = lm.shared;
     this.variants = variants;
-    this.variant = BOX_NAMES.some((b) => variants[b] === 'debug') ? 'debug' : 'release';
+    this.boxes = boxes;
+    // A user implementation counts as debug when it says so (its `variant` member).
+    this.variant = BOX_NAMES.some((b) => variants[b] === 'debug' || (variants[b] === 'custom' && boxes[b].variant === 'debug')) ? 'debug' : 'release';
     this.maxBytes = pages.maxBytes;
     this.worker = lm.shared ? Atomics.add(lm.u32, (pages.base + H_NEXT_WORKER) >>> 2, 1) + 1 : ++lm.u32[(pages.base + H_NEXT_WORKER) >>> 2];
     lm.holder = this.worker;
-    const tlsBuild = pick('tlsSll', variants.tlsSll);
-    const ssBuild = pick('superslab', variants.superslab);
-    const gateBuild = pick('frontGate', variants.frontGate);
+    const tlsBuild = boxes.tlsSll;
+    const ssBuild = boxes.superslab;
+    const gateBuild = boxes.frontGate;
     this.tls = new tlsBuild.TlsSll();
     this.ss = new ssBuild.Superslab(lm, this.worker);
-    this.pool = new (pick('sharedPool', variants.sharedPool).SharedPool)(lm, pages);
-    this.big = new (pick('bigcache', variants.bigcache).BigCache)(lm, pages);
+    this.pool = new boxes.sharedPool.SharedPool(lm, pages);
+    this.big = new boxes.bigcache.BigCache(lm, pages);
     this.gate = new gateBuild.FrontGate(lm, pages);
-    this.mid = new (pick('midLargeAce', variants.midLargeAce).MidLargeAce)(lm, pages, this.worker);
+    this.mid = new boxes.midLargeAce.MidLargeAce(lm, pages, this.worker);
+    if (variants.tlsSll === 'custom') checkInstance('tlsSll', this.tls);
+    if (variants.superslab === 'custom') checkInstance('superslab', this.ss);
+    if (variants.sharedPool === 'custom') checkInstance('sharedPool', this.pool);
+    if (variants.bigcache === 'custom') checkInstance('bigcache', this.big);
+    if (variants.frontGate === 'custom') checkInstance('frontGate', this.gate);
+    if (variants.midLargeAce === 'custom') checkInstance('midLargeAce', this.mid);
     this.u8 = lm.u8;
     this.u32 = lm.u32;
     this.tlsCount = this.tls.count;
@@ -171,9 +193,9 @@ export class Heap {
       throw new RangeError('hakmem: the memory cannot grow enough to hold the heap metadata');
     lm.ensurePages(wantPages);
     const pages = PageLayer.format(lm, geo, o.shared);
-    pick('bigcache', o.variants.bigcache).BigCache.formatBudget(lm, pages);
-    BOX_NAMES.forEach((b, i) => (lm.u8[pages.base + H_VARIANTS + i] = o.variants[b] === 'debug' ? 1 : 0));
-    return new Heap(lm, pages, o.variants);
+    o.boxes.bigcache.BigCache.formatBudget(lm, pages);
+    BOX_NAMES.forEach((b, i) => (lm.u8[pages.base + H_VARIANTS + i] = VARIANT_BYTE[o.variants[b]]));
+    return new Heap(lm, pages, o.boxes, o.variants);
   }
 
   static attach(handle: SharedHeapHandle, variant?: Variant): Heap {
@@ -185,7 +207,9 @@ export class Heap {
     const heapVariant = BOX_NAMES.some((b) => variants[b] === 'debug') ? 'debug' : 'release';
     if (variant !== undefined && variant !== heapVariant)
       throw new TypeError(`hakmem: this heap was created with variant '${heapVariant}', not '${variant}'`);
-    return new Heap(lm, pages, variants);
+    const boxes = {} as Record<BoxName, BoxImplementations[BoxName]>;
+    for (const b of BOX_NAMES) boxes[b] = pick(b, variants[b]);
+    return new Heap(lm, pages, boxes as BoxImplementations, variants);
   }
 
   // ------------------------------------------------------------------ malloc
@@ -511,7 +535,12 @@ export class Heap {
 
   share(): SharedHeapHandle {
     if (!this.shared) throw new HeapError('INVALID_STATE', 'share() needs a heap created with shared: true');
-    return { memory: this.memory, base: this.pages.base, variants: { ...this.variants } };
+    // A handle must be structured-cloneable and a user implementation is code:
+    // there is no way to send it to another worker.
+    const custom = BOX_NAMES.find((b) => this.variants[b] === 'custom');
+    if (custom !== undefined)
+      throw new HeapError('INVALID_STATE', `share() cannot hand a user implementation of ${custom} to another worker; share a heap of built-in builds`, undefined, custom);
+    return { memory: this.memory, base: this.pages.base, variants: { ...this.variants } as Record<BoxName, Variant> };
   }
 
   // ------------------------------------------------------------------ stats
@@ -528,6 +557,7 @@ export class Heap {
     const pageCounters = this.pages.counters();
     return {
       variant: this.variant,
+      boxVariants: { ...this.variants },
       bytesReserved: this.pages.bytesReserved(),
       peakBytesReserved: (this.pages.metaPages + pageCounters.peakPagesInUse) * PAGE_SIZE,
       bytesInUse: walk.liveBytes,
@@ -582,8 +612,8 @@ export class Heap {
       if (msg !== null) throw new HeapError('CORRUPTION', msg, at, box);
     };
     const cachedTiny = validate ? this.cachedTinyBySlab() : null;
-    const ssValidate = pick('superslab', this.variants.superslab).validateSuperslab;
-    const spanValidate = pick('midLargeAce', this.variants.midLargeAce).validateSpan;
+    const ssValidate = this.boxes.superslab.validateSuperslab;
+    const spanValidate = this.boxes.midLargeAce.validateSpan;
     for (let p = pages.firstDataPage; p < end; ) {
       const w = pages.word(p);
       const kind = w & PK_KIND_MASK;
@@ -673,6 +703,9 @@ export class Heap {
     return m;
   }
 }
+
+/** H_VARIANTS byte per box: what it runs, for anyone reading the header (attach uses the handle). */
+const VARIANT_BYTE: Record<BoxVariant, number> = { release: 0, debug: 1, custom: 2 };
 
 /** Bytes of the SuperSlab live bitmap that cover one slab. */
 const SLAB_BITMAP_BYTES = SS_BITMAP_BYTES / SLABS_PER_SS;

@@ -4,6 +4,25 @@ import type { Variant } from '@hakmem/contracts';
 
 export { HeapError, type HeapErrorCode, type BoxName, type Variant } from '@hakmem/contracts';
 export type { AllocatorOptions, AllocatorStats, SharedHeapHandle };
+export type {
+  BoxImplementation,
+  BoxImplementations,
+  BoxVariant,
+  TlsSllBox,
+  TlsSllImplementation,
+  SuperslabBox,
+  SuperslabImplementation,
+  SuperslabWalk,
+  SharedPoolBox,
+  SharedPoolImplementation,
+  BigCacheBox,
+  BigCacheImplementation,
+  FrontGateBox,
+  FrontGateImplementation,
+  MidLargeAceBox,
+  MidLargeAceImplementation,
+  SpanWalk,
+} from './box-contracts.js';
 
 /** A heap over a linear memory. See the README for the full contract. */
 export interface Allocator {

@@ -3,13 +3,21 @@ import {
   MAX_PAGES,
   PAGE_SIZE,
 } from '@hakmem/contracts/layout';
+import type { BoxImplementation, BoxImplementations, BoxVariant } from './box-contracts.js';
+import { pick } from './box-builds.js';
+import { checkImplementation } from './box-shape.js';
 
-export type BoxChoice = Variant;
+/** A box's built-in build, or a user implementation of its contract (see box-contracts.ts). */
+export type BoxChoice = Variant | BoxImplementation;
 
 export interface AllocatorOptions {
   /** Build every box uses unless `boxes` says otherwise. Default 'release'. */
   variant?: Variant;
-  /** Per-box build. */
+  /**
+   * Per box: its built-in 'release' or 'debug' build, or a user
+   * implementation of that box's contract (e.g. `BigCacheImplementation`
+   * for `bigcache`). A heap with a user implementation cannot be shared.
+   */
   boxes?: Partial<Record<BoxName, BoxChoice>>;
   /** Memory to manage; default a new one. */
   memory?: WebAssembly.Memory;
@@ -24,7 +32,10 @@ export interface AllocatorOptions {
 }
 
 export interface ResolvedOptions {
-  variants: Record<BoxName, Variant>;
+  /** The implementation each box runs: a built-in build or the user's. */
+  boxes: BoxImplementations;
+  /** What each box runs: 'custom' for a user implementation. */
+  variants: Record<BoxName, BoxVariant>;
   memory: WebAssembly.Memory | undefined;
   heapBase: number;
   initialBytes: number;
@@ -45,18 +56,23 @@ export function resolveOptions(options: AllocatorOptions | undefined): ResolvedO
   if (typeof options !== 'object' || options === null) throw new TypeError('hakmem: options must be an object');
   const variant = options.variant ?? 'release';
   if (variant !== 'release' && variant !== 'debug') throw new TypeError(`hakmem: variant must be 'release' or 'debug', got ${String(variant)}`);
-  const variants = {} as Record<BoxName, Variant>;
+  const variants = {} as Record<BoxName, BoxVariant>;
+  const boxes = {} as Record<BoxName, BoxImplementation>;
   for (const b of BOX_NAMES) variants[b] = variant;
   if (options.boxes !== undefined) {
     if (typeof options.boxes !== 'object' || options.boxes === null) throw new TypeError('hakmem: boxes must be an object');
     for (const [name, choice] of Object.entries(options.boxes)) {
       if (!(BOX_NAMES as readonly string[]).includes(name)) throw new TypeError(`hakmem: unknown box '${name}' (boxes are ${BOX_NAMES.join(', ')})`);
       if (choice === undefined) continue;
-      if (choice !== 'release' && choice !== 'debug')
-        throw new TypeError(`hakmem: box '${name}' must be 'release' or 'debug' (user implementations are not supported by this version)`);
-      variants[name as BoxName] = choice;
+      if (choice === 'release' || choice === 'debug') variants[name as BoxName] = choice;
+      else {
+        checkImplementation(name as BoxName, choice);
+        variants[name as BoxName] = 'custom';
+        boxes[name as BoxName] = choice;
+      }
     }
   }
+  for (const b of BOX_NAMES) if (variants[b] !== 'custom') boxes[b] = pick(b, variants[b] as Variant);
   const memory = options.memory;
   if (memory !== undefined && !(memory instanceof WebAssembly.Memory)) throw new TypeError('hakmem: memory must be a WebAssembly.Memory');
   const shared = options.shared ?? false;
@@ -72,5 +88,5 @@ export function resolveOptions(options: AllocatorOptions | undefined): ResolvedO
   const initialBytes = options.initialBytes ?? Math.min(DEFAULT_INITIAL_BYTES, maxBytes);
   if (typeof initialBytes !== 'number') throw new TypeError('hakmem: initialBytes must be a number');
   if (!isByteCount(initialBytes) || initialBytes > maxBytes) throw new RangeError(`hakmem: initialBytes must be an integer in [0, maxBytes], got ${initialBytes}`);
-  return { variants, memory, heapBase, initialBytes, maxBytes: Math.min(maxBytes, MEMORY_LIMIT - heapBase), shared };
+  return { boxes: boxes as BoxImplementations, variants, memory, heapBase, initialBytes, maxBytes: Math.min(maxBytes, MEMORY_LIMIT - heapBase), shared };
 }

@@ -45,6 +45,12 @@ export const MID_MAX = 1 << 20;
 /** First mid class that is a whole-page run rather than a span class (see size-classes.ts). */
 export const MID_FIRST_RUN_CLASS = 47;
 export const TINY_CLASSES = 32;
+/**
+ * Slots per tiny class in a worker's TLS cache: class c's stack starts at
+ * c * TLS_SLL_STRIDE. The facade reads cached blocks through this layout, so
+ * it is part of every TLS box's contract (a user implementation's too).
+ */
+export const TLS_SLL_STRIDE = 512;
 
 // ---------------------------------------------------------------------------
 // Page table words. Low 4 bits: kind. The rest depends on the kind.
@@ -106,7 +112,7 @@ export const H_BIGCACHE_AREA = 64;
 export const H_MID_AREA = 68;
 export const H_HEAP_BASE = 72;
 export const H_MAX_BYTES = 76;
-/** Variant and box choices, for attachAllocator: one byte per box (0 release, 1 debug). */
+/** What each box runs, one byte per box in BOX_NAMES order: 0 release, 1 debug, 2 a user implementation. */
 export const H_VARIANTS = 80;
 /** Page-layer counters (under the page lock). */
 export const H_GROWS = 96;

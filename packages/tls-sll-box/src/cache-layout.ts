@@ -5,8 +5,6 @@
  * every call of the hot path.
  */
 
-/** Slots per class in `slots`: class c's stack starts at c * STRIDE. */
-export const STRIDE = 512;
 /** Indexes into `ops`: fast-path pops and pushes (a Float64Array, exact past 2^32). */
 export const OP_POPS = 0;
 export const OP_PUSHES = 1;

@@ -1,8 +1,9 @@
 import { HeapError } from '@hakmem/contracts';
-import { OP_POPS, OP_PUSHES, STRIDE } from './cache-layout.js';
+import { OP_POPS, OP_PUSHES } from './cache-layout.js';
 import {
   TINY_CLASS_SIZES,
   TINY_CLASSES,
+  TLS_SLL_STRIDE as STRIDE,
 } from '@hakmem/contracts/layout';
 
 /**

@@ -1,0 +1,260 @@
+import type { BoxName, HeapError, Variant } from '@hakmem/contracts';
+import type { LinearMemory, PageLayer } from '@hakmem/linear-memory';
+
+/**
+ * What the facade uses of each box, as structural types: a user-supplied
+ * implementation of a box is an object of that box's `…Implementation` type,
+ * passed as `createAllocator({ boxes: { bigcache: myBigCache } })`.
+ *
+ * An implementation has the shape of a box package's module: a class the
+ * facade instantiates once per heap (per worker), plus the hot operations as
+ * free functions over typed arrays. The facade keeps those functions and the
+ * arrays they work on in its own fields and calls them directly on the tiny
+ * malloc/free path, so a user implementation costs that path nothing more
+ * than the built-in builds do. Both builds of every box package satisfy these
+ * types (checked when the facade is type-checked: `box-builds.ts`).
+ *
+ * These are interfaces, not the built-in classes' types: the built-in classes
+ * have private members, which would make only those very classes acceptable.
+ *
+ * Glossary: a *page word* is the page table's u32 for a 64 KiB page
+ * (`PK_*` kinds in `@hakmem/contracts/layout`); a *slab* is addressed by its
+ * record's byte offset in its SuperSlab header; a *span* by its first byte;
+ * a *run* by its first page number. Validators return the first broken
+ * invariant as a sentence, or null.
+ */
+
+/** Which build a box runs: a built-in build, or an implementation the user passed. */
+export type BoxVariant = Variant | 'custom';
+
+// ---------------------------------------------------------------- tlsSll
+
+/**
+ * One worker's caches of free tiny blocks, a LIFO stack per tiny size class
+ * (`TINY_CLASSES` classes). Class `c`'s blocks are
+ * `slots[c * TLS_SLL_STRIDE + i]` for `i < count[c]`; the facade reads that
+ * layout directly (`check()` finds every cached block through it).
+ */
+export interface TlsSllBox {
+  /** Cached blocks, `TLS_SLL_STRIDE` slots per class. */
+  readonly slots: Uint32Array;
+  /** Blocks cached per class. */
+  readonly count: Int32Array;
+  /** Most blocks a class may hold before `pushBlock` refuses (at most `TLS_SLL_STRIDE`). */
+  readonly capacity: Int32Array;
+  /** Fast-path counters the hot functions bump: `[pops, pushes]`. */
+  readonly ops: Float64Array;
+  /** Same as `popBlock` over this cache's arrays. */
+  pop(cls: number): number;
+  /** Same as `pushBlock` over this cache's arrays. */
+  push(cls: number, ptr: number): boolean;
+  /** Slow path, on a miss: how many blocks (at least 1) to fetch for class `cls`. */
+  refillCount(cls: number): number;
+  /** Puts `n` blocks from `src` (a refill batch) on top of class `cls`'s stack. */
+  splice(cls: number, src: Uint32Array, n: number): void;
+  /** Slow path, on an overflow: moves some of class `cls`'s blocks (at least one) into `dest`; returns how many. */
+  drain(cls: number, dest: Uint32Array): number;
+  /** Moves every block of class `cls` into `dest` (trim, detach, out of memory); returns how many. */
+  drainAll(cls: number, dest: Uint32Array): number;
+  /** At least `pops`, `pushes`, `refills`, `drains` (the facade derives its path counters from them). */
+  counters(): { pops: number; pushes: number; refills: number; drains: number };
+  validate(): string | null;
+}
+
+export interface TlsSllImplementation {
+  /** Which build this is; a user implementation may say 'debug' if it validates (default 'release'). */
+  readonly variant?: Variant;
+  readonly TlsSll: new () => TlsSllBox;
+  /** Tiny malloc's hot path: the top block of class `cls`, or 0 when it is empty. */
+  readonly popBlock: (count: Int32Array, slots: Uint32Array, ops: Float64Array, cls: number) => number;
+  /** Tiny free's hot path: caches `ptr`, or returns false when the class is at capacity. */
+  readonly pushBlock: (count: Int32Array, capacity: Int32Array, slots: Uint32Array, ops: Float64Array, cls: number, ptr: number) => boolean;
+}
+
+// ------------------------------------------------------------- superslab
+
+/** What `validateSuperslab` adds its findings to. */
+export interface SuperslabWalk {
+  liveBlocks: number;
+  liveBytes: number;
+  activeSlabs: number;
+  emptySlabs: number;
+  unusedSlabs: number;
+}
+
+/** One worker's view of SuperSlabs: carving tiny blocks out of slabs and taking them back. */
+export interface SuperslabBox {
+  /** Slabs whose last block came back; the facade hands them to the shared pool and empties the array. */
+  readonly emptied: number[];
+  /** Fills `dest` with up to `want` free blocks of class `cls` from this worker's slabs; returns how many (0: needs a slab). */
+  refill(cls: number, dest: Uint32Array, want: number): number;
+  /** Takes ownership of `slab` (fresh from the shared pool) for class `cls`. */
+  adopt(cls: number, slab: number): void;
+  /** Gives `n` blocks from `src` back to their slabs (this worker's or, remotely, another's). */
+  returnBlocks(src: Uint32Array, n: number): void;
+  /** Lets go of the current slab of every class (trim, detach). */
+  releaseCurrent(): void;
+  /** Detach: takes every slab this worker still owns (all have blocks out) off its lists and returns them, for the pool to abandon. */
+  disown(): number[];
+  isBlockStart(ptr: number): boolean;
+  isLive(ptr: number): boolean;
+  /** At least `reusedBlocks`, `carvedBlocks`, `refills`. */
+  counters(): Record<string, number>;
+}
+
+export interface SuperslabImplementation {
+  readonly variant?: Variant;
+  readonly Superslab: new (lm: LinearMemory, worker: number) => SuperslabBox;
+  /** Tiny malloc's hot path: sets `ptr`'s live bit; false if it was set already (or `ptr` lies outside the view). */
+  readonly markLive: (u8: Uint8Array, ptr: number) => boolean;
+  /** Tiny free's hot path: clears `ptr`'s live bit; false if it was clear. */
+  readonly clearLive: (u8: Uint8Array, ptr: number) => boolean;
+  /** `markLive` for a shared memory (atomic). */
+  readonly markLiveShared: (u8: Uint8Array, ptr: number) => boolean;
+  /** `clearLive` for a shared memory (atomic). */
+  readonly clearLiveShared: (u8: Uint8Array, ptr: number) => boolean;
+  /** `check()`: validates the SuperSlab at `ss`, adding its live blocks to `walk`. */
+  readonly validateSuperslab: (lm: LinearMemory, ss: number, walk: SuperslabWalk, cachedInSlab: (slab: number) => number) => string | null;
+}
+
+// ------------------------------------------------------------ sharedPool
+
+/** Hands slabs to workers and takes emptied ones back; gives empty SuperSlabs to the page layer. */
+export interface SharedPoolBox {
+  /** An ACTIVE slab of class `cls` owned by `owner`, or 0 when no memory is left. */
+  acquire(cls: number, owner: number): number;
+  release(slab: number): void;
+  /** At least `stage1Hits`, `stage2Hits`, `stage3Hits`. */
+  counters(): Record<string, number>;
+  /** `check()`, given the SuperSlabs the page table shows. */
+  validate(superslabs: number[]): string | null;
+  /** Detach: keeps slabs with blocks still out (ACTIVE, owner 0) for another worker to adopt. */
+  abandon(slabs: number[]): void;
+  /** For a dead worker: takes back the pool lock if it held it (repairing the lists), and abandons its slabs; returns how many. */
+  reclaimWorker(dead: number): number;
+}
+
+export interface SharedPoolImplementation {
+  readonly variant?: Variant;
+  readonly SharedPool: new (lm: LinearMemory, pages: PageLayer) => SharedPoolBox;
+}
+
+// -------------------------------------------------------------- bigcache
+
+/**
+ * Large blocks (above `MID_MAX`) as whole page runs. A live run's head page
+ * word is `runHeadWord(PK_RUN_LIVE, pages)` and its other pages `PK_RUN_BODY`;
+ * a run this box keeps for reuse is `PK_RUN_FREE` and must be reported by
+ * `holds`, or `check()` calls it lost memory.
+ */
+export interface BigCacheBox {
+  /** A live run of at least `pages` pages; its first page, or 0 when memory is out. */
+  alloc(pages: number): number;
+  /** Frees the live run of `pages` pages at `page`; false, changing nothing, when it is not one. */
+  free(page: number, pages: number): boolean;
+  /** Gives every kept run back to the page layer. */
+  flush(): void;
+  holds(page: number): boolean;
+  /** At least `hits`, `misses`, `puts`. */
+  counters(): Record<string, number>;
+  validate(): string | null;
+  /** For a dead worker: takes back the BigCache lock if it held it, dropping entries it left half-done; returns whether it did. */
+  reclaimWorker(dead: number): boolean;
+}
+
+export interface BigCacheImplementation {
+  readonly variant?: Variant;
+  readonly BigCache: {
+    new (lm: LinearMemory, pages: PageLayer): BigCacheBox;
+    /** Called once when a heap is formatted, before any instance exists (shared defaults in memory). */
+    formatBudget(lm: LinearMemory, pages: PageLayer): void;
+  };
+}
+
+// ------------------------------------------------------------- frontGate
+
+/** Classifies pointers through the page table and words the errors for rejected ones. */
+export interface FrontGateBox {
+  /** u32 index of the region's first page word; with the next two, the geometry `pageWordOf` needs. */
+  readonly firstIndex: number;
+  readonly basePage: number;
+  readonly regionPages: number;
+  /** Page word of `ptr`'s page (PK_FREE outside the region). */
+  pageWord(ptr: number): number;
+  /** The error for a pointer no box accepted; `detail` 'double' means a double free. */
+  reject(ptr: number, word: number, detail: string | null): HeapError;
+  counters(): Record<string, number>;
+}
+
+export interface FrontGateImplementation {
+  readonly variant?: Variant;
+  readonly FrontGate: new (lm: LinearMemory, pages: PageLayer) => FrontGateBox;
+  /** Free's hot path: the page word of `ptr`'s page, or PK_FREE outside the region. */
+  readonly pageWordOf: (u32: Uint32Array, firstIndex: number, basePage: number, regionPages: number, ptr: number) => number;
+}
+
+// ----------------------------------------------------------- midLargeAce
+
+/** What `validateSpan` adds its findings to. */
+export interface SpanWalk {
+  liveBlocks: number;
+  liveBytes: number;
+  spans: number;
+}
+
+/** Mid blocks (above `TINY_MAX` up to `MID_MAX`): spans of one class, and page runs of up to `SPAN_MAX_PAGES`. */
+export interface MidLargeAceBox {
+  /** A block of at least `size` bytes, or 0 when memory is out. */
+  malloc(size: number): number;
+  /** A block of mid class `cls`, or 0. */
+  mallocClass(cls: number): number;
+  /** 0: freed; 1: a double free; 2: not a block (nothing changed in either case). */
+  free(ptr: number, word: number): number;
+  /** Usable size of the live block at `ptr`, or -1 when `ptr` is not one. */
+  usableSize(ptr: number, word: number): number;
+  flush(): void;
+  /** Blocks of the span at `span` this worker's caches hold. */
+  cachedIn(span: number): number;
+  /** Whether a cache holds the free run starting at byte `ptr`. */
+  cachesRun(ptr: number): boolean;
+  /** At least `hits`, `misses`, `frees`. */
+  counters(): Record<string, number | number[]>;
+  validate(): string | null;
+  /** Detach: after `flush`, hands every span this worker still owns to the abandoned lists. */
+  abandonAll(): void;
+  /** For a dead worker: takes back the mid lock if it held it, and abandons its spans; returns how many. */
+  reclaimWorker(dead: number): number;
+}
+
+export interface MidLargeAceImplementation {
+  readonly variant?: Variant;
+  readonly MidLargeAce: new (lm: LinearMemory, pages: PageLayer, worker: number) => MidLargeAceBox;
+  /** `check()`: validates the span at `span` (`cached` of its blocks sit in caches), adding its live blocks to `walk`. */
+  readonly validateSpan: (lm: LinearMemory, pages: PageLayer, span: number, walk: SpanWalk, cached: number) => string | null;
+}
+
+// ---------------------------------------------------------------- by box
+
+/** The contract of each box, by box name. */
+export interface BoxImplementations {
+  tlsSll: TlsSllImplementation;
+  superslab: SuperslabImplementation;
+  sharedPool: SharedPoolImplementation;
+  bigcache: BigCacheImplementation;
+  frontGate: FrontGateImplementation;
+  midLargeAce: MidLargeAceImplementation;
+}
+
+/**
+ * A user-supplied implementation of one box (which one depends on the key it
+ * is given under in `boxes`).
+ *
+ * @example
+ * ```ts
+ * import { createAllocator, type BoxImplementations } from 'hakmem'
+ * import { uncachedBigCache } from '@hakmem/alt-boxes'
+ * const heap = createAllocator({ boxes: { bigcache: uncachedBigCache } })
+ * heap.stats().boxVariants.bigcache // 'custom'
+ * ```
+ */
+export type BoxImplementation = BoxImplementations[BoxName];

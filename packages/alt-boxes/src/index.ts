@@ -1,0 +1,2 @@
+export { FixedTlsSll, fixedTlsSll, popFixed, pushFixed, FIXED_TLS_DEFAULT_CAPACITY } from './fixed-tls-sll.js';
+export { UncachedBigCache, uncachedBigCache } from './uncached-bigcache.js';
