@@ -1,2 +1,2 @@
-export { MidLargeAce, spanStart, validateSpan, MID_FREE_OK, MID_FREE_DOUBLE, MID_FREE_INVALID, type SpanWalk } from './mid-large-ace.js';
+export { MidLargeAce, spanStart, validateSpan, validateLiveRun, BLOCK_GUARD, MID_FREE_OK, MID_FREE_DOUBLE, MID_FREE_INVALID, type SpanWalk } from './mid-large-ace.js';
 export const variant: 'release' | 'debug' = __HAKMEM_DEBUG__ ? 'debug' : 'release';

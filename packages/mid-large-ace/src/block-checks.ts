@@ -1,0 +1,65 @@
+import { HeapError } from '@hakmem/contracts';
+import {
+  MID_CLASS_SIZES,
+  MID_FIRST_RUN_CLASS,
+  PAGE_SIZE,
+  SP_BITMAP,
+  SP_CARVED,
+  SP_MAGIC,
+  SP_USED,
+  SPAN_HEADER_BYTES,
+  SPAN_MAGIC_VALUE,
+} from '@hakmem/contracts/layout';
+import { GUARD_BYTE, GUARD_BYTES, POISON_WORD, fillWords, findChangedByte, findChangedWord } from '@hakmem/linear-memory';
+
+/**
+ * Debug-build checks of mid blocks, called only behind `__HAKMEM_DEBUG__`.
+ *
+ * Every block (span block or whole run) of class size S ends in a guard of
+ * G = GUARD_BYTES bytes, so its usable size is S − G:
+ *   | state              | bytes [0, 4) | bytes [4, S−G) | bytes [S−G, S) |
+ *   |--------------------|--------------|----------------|----------------|
+ *   | live               | user         | user           | guard 0xfd     |
+ *   | in a worker cache  | poison 0xa5  | poison 0xa5    | poison 0xa5    |
+ *   | on a span list     | next link    | poison 0xa5    | poison 0xa5    |
+ * The guard is written on hand-out and checked on free and by `check()`;
+ * poison is written when a block comes back to this box and checked when the
+ * box hands it out, when it leaves a cache, and by `check()`.
+ */
+
+/** Bytes of the block of class `cls` (a run class is whole pages). */
+export function classBytes(cls: number): number {
+  return cls >= MID_FIRST_RUN_CLASS ? (cls - MID_FIRST_RUN_CLASS + 1) * PAGE_SIZE : MID_CLASS_SIZES[cls];
+}
+
+export function writeGuard(u8: Uint8Array, ptr: number, size: number): void {
+  u8.fill(GUARD_BYTE, ptr + size - GUARD_BYTES, ptr + size);
+}
+
+/** Throws CORRUPTION when the guard of the live block at `ptr` changed: a write past its usable end. */
+export function checkGuard(u8: Uint8Array, ptr: number, size: number): void {
+  const at = findChangedByte(u8, ptr + size - GUARD_BYTES, ptr + size, GUARD_BYTE);
+  if (at >= 0)
+    throw new HeapError('CORRUPTION', `guard byte ${at - ptr} of a live ${size}-byte block was overwritten (write past the usable end, at ${at})`, ptr, 'midLargeAce');
+}
+
+export function poison(u32: Uint32Array, ptr: number, size: number): void {
+  fillWords(u32, ptr, ptr + size, POISON_WORD);
+}
+
+/** Throws CORRUPTION when bytes [from, size) of the free block at `ptr` lost their poison: a write after free. */
+export function checkPoison(u32: Uint32Array, ptr: number, from: number, size: number, where: string): void {
+  const at = findChangedWord(u32, ptr + from, ptr + size, POISON_WORD);
+  if (at >= 0) throw new HeapError('CORRUPTION', `free block ${where} was written after free (byte ${at - ptr} changed)`, ptr, 'midLargeAce');
+}
+
+/** Before a block goes back onto its span's list: a carved, non-live block of a span with blocks out. */
+export function checkSpanReturn(u32: Uint32Array, span: number, ptr: number, size: number): void {
+  const h = span >>> 2;
+  const rel = ptr - span - SPAN_HEADER_BYTES;
+  const q = rel / size;
+  if (u32[h + SP_MAGIC / 4] !== SPAN_MAGIC_VALUE || rel < 0 || rel % size !== 0 || q >= u32[h + SP_CARVED / 4])
+    throw new HeapError('CORRUPTION', `block return: ${ptr} is not a carved block of span ${span}`, ptr, 'midLargeAce');
+  if ((u32[h + SP_BITMAP / 4 + (q >>> 5)] >>> (q & 31)) & 1) throw new HeapError('CORRUPTION', 'block return: the block is live', ptr, 'midLargeAce');
+  if (u32[h + SP_USED / 4] === 0) throw new HeapError('CORRUPTION', `block return: span ${span} has no block out`, ptr, 'midLargeAce');
+}
