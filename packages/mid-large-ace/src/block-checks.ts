@@ -2,15 +2,24 @@ import { HeapError } from '@hakmem/contracts';
 import {
   MID_CLASS_SIZES,
   MID_FIRST_RUN_CLASS,
+  PAGE_MASK,
+  PAGE_SHIFT,
   PAGE_SIZE,
+  PK_KIND_MASK,
+  PK_MID_SPAN,
+  PK_RUN_FREE,
+  runHeadWord,
   SP_BITMAP,
   SP_CARVED,
   SP_MAGIC,
   SP_USED,
   SPAN_HEADER_BYTES,
   SPAN_MAGIC_VALUE,
+  GUARD_BYTE,
+  GUARD_BYTES,
+  POISON_WORD,
 } from '@hakmem/contracts/layout';
-import { GUARD_BYTE, GUARD_BYTES, POISON_WORD, fillWords, findChangedByte, findChangedWord } from '@hakmem/linear-memory';
+import { fillWords, findChangedByte, findChangedWord, type LinearMemory } from '@hakmem/linear-memory';
 
 /**
  * Debug-build checks of mid blocks, called only behind `__HAKMEM_DEBUG__`.
@@ -62,4 +71,29 @@ export function checkSpanReturn(u32: Uint32Array, span: number, ptr: number, siz
     throw new HeapError('CORRUPTION', `block return: ${ptr} is not a carved block of span ${span}`, ptr, 'midLargeAce');
   if ((u32[h + SP_BITMAP / 4 + (q >>> 5)] >>> (q & 31)) & 1) throw new HeapError('CORRUPTION', 'block return: the block is live', ptr, 'midLargeAce');
   if (u32[h + SP_USED / 4] === 0) throw new HeapError('CORRUPTION', `block return: span ${span} has no block out`, ptr, 'midLargeAce');
+}
+
+/** The guard of a live block being freed, checked before anything changes. */
+export function guardOnFree(lm: LinearMemory, ptr: number, size: number): void {
+  if (ptr + size > lm.u8.length) lm.refresh();
+  checkGuard(lm.u8, ptr, size);
+}
+
+/** A cached block of class `cls` is a free block of its class (per the page table and its span) that kept its poison. */
+export function checkCachedBlock(lm: LinearMemory, pt0: number, cls: number, p: number): void {
+  const u32 = lm.u32;
+  const word = u32[pt0 + (p >>> PAGE_SHIFT)];
+  if (cls >= MID_FIRST_RUN_CLASS) {
+    if (word !== runHeadWord(PK_RUN_FREE, cls - MID_FIRST_RUN_CLASS + 1) || (p & PAGE_MASK) !== 0)
+      throw new HeapError('CORRUPTION', `cached block of class ${cls} is not a free run of its class`, p, 'midLargeAce');
+  } else {
+    const span = ((p >>> PAGE_SHIFT) - ((word >>> 4) & 15)) * PAGE_SIZE;
+    const size = MID_CLASS_SIZES[cls];
+    const rel = p - span - SPAN_HEADER_BYTES;
+    if ((word & PK_KIND_MASK) !== PK_MID_SPAN || ((word >>> 8) & 0xff) !== cls || rel < 0 || rel % size !== 0 || rel / size >= u32[(span + SP_CARVED) >>> 2])
+      throw new HeapError('CORRUPTION', `cached block of class ${cls} is not a carved block of a class-${cls} span`, p, 'midLargeAce');
+    const q = rel / size;
+    if ((u32[((span + SP_BITMAP) >>> 2) + (q >>> 5)] >>> (q & 31)) & 1) throw new HeapError('CORRUPTION', 'cached block is marked live', p, 'midLargeAce');
+  }
+  checkPoison(u32, p, 0, classBytes(cls), 'in the cache');
 }

@@ -24,7 +24,8 @@ import {
 } from '@hakmem/contracts/layout';
 import { LinearMemory, PageLayer, planGeometry } from '@hakmem/linear-memory';
 import { describe, expect, it } from 'vitest';
-import { BLOCK_GUARD as G, MID_FREE_DOUBLE, MID_FREE_INVALID, MID_FREE_OK, MidLargeAce, spanStart, validateSpan, type SpanWalk } from './mid-large-ace.js';
+import { BLOCK_GUARD as G } from './block-guard.js';
+import { MID_FREE_DOUBLE, MID_FREE_INVALID, MID_FREE_OK, MidLargeAce, spanStart, validateSpan, type SpanWalk } from './mid-large-ace.js';
 
 function setup(pages: number, budgetBytes?: number, shared = false) {
   const memory = new WebAssembly.Memory(shared ? { initial: 1, maximum: pages + 2, shared: true } : { initial: 1, maximum: pages + 2 });

@@ -30,16 +30,9 @@ import {
   midSpanPageWord,
   runHeadWord,
 } from '@hakmem/contracts/layout';
-import { GUARD_BYTES, drainRemoteInto, pushRemote, type LinearMemory, type PageLayer } from '@hakmem/linear-memory';
-import { checkGuard, checkPoison, checkSpanReturn, classBytes, poison, writeGuard } from './block-checks.js';
-
-/**
- * Bytes at the end of every block (span block or run) that this build keeps
- * as a guard: usable size = class size − BLOCK_GUARD. 0 in release; in debug
- * `malloc(size)` picks the class for `size + BLOCK_GUARD`, so the caller
- * routes here only sizes with `size + BLOCK_GUARD ≤ MID_MAX`.
- */
-export const BLOCK_GUARD: number = __HAKMEM_DEBUG__ ? GUARD_BYTES : 0;
+import { drainRemoteInto, pushRemote, type LinearMemory, type PageLayer } from '@hakmem/linear-memory';
+import { BLOCK_GUARD } from './block-guard.js';
+import { checkCachedBlock, checkGuard, checkPoison, checkSpanReturn, classBytes, guardOnFree, poison, writeGuard } from './block-checks.js';
 
 /**
  * Mid-large ACE box: blocks above 1 KiB up to 1 MiB.
@@ -167,13 +160,13 @@ export class MidLargeAce {
   /** Usable bytes of the live block at `ptr` (page word `word`), or -1 if it is not one. */
   usableSize(ptr: number, word: number): number {
     const kind = word & PK_KIND_MASK;
-    if (kind === PK_RUN_LIVE) return (ptr & PAGE_MASK) === 0 ? (word >>> 8) * PAGE_SIZE - BLOCK_GUARD : -1;
+    if (kind === PK_RUN_LIVE) return (ptr & PAGE_MASK) === 0 ? (__HAKMEM_DEBUG__ ? (word >>> 8) * PAGE_SIZE - BLOCK_GUARD : (word >>> 8) * PAGE_SIZE) : -1;
     if (kind !== PK_MID_SPAN) return -1;
     const cls = (word >>> 8) & 0xff;
     const q = this.blockIndex(ptr, word, cls);
     if (q < 0) return -1;
     const start = spanStart(ptr, word);
-    return (this.lm.u32[((start + SP_BITMAP) >>> 2) + (q >>> 5)] >>> (q & 31)) & 1 ? MID_CLASS_SIZES[cls] - BLOCK_GUARD : -1;
+    return (this.lm.u32[((start + SP_BITMAP) >>> 2) + (q >>> 5)] >>> (q & 31)) & 1 ? (__HAKMEM_DEBUG__ ? MID_CLASS_SIZES[cls] - BLOCK_GUARD : MID_CLASS_SIZES[cls]) : -1;
   }
 
   /**
@@ -186,7 +179,7 @@ export class MidLargeAce {
       if ((ptr & PAGE_MASK) !== 0) return -MID_FREE_INVALID;
       const pages = word >>> 8;
       if (kind === PK_RUN_FREE) return -MID_FREE_DOUBLE;
-      if (__HAKMEM_DEBUG__) this.guardOnFree(ptr, pages * PAGE_SIZE);
+      if (__HAKMEM_DEBUG__) guardOnFree(this.lm, ptr, pages * PAGE_SIZE);
       const i = this.pt0 + (ptr >>> PAGE_SHIFT);
       const free = runHeadWord(PK_RUN_FREE, pages);
       if (this.shared) {
@@ -202,7 +195,7 @@ export class MidLargeAce {
     const bit = 1 << (q & 31);
     const u32 = this.lm.u32;
     if (__HAKMEM_DEBUG__) {
-      if (u32[i] & bit) this.guardOnFree(ptr, MID_CLASS_SIZES[cls]);
+      if (u32[i] & bit) guardOnFree(this.lm, ptr, MID_CLASS_SIZES[cls]);
     }
     if (this.shared) {
       if ((Atomics.and(u32, i, ~bit) & bit) === 0) return -MID_FREE_DOUBLE;
@@ -222,12 +215,6 @@ export class MidLargeAce {
     const q = (rel / size) | 0;
     if (rel < 0 || q * size !== rel || q >= this.lm.u32[(start + SP_CARVED) >>> 2]) return -1;
     return q;
-  }
-
-  /** Debug: the guard of a live block being freed, checked before anything changes. */
-  private guardOnFree(ptr: number, size: number): void {
-    if (ptr + size > this.lm.u8.length) this.lm.refresh();
-    checkGuard(this.lm.u8, ptr, size);
   }
 
   private markLive(ptr: number, cls: number): boolean {
@@ -386,7 +373,7 @@ export class MidLargeAce {
     const n = this.count[cls];
     const out = n - Math.min(n >>> 1, this.capacity[cls] >>> 1);
     const base = cls * STRIDE;
-    if (__HAKMEM_DEBUG__) this.checkLeaving(cls, 0, out);
+    if (__HAKMEM_DEBUG__) checkLeaving(this.lm, this.slots, cls, 0, out);
     for (let i = 0; i < out; i++) this.returnBlock(cls, this.slots[base + i]);
     this.slots.copyWithin(base, base + out, base + n);
     this.count[cls] = n - out;
@@ -472,7 +459,7 @@ export class MidLargeAce {
   /** Returns every cached block and every span that became empty (trim, detach, out of memory). */
   flush(): void {
     this.lm.refresh();
-    if (__HAKMEM_DEBUG__) for (let c = 0; c < MID_CLASSES; c++) this.checkLeaving(c, 0, this.count[c]);
+    if (__HAKMEM_DEBUG__) for (let c = 0; c < MID_CLASSES; c++) checkLeaving(this.lm, this.slots, c, 0, this.count[c]);
     for (let c = 0; c < MID_CLASSES; c++) {
       const n = this.count[c];
       for (let i = 0; i < n; i++) this.returnBlock(c, this.slots[c * STRIDE + i]);
@@ -492,28 +479,6 @@ export class MidLargeAce {
         if (u32[h + SP_REMOTE_HEAD / 4] !== 0) this.collectRemote(s);
         if (u32[h + SP_USED / 4] === 0) this.releaseSpan(s);
       }
-    }
-  }
-
-  /** Debug: cached blocks [from, to) of class `cls`, about to leave the cache, still hold their poison. */
-  private checkLeaving(cls: number, from: number, to: number): void {
-    if (to > from) this.lm.refresh();
-    const size = classBytes(cls);
-    for (let i = from; i < to; i++) checkPoison(this.lm.u32, this.slots[cls * STRIDE + i], 0, size, 'in the cache');
-  }
-
-  /** Debug: every cached block of class `cls` is a free block of its class that kept its poison. */
-  private checkCached(cls: number): void {
-    const u32 = this.lm.u32;
-    for (let i = 0; i < this.count[cls]; i++) {
-      const p = this.slots[cls * STRIDE + i];
-      const word = u32[this.pt0 + (p >>> PAGE_SHIFT)];
-      if (cls >= MID_FIRST_RUN_CLASS) {
-        if (word !== runHeadWord(PK_RUN_FREE, cls - MID_FIRST_RUN_CLASS + 1) || (p & PAGE_MASK) !== 0)
-          throw new HeapError('CORRUPTION', `cached block of class ${cls} is not a free run of its class`, p, 'midLargeAce');
-      } else if ((word & PK_KIND_MASK) !== PK_MID_SPAN || ((word >>> 8) & 0xff) !== cls || this.blockIndex(p, word, cls) < 0)
-        throw new HeapError('CORRUPTION', `cached block of class ${cls} is not a carved block of a class-${cls} span`, p, 'midLargeAce');
-      checkPoison(u32, p, 0, classBytes(cls), 'in the cache');
     }
   }
 
@@ -563,12 +528,19 @@ export class MidLargeAce {
       if (this.capacity[c] < MIN_CAPACITY || this.capacity[c] > this.maxCapacity[c]) return `class ${c} capacity ${this.capacity[c]} outside [${MIN_CAPACITY}, ${this.maxCapacity[c]}]`;
       if (this.count[c] < 0 || this.count[c] > STRIDE) return `class ${c} cache count ${this.count[c]} out of range`;
       bytes += this.count[c] * MID_CLASS_SIZES[c];
-      if (__HAKMEM_DEBUG__) this.checkCached(c);
+      if (__HAKMEM_DEBUG__) for (let i = 0; i < this.count[c]; i++) checkCachedBlock(this.lm, this.pt0, c, this.slots[c * STRIDE + i]);
     }
     if (bytes !== this.cachedBytes) return `cached bytes ${this.cachedBytes} but caches hold ${bytes}`;
     if (bytes > this.budgetBytes) return `caches hold ${bytes} bytes, over the ${this.budgetBytes}-byte budget`;
     return null;
   }
+}
+
+/** Debug: cached blocks [from, to) of class `cls`, about to leave the cache, still hold their poison. */
+function checkLeaving(lm: LinearMemory, slots: Uint32Array, cls: number, from: number, to: number): void {
+  if (to > from) lm.refresh();
+  const size = classBytes(cls);
+  for (let i = from; i < to; i++) checkPoison(lm.u32, slots[cls * STRIDE + i], 0, size, 'in the cache');
 }
 
 /**
@@ -651,7 +623,7 @@ export function validateSpan(lm: LinearMemory, pages: PageLayer, span: number, w
   if (used + free !== carved) return `span ${span}: used ${used} + free ${free} != carved ${carved}`;
   if (liveCount + remote + cached > used) return `span ${span}: live ${liveCount} + remote ${remote} + cached ${cached} > used ${used}`;
   walk.liveBlocks += liveCount;
-  walk.liveBytes += liveCount * (size - BLOCK_GUARD);
+  walk.liveBytes += liveCount * (__HAKMEM_DEBUG__ ? size - BLOCK_GUARD : size);
   walk.spans++;
   return null;
 }

@@ -9,8 +9,11 @@ import {
   SM_USED,
   TINY_CLASS_SIZES,
   TINY_CLASSES,
+  GUARD_BYTE,
+  GUARD_BYTES,
+  POISON_WORD,
 } from '@hakmem/contracts/layout';
-import { GUARD_BYTE, GUARD_BYTES, POISON_WORD, fillWords, findChangedByte, findChangedWord } from '@hakmem/linear-memory';
+import { fillWords, findChangedByte, findChangedWord } from '@hakmem/linear-memory';
 
 /**
  * Debug-build checks of tiny blocks, called only behind `__HAKMEM_DEBUG__`.

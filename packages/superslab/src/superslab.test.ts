@@ -33,7 +33,8 @@ import {
 } from '@hakmem/contracts/layout';
 import { LinearMemory, PageLayer, planGeometry, pushRemote } from '@hakmem/linear-memory';
 import { describe, expect, it } from 'vitest';
-import { BLOCK_GUARD, Superslab, slabDataStart, slabIndexOf, slabRecordOf, validateSuperslab, type SuperslabWalk } from './superslab.js';
+import { BLOCK_GUARD } from './block-guard.js';
+import { Superslab, slabDataStart, slabIndexOf, slabRecordOf, validateSuperslab, type SuperslabWalk } from './superslab.js';
 
 /**
  * A heap with one SuperSlab formatted by hand, the way the shared pool lays it

@@ -26,15 +26,9 @@ import {
   TINY_CLASS_SIZES,
   TINY_CLASSES,
 } from '@hakmem/contracts/layout';
-import { GUARD_BYTES, drainRemoteInto, pushRemote, type LinearMemory } from '@hakmem/linear-memory';
+import { drainRemoteInto, pushRemote, type LinearMemory } from '@hakmem/linear-memory';
+import { BLOCK_GUARD } from './block-guard.js';
 import { checkBlockOfSlab, checkGuard, checkPoison, checkSlabRecord, poisonFree, tinyBlockSize, writeGuard } from './block-checks.js';
-
-/**
- * Bytes at the end of every block that this build keeps as a guard: the
- * usable size of a block is its class size minus this. 0 in release; in
- * debug the facade picks the class for `size + BLOCK_GUARD`.
- */
-export const BLOCK_GUARD: number = __HAKMEM_DEBUG__ ? GUARD_BYTES : 0;
 
 /**
  * SuperSlab box: carves blocks out of one worker's slabs and takes them back.
@@ -484,7 +478,7 @@ export function validateSuperslab(lm: LinearMemory, ss: number, walk: SuperslabW
     if (live + remote + cached > used) return `slab ${slab}: live ${live} + remote ${remote} + cached ${cached} > used ${used}`;
     if (state === SLAB_EMPTY && used !== 0) return `slab ${slab}: EMPTY with ${used} blocks out`;
     walk.liveBlocks += live;
-    walk.liveBytes += live * (size - BLOCK_GUARD);
+    walk.liveBytes += live * (__HAKMEM_DEBUG__ ? size - BLOCK_GUARD : size);
   }
   return null;
 }

@@ -14,8 +14,9 @@ import {
   SS_MASK,
   SS_SLAB_META,
   TINY_CLASS_SIZES,
+  POISON_WORD,
 } from '@hakmem/contracts/layout';
-import { POISON_WORD, fillWords, findChangedWord, type LinearMemory } from '@hakmem/linear-memory';
+import { fillWords, findChangedWord, type LinearMemory } from '@hakmem/linear-memory';
 
 /**
  * Debug-build checks of the blocks a TLS cache holds, called only behind
