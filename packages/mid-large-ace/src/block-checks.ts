@@ -19,7 +19,7 @@ import {
   GUARD_BYTES,
   POISON_WORD,
 } from '@hakmem/contracts/layout';
-import { fillWords, findChangedByte, findChangedWord, type LinearMemory } from '@hakmem/linear-memory';
+import { fillBytes, fillWords, findChangedByte, findChangedWord, type LinearMemory } from '@hakmem/linear-memory';
 
 /**
  * Debug-build checks of mid blocks, called only behind `__HAKMEM_DEBUG__`.
@@ -42,7 +42,7 @@ export function classBytes(cls: number): number {
 }
 
 export function writeGuard(u8: Uint8Array, ptr: number, size: number): void {
-  u8.fill(GUARD_BYTE, ptr + size - GUARD_BYTES, ptr + size);
+  fillBytes(u8, ptr + size - GUARD_BYTES, ptr + size, GUARD_BYTE);
 }
 
 /** Throws CORRUPTION when the guard of the live block at `ptr` changed: a write past its usable end. */
@@ -52,13 +52,13 @@ export function checkGuard(u8: Uint8Array, ptr: number, size: number): void {
     throw new HeapError('CORRUPTION', `guard byte ${at - ptr} of a live ${size}-byte block was overwritten (write past the usable end, at ${at})`, ptr, 'midLargeAce');
 }
 
-export function poison(u32: Uint32Array, ptr: number, size: number): void {
-  fillWords(u32, ptr, ptr + size, POISON_WORD);
+export function poison(i32: Int32Array, ptr: number, size: number): void {
+  fillWords(i32, ptr, ptr + size, POISON_WORD);
 }
 
 /** Throws CORRUPTION when bytes [from, size) of the free block at `ptr` lost their poison: a write after free. */
-export function checkPoison(u32: Uint32Array, ptr: number, from: number, size: number, where: string): void {
-  const at = findChangedWord(u32, ptr + from, ptr + size, POISON_WORD);
+export function checkPoison(i32: Int32Array, ptr: number, from: number, size: number, where: string): void {
+  const at = findChangedWord(i32, ptr + from, ptr + size, POISON_WORD);
   if (at >= 0) throw new HeapError('CORRUPTION', `free block ${where} was written after free (byte ${at - ptr} changed)`, ptr, 'midLargeAce');
 }
 
@@ -95,5 +95,5 @@ export function checkCachedBlock(lm: LinearMemory, pt0: number, cls: number, p: 
     const q = rel / size;
     if ((u32[((span + SP_BITMAP) >>> 2) + (q >>> 5)] >>> (q & 31)) & 1) throw new HeapError('CORRUPTION', 'cached block is marked live', p, 'midLargeAce');
   }
-  checkPoison(u32, p, 0, classBytes(cls), 'in the cache');
+  checkPoison(lm.i32, p, 0, classBytes(cls), 'in the cache');
 }

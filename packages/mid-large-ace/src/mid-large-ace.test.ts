@@ -255,6 +255,30 @@ describe(`mid-large ACE (${__HAKMEM_DEBUG__ ? 'debug' : 'release'} build)`, () =
     });
   });
 
+  it('guards live blocks and poisons cached ones (debug); release sees neither', () => {
+    const { lm, pl, mid, free, usable, word } = setup(64);
+    const p = mid.malloc(3000);
+    const q = mid.malloc(3000);
+    lm.u8[p + usable(p)] ^= 0x5a; // one byte past the usable end
+    const span = spanStart(p, word(p));
+    if (__HAKMEM_DEBUG__) {
+      expect(() => validateSpan(lm, pl, span, newWalk(), mid.cachedIn(span))).toThrow(/write past the usable end/);
+      expect(() => free(p)).toThrow(/write past the usable end/);
+      expect(usable(p)).toBeGreaterThan(0); // still live: the failed free changed nothing
+      lm.u8[p + usable(p)] ^= 0x5a;
+    }
+    expect(free(p)).toBe(MID_FREE_OK);
+    expect(free(q)).toBe(MID_FREE_OK);
+    lm.u8[q + 100] ^= 0x5a; // q sits in the cache: a write after free
+    if (__HAKMEM_DEBUG__) {
+      expect(() => mid.validate()).toThrow(/written after free/);
+      expect(() => mid.malloc(3000)).toThrow(/written after free/);
+    } else {
+      expect(mid.validate()).toBeNull();
+      expect(mid.malloc(3000)).toBe(q);
+    }
+  });
+
   it('the debug build refuses to hand out a cached block that is already live', () => {
     const { lm, mid, word, free } = setup(64);
     const p = mid.malloc(2000);

@@ -146,7 +146,7 @@ export class MidLargeAce {
     const size = MID_CLASS_SIZES[cls];
     const n = this.count[cls];
     this.frees++;
-    if (__HAKMEM_DEBUG__) poison(this.lm.u32, ptr, classBytes(cls));
+    if (__HAKMEM_DEBUG__) poison(this.lm.i32, ptr, classBytes(cls));
     if (n < this.capacity[cls] && this.cachedBytes + size <= this.budgetBytes) {
       this.slots[cls * STRIDE + n] = ptr;
       this.count[cls] = n + 1;
@@ -224,7 +224,7 @@ export class MidLargeAce {
     if (__HAKMEM_DEBUG__) {
       const size = classBytes(cls);
       if (ptr + size > this.lm.u8.length) return false;
-      checkPoison(u32, ptr, 0, size, 'in the cache');
+      checkPoison(this.lm.i32, ptr, 0, size, 'in the cache');
       writeGuard(this.lm.u8, ptr, size);
     }
     if (cls >= MID_FIRST_RUN_CLASS) {
@@ -294,7 +294,7 @@ export class MidLargeAce {
   }
 
   private pushCached(cls: number, ptr: number): void {
-    if (__HAKMEM_DEBUG__) poison(this.lm.u32, ptr, classBytes(cls));
+    if (__HAKMEM_DEBUG__) poison(this.lm.i32, ptr, classBytes(cls));
     this.slots[cls * STRIDE + this.count[cls]++] = ptr;
     this.cachedBytes += MID_CLASS_SIZES[cls];
   }
@@ -304,7 +304,7 @@ export class MidLargeAce {
     const u32 = this.lm.u32;
     const h = span >>> 2;
     if (u32[h + SP_REMOTE_HEAD / 4] !== 0) this.collectRemote(span);
-    if (__HAKMEM_DEBUG__) checkTake(u32, span, cls, want);
+    if (__HAKMEM_DEBUG__) checkTake(this.lm, span, cls, want);
     let got = 0;
     let head = u32[h + SP_FREE_HEAD / 4];
     while (head !== 0 && got < want) {
@@ -540,14 +540,15 @@ export class MidLargeAce {
 function checkLeaving(lm: LinearMemory, slots: Uint32Array, cls: number, from: number, to: number): void {
   if (to > from) lm.refresh();
   const size = classBytes(cls);
-  for (let i = from; i < to; i++) checkPoison(lm.u32, slots[cls * STRIDE + i], 0, size, 'in the cache');
+  for (let i = from; i < to; i++) checkPoison(lm.i32, slots[cls * STRIDE + i], 0, size, 'in the cache');
 }
 
 /**
  * Debug, before a refill changes anything: the first `want` free-list blocks
  * of the span are carved blocks of it that kept their poison (past the link).
  */
-function checkTake(u32: Uint32Array, span: number, cls: number, want: number): void {
+function checkTake(lm: LinearMemory, span: number, cls: number, want: number): void {
+  const u32 = lm.u32;
   const h = span >>> 2;
   const size = MID_CLASS_SIZES[cls];
   const carved = u32[h + SP_CARVED / 4];
@@ -558,7 +559,7 @@ function checkTake(u32: Uint32Array, span: number, cls: number, want: number): v
     const rel = p - span - SPAN_HEADER_BYTES;
     if (rel < 0 || rel % size !== 0 || rel / size >= carved)
       throw new HeapError('CORRUPTION', `refill: free-list node ${p} is not a carved block of span ${span}`, p, 'midLargeAce');
-    checkPoison(u32, p, 4, size, 'on its span list');
+    checkPoison(lm.i32, p, 4, size, 'on its span list');
     p = u32[p >>> 2];
   }
 }
@@ -612,7 +613,7 @@ export function validateSpan(lm: LinearMemory, pages: PageLayer, span: number, w
       if (rel < 0 || rel % size !== 0 || rel / size >= carved) return `span ${span}: ${what} node ${p} is not a carved block`;
       if (live(rel / size)) return `span ${span}: ${what} node ${p} is live`;
       if (++k > carved) return `span ${span}: ${what} has a cycle`;
-      if (__HAKMEM_DEBUG__) checkPoison(u32, p, 4, size, `on the ${what} of span ${span}`);
+      if (__HAKMEM_DEBUG__) checkPoison(lm.i32, p, 4, size, `on the ${what} of span ${span}`);
     }
     return k;
   };

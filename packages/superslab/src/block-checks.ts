@@ -13,7 +13,7 @@ import {
   GUARD_BYTES,
   POISON_WORD,
 } from '@hakmem/contracts/layout';
-import { fillWords, findChangedByte, findChangedWord } from '@hakmem/linear-memory';
+import { fillBytes, fillWords, findChangedByte, findChangedWord } from '@hakmem/linear-memory';
 
 /**
  * Debug-build checks of tiny blocks, called only behind `__HAKMEM_DEBUG__`.
@@ -36,7 +36,7 @@ export function tinyBlockSize(u8: Uint8Array, slab: number): number {
 }
 
 export function writeGuard(u8: Uint8Array, ptr: number, size: number): void {
-  u8.fill(GUARD_BYTE, ptr + size - GUARD_BYTES, ptr + size);
+  fillBytes(u8, ptr + size - GUARD_BYTES, ptr + size, GUARD_BYTE);
 }
 
 /** Throws CORRUPTION when the guard of the live block at `ptr` changed: a write past its usable end. */
@@ -47,13 +47,13 @@ export function checkGuard(u8: Uint8Array, ptr: number, size: number): void {
 }
 
 /** Poisons a block going onto a slab list; its first word is then written as the link. */
-export function poisonFree(u32: Uint32Array, ptr: number, size: number): void {
-  fillWords(u32, ptr, ptr + size, POISON_WORD);
+export function poisonFree(i32: Int32Array, ptr: number, size: number): void {
+  fillWords(i32, ptr, ptr + size, POISON_WORD);
 }
 
 /** Throws CORRUPTION when a block on a slab list (link word aside) lost its poison: a write after free. */
-export function checkPoison(u32: Uint32Array, ptr: number, size: number, where: string): void {
-  const at = findChangedWord(u32, ptr + 4, ptr + size, POISON_WORD);
+export function checkPoison(i32: Int32Array, ptr: number, size: number, where: string): void {
+  const at = findChangedWord(i32, ptr + 4, ptr + size, POISON_WORD);
   if (at >= 0) throw new HeapError('CORRUPTION', `free block on the slab's ${where} was written after free (byte ${at - ptr} changed)`, ptr, 'superslab');
 }
 

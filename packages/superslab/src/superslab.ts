@@ -160,7 +160,7 @@ export class Superslab {
     const u32 = this.lm.u32;
     const m = slab >>> 2;
     if (u32[m + SM_REMOTE_HEAD / 4] !== 0) this.collectRemote(slab);
-    if (__HAKMEM_DEBUG__) checkTake(u32, slab, cls, want);
+    if (__HAKMEM_DEBUG__) checkTake(this.lm, slab, cls, want);
     let got = 0;
     let head = u32[m + SM_FREE_HEAD / 4];
     while (head !== 0 && got < want) {
@@ -363,7 +363,8 @@ function guardOnFree(u8: Uint8Array, ptr: number): boolean {
  * first `want` free-list blocks are carved blocks of the slab that kept
  * their poison.
  */
-function checkTake(u32: Uint32Array, slab: number, cls: number, want: number): void {
+function checkTake(lm: LinearMemory, slab: number, cls: number, want: number): void {
+  const u32 = lm.u32;
   const m = slab >>> 2;
   checkSlabRecord(u32, slab, 'refill');
   if (u32[m + SM_CLASS / 4] !== cls) throw new HeapError('CORRUPTION', `refill: slab ${slab} is not of class ${cls}`, slab, 'superslab');
@@ -373,7 +374,7 @@ function checkTake(u32: Uint32Array, slab: number, cls: number, want: number): v
   let p = u32[m + SM_FREE_HEAD / 4];
   for (let k = 0; p !== 0 && k < want; k++) {
     checkBlockOfSlab(p, start, size, carved, slab, 'refill: free list');
-    checkPoison(u32, p, size, 'free list');
+    checkPoison(lm.i32, p, size, 'free list');
     p = u32[p >>> 2];
   }
 }
@@ -390,7 +391,7 @@ function checkReturn(lm: LinearMemory, slab: number, ptr: number): void {
   if (u32[m + SM_USED / 4] === 0) throw new HeapError('CORRUPTION', `block return: slab ${slab} has no block out`, ptr, 'superslab');
   const i = ptr - (ptr & SS_MASK) + SS_BITMAP + ((ptr & SS_MASK) >>> 7);
   if ((lm.u8[i] >>> ((ptr >>> GRANULE_SHIFT) & 7)) & 1) throw new HeapError('CORRUPTION', 'block return: the block is live', ptr, 'superslab');
-  poisonFree(u32, ptr, size);
+  poisonFree(lm.i32, ptr, size);
 }
 
 /** Address of the slab record that describes the slab holding `ptr`. */
@@ -465,7 +466,7 @@ export function validateSuperslab(lm: LinearMemory, ss: number, walk: SuperslabW
         if (rel < 0 || rel % size !== 0 || rel / size >= carved) return `slab ${slab}: ${what} node ${p} is not a carved block of the slab`;
         if ((u8[ss + SS_BITMAP + ((p & SS_MASK) >>> 7)] >>> ((p >>> GRANULE_SHIFT) & 7)) & 1) return `slab ${slab}: ${what} node ${p} is live`;
         if (++n > carved) return `slab ${slab}: ${what} has a cycle`;
-        if (__HAKMEM_DEBUG__) checkPoison(u32, p, size, what);
+        if (__HAKMEM_DEBUG__) checkPoison(lm.i32, p, size, what);
       }
       return n;
     };

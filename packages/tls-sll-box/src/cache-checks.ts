@@ -39,16 +39,33 @@ export interface CacheMemory {
  * release build) as it is.
  */
 export const boundMemory = new WeakMap<Int32Array, CacheMemory>();
+let lastCount: Int32Array | null = null;
+let lastMemory: CacheMemory | undefined;
 
-/** A u32 view of the memory that reaches `end`, refreshed when the memory grew. */
-function viewTo(mem: CacheMemory, end: number): Uint32Array {
+/** The memory a cache is bound to; remembers the last answer, since a process mostly uses one heap. */
+export function memoryOf(count: Int32Array): CacheMemory | undefined {
+  if (count !== lastCount) {
+    lastMemory = boundMemory.get(count);
+    lastCount = count;
+  }
+  return lastMemory;
+}
+
+export function bind(count: Int32Array, mem: CacheMemory): void {
+  boundMemory.set(count, mem);
+  lastCount = null;
+}
+
+/** An i32 view of the memory that reaches `end`, refreshed when the memory grew. */
+function viewTo(mem: CacheMemory, end: number): Int32Array {
   if (end > mem.lm.u8.length) mem.lm.refresh();
-  return mem.lm.u32;
+  return mem.lm.i32;
 }
 
 /** `ptr` is a carved block of an ACTIVE slab of class `cls`, per the page table and the slab record. */
 export function checkBlockOfClass(mem: CacheMemory, cls: number, ptr: number, op: string): void {
-  const u32 = viewTo(mem, ptr + TINY_CLASS_SIZES[cls]);
+  viewTo(mem, ptr + TINY_CLASS_SIZES[cls]);
+  const u32 = mem.lm.u32;
   const word = ptr >>> PAGE_SHIFT < u32.length - mem.pt0 ? u32[mem.pt0 + (ptr >>> PAGE_SHIFT)] : 0;
   if ((word & PK_KIND_MASK) !== PK_TINY || ((word >>> 8) & 0xff) !== cls)
     throw new HeapError('INVALID_POINTER', `${op}: block is not in a slab of class ${cls} (page word ${word})`, ptr, 'tlsSll');
@@ -61,6 +78,11 @@ export function checkBlockOfClass(mem: CacheMemory, cls: number, ptr: number, op
   const rel = ptr - (ss + index * SLAB_SIZE + (index === 0 ? SS_HEADER_BYTES : 0));
   if (rel < 0 || rel % size !== 0 || rel / size >= u32[m + SM_CARVED / 4])
     throw new HeapError('INVALID_POINTER', `${op}: not the start of a carved class-${cls} block`, ptr, 'tlsSll');
+}
+
+/** Whether the block could be in a bound cache: its first word holds the poison. */
+export function mayBeCached(mem: CacheMemory, ptr: number): boolean {
+  return viewTo(mem, ptr + 4)[ptr >>> 2] === (POISON_WORD | 0);
 }
 
 export function poisonCached(mem: CacheMemory, cls: number, ptr: number): void {

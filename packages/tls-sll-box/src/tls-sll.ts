@@ -1,6 +1,6 @@
 import { HeapError } from '@hakmem/contracts';
 import { OP_POPS, OP_PUSHES, STRIDE } from './cache-layout.js';
-import { boundMemory, checkBlockOfClass, checkCachedPoison, poisonCached } from './cache-checks.js';
+import { bind, checkBlockOfClass, checkCachedPoison, mayBeCached, memoryOf, poisonCached } from './cache-checks.js';
 import {
   TINY_CLASS_SIZES,
   TINY_CLASSES,
@@ -98,7 +98,7 @@ export class TlsSll {
    * the cache itself knows.
    */
   bindMemory(lm: LinearMemory, pt0: number): void {
-    if (__HAKMEM_DEBUG__) boundMemory.set(this.count, { lm, pt0 });
+    if (__HAKMEM_DEBUG__) bind(this.count, { lm, pt0 });
   }
 
   pop(cls: number): number {
@@ -194,7 +194,7 @@ export class TlsSll {
         if (seen.has(p)) return `class ${c} caches block ${p} twice`;
         seen.add(p);
         if (__HAKMEM_DEBUG__) {
-          const mem = boundMemory.get(this.count);
+          const mem = memoryOf(this.count);
           if (mem !== undefined) {
             checkBlockOfClass(mem, c, p, 'cached block');
             checkCachedPoison(mem, c, p);
@@ -236,18 +236,21 @@ function checkPush(count: Int32Array, slots: Uint32Array, cls: number, ptr: numb
   checkClass(cls);
   if (ptr === 0 || (ptr & 15) !== 0 || (ptr >>> 0) !== ptr)
     throw new HeapError('INVALID_POINTER', `block is not 16-byte aligned`, ptr, 'tlsSll');
-  if (cached(count, slots, cls, ptr)) throw new HeapError('DOUBLE_FREE', `block is already in the class ${cls} cache`, ptr, 'tlsSll');
-  const mem = boundMemory.get(count);
+  const mem = memoryOf(count);
   if (mem !== undefined) checkBlockOfClass(mem, cls, ptr, 'push');
+  // A bound cache poisons every block it holds, so a block whose first word
+  // is not poison cannot be in it: the scan of the class runs only otherwise.
+  if ((mem === undefined || mayBeCached(mem, ptr)) && cached(count, slots, cls, ptr))
+    throw new HeapError('DOUBLE_FREE', `block is already in the class ${cls} cache`, ptr, 'tlsSll');
 }
 
 /** Debug: a block leaving the cache (pop, drain) must still hold the poison written when it came in. */
 function checkLeaving(count: Int32Array, cls: number, ptr: number): void {
-  const mem = boundMemory.get(count);
+  const mem = memoryOf(count);
   if (mem !== undefined) checkCachedPoison(mem, cls, ptr);
 }
 
 function poisonEntering(count: Int32Array, cls: number, ptr: number): void {
-  const mem = boundMemory.get(count);
+  const mem = memoryOf(count);
   if (mem !== undefined) poisonCached(mem, cls, ptr);
 }
