@@ -59,6 +59,8 @@ export interface TlsSllBox {
   /** At least `pops`, `pushes`, `refills`, `drains` (the facade derives its path counters from them). */
   counters(): { pops: number; pushes: number; refills: number; drains: number };
   validate(): string | null;
+  /** Optional (debug builds): lets the cache check pushed blocks against the page table and slab records. */
+  bindMemory?(lm: LinearMemory, pt0: number): void;
 }
 
 export interface TlsSllImplementation {
@@ -115,6 +117,8 @@ export interface SuperslabImplementation {
   readonly clearLiveShared: (u8: Uint8Array, ptr: number) => boolean;
   /** `check()`: validates the SuperSlab at `ss`, adding its live blocks to `walk`. */
   readonly validateSuperslab: (lm: LinearMemory, ss: number, walk: SuperslabWalk, cachedInSlab: (slab: number) => number) => string | null;
+  /** Guard bytes kept after each block's usable end (debug builds: 16); absent means 0. */
+  readonly BLOCK_GUARD?: number;
 }
 
 // ------------------------------------------------------------ sharedPool
@@ -231,6 +235,10 @@ export interface MidLargeAceImplementation {
   readonly MidLargeAce: new (lm: LinearMemory, pages: PageLayer, worker: number) => MidLargeAceBox;
   /** `check()`: validates the span at `span` (`cached` of its blocks sit in caches), adding its live blocks to `walk`. */
   readonly validateSpan: (lm: LinearMemory, pages: PageLayer, span: number, walk: SpanWalk, cached: number) => string | null;
+  /** Guard bytes kept after each block's usable end (debug builds: 16); absent means 0. */
+  readonly BLOCK_GUARD?: number;
+  /** Optional: checks a live mid run (its guard); `check()` calls it for every live run of a mid class. */
+  readonly validateLiveRun?: (lm: LinearMemory, ptr: number, pages: number) => string | null;
 }
 
 // ---------------------------------------------------------------- by box

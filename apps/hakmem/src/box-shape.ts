@@ -20,7 +20,7 @@ import type {
  * compile.
  */
 
-type MemberKind = 'class' | 'function' | 'variant' | 'number' | 'number[]' | 'Int32Array' | 'Uint32Array' | 'Float64Array';
+type MemberKind = 'class' | 'function' | 'function?' | 'number?' | 'variant' | 'number' | 'number[]' | 'Int32Array' | 'Uint32Array' | 'Float64Array';
 
 interface BoxShape<I, B> {
   /** Members of the implementation object; exactly one is the 'class'. */
@@ -59,6 +59,7 @@ const SHAPES: { [K in BoxName]: BoxShape<BoxImplementations[K], Instance<K>> } =
       drainAll: 'function',
       counters: 'function',
       validate: 'function',
+      bindMemory: 'function?',
     },
     counters: ['pops', 'pushes', 'refills', 'drains'],
   },
@@ -71,6 +72,7 @@ const SHAPES: { [K in BoxName]: BoxShape<BoxImplementations[K], Instance<K>> } =
       markLiveShared: 'function',
       clearLiveShared: 'function',
       validateSuperslab: 'function',
+      BLOCK_GUARD: 'number?',
     },
     statics: [],
     instance: {
@@ -105,7 +107,7 @@ const SHAPES: { [K in BoxName]: BoxShape<BoxImplementations[K], Instance<K>> } =
     counters: [],
   },
   midLargeAce: {
-    module: { variant: 'variant', MidLargeAce: 'class', validateSpan: 'function' },
+    module: { variant: 'variant', MidLargeAce: 'class', validateSpan: 'function', BLOCK_GUARD: 'number?', validateLiveRun: 'function?' },
     statics: [],
     instance: {
       malloc: 'function',
@@ -131,6 +133,10 @@ function fits(value: unknown, kind: MemberKind): boolean {
     case 'class':
     case 'function':
       return typeof value === 'function';
+    case 'function?':
+      return value === undefined || typeof value === 'function';
+    case 'number?':
+      return value === undefined || (typeof value === 'number' && Number.isInteger(value) && value >= 0);
     case 'variant':
       return value === undefined || value === 'release' || value === 'debug';
     case 'number':
@@ -145,6 +151,8 @@ function fits(value: unknown, kind: MemberKind): boolean {
 function describe(kind: MemberKind): string {
   if (kind === 'class') return 'a class';
   if (kind === 'variant') return "'release', 'debug' or absent";
+  if (kind === 'function?') return 'a function or absent';
+  if (kind === 'number?') return 'a non-negative integer or absent';
   if (kind === 'number') return 'an integer';
   if (kind === 'number[]') return 'an array';
   return kind === 'function' ? 'a function' : `an ${kind}`;

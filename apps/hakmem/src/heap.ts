@@ -36,10 +36,10 @@ import {
   TINY_CLASS_SIZES,
   TINY_CLASSES,
   TINY_MAX,
+  TLS_SLL_STRIDE,
   midClassOf,
 } from '@hakmem/contracts/layout';
 import { LinearMemory, PageLayer, planGeometry } from '@hakmem/linear-memory';
-import { TLS_SLL_STRIDE } from '@hakmem/tls-sll-box';
 import { slabRecordOf } from '@hakmem/superslab';
 import type {
   BigCacheBox,
@@ -48,6 +48,7 @@ import type {
   FrontGateBox,
   FrontGateImplementation,
   MidLargeAceBox,
+  MidLargeAceImplementation,
   SharedPoolBox,
   SuperslabBox,
   SuperslabImplementation,
@@ -126,6 +127,15 @@ export class Heap {
   private readonly markLive: SuperslabImplementation['markLive'];
   private readonly clearLive: SuperslabImplementation['clearLive'];
   private readonly pageWordOf: FrontGateImplementation['pageWordOf'];
+  /**
+   * Guard bytes the superslab and mid builds keep at the end of each block
+   * (0 in release): usable size = class size − guard. A debug build of either
+   * box installs the guarded malloc paths below at construction, so release
+   * paths never look at these.
+   */
+  private readonly tinyGuard: number;
+  private readonly midGuard: number;
+  private readonly validateLiveRun: NonNullable<MidLargeAceImplementation['validateLiveRun']>;
 
   /**
    * `boxes` holds what each box runs, built-in or the user's: a user
@@ -147,18 +157,26 @@ export class Heap {
     const tlsBuild = boxes.tlsSll;
     const ssBuild = boxes.superslab;
     const gateBuild = boxes.frontGate;
+    const midBuild = boxes.midLargeAce;
     this.tls = new tlsBuild.TlsSll();
+    if (this.tls.bindMemory !== undefined) this.tls.bindMemory(lm, pages.pt0);
     this.ss = new ssBuild.Superslab(lm, this.worker);
     this.pool = new boxes.sharedPool.SharedPool(lm, pages);
     this.big = new boxes.bigcache.BigCache(lm, pages);
     this.gate = new gateBuild.FrontGate(lm, pages);
-    this.mid = new boxes.midLargeAce.MidLargeAce(lm, pages, this.worker);
+    this.mid = new midBuild.MidLargeAce(lm, pages, this.worker);
     if (variants.tlsSll === 'custom') checkInstance('tlsSll', this.tls);
     if (variants.superslab === 'custom') checkInstance('superslab', this.ss);
     if (variants.sharedPool === 'custom') checkInstance('sharedPool', this.pool);
     if (variants.bigcache === 'custom') checkInstance('bigcache', this.big);
     if (variants.frontGate === 'custom') checkInstance('frontGate', this.gate);
     if (variants.midLargeAce === 'custom') checkInstance('midLargeAce', this.mid);
+    // A user implementation that keeps no guard bytes leaves these out.
+    this.tinyGuard = ssBuild.BLOCK_GUARD ?? 0;
+    this.midGuard = midBuild.BLOCK_GUARD ?? 0;
+    this.validateLiveRun = midBuild.validateLiveRun ?? noLiveRunCheck;
+    if (this.tinyGuard !== 0) this.malloc = this.mallocGuarded;
+    if (this.midGuard !== 0) this.mallocMidLarge = this.mallocMidLargeGuarded;
     this.u8 = lm.u8;
     this.u32 = lm.u32;
     this.tlsCount = this.tls.count;
@@ -225,6 +243,23 @@ export class Heap {
     return this.mallocMidLarge(size);
   }
 
+  /**
+   * `malloc` when the superslab runs its debug build: a tiny block keeps a
+   * guard after its usable end, so the class is the one for size + guard,
+   * and sizes whose guard does not fit a tiny class go to the mid box.
+   */
+  private mallocGuarded(size: number): number {
+    if ((size >>> 0) !== size) return this.mallocOdd(size);
+    const need = size + this.tinyGuard;
+    if (need <= TINY_MAX) {
+      const cls = TINY_CLASS_OF_GRANULES[(need + 15) >>> 4];
+      const ptr = this.popBlock(this.tlsCount, this.tlsSlots, this.tlsOps, cls);
+      if (ptr !== 0 && this.markLive(this.u8, ptr)) return ptr;
+      return this.mallocTinySlow(cls, ptr);
+    }
+    return this.mallocMidLarge(size <= TINY_MAX ? TINY_MAX + 1 : size);
+  }
+
   private mallocOdd(size: number): number {
     throw new RangeError(`hakmem: malloc size must be an integer in [0, maxBytes = ${this.maxBytes}], got ${String(size)}`);
   }
@@ -282,6 +317,25 @@ export class Heap {
     return this.mallocLarge(Math.ceil(size / PAGE_SIZE));
   }
 
+  /**
+   * `mallocMidLarge` when the mid box runs its debug build: its blocks keep a
+   * guard, so a size within a guard of MID_MAX becomes a large run (of more
+   * pages than any mid run, so that free routes it to BigCache).
+   */
+  private mallocMidLargeGuarded(size: number): number {
+    if (size > this.maxBytes) return this.mallocOdd(size);
+    if (size <= MID_MAX - this.midGuard) {
+      let ptr = this.mid.malloc(size);
+      if (ptr === 0) {
+        this.reclaimForOom();
+        ptr = this.mid.malloc(size);
+      }
+      this.syncViews();
+      return ptr;
+    }
+    return this.mallocLarge(Math.max(SPAN_MAX_PAGES + 1, Math.ceil(size / PAGE_SIZE)));
+  }
+
   private mallocLarge(pages: number): number {
     let page = this.big.alloc(pages);
     if (page === 0) {
@@ -314,10 +368,12 @@ export class Heap {
     this.checkSize(size, 'alignedAlloc size');
     if (alignment <= 16) return this.malloc(size);
     // Power-of-two tiny classes are aligned to their size (layout.ts), so they serve alignments up to 1 KiB.
-    if (size <= TINY_MAX && alignment <= TINY_MAX) return this.malloc(Math.max(alignment, 1 << (32 - Math.clz32(Math.max(size, 1) - 1))));
+    // A guarded (debug) class must be a power of two with its guard included.
+    const tinyNeed = Math.max(size + this.tinyGuard, 1);
+    if (tinyNeed <= TINY_MAX && alignment <= TINY_MAX) return this.malloc(Math.max(alignment, 1 << (32 - Math.clz32(tinyNeed - 1))) - this.tinyGuard);
     // Otherwise a whole page run: page-aligned, hence aligned to any alignment up to 64 KiB.
-    const pages = Math.max(1, Math.ceil(size / PAGE_SIZE));
-    if (pages > SPAN_MAX_PAGES) return this.mallocLarge(pages);
+    const pages = Math.max(1, Math.ceil((size + this.midGuard) / PAGE_SIZE));
+    if (pages > SPAN_MAX_PAGES) return this.mallocLarge(Math.max(SPAN_MAX_PAGES + 1, Math.ceil(size / PAGE_SIZE)));
     let ptr = this.mid.mallocClass(MID_FIRST_RUN_CLASS - 1 + pages);
     if (ptr === 0) {
       this.reclaimForOom();
@@ -436,7 +492,7 @@ export class Heap {
   private usableOf(ptr: number): number {
     const word = this.gate.pageWord(ptr);
     const kind = word & PK_KIND_MASK;
-    if (kind === PK_TINY) return (ptr & 15) === 0 && this.ss.isBlockStart(ptr) && this.ss.isLive(ptr) ? TINY_CLASS_SIZES[(word >>> 8) & 0xff] : -1;
+    if (kind === PK_TINY) return (ptr & 15) === 0 && this.ss.isBlockStart(ptr) && this.ss.isLive(ptr) ? TINY_CLASS_SIZES[(word >>> 8) & 0xff] - this.tinyGuard : -1;
     if (kind === PK_MID_SPAN || ((kind === PK_RUN_LIVE || kind === PK_RUN_FREE) && word >>> 8 <= SPAN_MAX_PAGES)) return this.mid.usableSize(ptr, word);
     if (kind === PK_RUN_LIVE && (ptr & PAGE_MASK) === 0) return (word >>> 8) * PAGE_SIZE;
     return -1;
@@ -452,9 +508,12 @@ export class Heap {
 
   /** The usable size `malloc(size)` would give (size ≤ maxBytes). */
   private usableFor(size: number): number {
-    if (size <= TINY_MAX) return TINY_CLASS_SIZES[TINY_CLASS_OF_GRANULES[(size + 15) >>> 4]];
-    if (size <= MID_MAX) return MID_CLASS_SIZES[midClassOf(size)];
-    return Math.ceil(size / PAGE_SIZE) * PAGE_SIZE;
+    const tg = this.tinyGuard;
+    const mg = this.midGuard;
+    if (size + tg <= TINY_MAX) return TINY_CLASS_SIZES[TINY_CLASS_OF_GRANULES[(size + tg + 15) >>> 4]] - tg;
+    const mid = Math.max(size, TINY_MAX + 1);
+    if (mid + mg <= MID_MAX) return MID_CLASS_SIZES[midClassOf(mid + mg)] - mg;
+    return Math.max(size <= MID_MAX ? SPAN_MAX_PAGES + 1 : 0, Math.ceil(size / PAGE_SIZE)) * PAGE_SIZE;
   }
 
   realloc(ptr: number, size: number): number {
@@ -647,7 +706,7 @@ export class Heap {
             const from = ss + SS_BITMAP + s * SLAB_BITMAP_BYTES;
             if (u32[m + SM_CARVED / 4] > 0) for (let i = from; i < from + SLAB_BITMAP_BYTES; i++) live += POPCOUNT8[u8[i]];
             out.liveBlocks += live;
-            out.liveBytes += live * size;
+            out.liveBytes += live * (size - this.tinyGuard);
           }
         }
         p += SS_PAGES;
@@ -661,7 +720,7 @@ export class Heap {
           let live = 0;
           for (let i = 0; i < SPAN_MAX_BLOCKS / 32; i++) live += popcount32(u32[((span + SP_BITMAP) >>> 2) + i]);
           walk.liveBlocks = live;
-          walk.liveBytes = live * MID_CLASS_SIZES[(w >>> 8) & 0xff];
+          walk.liveBytes = live * (MID_CLASS_SIZES[(w >>> 8) & 0xff] - this.midGuard);
         }
         out.liveBlocks += walk.liveBlocks;
         out.liveBytes += walk.liveBytes;
@@ -677,8 +736,10 @@ export class Heap {
           }
         }
         if (kind === PK_RUN_LIVE) {
+          const midRun = n <= SPAN_MAX_PAGES;
+          if (validate && midRun) fail('midLargeAce', this.validateLiveRun(this.lm, p * PAGE_SIZE, n), p * PAGE_SIZE);
           out.liveBlocks++;
-          out.liveBytes += n * PAGE_SIZE;
+          out.liveBytes += n * PAGE_SIZE - (midRun ? this.midGuard : 0);
         }
         p += Math.max(1, n);
       } else {
@@ -720,4 +781,9 @@ function popcount32(x: number): number {
   x = x - ((x >>> 1) & 0x55555555);
   x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
   return (Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24);
+}
+
+/** For a mid implementation without `validateLiveRun`: live runs have nothing beyond their page words to check. */
+function noLiveRunCheck(): string | null {
+  return null;
 }

@@ -11,10 +11,19 @@ const packages = join(__dirname, '..', '..', '..', 'packages');
  * contain all of it (so this list stays honest as the checks change).
  */
 const VALIDATION: Record<string, string[]> = {
-  'tls-sll-box': ['is already in the class', 'out of range [0,', 'overflows class', 'block is not 16-byte aligned', 'function checkPush', 'function checkClass'],
-  superslab: ['block handed out while already live', 'is not inside a SuperSlab', 'function checkNotLive', 'function assertOwnedSlab'],
+  'tls-sll-box': [
+    'is already in the class', 'out of range [0,', 'overflows class', 'block is not 16-byte aligned', 'function checkPush', 'function checkClass',
+    'is not in a slab of class', 'was written after free', 'new WeakMap', 'function checkBlockOfClass', 'function poisonCached', 'function checkLeaving',
+  ],
+  superslab: [
+    'block handed out while already live', 'is not inside a SuperSlab', 'function checkNotLive', 'function assertOwnedSlab',
+    'write past the usable end', 'was written after free', 'block return:', 'function guardOnMalloc', 'function guardOnFree', 'function checkTake', 'function checkReturn',
+  ],
   'shared-pool': ['(expected ACTIVE)', 'blocks still out', 'slabs in use'],
-  'mid-large-ace': ['cached run is not a free run of its class', 'cached block is already live', 'holds a span that is not this worker'],
+  'mid-large-ace': [
+    'cached run is not a free run of its class', 'cached block is already live', 'holds a span that is not this worker',
+    'write past the usable end', 'was written after free', 'block return:', 'plus its', 'ACE moved class', 'function checkTake', 'function checkCachedBlock', 'function guardOnFree', 'function checkLeaving',
+  ],
   bigcache: ['before touching the cache', 'function assertCacheValid'],
   'front-gate': ["of the pointer's page disagrees with", 'function checkedPageWord', 'neither ACTIVE nor EMPTY'],
 };

@@ -231,3 +231,16 @@ export const BIGCACHE_AREA_BYTES = BC_TABLE + BIGCACHE_ENTRIES * BC_ENTRY_BYTES;
 export const MID_ABANDONED_HEADS = 0;
 export const MID_LOCK = 192;
 export const MID_AREA_BYTES = 256;
+
+// ---------------------------------------------------------------------------
+// Debug-build block patterns (see linear-memory/src/poison.ts). Release
+// builds never write them.
+// ---------------------------------------------------------------------------
+
+/** Byte a box fills the free blocks it holds with; a changed byte is a write after free. */
+export const POISON_BYTE = 0xa5;
+export const POISON_WORD = 0xa5a5a5a5;
+/** Byte of the guard after a block's usable end; a changed byte is a write past the end. */
+export const GUARD_BYTE = 0xfd;
+/** Guard bytes at the end of each block of a guarded (debug) box: 16 keeps usable sizes on the 16-byte grain. */
+export const GUARD_BYTES = 16;

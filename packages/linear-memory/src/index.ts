@@ -2,3 +2,4 @@ export { LinearMemory } from './linear-memory.js';
 export { PageLayer, planGeometry, alignUp, type HeapGeometry } from './page-layer.js';
 export { breakLockOf, lockWord, unlockWord } from './lock.js';
 export { pushRemote, drainRemoteInto } from './block-list.js';
+export { fillWords, fillBytes, findChangedWord, findChangedByte } from './poison.js';

@@ -7,6 +7,7 @@ import {
 } from '@hakmem/contracts/layout';
 import { LinearMemory, PageLayer, planGeometry } from '@hakmem/linear-memory';
 import { describe, expect, it } from 'vitest';
+import { BLOCK_GUARD as G } from './block-guard.js';
 import { MidLargeAce, spanStart } from './mid-large-ace.js';
 
 function setup(pages: number, budgetBytes?: number) {
@@ -30,7 +31,7 @@ describe('regressions: partial lists and the byte budget', () => {
   it('never writes into a span it has given back (stale partial entry)', () => {
     const { lm, mid, word } = setup(64);
     const size = 2000;
-    const cap = midSpanCapacity(midClassOf(size));
+    const cap = midSpanCapacity(midClassOf(size + G));
     const all: number[] = [];
     for (let i = 0; i < 4 * cap; i++) all.push(mid.malloc(size));
     const spanOf = (p: number) => spanStart(p, word(p));
@@ -41,7 +42,7 @@ describe('regressions: partial lists and the byte budget', () => {
     const released = spans.filter((sp) => word(sp) === PK_FREE);
     expect(released.length).toBeGreaterThanOrEqual(1);
     expect(mid.spansReleased).toBe(released.length);
-    const run = mid.malloc(2 * PAGE_SIZE);
+    const run = mid.malloc(2 * PAGE_SIZE - G);
     expect(released).toContain(run);
     lm.u8.fill(0xab, run, run + 2 * PAGE_SIZE);
     for (let i = 0; i < 3 * cap; i++) mid.malloc(size);

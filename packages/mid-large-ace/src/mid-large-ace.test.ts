@@ -24,6 +24,7 @@ import {
 } from '@hakmem/contracts/layout';
 import { LinearMemory, PageLayer, planGeometry } from '@hakmem/linear-memory';
 import { describe, expect, it } from 'vitest';
+import { BLOCK_GUARD as G } from './block-guard.js';
 import { MID_FREE_DOUBLE, MID_FREE_INVALID, MID_FREE_OK, MidLargeAce, spanStart, validateSpan, type SpanWalk } from './mid-large-ace.js';
 
 function setup(pages: number, budgetBytes?: number, shared = false) {
@@ -41,13 +42,15 @@ function setup(pages: number, budgetBytes?: number, shared = false) {
 }
 
 const newWalk = (): SpanWalk => ({ liveBlocks: 0, liveBytes: 0, spans: 0 });
-const SPAN_CLASS_SIZES = [1025, 2000, 6000, 15_000, 40_000, 60 * 1024];
-const RUN_SIZES = [60 * 1024 + 1, 3 * PAGE_SIZE, 3 * PAGE_SIZE - 5, 1 << 20];
+// The debug build keeps a guard of G bytes at each block's end: a block of
+// class size S has S - G usable bytes, and `malloc(n)` takes the class of n + G.
+const SPAN_CLASS_SIZES = [1025, 2000, 6000, 15_000, 40_000, 60 * 1024 - G];
+const RUN_SIZES = [60 * 1024 + 1, 3 * PAGE_SIZE - G, 3 * PAGE_SIZE - G - 5, (1 << 20) - G];
 
 describe(`mid-large ACE (${__HAKMEM_DEBUG__ ? 'debug' : 'release'} build)`, () => {
   it.each(SPAN_CLASS_SIZES)('malloc(%i) carves an aligned block of its class from a span', (size) => {
     const { pl, mid, word, usable } = setup(64);
-    const cls = midClassOf(size);
+    const cls = midClassOf(size + G);
     expect(cls).toBeLessThan(MID_FIRST_RUN_CLASS);
     const blockSize = MID_CLASS_SIZES[cls];
     const ptrs = [mid.malloc(size), mid.malloc(size), mid.malloc(size)];
@@ -62,7 +65,7 @@ describe(`mid-large ACE (${__HAKMEM_DEBUG__ ? 'debug' : 'release'} build)`, () =
       expect(span % PAGE_SIZE).toBe(0);
       expect((p - span - SPAN_HEADER_BYTES) % blockSize).toBe(0);
       expect(p + blockSize).toBeLessThanOrEqual(span + MID_SPAN_PAGES[cls] * PAGE_SIZE);
-      expect(usable(p)).toBe(blockSize);
+      expect(usable(p)).toBe(blockSize - G);
       expect(usable(p)).toBeGreaterThanOrEqual(size);
     }
     const sorted = [...ptrs].sort((a, b) => a - b);
@@ -75,15 +78,15 @@ describe(`mid-large ACE (${__HAKMEM_DEBUG__ ? 'debug' : 'release'} build)`, () =
 
   it.each(RUN_SIZES)('malloc(%i) hands out a whole page run', (size) => {
     const { pl, mid, word, usable } = setup(64);
-    const pages = Math.ceil(size / PAGE_SIZE);
-    const cls = midClassOf(size);
+    const pages = Math.ceil((size + G) / PAGE_SIZE);
+    const cls = midClassOf(size + G);
     expect(cls).toBe(MID_FIRST_RUN_CLASS - 1 + pages);
     const p = mid.malloc(size);
     expect(p).not.toBe(0);
     expect(p % PAGE_SIZE).toBe(0);
     expect(word(p)).toBe(runHeadWord(PK_RUN_LIVE, pages));
     for (let q = 1; q < pages; q++) expect(pl.word((p >>> PAGE_SHIFT) + q)).toBe(PK_RUN_BODY);
-    expect(usable(p)).toBe(pages * PAGE_SIZE);
+    expect(usable(p)).toBe(pages * PAGE_SIZE - G);
     expect(pl.pagesInUse()).toBe(pages);
     expect(mid.counters()).toMatchObject({ runsAllocated: 1 });
     expect(pl.validate()).toBeNull();
@@ -97,7 +100,7 @@ describe(`mid-large ACE (${__HAKMEM_DEBUG__ ? 'debug' : 'release'} build)`, () =
     expect(usable(p)).toBe(-1);
     expect(free(p)).toBe(MID_FREE_DOUBLE);
     expect(mid.counters().frees).toBe(1);
-    expect(usable(q)).toBe(MID_CLASS_SIZES[midClassOf(3000)]);
+    expect(usable(q)).toBe(MID_CLASS_SIZES[midClassOf(3000 + G)] - G);
     const hits = mid.counters().hits as number;
     expect(mid.malloc(3000)).toBe(p);
     expect(mid.counters().hits).toBe(hits + 1);
@@ -109,18 +112,18 @@ describe(`mid-large ACE (${__HAKMEM_DEBUG__ ? 'debug' : 'release'} build)`, () =
 
   it('free of a run flips its head word; a second free is MID_FREE_DOUBLE', () => {
     const { mid, word, free, usable } = setup(64);
-    const p = mid.malloc(2 * PAGE_SIZE);
+    const p = mid.malloc(2 * PAGE_SIZE - G);
     expect(free(p)).toBe(MID_FREE_OK);
     expect(word(p)).toBe(runHeadWord(PK_RUN_FREE, 2));
     expect(usable(p)).toBe(-1);
     expect(free(p)).toBe(MID_FREE_DOUBLE);
-    expect(mid.malloc(2 * PAGE_SIZE)).toBe(p);
+    expect(mid.malloc(2 * PAGE_SIZE - G)).toBe(p);
     expect(word(p)).toBe(runHeadWord(PK_RUN_LIVE, 2));
   });
 
   it('an interior or never-carved pointer is MID_FREE_INVALID and changes nothing', () => {
     const { lm, mid, word, free, usable } = setup(64);
-    const size = MID_CLASS_SIZES[midClassOf(5000)];
+    const size = MID_CLASS_SIZES[midClassOf(5000 + G)];
     const p = mid.malloc(5000);
     const span = spanStart(p, word(p));
     const carved = lm.u32[(span + SP_CARVED) >>> 2];
@@ -130,11 +133,11 @@ describe(`mid-large ACE (${__HAKMEM_DEBUG__ ? 'debug' : 'release'} build)`, () =
       expect(usable(bad)).toBe(-1);
     }
     expect(mid.counters()).toEqual(before);
-    expect(usable(p)).toBe(size);
+    expect(usable(p)).toBe(size - G);
 
-    const r = mid.malloc(3 * PAGE_SIZE);
+    const r = mid.malloc(3 * PAGE_SIZE - G);
     for (const bad of [r + 16, r + 4096, r + PAGE_SIZE - 16]) expect(free(bad)).toBe(MID_FREE_INVALID);
-    expect(usable(r)).toBe(3 * PAGE_SIZE);
+    expect(usable(r)).toBe(3 * PAGE_SIZE - G);
     expect(free(p)).toBe(MID_FREE_OK);
     expect(free(r)).toBe(MID_FREE_OK);
   });
@@ -158,7 +161,7 @@ describe(`mid-large ACE (${__HAKMEM_DEBUG__ ? 'debug' : 'release'} build)`, () =
 
   it('flush() keeps a span that still has a live block, and releases it once that block is freed', () => {
     const { pl, mid, free } = setup(64);
-    const cls = midClassOf(8000);
+    const cls = midClassOf(8000 + G);
     const a = mid.malloc(8000);
     const b = mid.malloc(8000);
     free(b);
@@ -174,7 +177,7 @@ describe(`mid-large ACE (${__HAKMEM_DEBUG__ ? 'debug' : 'release'} build)`, () =
 
   it('ACE: a class that keeps missing grows its cache capacity', () => {
     const { mid } = setup(256);
-    const cls = midClassOf(2000);
+    const cls = midClassOf(2000 + G);
     const start = mid.capacity[cls];
     const held: number[] = [];
     for (let i = 0; i < 400; i++) held.push(mid.malloc(2000));
@@ -195,7 +198,7 @@ describe(`mid-large ACE (${__HAKMEM_DEBUG__ ? 'debug' : 'release'} build)`, () =
     expect(mid.maxCapacity[cls]).toBe(5);
     expect(mid.capacity[cls]).toBe(4);
     for (let i = 0; i < 300; i++) {
-      const p = mid.malloc(6 * PAGE_SIZE);
+      const p = mid.malloc(6 * PAGE_SIZE - G);
       expect(p).not.toBe(0);
       expect(free(p)).toBe(MID_FREE_OK);
       expect(mid.capacity[cls]).toBeLessThanOrEqual(mid.maxCapacity[cls]);
@@ -209,7 +212,7 @@ describe(`mid-large ACE (${__HAKMEM_DEBUG__ ? 'debug' : 'release'} build)`, () =
     const budget = 256 * 1024;
     const { pl, mid, free } = setup(512, budget);
     const held: number[] = [];
-    for (const size of [20_000, 40_000, 60 * 1024, PAGE_SIZE]) for (let i = 0; i < 8; i++) held.push(mid.malloc(size));
+    for (const size of [20_000, 40_000, 60 * 1024 - G, PAGE_SIZE - G]) for (let i = 0; i < 8; i++) held.push(mid.malloc(size));
     mid.flush(); // start from empty caches; every block above is live
     expect(mid.counters().cachedBytes).toBe(0);
     for (const p of held) {
@@ -227,7 +230,7 @@ describe(`mid-large ACE (${__HAKMEM_DEBUG__ ? 'debug' : 'release'} build)`, () =
   it('returns 0 when memory is out, and counts the failure', () => {
     const { mid } = setup(4);
     expect(mid.malloc(5 * PAGE_SIZE)).toBe(0);
-    expect(mid.malloc(60 * 1024)).toBe(0); // its spans are 16 pages
+    expect(mid.malloc(60 * 1024 - G)).toBe(0); // its spans are 16 pages
     expect(mid.counters().allocFailures).toBe(2);
     expect(mid.malloc(2000)).not.toBe(0);
     expect(mid.validate()).toBeNull();
@@ -252,12 +255,36 @@ describe(`mid-large ACE (${__HAKMEM_DEBUG__ ? 'debug' : 'release'} build)`, () =
     });
   });
 
+  it('guards live blocks and poisons cached ones (debug); release sees neither', () => {
+    const { lm, pl, mid, free, usable, word } = setup(64);
+    const p = mid.malloc(3000);
+    const q = mid.malloc(3000);
+    lm.u8[p + usable(p)] ^= 0x5a; // one byte past the usable end
+    const span = spanStart(p, word(p));
+    if (__HAKMEM_DEBUG__) {
+      expect(() => validateSpan(lm, pl, span, newWalk(), mid.cachedIn(span))).toThrow(/write past the usable end/);
+      expect(() => free(p)).toThrow(/write past the usable end/);
+      expect(usable(p)).toBeGreaterThan(0); // still live: the failed free changed nothing
+      lm.u8[p + usable(p)] ^= 0x5a;
+    }
+    expect(free(p)).toBe(MID_FREE_OK);
+    expect(free(q)).toBe(MID_FREE_OK);
+    lm.u8[q + 100] ^= 0x5a; // q sits in the cache: a write after free
+    if (__HAKMEM_DEBUG__) {
+      expect(() => mid.validate()).toThrow(/written after free/);
+      expect(() => mid.malloc(3000)).toThrow(/written after free/);
+    } else {
+      expect(mid.validate()).toBeNull();
+      expect(mid.malloc(3000)).toBe(q);
+    }
+  });
+
   it('the debug build refuses to hand out a cached block that is already live', () => {
     const { lm, mid, word, free } = setup(64);
     const p = mid.malloc(2000);
     free(p);
     const span = spanStart(p, word(p));
-    const q = (p - span - SPAN_HEADER_BYTES) / MID_CLASS_SIZES[midClassOf(2000)];
+    const q = (p - span - SPAN_HEADER_BYTES) / MID_CLASS_SIZES[midClassOf(2000 + G)];
     lm.u32[((span + SP_BITMAP) >>> 2) + (q >>> 5)] |= 1 << (q & 31); // corrupt: the cached block looks live
     if (__HAKMEM_DEBUG__) {
       let err: unknown;
@@ -274,7 +301,7 @@ describe(`mid-large ACE (${__HAKMEM_DEBUG__ ? 'debug' : 'release'} build)`, () =
   describe('validateSpan', () => {
     function state() {
       const s = setup(64);
-      const cls = midClassOf(3000);
+      const cls = midClassOf(3000 + G);
       const size = MID_CLASS_SIZES[cls];
       const ptrs = Array.from({ length: 6 }, () => s.mid.malloc(3000));
       const span = spanStart(ptrs[0], s.word(ptrs[0]));
@@ -288,7 +315,7 @@ describe(`mid-large ACE (${__HAKMEM_DEBUG__ ? 'debug' : 'release'} build)`, () =
       const { lm, pl, span, size } = state();
       const walk = newWalk();
       expect(validateSpan(lm, pl, span, walk, 0)).toBeNull();
-      expect(walk).toEqual({ liveBlocks: 4, liveBytes: 4 * size, spans: 1 });
+      expect(walk).toEqual({ liveBlocks: 4, liveBytes: 4 * (size - G), spans: 1 });
     });
 
     it('catches a bad magic word and a page word that is not the span', () => {
@@ -323,7 +350,7 @@ describe(`mid-large ACE (${__HAKMEM_DEBUG__ ? 'debug' : 'release'} build)`, () =
       const { lm, pl, span } = state();
       expect(validateSpan(lm, pl, span, newWalk(), 1)).toMatch(/live 4 \+ remote 0 \+ cached 1 > used 4/);
       const carved = lm.u32[(span + SP_CARVED) >>> 2];
-      expect(carved).toBeLessThan(midSpanCapacity(midClassOf(3000)));
+      expect(carved).toBeLessThan(midSpanCapacity(midClassOf(3000 + G)));
       lm.u32[((span + SP_BITMAP) >>> 2) + (carved >>> 5)] |= 1 << (carved & 31);
       expect(validateSpan(lm, pl, span, newWalk(), 0)).toMatch(new RegExp(`block ${carved} is live but was never carved`));
     });

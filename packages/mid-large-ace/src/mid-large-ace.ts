@@ -37,6 +37,8 @@ import {
   runHeadWord,
 } from '@hakmem/contracts/layout';
 import { breakLockOf, drainRemoteInto, lockWord, pushRemote, unlockWord, type LinearMemory, type PageLayer } from '@hakmem/linear-memory';
+import { BLOCK_GUARD } from './block-guard.js';
+import { checkCachedBlock, checkGuard, checkPoison, checkSpanReturn, classBytes, guardOnFree, poison, writeGuard } from './block-checks.js';
 
 /**
  * Mid-large ACE box: blocks above 1 KiB up to 1 MiB.
@@ -141,6 +143,12 @@ export class MidLargeAce {
 
   /** A block of at least `size` bytes (1 KiB < size ≤ 1 MiB), or 0 when memory is out. */
   malloc(size: number): number {
+    if (__HAKMEM_DEBUG__) {
+      const cls = midClassOf(size + BLOCK_GUARD);
+      if (!(cls >= 0 && cls < MID_CLASSES))
+        throw new HeapError('INVALID_STATE', `size ${size} plus its ${BLOCK_GUARD}-byte guard is not a mid size`, undefined, 'midLargeAce');
+      return this.mallocClass(cls);
+    }
     return this.mallocClass(midClassOf(size));
   }
 
@@ -163,6 +171,7 @@ export class MidLargeAce {
     const size = MID_CLASS_SIZES[cls];
     const n = this.count[cls];
     this.frees++;
+    if (__HAKMEM_DEBUG__) poison(this.lm.i32, ptr, classBytes(cls));
     if (n < this.capacity[cls] && this.cachedBytes + size <= this.budgetBytes) {
       this.slots[cls * STRIDE + n] = ptr;
       this.count[cls] = n + 1;
@@ -176,13 +185,13 @@ export class MidLargeAce {
   /** Usable bytes of the live block at `ptr` (page word `word`), or -1 if it is not one. */
   usableSize(ptr: number, word: number): number {
     const kind = word & PK_KIND_MASK;
-    if (kind === PK_RUN_LIVE) return (ptr & PAGE_MASK) === 0 ? (word >>> 8) * PAGE_SIZE : -1;
+    if (kind === PK_RUN_LIVE) return (ptr & PAGE_MASK) === 0 ? (__HAKMEM_DEBUG__ ? (word >>> 8) * PAGE_SIZE - BLOCK_GUARD : (word >>> 8) * PAGE_SIZE) : -1;
     if (kind !== PK_MID_SPAN) return -1;
     const cls = (word >>> 8) & 0xff;
     const q = this.blockIndex(ptr, word, cls);
     if (q < 0) return -1;
     const start = spanStart(ptr, word);
-    return (this.lm.u32[((start + SP_BITMAP) >>> 2) + (q >>> 5)] >>> (q & 31)) & 1 ? MID_CLASS_SIZES[cls] : -1;
+    return (this.lm.u32[((start + SP_BITMAP) >>> 2) + (q >>> 5)] >>> (q & 31)) & 1 ? (__HAKMEM_DEBUG__ ? MID_CLASS_SIZES[cls] - BLOCK_GUARD : MID_CLASS_SIZES[cls]) : -1;
   }
 
   /**
@@ -195,6 +204,7 @@ export class MidLargeAce {
       if ((ptr & PAGE_MASK) !== 0) return -MID_FREE_INVALID;
       const pages = word >>> 8;
       if (kind === PK_RUN_FREE) return -MID_FREE_DOUBLE;
+      if (__HAKMEM_DEBUG__) guardOnFree(this.lm, ptr, pages * PAGE_SIZE);
       const i = this.pt0 + (ptr >>> PAGE_SHIFT);
       const free = runHeadWord(PK_RUN_FREE, pages);
       if (this.shared) {
@@ -209,6 +219,9 @@ export class MidLargeAce {
     const i = ((start + SP_BITMAP) >>> 2) + (q >>> 5);
     const bit = 1 << (q & 31);
     const u32 = this.lm.u32;
+    if (__HAKMEM_DEBUG__) {
+      if (u32[i] & bit) guardOnFree(this.lm, ptr, MID_CLASS_SIZES[cls]);
+    }
     if (this.shared) {
       if ((Atomics.and(u32, i, ~bit) & bit) === 0) return -MID_FREE_DOUBLE;
     } else {
@@ -237,6 +250,12 @@ export class MidLargeAce {
     const u32 = this.lm.u32;
     const i = this.pt0 + (ptr >>> PAGE_SHIFT);
     if (i >= u32.length) return false;
+    if (__HAKMEM_DEBUG__) {
+      const size = classBytes(cls);
+      if (ptr + size > this.lm.u8.length) return false;
+      checkPoison(this.lm.i32, ptr, 0, size, 'in the cache');
+      writeGuard(this.lm.u8, ptr, size);
+    }
     if (cls >= MID_FIRST_RUN_CLASS) {
       const pages = cls - MID_FIRST_RUN_CLASS + 1;
       if (__HAKMEM_DEBUG__) {
@@ -306,6 +325,7 @@ export class MidLargeAce {
   }
 
   private pushCached(cls: number, ptr: number): void {
+    if (__HAKMEM_DEBUG__) poison(this.lm.i32, ptr, classBytes(cls));
     this.slots[cls * STRIDE + this.count[cls]++] = ptr;
     this.cachedBytes += MID_CLASS_SIZES[cls];
   }
@@ -315,11 +335,13 @@ export class MidLargeAce {
     const u32 = this.lm.u32;
     const h = span >>> 2;
     if (u32[h + SP_REMOTE_HEAD / 4] !== 0) this.collectRemote(span);
+    if (__HAKMEM_DEBUG__) checkTake(this.lm, span, cls, want);
     let got = 0;
     let head = u32[h + SP_FREE_HEAD / 4];
     while (head !== 0 && got < want) {
-      this.pushCached(cls, head);
-      head = u32[head >>> 2];
+      const next = u32[head >>> 2];
+      this.pushCached(cls, head); // the debug build poisons the link word too, so read it first
+      head = next;
       got++;
     }
     u32[h + SP_FREE_HEAD / 4] = head;
@@ -466,6 +488,7 @@ export class MidLargeAce {
     const n = this.count[cls];
     const out = n - Math.min(n >>> 1, this.capacity[cls] >>> 1);
     const base = cls * STRIDE;
+    if (__HAKMEM_DEBUG__) checkLeaving(this.lm, this.slots, cls, 0, out);
     for (let i = 0; i < out; i++) this.returnBlock(cls, this.slots[base + i]);
     this.slots.copyWithin(base, base + out, base + n);
     this.count[cls] = n - out;
@@ -484,6 +507,7 @@ export class MidLargeAce {
     let u32 = this.lm.u32;
     const span = spanStart(ptr, u32[this.pt0 + (ptr >>> PAGE_SHIFT)]);
     const h = span >>> 2;
+    if (__HAKMEM_DEBUG__) checkSpanReturn(u32, span, ptr, MID_CLASS_SIZES[cls]);
     if (u32[h + SP_OWNER / 4] !== this.worker) {
       this.remoteFrees++;
       // The block may lie past this worker's view; a write there would be dropped.
@@ -534,6 +558,11 @@ export class MidLargeAce {
       this.capacity[cls] = Math.max(MIN_CAPACITY, cap >>> 1);
       this.capacityShrinks++;
     }
+    if (__HAKMEM_DEBUG__) {
+      const c = this.capacity[cls];
+      if (c < MIN_CAPACITY || c > this.maxCapacity[cls])
+        throw new HeapError('CORRUPTION', `ACE moved class ${cls}'s capacity to ${c}, outside [${MIN_CAPACITY}, ${this.maxCapacity[cls]}]`, undefined, 'midLargeAce');
+    }
     this.hitsW[cls] = 0;
     this.missesW[cls] = 0;
     this.overflowsW[cls] = 0;
@@ -542,6 +571,7 @@ export class MidLargeAce {
   /** Returns every cached block and every span that became empty (trim, detach, out of memory). */
   flush(): void {
     this.lm.refresh();
+    if (__HAKMEM_DEBUG__) for (let c = 0; c < MID_CLASSES; c++) checkLeaving(this.lm, this.slots, c, 0, this.count[c]);
     for (let c = 0; c < MID_CLASSES; c++) {
       const n = this.count[c];
       for (let i = 0; i < n; i++) this.returnBlock(c, this.slots[c * STRIDE + i]);
@@ -647,10 +677,39 @@ export class MidLargeAce {
       if (this.capacity[c] < MIN_CAPACITY || this.capacity[c] > this.maxCapacity[c]) return `class ${c} capacity ${this.capacity[c]} outside [${MIN_CAPACITY}, ${this.maxCapacity[c]}]`;
       if (this.count[c] < 0 || this.count[c] > STRIDE) return `class ${c} cache count ${this.count[c]} out of range`;
       bytes += this.count[c] * MID_CLASS_SIZES[c];
+      if (__HAKMEM_DEBUG__) for (let i = 0; i < this.count[c]; i++) checkCachedBlock(this.lm, this.pt0, c, this.slots[c * STRIDE + i]);
     }
     if (bytes !== this.cachedBytes) return `cached bytes ${this.cachedBytes} but caches hold ${bytes}`;
     if (bytes > this.budgetBytes) return `caches hold ${bytes} bytes, over the ${this.budgetBytes}-byte budget`;
     return null;
+  }
+}
+
+/** Debug: cached blocks [from, to) of class `cls`, about to leave the cache, still hold their poison. */
+function checkLeaving(lm: LinearMemory, slots: Uint32Array, cls: number, from: number, to: number): void {
+  if (to > from) lm.refresh();
+  const size = classBytes(cls);
+  for (let i = from; i < to; i++) checkPoison(lm.i32, slots[cls * STRIDE + i], 0, size, 'in the cache');
+}
+
+/**
+ * Debug, before a refill changes anything: the first `want` free-list blocks
+ * of the span are carved blocks of it that kept their poison (past the link).
+ */
+function checkTake(lm: LinearMemory, span: number, cls: number, want: number): void {
+  const u32 = lm.u32;
+  const h = span >>> 2;
+  const size = MID_CLASS_SIZES[cls];
+  const carved = u32[h + SP_CARVED / 4];
+  if (u32[h + SP_MAGIC / 4] !== SPAN_MAGIC_VALUE || u32[h + SP_CLASS / 4] !== cls || carved > u32[h + SP_CAPACITY / 4] || u32[h + SP_USED / 4] > carved)
+    throw new HeapError('CORRUPTION', `refill: span ${span} header broken for class ${cls}`, span, 'midLargeAce');
+  let p = u32[h + SP_FREE_HEAD / 4];
+  for (let k = 0; p !== 0 && k < want; k++) {
+    const rel = p - span - SPAN_HEADER_BYTES;
+    if (rel < 0 || rel % size !== 0 || rel / size >= carved)
+      throw new HeapError('CORRUPTION', `refill: free-list node ${p} is not a carved block of span ${span}`, p, 'midLargeAce');
+    checkPoison(lm.i32, p, 4, size, 'on its span list');
+    p = u32[p >>> 2];
   }
 }
 
@@ -693,6 +752,7 @@ export function validateSpan(lm: LinearMemory, pages: PageLayer, span: number, w
     if (live(q)) {
       if (q >= carved) return `span ${span}: block ${q} is live but was never carved`;
       liveCount++;
+      if (__HAKMEM_DEBUG__) checkGuard(lm.u8, span + SPAN_HEADER_BYTES + q * size, size);
     }
   }
   const listLen = (first: number, what: string): number | string => {
@@ -702,6 +762,7 @@ export function validateSpan(lm: LinearMemory, pages: PageLayer, span: number, w
       if (rel < 0 || rel % size !== 0 || rel / size >= carved) return `span ${span}: ${what} node ${p} is not a carved block`;
       if (live(rel / size)) return `span ${span}: ${what} node ${p} is live`;
       if (++k > carved) return `span ${span}: ${what} has a cycle`;
+      if (__HAKMEM_DEBUG__) checkPoison(lm.i32, p, 4, size, `on the ${what} of span ${span}`);
     }
     return k;
   };
@@ -712,8 +773,20 @@ export function validateSpan(lm: LinearMemory, pages: PageLayer, span: number, w
   if (used + free !== carved) return `span ${span}: used ${used} + free ${free} != carved ${carved}`;
   if (liveCount + remote + cached > used) return `span ${span}: live ${liveCount} + remote ${remote} + cached ${cached} > used ${used}`;
   walk.liveBlocks += liveCount;
-  walk.liveBytes += liveCount * size;
+  walk.liveBytes += liveCount * (__HAKMEM_DEBUG__ ? size - BLOCK_GUARD : size);
   walk.spans++;
+  return null;
+}
+
+/**
+ * Validates a live mid run (a block of a run class, `pages` pages at `run`):
+ * in the debug build its guard must be intact. Returns null or throws.
+ */
+export function validateLiveRun(lm: LinearMemory, run: number, pages: number): string | null {
+  if (__HAKMEM_DEBUG__) {
+    if (run + pages * PAGE_SIZE > lm.u8.length) lm.refresh();
+    checkGuard(lm.u8, run, pages * PAGE_SIZE);
+  }
   return null;
 }
 

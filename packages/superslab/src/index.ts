@@ -1,2 +1,3 @@
 export { Superslab, markLive, markLiveShared, clearLive, clearLiveShared, slabRecordOf, slabDataStart, slabIndexOf, validateSuperslab, type SuperslabWalk } from './superslab.js';
+export { BLOCK_GUARD } from './block-guard.js';
 export const variant: 'release' | 'debug' = __HAKMEM_DEBUG__ ? 'debug' : 'release';

@@ -31,9 +31,10 @@ import {
   tinyPageWord,
   tinySlabCapacity,
 } from '@hakmem/contracts/layout';
-import { LinearMemory, PageLayer, planGeometry } from '@hakmem/linear-memory';
+import { LinearMemory, PageLayer, planGeometry, pushRemote } from '@hakmem/linear-memory';
 import { describe, expect, it } from 'vitest';
-import { Superslab, slabDataStart, slabIndexOf, slabRecordOf, validateSuperslab, type SuperslabWalk } from './superslab.js';
+import { BLOCK_GUARD } from './block-guard.js';
+import { Superslab, clearLive, slabDataStart, slabIndexOf, slabRecordOf, validateSuperslab, type SuperslabWalk } from './superslab.js';
 
 /**
  * A heap with one SuperSlab formatted by hand, the way the shared pool lays it
@@ -313,7 +314,37 @@ describe(`superslab (${__HAKMEM_DEBUG__ ? 'debug' : 'release'} build)`, () => {
       const { lm, ss, cls } = state();
       const walk = newWalk();
       expect(validateSuperslab(lm, ss, walk, none)).toBeNull();
-      expect(walk).toEqual({ liveBlocks: 3, liveBytes: 3 * TINY_CLASS_SIZES[cls], activeSlabs: 2, emptySlabs: 0, unusedSlabs: 14 });
+      expect(walk).toEqual({ liveBlocks: 3, liveBytes: 3 * (TINY_CLASS_SIZES[cls] - BLOCK_GUARD), activeSlabs: 2, emptySlabs: 0, unusedSlabs: 14 });
+    });
+
+    it('guards live blocks (debug): an overflow is CORRUPTION at clearLive and in the validator; release sees neither', () => {
+      const { lm, ss, cls, got } = state();
+      const p = got[0];
+      const usable = TINY_CLASS_SIZES[cls] - BLOCK_GUARD;
+      lm.u8[p + usable] ^= 0x5a; // one byte past the usable end
+      if (__HAKMEM_DEBUG__) {
+        expect(() => validateSuperslab(lm, ss, newWalk(), none)).toThrow(/write past the usable end/);
+        expect(() => clearLive(lm.u8, p)).toThrow(HeapError);
+        expect(new Superslab(lm, 1).isLive(p)).toBe(true); // the failed free changed nothing
+      } else {
+        expect(validateSuperslab(lm, ss, newWalk(), none)).toBeNull();
+        expect(clearLive(lm.u8, p)).toBe(true);
+      }
+    });
+
+    it('poisons blocks back on the slab (debug): a write after free is CORRUPTION in the validator and at refill', () => {
+      const { lm, ss, box, cls, got } = state();
+      const freed = got[3]; // returned to the slab's free list
+      lm.u8[freed + 20] ^= 0x5a;
+      if (__HAKMEM_DEBUG__) {
+        expect(() => validateSuperslab(lm, ss, newWalk(), none)).toThrow(/written after free/);
+        const carvedBefore = box.counters().carvedBlocks;
+        expect(() => take(box, cls, 3)).toThrow(/written after free/);
+        expect(box.counters().carvedBlocks).toBe(carvedBefore);
+      } else {
+        expect(validateSuperslab(lm, ss, newWalk(), none)).toBeNull();
+        expect(take(box, cls, 3)).toContain(freed);
+      }
     });
 
     it('catches a bad magic word', () => {
@@ -387,7 +418,11 @@ describe(`superslab (${__HAKMEM_DEBUG__ ? 'debug' : 'release'} build)`, () => {
     it('catches a remote-list node that is live', () => {
       const { lm, ss, slab, got } = state();
       const intruder = new Superslab(lm, 2);
-      intruder.returnBlocks(Uint32Array.of(got[0]), 1); // got[0] is still marked live
+      if (__HAKMEM_DEBUG__) {
+        // The debug build refuses to give a live block back at all, so push it by hand.
+        expect(() => intruder.returnBlocks(Uint32Array.of(got[0]), 1)).toThrow(/the block is live/);
+        pushRemote(lm.u32, (slab >>> 2) + SM_REMOTE_HEAD / 4, got[0], false);
+      } else intruder.returnBlocks(Uint32Array.of(got[0]), 1); // got[0] is still marked live
       expect(field(lm, slab, SM_REMOTE_HEAD)).toBe(got[0]);
       expect(validateSuperslab(lm, ss, newWalk(), none)).toMatch(new RegExp(`remote list node ${got[0]} is live`));
     });

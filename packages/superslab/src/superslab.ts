@@ -30,6 +30,8 @@ import {
   TINY_CLASSES,
 } from '@hakmem/contracts/layout';
 import { drainRemoteInto, pushRemote, type LinearMemory } from '@hakmem/linear-memory';
+import { BLOCK_GUARD } from './block-guard.js';
+import { checkBlockOfSlab, checkGuard, checkPoison, checkSlabRecord, poisonFree, tinyBlockSize, writeGuard } from './block-checks.js';
 
 /**
  * SuperSlab box: carves blocks out of one worker's slabs and takes them back.
@@ -194,6 +196,7 @@ export class Superslab {
     const u32 = this.lm.u32;
     const m = slab >>> 2;
     if (u32[m + SM_REMOTE_HEAD / 4] !== 0) this.collectRemote(slab);
+    if (__HAKMEM_DEBUG__) checkTake(this.lm, slab, cls, want);
     let got = 0;
     let head = u32[m + SM_FREE_HEAD / 4];
     while (head !== 0 && got < want) {
@@ -238,6 +241,7 @@ export class Superslab {
       const ptr = src[i];
       const slab = slabRecordOf(ptr);
       const m = slab >>> 2;
+      if (__HAKMEM_DEBUG__) checkReturn(this.lm, slab, ptr);
       if (u32[m + SM_OWNER / 4] !== this.worker) {
         this.pushRemote(slab, ptr);
         continue;
@@ -345,7 +349,10 @@ export function markLive(u8: Uint8Array, ptr: number): boolean {
   const i = ptr - (ptr & SS_MASK) + SS_BITMAP + ((ptr & SS_MASK) >>> 7);
   if (i >= u8.length) return false;
   const bit = 1 << ((ptr >>> GRANULE_SHIFT) & 7);
-  if (__HAKMEM_DEBUG__) checkNotLive(u8, i, bit, ptr);
+  if (__HAKMEM_DEBUG__) {
+    checkNotLive(u8, i, bit, ptr);
+    if (!guardOnMalloc(u8, ptr)) return false;
+  }
   u8[i] |= bit;
   return true;
 }
@@ -354,7 +361,10 @@ export function markLiveShared(u8: Uint8Array, ptr: number): boolean {
   const i = ptr - (ptr & SS_MASK) + SS_BITMAP + ((ptr & SS_MASK) >>> 7);
   if (i >= u8.length) return false;
   const bit = 1 << ((ptr >>> GRANULE_SHIFT) & 7);
-  if (__HAKMEM_DEBUG__) checkNotLive(u8, i, bit, ptr);
+  if (__HAKMEM_DEBUG__) {
+    checkNotLive(u8, i, bit, ptr);
+    if (!guardOnMalloc(u8, ptr)) return false;
+  }
   Atomics.or(u8, i, bit);
   return true;
 }
@@ -365,6 +375,9 @@ export function clearLive(u8: Uint8Array, ptr: number): boolean {
   const bit = 1 << ((ptr >>> GRANULE_SHIFT) & 7);
   const old = u8[i];
   if ((old & bit) === 0) return false; // also undefined past a detached view
+  if (__HAKMEM_DEBUG__) {
+    if (!guardOnFree(u8, ptr)) return false;
+  }
   u8[i] = old & ~bit;
   return true;
 }
@@ -374,6 +387,9 @@ export function clearLiveShared(u8: Uint8Array, ptr: number): boolean {
   const i = ptr - (ptr & SS_MASK) + SS_BITMAP + ((ptr & SS_MASK) >>> 7);
   if (i >= u8.length) return false;
   const bit = 1 << ((ptr >>> GRANULE_SHIFT) & 7);
+  if (__HAKMEM_DEBUG__) {
+    if ((Atomics.load(u8, i) & bit) !== 0 && !guardOnFree(u8, ptr)) return false;
+  }
   return (Atomics.and(u8, i, ~bit & 0xff) & bit) !== 0;
 }
 
@@ -389,6 +405,58 @@ function assertOwnedSlab(lm: LinearMemory, slab: number, cls: number, worker: nu
 
 function checkNotLive(u8: Uint8Array, i: number, bit: number, ptr: number): void {
   if ((u8[i] & bit) !== 0) throw new HeapError('CORRUPTION', 'block handed out while already live', ptr, 'superslab');
+}
+
+/** Debug: writes the guard of a block being handed out; false when the view does not reach the block (refresh, retry). */
+function guardOnMalloc(u8: Uint8Array, ptr: number): boolean {
+  const size = tinyBlockSize(u8, slabRecordOf(ptr));
+  if (ptr + size > u8.length) return false;
+  writeGuard(u8, ptr, size);
+  return true;
+}
+
+/** Debug: checks the guard of a live block being freed, before anything changes; false on a short view. */
+function guardOnFree(u8: Uint8Array, ptr: number): boolean {
+  const size = tinyBlockSize(u8, slabRecordOf(ptr));
+  if (ptr + size > u8.length) return false;
+  checkGuard(u8, ptr, size);
+  return true;
+}
+
+/**
+ * Debug, before a refill changes anything: the slab record is sane, and the
+ * first `want` free-list blocks are carved blocks of the slab that kept
+ * their poison.
+ */
+function checkTake(lm: LinearMemory, slab: number, cls: number, want: number): void {
+  const u32 = lm.u32;
+  const m = slab >>> 2;
+  checkSlabRecord(u32, slab, 'refill');
+  if (u32[m + SM_CLASS / 4] !== cls) throw new HeapError('CORRUPTION', `refill: slab ${slab} is not of class ${cls}`, slab, 'superslab');
+  const size = TINY_CLASS_SIZES[cls];
+  const start = slabDataStart(slab);
+  const carved = u32[m + SM_CARVED / 4];
+  let p = u32[m + SM_FREE_HEAD / 4];
+  for (let k = 0; p !== 0 && k < want; k++) {
+    checkBlockOfSlab(p, start, size, carved, slab, 'refill: free list');
+    checkPoison(lm.i32, p, size, 'free list');
+    p = u32[p >>> 2];
+  }
+}
+
+/** Debug, before a block goes back to its slab: a carved, non-live block of a slab in use with blocks out; then poisons it. */
+function checkReturn(lm: LinearMemory, slab: number, ptr: number): void {
+  const u32 = lm.u32;
+  const m = slab >>> 2;
+  if (u32[(slab - (slab & SS_MASK)) >>> 2] !== SS_MAGIC_VALUE)
+    throw new HeapError('CORRUPTION', `block return: ${ptr} is not inside a SuperSlab`, ptr, 'superslab');
+  checkSlabRecord(u32, slab, 'block return');
+  const size = TINY_CLASS_SIZES[u32[m + SM_CLASS / 4]];
+  checkBlockOfSlab(ptr, slabDataStart(slab), size, u32[m + SM_CARVED / 4], slab, 'block return');
+  if (u32[m + SM_USED / 4] === 0) throw new HeapError('CORRUPTION', `block return: slab ${slab} has no block out`, ptr, 'superslab');
+  const i = ptr - (ptr & SS_MASK) + SS_BITMAP + ((ptr & SS_MASK) >>> 7);
+  if ((lm.u8[i] >>> ((ptr >>> GRANULE_SHIFT) & 7)) & 1) throw new HeapError('CORRUPTION', 'block return: the block is live', ptr, 'superslab');
+  poisonFree(lm.i32, ptr, size);
 }
 
 /** Address of the slab record that describes the slab holding `ptr`. */
@@ -451,7 +519,10 @@ export function validateSuperslab(lm: LinearMemory, ss: number, walk: SuperslabW
     let live = 0;
     for (let b = 0; b < carved; b++) {
       const p = start + b * size;
-      if ((u8[ss + SS_BITMAP + ((p & SS_MASK) >>> 7)] >>> ((p >>> GRANULE_SHIFT) & 7)) & 1) live++;
+      if ((u8[ss + SS_BITMAP + ((p & SS_MASK) >>> 7)] >>> ((p >>> GRANULE_SHIFT) & 7)) & 1) {
+        live++;
+        if (__HAKMEM_DEBUG__) checkGuard(u8, p, size);
+      }
     }
     const listLen = (head: number, what: string): number | string => {
       let n = 0;
@@ -460,6 +531,7 @@ export function validateSuperslab(lm: LinearMemory, ss: number, walk: SuperslabW
         if (rel < 0 || rel % size !== 0 || rel / size >= carved) return `slab ${slab}: ${what} node ${p} is not a carved block of the slab`;
         if ((u8[ss + SS_BITMAP + ((p & SS_MASK) >>> 7)] >>> ((p >>> GRANULE_SHIFT) & 7)) & 1) return `slab ${slab}: ${what} node ${p} is live`;
         if (++n > carved) return `slab ${slab}: ${what} has a cycle`;
+        if (__HAKMEM_DEBUG__) checkPoison(lm.i32, p, size, what);
       }
       return n;
     };
@@ -472,7 +544,7 @@ export function validateSuperslab(lm: LinearMemory, ss: number, walk: SuperslabW
     if (live + remote + cached > used) return `slab ${slab}: live ${live} + remote ${remote} + cached ${cached} > used ${used}`;
     if (state === SLAB_EMPTY && used !== 0) return `slab ${slab}: EMPTY with ${used} blocks out`;
     walk.liveBlocks += live;
-    walk.liveBytes += live * size;
+    walk.liveBytes += live * (__HAKMEM_DEBUG__ ? size - BLOCK_GUARD : size);
   }
   return null;
 }

@@ -1,7 +1,21 @@
 import { HeapError } from '@hakmem/contracts';
 import {
+  PAGE_SHIFT,
+  PAGE_SIZE,
+  PK_SS_SPARE,
+  SLAB_ACTIVE,
+  SLAB_SIZE,
+  SM_CARVED,
+  SM_CLASS,
+  SM_STATE,
+  SS_MAGIC_VALUE,
+  SS_PAGES,
+  SS_SLAB_META,
+  TINY_CLASS_SIZES,
   TINY_CLASSES,
+  tinyPageWord,
 } from '@hakmem/contracts/layout';
+import { LinearMemory, PageLayer, planGeometry } from '@hakmem/linear-memory';
 import { describe, expect, it } from 'vitest';
 import { TlsSll } from './tls-sll.js';
 
@@ -61,6 +75,72 @@ describe(`tls-sll cache (${__HAKMEM_DEBUG__ ? 'debug' : 'release'} build)`, () =
     } else {
       expect(c.push(1, 0x30000)).toBe(true);
       expect(c.validate()).toMatch(/twice/); // check() still finds it
+    }
+  });
+});
+
+/**
+ * A heap memory with one SuperSlab whose slab 1 is an ACTIVE slab of class
+ * `cls` with `carved` blocks, laid out by hand as the shared pool would (a
+ * box test may not import another box).
+ */
+function slabMemory(cls: number, carved: number) {
+  const memory = new WebAssembly.Memory({ initial: 1, maximum: 40 });
+  const lm = new LinearMemory(memory, false);
+  const geo = planGeometry(0, 38 * PAGE_SIZE);
+  lm.ensurePages(geo.basePage + geo.metaPages);
+  const pl = PageLayer.format(lm, geo, false);
+  const page = pl.allocRun(SS_PAGES, SS_PAGES);
+  const ss = page << PAGE_SHIFT;
+  lm.u32[ss >>> 2] = SS_MAGIC_VALUE;
+  pl.setWords(page, SS_PAGES, PK_SS_SPARE);
+  const rec = (ss + SS_SLAB_META + 1 * 64) >>> 2;
+  lm.u32[rec + SM_CLASS / 4] = cls;
+  lm.u32[rec + SM_STATE / 4] = SLAB_ACTIVE;
+  lm.u32[rec + SM_CARVED / 4] = carved;
+  pl.setWord(page + 1, tinyPageWord(cls, 1));
+  const block = (k: number) => ss + SLAB_SIZE + k * TINY_CLASS_SIZES[cls];
+  return { lm, pl, block };
+}
+
+describe(`tls-sll cache bound to a heap memory (${__HAKMEM_DEBUG__ ? 'debug' : 'release'} build)`, () => {
+  const cls = 4;
+
+  it('debug: takes only carved blocks of a slab of its class; release takes what it is given', () => {
+    const { lm, pl, block } = slabMemory(cls, 10);
+    const c = new TlsSll();
+    c.bindMemory(lm, pl.pt0);
+    const bad = [block(10), block(0) + 16, block(0) - SLAB_SIZE, 65536 * 3];
+    for (const p of bad) {
+      if (__HAKMEM_DEBUG__) expect(() => c.push(cls, p), `push(${p})`).toThrow(expect.objectContaining({ code: 'INVALID_POINTER', ptr: p }));
+      else expect(c.push(cls, p)).toBe(true);
+    }
+    if (__HAKMEM_DEBUG__) {
+      expect(() => c.push(cls + 1, block(1))).toThrow(/not in a slab of class/);
+      expect(c.cached()).toBe(0);
+    }
+  });
+
+  it('debug: poisons cached blocks, and a write after free is CORRUPTION at pop, drain and validate', () => {
+    const { lm, pl, block } = slabMemory(cls, 10);
+    const c = new TlsSll();
+    c.bindMemory(lm, pl.pt0);
+    const size = TINY_CLASS_SIZES[cls];
+    for (let k = 0; k < 4; k++) c.push(cls, block(k));
+    if (__HAKMEM_DEBUG__) expect(lm.u8.subarray(block(3), block(3) + size).every((b) => b === 0xa5)).toBe(true);
+    for (const offset of [0, size >>> 1, size - 1]) {
+      lm.u8[block(3) + offset] ^= 0x5a;
+      if (__HAKMEM_DEBUG__) expect(() => c.validate(), `offset ${offset}`).toThrow(/written after free/);
+      else expect(c.validate()).toBeNull();
+      lm.u8[block(3) + offset] ^= 0x5a;
+    }
+    lm.u8[block(3) + 5] = 1;
+    if (__HAKMEM_DEBUG__) {
+      expect(() => c.pop(cls)).toThrow(expect.objectContaining({ code: 'CORRUPTION', ptr: block(3) }));
+      expect(c.count[cls]).toBe(4); // nothing changed
+      expect(() => c.drainAll(cls, new Uint32Array(512))).toThrow(HeapError);
+    } else {
+      expect(c.pop(cls)).toBe(block(3));
     }
   });
 });

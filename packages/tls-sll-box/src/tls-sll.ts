@@ -1,10 +1,12 @@
 import { HeapError } from '@hakmem/contracts';
 import { OP_POPS, OP_PUSHES } from './cache-layout.js';
+import { bind, checkBlockOfClass, checkCachedPoison, mayBeCached, memoryOf, poisonCached } from './cache-checks.js';
 import {
   TINY_CLASS_SIZES,
   TINY_CLASSES,
   TLS_SLL_STRIDE as STRIDE,
 } from '@hakmem/contracts/layout';
+import type { LinearMemory } from '@hakmem/linear-memory';
 
 /**
  * TLS SLL box: one worker's caches of free tiny blocks, a LIFO stack per size
@@ -33,6 +35,7 @@ export function popBlock(count: Int32Array, slots: Uint32Array, ops: Float64Arra
   if (__HAKMEM_DEBUG__) checkClass(cls);
   const n = count[cls] - 1;
   if (n < 0) return 0;
+  if (__HAKMEM_DEBUG__) checkLeaving(count, cls, slots[cls * STRIDE + n]);
   count[cls] = n;
   ops[OP_POPS]++;
   return slots[cls * STRIDE + n];
@@ -46,6 +49,7 @@ export function pushBlock(count: Int32Array, capacity: Int32Array, slots: Uint32
   slots[cls * STRIDE + n] = ptr;
   count[cls] = n + 1;
   ops[OP_PUSHES]++;
+  if (__HAKMEM_DEBUG__) poisonEntering(count, cls, ptr);
   return true;
 }
 /** Bytes a full cache of one class may hold; keeps big classes from hoarding. */
@@ -88,6 +92,16 @@ export class TlsSll {
     }
   }
 
+  /**
+   * Lets the debug build check blocks against the heap's page table and slab
+   * records and poison the blocks it caches (`pt0` as in PageLayer). The
+   * release build ignores it. Without it, the debug build checks only what
+   * the cache itself knows.
+   */
+  bindMemory(lm: LinearMemory, pt0: number): void {
+    if (__HAKMEM_DEBUG__) bind(this.count, { lm, pt0 });
+  }
+
   pop(cls: number): number {
     return popBlock(this.count, this.slots, this.ops, cls);
   }
@@ -118,6 +132,7 @@ export class TlsSll {
     this.slots.set(src.subarray(0, n), cls * STRIDE + at);
     this.count[cls] = at + n;
     this.blocksRefilled += n;
+    if (__HAKMEM_DEBUG__) for (let i = 0; i < n; i++) poisonEntering(this.count, cls, src[i]);
   }
 
   /**
@@ -135,6 +150,7 @@ export class TlsSll {
     const keep = Math.min(n >>> 1, this.capacity[cls] >>> 1);
     const out = n - keep;
     const base = cls * STRIDE;
+    if (__HAKMEM_DEBUG__) for (let i = 0; i < out; i++) checkLeaving(this.count, cls, this.slots[base + i]);
     dest.set(this.slots.subarray(base, base + out));
     this.slots.copyWithin(base, base + out, base + n);
     this.count[cls] = keep;
@@ -145,6 +161,7 @@ export class TlsSll {
   /** Empties class `cls` into `dest` (detach, trim, out-of-memory). */
   drainAll(cls: number, dest: Uint32Array): number {
     const n = this.count[cls];
+    if (__HAKMEM_DEBUG__) for (let i = 0; i < n; i++) checkLeaving(this.count, cls, this.slots[cls * STRIDE + i]);
     dest.set(this.slots.subarray(cls * STRIDE, cls * STRIDE + n));
     this.count[cls] = 0;
     this.blocksDrained += n;
@@ -177,6 +194,13 @@ export class TlsSll {
         if (p === 0 || (p & 15) !== 0) return `class ${c} caches misaligned block ${p}`;
         if (seen.has(p)) return `class ${c} caches block ${p} twice`;
         seen.add(p);
+        if (__HAKMEM_DEBUG__) {
+          const mem = memoryOf(this.count);
+          if (mem !== undefined) {
+            checkBlockOfClass(mem, c, p, 'cached block');
+            checkCachedPoison(mem, c, p);
+          }
+        }
       }
     }
     return null;
@@ -213,5 +237,21 @@ function checkPush(count: Int32Array, slots: Uint32Array, cls: number, ptr: numb
   checkClass(cls);
   if (ptr === 0 || (ptr & 15) !== 0 || (ptr >>> 0) !== ptr)
     throw new HeapError('INVALID_POINTER', `block is not 16-byte aligned`, ptr, 'tlsSll');
-  if (cached(count, slots, cls, ptr)) throw new HeapError('DOUBLE_FREE', `block is already in the class ${cls} cache`, ptr, 'tlsSll');
+  const mem = memoryOf(count);
+  if (mem !== undefined) checkBlockOfClass(mem, cls, ptr, 'push');
+  // A bound cache poisons every block it holds, so a block whose first word
+  // is not poison cannot be in it: the scan of the class runs only otherwise.
+  if ((mem === undefined || mayBeCached(mem, ptr)) && cached(count, slots, cls, ptr))
+    throw new HeapError('DOUBLE_FREE', `block is already in the class ${cls} cache`, ptr, 'tlsSll');
+}
+
+/** Debug: a block leaving the cache (pop, drain) must still hold the poison written when it came in. */
+function checkLeaving(count: Int32Array, cls: number, ptr: number): void {
+  const mem = memoryOf(count);
+  if (mem !== undefined) checkCachedPoison(mem, cls, ptr);
+}
+
+function poisonEntering(count: Int32Array, cls: number, ptr: number): void {
+  const mem = memoryOf(count);
+  if (mem !== undefined) poisonCached(mem, cls, ptr);
 }

@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import { fillBytes, fillWords, findChangedByte, findChangedWord } from './poison.js';
+
+describe('debug block patterns', () => {
+  const i32 = new Int32Array(64);
+  const u8 = new Uint8Array(i32.buffer);
+  const P = 0xa5a5a5a5;
+
+  it.each([
+    [0, 64],
+    [4, 64],
+    [8, 60],
+    [4, 12],
+    [12, 16],
+  ])('fills [%i, %i) with the pattern and finds every changed byte in it, and none outside', (from, to) => {
+    u8.fill(0);
+    fillWords(i32, from, to, P);
+    expect(findChangedWord(i32, from, to, P)).toBe(-1);
+    for (let b = 0; b < u8.length; b++) expect(u8[b] === 0xa5, `byte ${b}`).toBe(b >= from && b < to);
+    for (let b = from; b < to; b++) {
+      u8[b] ^= 1;
+      expect(findChangedWord(i32, from, to, P)).toBe(b & ~3);
+      u8[b] ^= 1;
+    }
+  });
+
+  it('byte helpers write and check a guard', () => {
+    u8.fill(0);
+    fillBytes(u8, 16, 32, 0xfd);
+    expect(findChangedByte(u8, 16, 32, 0xfd)).toBe(-1);
+    u8[31] = 0;
+    expect(findChangedByte(u8, 16, 32, 0xfd)).toBe(31);
+    expect(findChangedByte(u8, 15, 32, 0xfd)).toBe(15);
+  });
+});

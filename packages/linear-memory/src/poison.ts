@@ -1,0 +1,94 @@
+/**
+ * Helpers for the debug-build block patterns (POISON_* and GUARD_* in
+ * `@hakmem/contracts/layout`). Only the debug builds of the boxes call them,
+ * behind `__HAKMEM_DEBUG__`, so they never run in a release heap.
+ *
+ * - poison: a box that holds a block free (a cache, a free list) fills it
+ *   with POISON_WORD and checks the pattern when it hands the block out
+ *   again, when the block leaves it, and when `check()` walks it: a changed
+ *   word is a write after free. A box checks only blocks it holds at that
+ *   moment; once a slab, span or run leaves it, the pattern means nothing.
+ * - guard: the last GUARD_BYTES bytes of every block a guarded box hands
+ *   out hold GUARD_BYTE; the usable size stops before them. A changed guard
+ *   byte is a write past the end of the block.
+ *
+ * Every block start and size is a multiple of 16, so the word helpers cover
+ * blocks exactly.
+ */
+
+/**
+ * A Float64Array over the same buffer, so that the poison is written and
+ * checked 8 bytes at a time: the check runs on every block a debug box hands
+ * out, and halving its loop shows in the debug build's speed. Remembered
+ * per view (a heap's views change only when its memory grows).
+ */
+let wide: Float64Array = new Float64Array(0);
+let wideFor: Int32Array | null = null;
+function wideOf(i32: Int32Array): Float64Array {
+  if (wideFor !== i32) {
+    wide = new Float64Array(i32.buffer, 0, i32.length >>> 1);
+    wideFor = i32;
+  }
+  return wide;
+}
+
+/** `word` twice, read as one float64; distinct bit patterns compare unequal (the pattern is not a zero or a NaN). */
+function wideWord(word: number): number {
+  return new Float64Array(Int32Array.of(word | 0, word | 0).buffer)[0];
+}
+const WIDE_CACHE = { word: 0, wide: wideWord(0) };
+function wideValue(word: number): number {
+  if (WIDE_CACHE.word !== (word | 0)) {
+    WIDE_CACHE.word = word | 0;
+    WIDE_CACHE.wide = wideWord(word);
+  }
+  return WIDE_CACHE.wide;
+}
+
+/**
+ * Writes `word` into every 32-bit word of the byte range [from, to) (both
+ * multiples of 4). The views are Int32Array because the patterns are above
+ * 2^31: as int32 they stay small integers to V8, as uint32 they would not.
+ */
+export function fillWords(i32: Int32Array, from: number, to: number, word: number): void {
+  const w = word | 0;
+  if ((from & 7) !== 0 && from < to) {
+    i32[from >>> 2] = w;
+    from += 4;
+  }
+  if ((to & 7) !== 0 && from < to) {
+    to -= 4;
+    i32[to >>> 2] = w;
+  }
+  const f64 = wideOf(i32);
+  const v = wideValue(word);
+  for (let i = from >>> 3, end = to >>> 3; i < end; i++) f64[i] = v;
+}
+
+/** First byte address in [from, to) whose word is not `word`, or -1 when the range holds the pattern. */
+export function findChangedWord(i32: Int32Array, from: number, to: number, word: number): number {
+  const w = word | 0;
+  if ((from & 7) !== 0 && from < to) {
+    if (i32[from >>> 2] !== w) return from;
+    from += 4;
+  }
+  const f64 = wideOf(i32);
+  const v = wideValue(word);
+  const end = to >>> 3;
+  for (let i = from >>> 3; i < end; i++) {
+    if (f64[i] !== v) return i32[i * 2] !== w ? i * 8 : i * 8 + 4;
+  }
+  if ((to & 7) !== 0 && end * 8 < to && i32[end * 2] !== w) return end * 8;
+  return -1;
+}
+
+/** Writes `byte` into [from, to): a loop, because a 16-byte guard is shorter than the cost of calling `fill`. */
+export function fillBytes(u8: Uint8Array, from: number, to: number, byte: number): void {
+  for (let i = from; i < to; i++) u8[i] = byte;
+}
+
+/** First byte address in [from, to) whose byte is not `byte`, or -1 (for short ranges such as a guard). */
+export function findChangedByte(u8: Uint8Array, from: number, to: number, byte: number): number {
+  for (let i = from; i < to; i++) if (u8[i] !== byte) return i;
+  return -1;
+}

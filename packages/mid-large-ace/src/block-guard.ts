@@ -1,0 +1,12 @@
+import {
+  GUARD_BYTES,
+} from '@hakmem/contracts/layout';
+
+/**
+ * Bytes at the end of every block that this build keeps as a guard: a
+ * block's usable size is its class size minus this. 0 in release; in debug
+ * `malloc(size)` picks the class for `size + BLOCK_GUARD`, so the
+ * caller routes here only sizes with `size + BLOCK_GUARD ≤ MID_MAX`. In a file of its own
+ * so that esbuild inlines it as a literal (see tls-sll-box/src/cache-layout.ts).
+ */
+export const BLOCK_GUARD: number = __HAKMEM_DEBUG__ ? GUARD_BYTES : 0;

@@ -1,0 +1,98 @@
+import { HeapError } from '@hakmem/contracts';
+import {
+  PAGE_SHIFT,
+  PK_KIND_MASK,
+  PK_TINY,
+  SLAB_ACTIVE,
+  SLAB_META_BYTES,
+  SLAB_SIZE,
+  SM_CARVED,
+  SM_CLASS,
+  SM_STATE,
+  SS_HEADER_BYTES,
+  SS_MAGIC_VALUE,
+  SS_MASK,
+  SS_SLAB_META,
+  TINY_CLASS_SIZES,
+  POISON_WORD,
+} from '@hakmem/contracts/layout';
+import { fillWords, findChangedWord, type LinearMemory } from '@hakmem/linear-memory';
+
+/**
+ * Debug-build checks of the blocks a TLS cache holds, called only behind
+ * `__HAKMEM_DEBUG__`. A cache bound to its heap's memory (`TlsSll.bindMemory`)
+ * checks each block it takes against the page table and the slab record,
+ * fills every cached block with poison, and checks the poison whenever a
+ * block leaves the cache (pop, drain) and in `validate()`. It reads the
+ * shared layout words directly (the layout is the contract between boxes),
+ * never another box's code.
+ */
+export interface CacheMemory {
+  readonly lm: LinearMemory;
+  /** `u32[pt0 + page]` is the page-table word of absolute page `page`. */
+  readonly pt0: number;
+}
+
+/**
+ * Caches bound to a heap, keyed by their `count` array: the hot functions get
+ * the cache's arrays, not the cache, and this keeps their signature (and the
+ * release build) as it is.
+ */
+export const boundMemory = new WeakMap<Int32Array, CacheMemory>();
+let lastCount: Int32Array | null = null;
+let lastMemory: CacheMemory | undefined;
+
+/** The memory a cache is bound to; remembers the last answer, since a process mostly uses one heap. */
+export function memoryOf(count: Int32Array): CacheMemory | undefined {
+  if (count !== lastCount) {
+    lastMemory = boundMemory.get(count);
+    lastCount = count;
+  }
+  return lastMemory;
+}
+
+export function bind(count: Int32Array, mem: CacheMemory): void {
+  boundMemory.set(count, mem);
+  lastCount = null;
+}
+
+/** An i32 view of the memory that reaches `end`, refreshed when the memory grew. */
+function viewTo(mem: CacheMemory, end: number): Int32Array {
+  if (end > mem.lm.u8.length) mem.lm.refresh();
+  return mem.lm.i32;
+}
+
+/** `ptr` is a carved block of an ACTIVE slab of class `cls`, per the page table and the slab record. */
+export function checkBlockOfClass(mem: CacheMemory, cls: number, ptr: number, op: string): void {
+  viewTo(mem, ptr + TINY_CLASS_SIZES[cls]);
+  const u32 = mem.lm.u32;
+  const word = ptr >>> PAGE_SHIFT < u32.length - mem.pt0 ? u32[mem.pt0 + (ptr >>> PAGE_SHIFT)] : 0;
+  if ((word & PK_KIND_MASK) !== PK_TINY || ((word >>> 8) & 0xff) !== cls)
+    throw new HeapError('INVALID_POINTER', `${op}: block is not in a slab of class ${cls} (page word ${word})`, ptr, 'tlsSll');
+  const ss = ptr - (ptr & SS_MASK);
+  const index = (ptr & SS_MASK) >>> PAGE_SHIFT;
+  const m = (ss + SS_SLAB_META + index * SLAB_META_BYTES) >>> 2;
+  if (u32[ss >>> 2] !== SS_MAGIC_VALUE || u32[m + SM_STATE / 4] !== SLAB_ACTIVE || u32[m + SM_CLASS / 4] !== cls)
+    throw new HeapError('INVALID_POINTER', `${op}: the slab record does not describe an ACTIVE class-${cls} slab`, ptr, 'tlsSll');
+  const size = TINY_CLASS_SIZES[cls];
+  const rel = ptr - (ss + index * SLAB_SIZE + (index === 0 ? SS_HEADER_BYTES : 0));
+  if (rel < 0 || rel % size !== 0 || rel / size >= u32[m + SM_CARVED / 4])
+    throw new HeapError('INVALID_POINTER', `${op}: not the start of a carved class-${cls} block`, ptr, 'tlsSll');
+}
+
+/** Whether the block could be in a bound cache: its first word holds the poison. */
+export function mayBeCached(mem: CacheMemory, ptr: number): boolean {
+  return viewTo(mem, ptr + 4)[ptr >>> 2] === (POISON_WORD | 0);
+}
+
+export function poisonCached(mem: CacheMemory, cls: number, ptr: number): void {
+  const size = TINY_CLASS_SIZES[cls];
+  fillWords(viewTo(mem, ptr + size), ptr, ptr + size, POISON_WORD);
+}
+
+/** Throws CORRUPTION when a cached block lost its poison: it was written after it was freed. */
+export function checkCachedPoison(mem: CacheMemory, cls: number, ptr: number): void {
+  const size = TINY_CLASS_SIZES[cls];
+  const at = findChangedWord(viewTo(mem, ptr + size), ptr, ptr + size, POISON_WORD);
+  if (at >= 0) throw new HeapError('CORRUPTION', `cached class-${cls} block was written after free (byte ${at - ptr} changed)`, ptr, 'tlsSll');
+}
