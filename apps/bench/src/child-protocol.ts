@@ -48,6 +48,9 @@ export interface RunRecord {
   readonly checkMs: number;
   /** Iterations of the untimed warm-up run before the timed loop. */
   readonly warmupIterations: number;
+  /** W4 only: worker threads, and the replacements each made in the timed rounds. */
+  readonly workers?: number;
+  readonly replacementsPerWorker?: readonly number[];
 }
 
 export interface FailureRecord {
