@@ -36,5 +36,10 @@ export type LarsonWorkerResult =
       readonly roundWallMs: readonly number[];
       /** Worker 0 only: the allocator's stats after the timed rounds, before the final frees. */
       readonly statsAfterLoop: unknown;
+      /**
+       * Frees this worker pushed onto another worker's slab or span (hakmem's
+       * own counters, which are per attachment), null for other allocators.
+       */
+      readonly remoteFrees: number | null;
     }
   | { readonly ok: false; readonly correctness: boolean; readonly message: string };

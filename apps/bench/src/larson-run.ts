@@ -130,5 +130,6 @@ export async function runLarson(
     warmupIterations: ok.reduce((n, r) => n + r.warmReplacements, 0),
     workers: T,
     replacementsPerWorker: ok.map((r) => r.replacements),
+    remoteFrees: ok.every((r) => r.remoteFrees === null) ? null : ok.reduce((n, r) => n + (r.remoteFrees ?? 0), 0),
   };
 }

@@ -50,7 +50,7 @@ function checkSession(a: Adapter, st: LarsonState): LarsonWorkerResult {
   }
   // The group handed over by the last round: these frees are remote as well.
   freeGroup(a, slots, base(d.rounds), tags);
-  return { ok: true, replacements: st.replacements, warmReplacements: 0, failures: st.failures, wallMs: 0, roundWallMs: [], statsAfterLoop: null };
+  return { ok: true, replacements: st.replacements, warmReplacements: 0, failures: st.failures, wallMs: 0, roundWallMs: [], statsAfterLoop: null, remoteFrees: null };
 }
 
 function timeSession(a: Adapter, st: LarsonState): LarsonWorkerResult {
@@ -78,7 +78,14 @@ function timeSession(a: Adapter, st: LarsonState): LarsonWorkerResult {
   const statsAfterLoop = d.index === 0 ? a.stats() : null;
   barrier(ctl, T);
   freeGroup(a, slots, base(r), null);
-  return { ok: true, replacements: st.replacements - warm, warmReplacements: warm, failures: st.failures, wallMs, roundWallMs, statsAfterLoop };
+  return { ok: true, replacements: st.replacements - warm, warmReplacements: warm, failures: st.failures, wallMs, roundWallMs, statsAfterLoop, remoteFrees: null };
+}
+
+/** hakmem's per-attachment remote-free counters, summed; null when the allocator keeps none. */
+function remoteFreesOf(a: Adapter): number | null {
+  const boxes = (a.stats() as { boxes?: { superslab?: { remoteFrees?: number }; midLargeAce?: { remoteFrees?: number } } } | null)?.boxes;
+  if (boxes?.superslab?.remoteFrees === undefined) return null;
+  return boxes.superslab.remoteFrees + (boxes.midLargeAce?.remoteFrees ?? 0);
 }
 
 async function main(): Promise<void> {
@@ -86,7 +93,8 @@ async function main(): Promise<void> {
   try {
     const a = await adapterFor();
     const st: LarsonState = { x: workerSeed(d.seed, d.index), replacements: 0, failures: 0 };
-    result = d.mode === 'check' ? checkSession(a, st) : timeSession(a, st);
+    const r = d.mode === 'check' ? checkSession(a, st) : timeSession(a, st);
+    result = r.ok ? { ...r, remoteFrees: remoteFreesOf(a) } : r;
     a.dispose();
   } catch (err) {
     // Wake the others out of the barrier instead of leaving them waiting for us.
