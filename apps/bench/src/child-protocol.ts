@@ -48,6 +48,11 @@ export interface RunRecord {
   readonly checkMs: number;
   /** Iterations of the untimed warm-up run before the timed loop. */
   readonly warmupIterations: number;
+  /** W4 only: worker threads, and the replacements each made in the timed rounds. */
+  readonly workers?: number;
+  readonly replacementsPerWorker?: readonly number[];
+  /** W4, hakmem only: frees that went onto another worker's slab or span (the rest stayed in the freeing worker's cache). */
+  readonly remoteFrees?: number | null;
 }
 
 export interface FailureRecord {

@@ -7,6 +7,7 @@
 import { AdapterUnavailableError, type Adapter } from './adapter.js';
 import { EXIT_UNAVAILABLE, type ChildRecord, type ChildRequest, type FailureKind, type RunRecord } from './child-protocol.js';
 import { CorrectnessError, checkAdapter } from './correctness.js';
+import { runLarson } from './larson-run.js';
 import { freeAll, runMixedLoop, type LoopResult } from './mixed-loop.js';
 import { runOverheadLoop, type OverheadResult } from './overhead-loop.js';
 import { SEED } from './prng.js';
@@ -59,6 +60,11 @@ async function probe(alloc: ChildRequest['alloc']): Promise<void> {
 async function run(req: Extract<ChildRequest, { mode: 'run' }>): Promise<void> {
   const w = workloadById(req.workload);
   if (w === undefined) throw new RangeError(`unknown workload ${req.workload}`);
+  if (w.workers !== undefined) {
+    const record = await runLarson(w, req.alloc, req.rep, req.scale, (p) => (phase = p));
+    emit(record);
+    return;
+  }
   const { create } = await loadAdapter(req.alloc);
   const opts = { maxSize: w.maxSize, slots: w.slots };
 

@@ -15,12 +15,13 @@ import { parseArgs, USAGE, type RunConfig } from './cli-args.js';
 import { describeMachine, packageVersion } from './machine.js';
 import { SEED } from './prng.js';
 import { Progress } from './progress.js';
-import { ADAPTER_NAMES, REFERENCE_NAMES, loadAdapter, type AdapterName } from './registry.js';
+import { ADAPTER_NAMES, REFERENCE_NAMES, larsonUnsupported, loadAdapter, type AdapterName } from './registry.js';
 import { renderHtml } from './report-html.js';
-import { footnotes, workloadTable } from './report-text.js';
+import { footnotes, scalingLines, workloadTable } from './report-text.js';
 import type { BenchResults } from './results.js';
+import { larsonRoundMs } from './larson-loop.js';
 import { runChild } from './spawn-child.js';
-import { summarize } from './summary.js';
+import { larsonScaling, summarize } from './summary.js';
 import { scaledIterations, selectWorkloads, type Workload } from './workloads.js';
 
 const DEFAULT_OUT_DIR = fileURLToPath(new URL('../results/', import.meta.url));
@@ -81,7 +82,10 @@ async function main(): Promise<number> {
   // spoils one repetition of a few workloads, which the median drops,
   // rather than every repetition of one workload.
   const jobs: { w: Workload; rep: number; alloc: AdapterName }[] = [];
-  for (let rep = 1; rep <= cfg.reps; rep++) for (const w of workloads) for (const alloc of allocs) jobs.push({ w, rep, alloc });
+  // W4 with workers runs only on allocators that can share a heap; the
+  // table says why the others are missing.
+  for (let rep = 1; rep <= cfg.reps; rep++)
+    for (const w of workloads) for (const alloc of allocs) if (larsonUnsupported(alloc, w.workers ?? 1) === null) jobs.push({ w, rep, alloc });
 
   const progress = new Progress();
   const runs: RunRecord[] = [];
@@ -99,14 +103,16 @@ async function main(): Promise<number> {
   progress.done();
 
   const summary = summarize(
-    workloads.map((w) => w.id),
+    workloads,
     allocs,
     runs,
     failures,
   );
   for (const w of workloads) {
-    process.stdout.write(`\n${workloadTable(w, summary.filter((c) => c.workload === w.id), scaledIterations(w, cfg.scale))}\n`);
+    process.stdout.write(`\n${workloadTable(w, summary.filter((c) => c.workload === w.id), scaledIterations(w, cfg.scale), larsonRoundMs(cfg.scale))}\n`);
   }
+  const scaling = larsonScaling(summary);
+  if (scaling.length > 0) process.stdout.write(`\n${scalingLines(scaling, machine.cores)}\n`);
   const notes = footnotes(summary);
   process.stdout.write(`\n${notes}\n`);
 
@@ -138,6 +144,7 @@ async function main(): Promise<number> {
     runs,
     failures,
     summary,
+    scaling,
     notes: notes.split('\n'),
     jsonFile: path.basename(jsonFile),
   };

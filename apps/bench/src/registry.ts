@@ -45,6 +45,33 @@ export async function loadAdapter(name: AdapterName): Promise<AdapterEntry> {
   }
 }
 
+/**
+ * How an allocator runs W4 (larson) with more than one worker. `shared`:
+ * all workers attach one heap. `per-worker`: the loop ceiling, which keeps
+ * no state, so each worker has its own and there is nothing to share.
+ * The rest cannot share one heap across workers; the reason is printed.
+ */
+export type LarsonSharing = { readonly kind: 'shared' | 'per-worker' } | { readonly kind: 'single'; readonly why: string };
+
+/** What a W4 table shows in the cell of an allocator that cannot run with workers; the reason goes to the notes. */
+export const SINGLE_HEAP = 'single heap only';
+export const LARSON_SHARING: Record<AdapterName, LarsonSharing> = {
+  ceiling: { kind: 'per-worker' },
+  floor: { kind: 'single', why: `${SINGLE_HEAP}: plain typed-array free lists, no atomics` },
+  thing: { kind: 'single', why: `${SINGLE_HEAP}: MemPool keeps its lists in a plain ArrayBuffer, no atomics` },
+  'as-tlsf': { kind: 'single', why: `${SINGLE_HEAP}: single-threaded wasm build, unshared memory` },
+  dlmalloc: { kind: 'single', why: `${SINGLE_HEAP}: sql.js's single-threaded emscripten build, unshared memory` },
+  gc: { kind: 'single', why: `${SINGLE_HEAP}: JS objects cannot be shared between workers` },
+  hakmem: { kind: 'shared' },
+  'hakmem-debug': { kind: 'shared' },
+};
+
+/** Null when `alloc` can run larson with `workers` workers, else why not. */
+export function larsonUnsupported(alloc: AdapterName, workers: number): string | null {
+  const s = LARSON_SHARING[alloc];
+  return workers > 1 && s.kind === 'single' ? s.why : null;
+}
+
 export function isAdapterName(name: string): name is AdapterName {
   return (ADAPTER_NAMES as readonly string[]).includes(name);
 }

@@ -1,7 +1,10 @@
-import { bytes, count, rate, ratio } from './format.js';
+import { bytes, rate, ratio } from './format.js';
 import type { BenchResults } from './results.js';
 import { escapeXml, logDomain, overheadChart, rateChart } from './svg-charts.js';
 import type { Cell } from './summary.js';
+import { larsonRoundMs } from './larson-loop.js';
+import { workloadShape } from './report-text.js';
+import { SINGLE_HEAP } from './registry.js';
 import { workloadById } from './workloads.js';
 
 const STYLE = `
@@ -16,7 +19,7 @@ code{font-size:.92em}`;
 function cellRow(c: Cell, overhead: boolean): string {
   const cols =
     c.n === 0
-      ? [c.alloc, c.errors.length > 0 ? 'error' : '—', '', '']
+      ? [c.alloc, c.errors.length > 0 ? 'error' : c.unsupported !== null ? SINGLE_HEAP : '—', '', '']
       : [c.alloc, `${rate(c.median)}${c.truncated ? ' †' : ''}`, `${rate(c.min)} – ${rate(c.max)}`, ratio(c.vsBaseline)];
   if (overhead) cols.push(ratio(c.overhead));
   return `<tr>${cols.map((v) => `<td>${escapeXml(v)}</td>`).join('')}</tr>`;
@@ -31,18 +34,26 @@ export function renderHtml(res: BenchResults): string {
     const w = workloadById(id);
     if (w === undefined) continue;
     const cells = res.summary.filter((c) => c.workload === id);
-    const sizes = w.minSize === w.maxSize ? bytes(w.minSize) : `${bytes(w.minSize)}..${bytes(w.maxSize)}`;
     const iterations = Math.max(1, Math.round(w.iterations * res.config.scale));
-    const head = ['allocator', 'iterations/s', 'min – max', 'vs hakmem', ...(w.overhead ? ['overhead'] : [])];
+    const unit = w.workers !== undefined ? 'replacements/s' : 'iterations/s';
+    const head = ['allocator', unit, 'min – max', 'vs hakmem', ...(w.overhead ? ['overhead'] : [])];
     sections.push(`<h2>${escapeXml(`${w.id} ${w.name}`)}</h2>
-<p class="note">WS ${count(w.slots)}, sizes ${escapeXml(sizes)}, ${count(iterations)} iterations per run, median of ${res.config.reps}.</p>
-${rateChart(`${w.id} iterations/s`, cells, domain)}
+<p class="note">${escapeXml(workloadShape(w, iterations, larsonRoundMs(res.config.scale)))}; median of ${res.config.reps} runs.</p>
+${rateChart(`${w.id} ${unit}`, cells, domain)}
 ${w.overhead ? overheadChart(`${w.id} overhead`, cells) : ''}
 <table><tr>${head.map((h) => `<th>${escapeXml(h)}</th>`).join('')}</tr>${cells.map((c) => cellRow(c, w.overhead)).join('')}</table>`);
   }
   const peers = Object.entries(res.adapters)
     .map(([name, a]) => `<tr><td>${escapeXml(name)}</td><td>${escapeXml(a.peer === null ? '—' : `${a.peer}@${a.version ?? '?'}`)}</td><td>${escapeXml(a.options)}</td></tr>`)
     .join('');
+  const scaling =
+    res.scaling.length === 0
+      ? ''
+      : `<h2>W4 scaling</h2>
+<p class="note">Replacements/s with T workers ÷ with 1 worker, same allocator; ${m.cores} cores, so more workers than that are oversubscribed.</p>
+<table><tr><th>allocator</th><th>workers</th><th>1 → T</th></tr>${res.scaling
+          .map((s) => `<tr><td>${escapeXml(s.alloc)}</td><td>${s.workers}${s.workers > m.cores ? ' (oversubscribed)' : ''}</td><td>${escapeXml(ratio(s.ratio))}</td></tr>`)
+          .join('')}</table>`;
   const notes = res.notes.map((n) => `<li>${escapeXml(n)}</li>`).join('');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>hakmem bench ${escapeXml(res.startedAt)}</title><style>${STYLE}</style></head>
@@ -57,6 +68,7 @@ ${w.overhead ? overheadChart(`${w.id} overhead`, cells) : ''}
 <h2>Allocators</h2>
 <table class="meta"><tr><th>name</th><th>package</th><th>set up as</th></tr>${peers}</table>
 ${sections.join('\n')}
+${scaling}
 <h2>Notes</h2><ul class="note">${notes}</ul>
 </body></html>
 `;

@@ -1,5 +1,6 @@
 import { bytes, count, rate, ratio } from './format.js';
-import type { Cell } from './summary.js';
+import { SINGLE_HEAP } from './registry.js';
+import type { Cell, Scaling } from './summary.js';
 import type { Workload } from './workloads.js';
 
 /** Pads columns: first left-aligned, the rest right-aligned. */
@@ -15,15 +16,23 @@ function marks(c: Cell): string {
   return `${c.truncated ? '†' : ''}${c.mallocFailures > 0 ? '!' : ''}${c.traceOk ? '' : '✗'}`;
 }
 
-/** One workload's table, as the CLI prints it. */
-export function workloadTable(w: Workload, cells: readonly Cell[], iterations: number): string {
+/** A workload's one-line description, under its id and name. */
+export function workloadShape(w: Workload, iterations: number, roundMs: number): string {
   const sizes = w.minSize === w.maxSize ? `${bytes(w.minSize)}` : `${bytes(w.minSize)}..${bytes(w.maxSize)}`;
-  const title = `${w.id} ${w.name} — WS ${count(w.slots)}, ${sizes}, ${count(iterations)} iterations`;
-  const header = ['allocator', 'iterations/s', 'min – max', 'vs hakmem'];
+  if (w.workers !== undefined) {
+    return `${w.workers} worker${w.workers > 1 ? 's' : ''} × ${count(w.slots)} slots, ${sizes}, rounds of ${roundMs} ms, slot groups rotate between rounds; replacements/s over all workers`;
+  }
+  return `WS ${count(w.slots)}, ${sizes}, ${count(iterations)} iterations`;
+}
+
+/** One workload's table, as the CLI prints it. */
+export function workloadTable(w: Workload, cells: readonly Cell[], iterations: number, roundMs: number): string {
+  const title = `${w.id} ${w.name} — ${workloadShape(w, iterations, roundMs)}`;
+  const header = ['allocator', w.workers !== undefined ? 'replacements/s' : 'iterations/s', 'min – max', 'vs hakmem'];
   if (w.overhead) header.push('overhead', 'min – max');
   const rows = cells.map((c) => {
     if (c.n === 0) {
-      const row = [c.alloc, c.errors.length > 0 ? 'error' : '—', '', ''];
+      const row = [c.alloc, c.errors.length > 0 ? 'error' : c.unsupported !== null ? SINGLE_HEAP : '—', '', ''];
       if (w.overhead) row.push('', '');
       return row;
     }
@@ -34,6 +43,20 @@ export function workloadTable(w: Workload, cells: readonly Cell[], iterations: n
     return row;
   });
   return `${title}\n${table(header, rows)}`;
+}
+
+/**
+ * W4's scaling lines: T workers over one, per allocator that ran both.
+ * On a machine with fewer cores than workers the rows are oversubscribed,
+ * and the line says so.
+ */
+export function scalingLines(scaling: readonly Scaling[], cores: number): string {
+  const lines = ['W4 scaling (replacements/s with T workers ÷ with 1 worker):'];
+  for (const s of scaling) {
+    const over = s.workers > cores ? ` (${s.workers} workers on ${cores} cores: oversubscribed)` : '';
+    lines.push(`  ${s.alloc.padEnd(12)} 1→${s.workers}: ${ratio(s.ratio)}${over}`);
+  }
+  return lines.join('\n');
 }
 
 /** The notes under all tables, only for marks that occurred. */
@@ -55,5 +78,12 @@ export function footnotes(cells: readonly Cell[]): string {
     for (const [e, n] of seen) notes.push(`error ${c.workload}/${c.alloc}${n > 1 ? ` (${n} runs)` : ''}: ${e}`);
   }
   notes.push('overhead = peak bytes taken from the memory ÷ peak live bytes requested (W5)');
+  if (cells.some((c) => c.workload.startsWith('W4-'))) {
+    notes.push(
+      'W4: hakmem runs every worker on one shared heap (createAllocator({ shared: true }), attachAllocator in each worker); the ceiling gives each worker its own do-nothing allocator (it has no state to share); the other allocators cannot share one heap across workers and run 1 worker only',
+    );
+    const why = new Set(cells.flatMap((c) => (c.unsupported === null ? [] : [`${c.alloc}: ${c.unsupported}`])));
+    for (const w of why) notes.push(`W4 ${w}`);
+  }
   return notes.join('\n');
 }

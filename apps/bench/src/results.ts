@@ -1,7 +1,7 @@
 import type { FailureRecord, RunRecord } from './child-protocol.js';
 import type { MachineInfo } from './machine.js';
 import type { AdapterName } from './registry.js';
-import type { Cell } from './summary.js';
+import type { Cell, Scaling } from './summary.js';
 
 /** Everything one CLI run measured: the JSON file, and the input of the HTML report. */
 export interface BenchResults {
@@ -27,6 +27,8 @@ export interface BenchResults {
   readonly runs: readonly RunRecord[];
   readonly failures: readonly FailureRecord[];
   readonly summary: readonly Cell[];
+  /** W4: each allocator's rate with T workers over its rate with one. */
+  readonly scaling: readonly Scaling[];
   readonly notes: readonly string[];
   readonly jsonFile: string;
 }

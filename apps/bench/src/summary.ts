@@ -1,5 +1,5 @@
 import type { FailureRecord, RunRecord } from './child-protocol.js';
-import { BASELINE_NAME, type AdapterName } from './registry.js';
+import { BASELINE_NAME, larsonUnsupported, type AdapterName } from './registry.js';
 
 /** One (workload, allocator) cell across its repetitions. */
 export interface Cell {
@@ -25,6 +25,15 @@ export interface Cell {
   readonly mallocFailures: number;
   readonly traceOk: boolean;
   readonly errors: readonly string[];
+  /** Why this allocator does not run this workload (W4 with workers on a single-heap allocator), else null. */
+  readonly unsupported: string | null;
+}
+
+/** W4: one allocator's rate with T workers over its rate with one, on one shared heap. */
+export interface Scaling {
+  readonly alloc: AdapterName;
+  readonly workers: number;
+  readonly ratio: number;
 }
 
 export function median(xs: readonly number[]): number {
@@ -36,13 +45,13 @@ export function median(xs: readonly number[]): number {
 
 /** Folds every record into cells, in the given workload and allocator order. */
 export function summarize(
-  workloads: readonly string[],
+  workloads: readonly { readonly id: string; readonly workers?: number }[],
   allocs: readonly AdapterName[],
   runs: readonly RunRecord[],
   failures: readonly FailureRecord[],
 ): Cell[] {
   const cells: Cell[] = [];
-  for (const w of workloads) {
+  for (const { id: w, workers } of workloads) {
     const base = runs.filter((r) => r.workload === w && r.alloc === BASELINE_NAME).map((r) => r.iterationsPerSec);
     const baseMedian = base.length > 0 ? median(base) : null;
     for (const a of allocs) {
@@ -67,8 +76,30 @@ export function summarize(
         mallocFailures: rs.reduce((sum, r) => sum + r.failures, 0),
         traceOk: rs.every((r) => r.traceOk),
         errors: failures.filter((f) => f.workload === w && f.alloc === a).map((f) => `${f.kind}: ${f.message}`),
+        unsupported: larsonUnsupported(a, workers ?? 1),
       });
     }
   }
   return cells;
+}
+
+/**
+ * W4's scaling: for each allocator with a W4-1 cell and a W4-T cell, the
+ * ratio of the medians. The cells are W4 rows only (`W4-<T>`).
+ */
+export function larsonScaling(cells: readonly Cell[]): Scaling[] {
+  const out: Scaling[] = [];
+  const workersOf = (id: string): number | null => {
+    const m = /^W4-(\d+)$/.exec(id);
+    return m === null ? null : Number(m[1]);
+  };
+  for (const one of cells) {
+    if (workersOf(one.workload) !== 1 || one.n === 0) continue;
+    for (const c of cells) {
+      const t = workersOf(c.workload);
+      if (t === null || t === 1 || c.alloc !== one.alloc || c.n === 0) continue;
+      out.push({ alloc: c.alloc, workers: t, ratio: c.median / one.median });
+    }
+  }
+  return out;
 }

@@ -1,7 +1,8 @@
 /**
  * The workloads of docs/workloads.md, exactly: slot count, size range,
- * iterations. W4 (larson, workers) is not a single-heap loop and is not
- * here. W2 is one row per fixed size, each with its own id.
+ * iterations. W2 is one row per fixed size, each with its own id; W4
+ * (larson) one row per worker count, run by larson-run.ts for a fixed
+ * time rather than a count of iterations.
  */
 export interface Workload {
   /** Row id, e.g. `W1`, `W2-64`. */
@@ -17,10 +18,15 @@ export interface Workload {
   readonly iterations: number;
   /** W5: also report peak bytes taken / peak live bytes requested. */
   readonly overhead: boolean;
+  /** W4 only: worker threads; `slots` is then per worker and `iterations` unused (fixed time). */
+  readonly workers?: number;
 }
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
+
+/** The worker counts W4 runs, one row each. */
+export const W4_WORKERS = [1, 2, 4] as const;
 
 /** The sizes W2 runs, one row each. */
 export const W2_SIZES = [16, 64, 128, 256, 1024, 4096] as const;
@@ -40,6 +46,19 @@ export const WORKLOADS: readonly Workload[] = [
     }),
   ),
   { id: 'W3', family: 'W3', name: 'mid_large', slots: 2048, minSize: 8 * KiB, maxSize: 32 * KiB, iterations: 2_000_000, overhead: false },
+  ...W4_WORKERS.map(
+    (workers): Workload => ({
+      id: `W4-${workers}`,
+      family: 'W4',
+      name: `larson, ${workers} worker${workers > 1 ? 's' : ''}`,
+      slots: 1024,
+      minSize: 8,
+      maxSize: 128,
+      iterations: 0,
+      overhead: false,
+      workers,
+    }),
+  ),
   { id: 'W5', family: 'W5', name: 'overhead', slots: 100_000, minSize: 16, maxSize: 1040, iterations: 2_000_000, overhead: true },
   { id: 'W6', family: 'W6', name: 'large', slots: 64, minSize: 1 * MiB, maxSize: 8 * MiB, iterations: 200_000, overhead: false },
 ];

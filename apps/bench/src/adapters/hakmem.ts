@@ -13,11 +13,17 @@ interface HakmemHeap {
   malloc(size: number): number;
   free(ptr: number): void;
   /** `peakBytesReserved` is not in the contract; used when present. */
-  stats(): { bytesReserved: number; peakBytesReserved?: number } & Record<string, unknown>;
+  stats(): { bytesReserved: number; liveBlocks: number; peakBytesReserved?: number } & Record<string, unknown>;
+  check(): void;
+  /** Only on a heap created with `shared: true`: a structured-cloneable handle for workers. */
+  share(): unknown;
+  /** In a worker: hands this worker's cached blocks back to the shared heap. */
+  detach(): void;
 }
 
 interface HakmemModule {
-  createAllocator(options: { variant: 'release' | 'debug'; maxBytes: number }): HakmemHeap;
+  createAllocator(options: { variant: 'release' | 'debug'; maxBytes: number; shared?: boolean }): HakmemHeap;
+  attachAllocator(handle: unknown): HakmemHeap;
 }
 
 /**
@@ -90,6 +96,20 @@ class HakmemAdapter implements Adapter {
   dispose(): void {}
 }
 
+/** An attachment of a shared heap in a worker: disposing it detaches. */
+class AttachedHakmemAdapter extends HakmemAdapter {
+  private readonly attached: HakmemHeap;
+
+  constructor(name: string, heap: HakmemHeap) {
+    super(name, heap);
+    this.attached = heap;
+  }
+
+  override dispose(): void {
+    this.attached.detach();
+  }
+}
+
 let loaded: Promise<HakmemModule> | undefined;
 
 async function loadHakmem(): Promise<HakmemModule> {
@@ -112,8 +132,7 @@ function factory(variant: 'release' | 'debug'): AdapterFactory {
   return async (opts) => {
     loaded ??= loadHakmem();
     const mod = await loaded;
-    const maxBytes = Math.min(MAX_HEAP_BYTES, Math.max(MIN_HEAP_BYTES, opts.slots * opts.maxSize * HEAP_SLACK));
-    const heap = mod.createAllocator({ variant, maxBytes });
+    const heap = mod.createAllocator({ variant, maxBytes: heapBytes(opts) });
     if (heap.variant !== variant) {
       throw new AdapterUnavailableError(`hakmem: asked for the ${variant} build, got ${heap.variant}`);
     }
@@ -123,3 +142,32 @@ function factory(variant: 'release' | 'debug'): AdapterFactory {
 
 export const createRelease: AdapterFactory = factory('release');
 export const createDebug: AdapterFactory = factory('debug');
+
+function heapBytes(opts: { slots: number; maxSize: number }): number {
+  return Math.min(MAX_HEAP_BYTES, Math.max(MIN_HEAP_BYTES, opts.slots * opts.maxSize * HEAP_SLACK));
+}
+
+/** The owning side of a heap that workers share (W4): the main thread keeps it to check it afterwards. */
+export interface SharedHeapHost {
+  /** Posted to each worker, which passes it to `attachShared`. */
+  readonly handle: unknown;
+  check(): void;
+  stats(): { liveBlocks: number } & Record<string, unknown>;
+}
+
+/** `createAllocator({ shared: true })` in the thread that owns the heap. */
+export async function hostShared(variant: 'release' | 'debug', opts: { slots: number; maxSize: number }): Promise<SharedHeapHost> {
+  loaded ??= loadHakmem();
+  const mod = await loaded;
+  if (typeof mod.attachAllocator !== 'function') throw new AdapterUnavailableError("'hakmem' loaded but exports no attachAllocator()");
+  const heap = mod.createAllocator({ variant, maxBytes: heapBytes(opts), shared: true });
+  if (heap.variant !== variant) throw new AdapterUnavailableError(`hakmem: asked for the ${variant} build, got ${heap.variant}`);
+  return { handle: heap.share(), check: () => heap.check(), stats: () => heap.stats() };
+}
+
+/** `attachAllocator(handle)` in a worker; the adapter's dispose() detaches. */
+export async function attachShared(variant: 'release' | 'debug', handle: unknown): Promise<Adapter> {
+  loaded ??= loadHakmem();
+  const mod = await loaded;
+  return new AttachedHakmemAdapter(variant === 'release' ? 'hakmem' : 'hakmem-debug', mod.attachAllocator(handle));
+}
