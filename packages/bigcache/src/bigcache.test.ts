@@ -2,6 +2,7 @@ import {
   BC_ENTRY_BYTES,
   BC_TABLE,
   BIGCACHE_ENTRIES,
+  H_BIGCACHE_LOCK,
   PAGE_SIZE,
   PK_FREE,
   PK_RUN_BODY,
@@ -236,6 +237,32 @@ describe(`bigcache (${__HAKMEM_DEBUG__ ? 'debug' : 'release'} build)`, () => {
     pl.setWord(page, runHeadWord(PK_RUN_FREE, 6));
 
     expect(bc.validate()).toBeNull();
+  });
+
+  it('reclaimWorker gives back a large run a dead worker left freed but uncached, and keeps the cached ones', () => {
+    const { lm, pl, bc } = setup(96, 80);
+    const lockIndex = (pl.base + H_BIGCACHE_LOCK) >>> 2;
+    const cached = bc.alloc(20);
+    const orphan = bc.alloc(18);
+    const live = bc.alloc(17);
+    const midRun = bc.alloc(4); // a free run of a mid span's size belongs to the mid box: left alone
+    bc.free(cached, 20);
+    // Worker 3 dies inside free(orphan): lock held, head flipped, put() never ran.
+    lm.i32[lockIndex] = 3;
+    pl.setWord(orphan, runHeadWord(PK_RUN_FREE, 18));
+    pl.setWord(midRun, runHeadWord(PK_RUN_FREE, 4));
+    const inUse = pl.pagesInUse();
+    expect(bc.reclaimWorker(3)).toBe(true);
+    expect(lm.i32[lockIndex]).toBe(0);
+    expect(pl.isFree(orphan) && pl.isFree(orphan + 17)).toBe(true);
+    expect(pl.pagesInUse()).toBe(inUse - 18);
+    expect(bc.holds(cached)).toBe(true);
+    expect(pl.word(live)).toBe(runHeadWord(PK_RUN_LIVE, 17));
+    expect(pl.word(midRun)).toBe(runHeadWord(PK_RUN_FREE, 4));
+    expect(bc.counters()).toMatchObject({ cachedRuns: 1, cachedBytes: 20 * PAGE_SIZE });
+    expect(bc.validate()).toBeNull();
+    expect(pl.validate()).toBeNull();
+    expect(bc.reclaimWorker(3)).toBe(false); // the lock is no longer its
   });
 
   it('formatBudget sets an eighth of the region, between 8 and 128 MiB', () => {

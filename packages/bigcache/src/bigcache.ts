@@ -13,6 +13,7 @@ import {
   PK_RUN_BODY,
   PK_RUN_FREE,
   PK_RUN_LIVE,
+  SPAN_MAX_PAGES,
   runHeadWord,
 } from '@hakmem/contracts/layout';
 import { HeapError } from '@hakmem/contracts';
@@ -253,9 +254,12 @@ export class BigCache {
 
   /**
    * A survivor's call for worker `dead`: frees the bigcache lock if the dead
-   * worker held it, then drops every entry that no longer describes a cached
-   * run (an update it left half-done) and recounts the cached pages. Returns
-   * whether the lock was broken.
+   * worker held it, then repairs what an update it left half-done can leave:
+   * entries that no longer describe a cached run are dropped, the cached
+   * pages are recounted, and a large run whose head says FREE but that no
+   * entry holds (the worker died between flipping the head and `put`, or
+   * between removing an entry and handing the run out or back) is given back
+   * to the page layer. Returns whether the lock was broken.
    */
   reclaimWorker(dead: number): boolean {
     const broke = breakLockOf(this.lm.i32, this.lockIndex, dead, this.lm.holder);
@@ -271,9 +275,33 @@ export class BigCache {
       }
       for (let i = 0; i < this.count(); i++) total += u32[this.entry(i) + 1];
       u32[this.area + BC_CACHED_PAGES / 4] = total;
+      this.releaseOrphanRuns();
       return true;
     } finally {
       this.unlock();
+    }
+  }
+
+  /**
+   * Under the lock: walks the page words and releases every free large run
+   * (more pages than a mid span, so not the mid box's) that no entry holds.
+   */
+  private releaseOrphanRuns(): void {
+    const end = this.pages.endPage();
+    let p = this.pages.firstDataPage;
+    while (p < end) {
+      const w = this.pages.word(p);
+      const kind = w & PK_KIND_MASK;
+      const n = w >>> 8;
+      if ((kind !== PK_RUN_FREE && kind !== PK_RUN_LIVE) || n === 0 || p + n > end) {
+        p++;
+        continue;
+      }
+      if (kind === PK_RUN_FREE && n > SPAN_MAX_PAGES && !this.holds(p)) {
+        this.bump(EVICTIONS);
+        this.release(p, n);
+      }
+      p += n;
     }
   }
 

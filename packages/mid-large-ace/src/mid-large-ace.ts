@@ -598,10 +598,29 @@ export class MidLargeAce {
    * A survivor's call for worker `dead`: frees the mid lock if the dead
    * worker held it, and abandons every span the dead worker owned so that
    * others adopt them. Returns how many spans it abandoned.
+   *
+   * A worker that died holding the mid lock may have left an abandoned list
+   * half-linked (a span unlinked but not yet owned, or owned-0 but not yet
+   * pushed). Under the lock, a span with owner 0 is exactly one that belongs
+   * on its class's abandoned list, so the lists are rebuilt from the span
+   * headers before the lock is let go.
    */
   reclaimWorker(dead: number): number {
-    if (breakLockOf(this.lm.i32, (this.pages.midArea + MID_LOCK) >>> 2, dead, this.lm.holder)) this.unlockMid();
     this.lm.refresh();
+    if (breakLockOf(this.lm.i32, (this.pages.midArea + MID_LOCK) >>> 2, dead, this.lm.holder)) {
+      try {
+        this.relinkAbandoned();
+      } finally {
+        this.unlockMid();
+      }
+    }
+    const spans = this.spanHeads((h) => this.lm.u32[h + SP_OWNER / 4] === dead);
+    this.abandonSpans(spans);
+    return spans.length;
+  }
+
+  /** Every span (its start) whose header, at u32 index `h`, passes `keep`, in page order. */
+  private spanHeads(keep: (h: number) => boolean): number[] {
     const u32 = this.lm.u32;
     const spans: number[] = [];
     const end = this.pages.endPage();
@@ -609,10 +628,23 @@ export class MidLargeAce {
       const w = this.pages.word(p);
       if ((w & PK_KIND_MASK) !== PK_MID_SPAN || ((w >>> 4) & 15) !== 0) continue;
       const h = (p << PAGE_SHIFT) >>> 2;
-      if (u32[h + SP_MAGIC / 4] === SPAN_MAGIC_VALUE && u32[h + SP_OWNER / 4] === dead) spans.push((p << PAGE_SHIFT) >>> 0);
+      if (u32[h + SP_MAGIC / 4] === SPAN_MAGIC_VALUE && keep(h)) spans.push((p << PAGE_SHIFT) >>> 0);
     }
-    this.abandonSpans(spans);
-    return spans.length;
+    return spans;
+  }
+
+  /** Under the mid lock: rebuilds every class's abandoned list from the spans whose owner is 0. */
+  private relinkAbandoned(): void {
+    const u32 = this.lm.u32;
+    const heads = (this.pages.midArea + MID_ABANDONED_HEADS) >>> 2;
+    for (let c = 0; c < MID_CLASSES; c++) u32[heads + c] = 0;
+    for (const span of this.spanHeads((h) => u32[h + SP_OWNER / 4] === 0)) {
+      const h = span >>> 2;
+      const head = heads + u32[h + SP_CLASS / 4];
+      u32[h + SP_PARTIAL / 4] = SLAB_LIST_NONE;
+      u32[h + SP_NEXT / 4] = u32[head];
+      u32[head] = span;
+    }
   }
 
   /** Detach: after `flush`, hands every span this worker still owns (all have blocks out) to the abandoned lists. */
