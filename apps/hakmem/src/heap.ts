@@ -21,6 +21,7 @@ import {
   SLABS_PER_SS,
   SM_CARVED,
   SM_CLASS,
+  SM_OWNER,
   SM_STATE,
   SP_BITMAP,
   SP_PAGES,
@@ -191,6 +192,7 @@ export class Heap {
     this.markLive = lm.shared ? ssBuild.markLiveShared : ssBuild.markLive;
     this.clearLive = lm.shared ? ssBuild.clearLiveShared : ssBuild.clearLive;
     this.pageWordOf = gateBuild.pageWordOf;
+    if (lm.shared) this.free = this.freeShared;
   }
 
   static create(options?: AllocatorOptions): Heap {
@@ -397,6 +399,35 @@ export class Heap {
       return;
     }
     this.freeOdd(ptr);
+  }
+
+  /**
+   * `free` in a shared heap: a tiny block of a slab another worker owns goes
+   * back to that slab (its remote list) at once instead of into this worker's
+   * cache. Kept in this worker's cache it would be handed out here again, and
+   * the owner's and this worker's blocks would interleave in the same cache
+   * lines and live-bitmap bytes, which both cores then fight over.
+   */
+  private freeShared(ptr: number): void {
+    if ((ptr >>> 0) === ptr) {
+      const word = this.pageWordOf(this.u32, this.gateFirstIndex, this.gateBasePage, this.gateRegionPages, ptr);
+      if ((word & PK_KIND_MASK) === PK_TINY && (ptr & 15) === 0 && this.clearLive(this.u8, ptr)) {
+        if (this.u32[(slabRecordOf(ptr) + SM_OWNER) >>> 2] !== this.worker) return this.freeRemoteTiny(ptr);
+        const cls = (word >>> 8) & 0xff;
+        if (!this.pushBlock(this.tlsCount, this.tlsCapacity, this.tlsSlots, this.tlsOps, cls, ptr)) this.freeTinySlow(cls, ptr);
+        return;
+      }
+      if (ptr === 0) return;
+      this.freeOther(ptr, word);
+      return;
+    }
+    this.freeOdd(ptr);
+  }
+
+  /** Remote free of a tiny block: onto its slab's remote list, for the owner to collect. */
+  private freeRemoteTiny(ptr: number): void {
+    this.scratch[0] = ptr;
+    this.ss.returnBlocks(this.scratch, 1);
   }
 
   private freeOdd(ptr: unknown): void {

@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { createAllocator, HeapError, type Allocator } from '../src/index.js';
+import { attachAllocator, createAllocator, HeapError, type Allocator } from '../src/index.js';
 
 /**
  * Many workers, one heap. Each run attaches N workers to a fresh shared heap;
@@ -163,5 +163,29 @@ describe('a worker terminated mid-run', () => {
     // A kill between a malloc marking its block live and returning it leaves a block nobody knows; that window is narrow.
     expect(exact).toBeGreaterThanOrEqual(18);
     console.log(`fault test: bytesInUse matched the survivors' blocks exactly in ${exact} of 20 rounds`);
+  });
+});
+
+describe.each(['release', 'debug'] as const)('a tiny free by a worker that does not own the slab (%s)', (variant) => {
+  it("goes straight to the owner's slab, not into the freeing worker's cache", () => {
+    const a = createAllocator({ shared: true, variant, initialBytes: 4 << 20 });
+    const b = attachAllocator(a.share()); // a second worker's attachment, driven from this thread
+    const blocks = Array.from({ length: 8 }, () => a.malloc(48));
+    const before = b.stats().boxes.superslab.remoteFrees as number;
+    for (const p of blocks) b.free(p);
+    expect((b.stats().boxes.superslab.remoteFrees as number) - before).toBe(blocks.length);
+    for (const p of blocks) expect(() => b.free(p)).toThrow(expect.objectContaining({ code: 'DOUBLE_FREE' }));
+    // b's blocks of that class come from its own slab: none of a's comes back to b.
+    const mine = Array.from({ length: 8 }, () => b.malloc(48));
+    for (const p of mine) expect(blocks).not.toContain(p);
+    // a gets them back once its cache runs dry and it refills from the slab's remote list.
+    const again = new Set<number>();
+    for (let i = 0; i < 2048 && again.size < blocks.length; i++) {
+      const p = a.malloc(48);
+      if (blocks.includes(p)) again.add(p);
+    }
+    expect(again.size).toBe(blocks.length);
+    a.check();
+    b.detach();
   });
 });
