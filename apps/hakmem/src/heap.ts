@@ -603,10 +603,15 @@ export class Heap {
     if (!Number.isInteger(deadWorker) || deadWorker <= 0) throw new RangeError(`hakmem: reclaim needs a worker id (a positive integer), got ${String(deadWorker)}`);
     if (deadWorker === this.worker) throw new RangeError('hakmem: a worker cannot reclaim itself; use detach()');
     let locksBroken = 0;
+    // The page lock first: it is the innermost lock, so a survivor holding a
+    // box lock may be waiting for it, and the boxes' repairs below take it
+    // (BigCache gives orphaned runs back). Freed from the dead worker, every
+    // other lock is either the dead worker's (broken below) or held by a
+    // survivor that will let it go.
+    if (this.pages.reclaimWorker(deadWorker)) locksBroken++;
     if (this.big.reclaimWorker(deadWorker)) locksBroken++;
     const spans = this.mid.reclaimWorker(deadWorker);
     const slabs = this.pool.reclaimWorker(deadWorker);
-    if (this.pages.reclaimWorker(deadWorker)) locksBroken++;
     this.refreshViews();
     return { slabs, spans, locksBroken };
   }

@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { attachAllocator, createAllocator, HeapError, type Allocator } from '../src/index.js';
+import { attachAllocator, createAllocator, HeapError, type Allocator, type Variant } from '../src/index.js';
 
 /**
  * Many workers, one heap. Each run attaches N workers to a fresh shared heap;
@@ -31,8 +31,8 @@ interface Run {
   remoteFrees: number;
 }
 
-function start(n: number, seed: number, ops: number, mode: 'free' | 'hold'): Run {
-  const heap = createAllocator({ shared: true, maxBytes: 512 << 20, initialBytes: 4 << 20 });
+function start(n: number, seed: number, ops: number, mode: 'free' | 'hold', variant: Variant = 'release'): Run {
+  const heap = createAllocator({ shared: true, variant, maxBytes: 512 << 20, initialBytes: 4 << 20 });
   const own = new SharedArrayBuffer(4 * n * SLOTS);
   const handoff = new SharedArrayBuffer(4 * HANDOFF);
   const control = new SharedArrayBuffer(4 * 16);
@@ -87,10 +87,16 @@ function freeHandoff(run: Run): void {
   }
 }
 
-describe.each(workerCounts)('%i workers on one shared heap', (n) => {
-  it(`${SEEDS} runs with different seeds: no crash, no damaged block, no deadlock; check() passes and nothing stays live`, async () => {
-    for (let seed = 1; seed <= SEEDS; seed++) {
-      const run = start(n, seed, OPS, 'free');
+// The debug build runs the same stress (its validation sees every cross-worker
+// hand-off); CI gives it half the seeds, the soak all of them.
+const stressCases = workerCounts.flatMap((n) =>
+  (['release', 'debug'] as const).map((variant) => [`${n} workers on one shared heap (${variant})`, { n, variant, seeds: variant === 'debug' && !SOAK ? Math.ceil(SEEDS / 2) : SEEDS }] as const),
+);
+
+describe.each(stressCases)('%s', (_, { n, variant, seeds }) => {
+  it(`${seeds} runs with different seeds: no crash, no damaged block, no deadlock; check() passes and nothing stays live`, { timeout: SOAK ? 4 * 3_600_000 : 60_000 }, async () => {
+    for (let seed = 1; seed <= seeds; seed++) {
+      const run = start(n, seed, OPS, 'free', variant);
       await withTimeout(Promise.all(run.finished), `seed ${seed}`);
       expect(Atomics.load(run.ctl, 0)).toBe(0);
       freeHandoff(run);
@@ -187,5 +193,26 @@ describe.each(['release', 'debug'] as const)('a tiny free by a worker that does 
     expect(again.size).toBe(blocks.length);
     a.check();
     b.detach();
+  });
+});
+
+describe('reclaim after a death under the bigcache and page locks', () => {
+  it('takes the page lock back first, so the large run left freed but uncached goes back to the pages', async () => {
+    const w = new Worker(new URL('./workers/reclaim-order-worker.mjs', import.meta.url));
+    try {
+      const m = await withTimeout(
+        new Promise<Record<string, unknown>>((resolve, reject) => {
+          w.once('message', resolve);
+          w.once('error', reject);
+        }),
+        'reclaim',
+      );
+      expect(m.got).toMatchObject({ locksBroken: 2 });
+      expect(m.locks).toEqual([0, 0]);
+      expect(m.liveBlocks).toBe(0);
+      expect(m.bytesInUse).toBe(0);
+    } finally {
+      await w.terminate();
+    }
   });
 });
