@@ -3,3 +3,4 @@ export { PageLayer, planGeometry, alignUp, type HeapGeometry } from './page-laye
 export { breakLockOf, lockWord, unlockWord } from './lock.js';
 export { pushRemote, drainRemoteInto } from './block-list.js';
 export { fillWords, fillBytes, findChangedWord, findChangedByte } from './poison.js';
+export { OwnerLists } from './owner-lists.js';

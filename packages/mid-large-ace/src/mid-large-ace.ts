@@ -36,7 +36,7 @@ import {
   midSpanPageWord,
   runHeadWord,
 } from '@hakmem/contracts/layout';
-import { breakLockOf, drainRemoteInto, lockWord, pushRemote, unlockWord, type LinearMemory, type PageLayer } from '@hakmem/linear-memory';
+import { breakLockOf, drainRemoteInto, lockWord, OwnerLists, pushRemote, unlockWord, type LinearMemory, type PageLayer } from '@hakmem/linear-memory';
 import { BLOCK_GUARD } from './block-guard.js';
 import { checkCachedBlock, checkGuard, checkPoison, checkSpanReturn, classBytes, guardOnFree, poison, writeGuard } from './block-checks.js';
 
@@ -105,9 +105,8 @@ export class MidLargeAce {
    * back a span every few operations. A second empty span is given back.
    */
   private readonly spare = new Uint32Array(MID_CLASSES);
-  private readonly partial: number[][] = Array.from({ length: MID_CLASSES }, () => []);
-  /** Spans that ran dry; `refill` looks for remote frees here before making a new span. */
-  private readonly dry: number[][] = Array.from({ length: MID_CLASSES }, () => []);
+  /** Spans this worker owns besides the current ones: partial and dry (SP_PARTIAL says which); `refill` looks at dry ones for remote frees before making a new span. */
+  private readonly lists: OwnerLists;
   readonly budgetBytes: number;
   cachedBytes = 0;
   hits = 0;
@@ -121,7 +120,6 @@ export class MidLargeAce {
   runsAllocated = 0;
   runsReleased = 0;
   remoteFrees = 0;
-  dryRevived = 0;
   spansAdopted = 0;
   spansAbandoned = 0;
   allocFailures = 0;
@@ -131,6 +129,7 @@ export class MidLargeAce {
     this.pages = pages;
     this.worker = worker;
     this.shared = lm.shared;
+    this.lists = new OwnerLists(lm, MID_CLASSES, SP_PARTIAL, SP_REMOTE_HEAD);
     this.pt0 = pages.pt0;
     const region = (pages.limitPage - pages.basePage) * PAGE_SIZE;
     this.budgetBytes = budgetBytes ?? Math.max(1 << 20, Math.min(32 << 20, Math.floor(region / 8)));
@@ -383,9 +382,9 @@ export class MidLargeAce {
 
   /** Partial lists hold exactly this worker's spans that ran dry and got blocks back (SP_PARTIAL set). */
   private nextPartial(cls: number): number {
-    let span = this.partial[cls].pop();
+    let span = this.lists.partial[cls].pop();
     if (span === undefined) {
-      span = this.reviveDry(cls);
+      span = this.lists.reviveDry(cls);
       if (span === 0) return 0;
     }
     if (this.spare[cls] === span) this.spare[cls] = 0;
@@ -399,35 +398,8 @@ export class MidLargeAce {
     return span;
   }
 
-  /** A dry span of `cls` that other workers freed blocks into, taken off the dry list; 0 if none. */
-  private reviveDry(cls: number): number {
-    const list = this.dry[cls];
-    const u32 = this.lm.u32;
-    for (let i = list.length - 1; i >= 0; i--) {
-      const span = list[i];
-      if (Atomics.load(u32, (span >>> 2) + SP_REMOTE_HEAD / 4) === 0) continue;
-      list[i] = list[list.length - 1];
-      list.pop();
-      this.dryRevived++;
-      return span;
-    }
-    return 0;
-  }
-
-  /** Puts a span on one of this worker's lists (or none), taking it off the one it is on. */
   private moveTo(cls: number, span: number, where: number): void {
-    const i = (span >>> 2) + SP_PARTIAL / 4;
-    const u32 = this.lm.u32;
-    const from = u32[i];
-    if (from === where) return;
-    if (from !== SLAB_LIST_NONE) {
-      const list = from === SLAB_LIST_PARTIAL ? this.partial[cls] : this.dry[cls];
-      const at = list.indexOf(span);
-      if (at >= 0) list.splice(at, 1);
-    }
-    u32[i] = where;
-    if (where === SLAB_LIST_PARTIAL) this.partial[cls].push(span);
-    else if (where === SLAB_LIST_DRY) this.dry[cls].push(span);
+    this.lists.moveTo(cls, span, where);
   }
 
   private lockMid(): void {
@@ -583,7 +555,7 @@ export class MidLargeAce {
       const span = this.current[c];
       this.current[c] = 0;
       if (span !== 0) this.moveTo(c, span, SLAB_LIST_PARTIAL);
-      for (const s of [...this.partial[c], ...this.dry[c]]) {
+      for (const s of this.lists.all(c)) {
         const h = s >>> 2;
         if (u32[h + SP_REMOTE_HEAD / 4] !== 0) {
           this.collectRemote(s);
@@ -651,7 +623,7 @@ export class MidLargeAce {
   abandonAll(): void {
     const out: number[] = [];
     for (let c = 0; c < MID_CLASSES; c++) {
-      for (const s of [...this.partial[c], ...this.dry[c]]) {
+      for (const s of this.lists.all(c)) {
         this.moveTo(c, s, SLAB_LIST_NONE);
         out.push(s);
       }
@@ -692,7 +664,7 @@ export class MidLargeAce {
       runsAllocated: this.runsAllocated,
       runsReleased: this.runsReleased,
       remoteFrees: this.remoteFrees,
-      dryRevived: this.dryRevived,
+      dryRevived: this.lists.revived,
       spansAdopted: this.spansAdopted,
       spansAbandoned: this.spansAbandoned,
       allocFailures: this.allocFailures,

@@ -29,7 +29,7 @@ import {
   TINY_CLASS_SIZES,
   TINY_CLASSES,
 } from '@hakmem/contracts/layout';
-import { drainRemoteInto, pushRemote, type LinearMemory } from '@hakmem/linear-memory';
+import { drainRemoteInto, OwnerLists, pushRemote, type LinearMemory } from '@hakmem/linear-memory';
 import { BLOCK_GUARD } from './block-guard.js';
 import { checkBlockOfSlab, checkGuard, checkPoison, checkSlabRecord, poisonFree, tinyBlockSize, writeGuard } from './block-checks.js';
 
@@ -60,22 +60,18 @@ export class Superslab {
   private readonly shared: boolean;
   /** Slab record address of the slab each class carves from now, 0 if none. */
   readonly current = new Uint32Array(TINY_CLASSES);
-  /** Slabs this worker owns that are not current and have free blocks (SM_PARTIAL = SLAB_LIST_PARTIAL). */
-  private readonly partial: number[][] = Array.from({ length: TINY_CLASSES }, () => []);
   /**
-   * Slabs this worker owns that ran dry (SM_PARTIAL = SLAB_LIST_DRY). Only
-   * other workers' frees can give them blocks, and those land on the remote
-   * list without telling the owner, so `refill` looks here for a non-empty
-   * remote list before it asks the pool for a new slab.
+   * Slabs this worker owns besides the current ones: partial (free blocks to
+   * give) and dry (SM_PARTIAL says which). `refill` looks at the dry ones for
+   * a non-empty remote list before it asks the pool for a new slab.
    */
-  private readonly dry: number[][] = Array.from({ length: TINY_CLASSES }, () => []);
+  private readonly lists: OwnerLists;
   /** Slabs whose last block came back during `returnBlocks`; the caller hands them to the pool. */
   readonly emptied: number[] = [];
   carvedBlocks = 0;
   reusedBlocks = 0;
   remoteFrees = 0;
   remoteCollected = 0;
-  dryRevived = 0;
   localReturns = 0;
   refills = 0;
   partialHits = 0;
@@ -84,6 +80,7 @@ export class Superslab {
     this.lm = lm;
     this.worker = worker;
     this.shared = lm.shared;
+    this.lists = new OwnerLists(lm, TINY_CLASSES, SM_PARTIAL, SM_REMOTE_HEAD);
   }
 
   markLive(ptr: number): boolean {
@@ -140,9 +137,9 @@ export class Superslab {
    * that another box may own by now.
    */
   private nextPartial(cls: number): number {
-    let slab = this.partial[cls].pop();
+    let slab = this.lists.partial[cls].pop();
     if (slab === undefined) {
-      slab = this.reviveDry(cls);
+      slab = this.lists.reviveDry(cls);
       if (slab === 0) return 0;
     } else this.partialHits++;
     if (__HAKMEM_DEBUG__) assertOwnedSlab(this.lm, slab, cls, this.worker, 'partial list');
@@ -150,35 +147,8 @@ export class Superslab {
     return slab;
   }
 
-  /** A dry slab of `cls` that other workers have freed blocks into, taken off the dry list; 0 if none. */
-  private reviveDry(cls: number): number {
-    const list = this.dry[cls];
-    const u32 = this.lm.u32;
-    for (let i = list.length - 1; i >= 0; i--) {
-      const slab = list[i];
-      if (Atomics.load(u32, (slab >>> 2) + SM_REMOTE_HEAD / 4) === 0) continue;
-      list[i] = list[list.length - 1];
-      list.pop();
-      this.dryRevived++;
-      return slab;
-    }
-    return 0;
-  }
-
-  /** Puts a slab on one of its owner's lists (or none), taking it off the one it is on. */
   private moveTo(cls: number, slab: number, where: number): void {
-    const i = (slab >>> 2) + SM_PARTIAL / 4;
-    const u32 = this.lm.u32;
-    const from = u32[i];
-    if (from === where) return;
-    if (from !== SLAB_LIST_NONE) {
-      const list = from === SLAB_LIST_PARTIAL ? this.partial[cls] : this.dry[cls];
-      const at = list.indexOf(slab);
-      if (at >= 0) list.splice(at, 1);
-    }
-    u32[i] = where;
-    if (where === SLAB_LIST_PARTIAL) this.partial[cls].push(slab);
-    else if (where === SLAB_LIST_DRY) this.dry[cls].push(slab);
+    this.lists.moveTo(cls, slab, where);
   }
 
   private pushPartial(cls: number, slab: number): void {
@@ -282,7 +252,7 @@ export class Superslab {
       this.pushPartial(c, slab);
     }
     for (let c = 0; c < TINY_CLASSES; c++) {
-      for (const slab of [...this.partial[c], ...this.dry[c]]) {
+      for (const slab of this.lists.all(c)) {
         const m = slab >>> 2;
         if (u32[m + SM_REMOTE_HEAD / 4] !== 0) {
           this.collectRemote(slab);
@@ -302,7 +272,7 @@ export class Superslab {
   disown(): number[] {
     const out: number[] = [];
     for (let c = 0; c < TINY_CLASSES; c++) {
-      for (const slab of [...this.partial[c], ...this.dry[c]]) {
+      for (const slab of this.lists.all(c)) {
         this.moveTo(c, slab, SLAB_LIST_NONE);
         out.push(slab);
       }
@@ -332,7 +302,7 @@ export class Superslab {
       localReturns: this.localReturns,
       remoteFrees: this.remoteFrees,
       remoteCollected: this.remoteCollected,
-      dryRevived: this.dryRevived,
+      dryRevived: this.lists.revived,
     };
   }
 }
