@@ -95,7 +95,10 @@ const stressCases = workerCounts.flatMap((n) =>
 
 describe.each(stressCases)('%s', (_, { n, variant, seeds }) => {
   it(`${seeds} runs with different seeds: no crash, no damaged block, no deadlock; check() passes and nothing stays live`, { timeout: SOAK ? 4 * 3_600_000 : 60_000 }, async () => {
+    const t0 = performance.now();
     for (let seed = 1; seed <= seeds; seed++) {
+      // The soak runs for many minutes: say how far it got.
+      if (SOAK && seed % 10 === 1) console.log(`soak: ${n} workers (${variant}), seed ${seed}/${seeds}, ${((performance.now() - t0) / 1000).toFixed(0)} s`);
       const run = start(n, seed, OPS, 'free', variant);
       await withTimeout(Promise.all(run.finished), `seed ${seed}`);
       expect(Atomics.load(run.ctl, 0)).toBe(0);

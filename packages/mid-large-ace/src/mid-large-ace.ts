@@ -171,6 +171,12 @@ export class MidLargeAce {
     const n = this.count[cls];
     this.frees++;
     if (__HAKMEM_DEBUG__) poison(this.lm.i32, ptr, classBytes(cls));
+    // Shared heap: another worker's span block goes home now (its remote list),
+    // so that workers do not end up carving into each other's spans' lines.
+    if (this.shared && cls < MID_FIRST_RUN_CLASS && this.lm.u32[(spanStart(ptr, word) >>> 2) + SP_OWNER / 4] !== this.worker) {
+      this.returnBlock(cls, ptr);
+      return MID_FREE_OK;
+    }
     if (n < this.capacity[cls] && this.cachedBytes + size <= this.budgetBytes) {
       this.slots[cls * STRIDE + n] = ptr;
       this.count[cls] = n + 1;

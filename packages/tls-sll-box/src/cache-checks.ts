@@ -62,22 +62,26 @@ function viewTo(mem: CacheMemory, end: number): Int32Array {
   return mem.lm.i32;
 }
 
-/** `ptr` is a carved block of an ACTIVE slab of class `cls`, per the page table and the slab record. */
-export function checkBlockOfClass(mem: CacheMemory, cls: number, ptr: number, op: string): void {
+/**
+ * `ptr` is a carved block of an ACTIVE slab of class `cls`, per the page table
+ * and the slab record. `code`: INVALID_POINTER for a pointer the caller
+ * passed in (push), CORRUPTION for one the cache already held (validate).
+ */
+export function checkBlockOfClass(mem: CacheMemory, cls: number, ptr: number, op: string, code: 'INVALID_POINTER' | 'CORRUPTION' = 'INVALID_POINTER'): void {
   viewTo(mem, ptr + TINY_CLASS_SIZES[cls]);
   const u32 = mem.lm.u32;
   const word = ptr >>> PAGE_SHIFT < u32.length - mem.pt0 ? u32[mem.pt0 + (ptr >>> PAGE_SHIFT)] : 0;
   if ((word & PK_KIND_MASK) !== PK_TINY || ((word >>> 8) & 0xff) !== cls)
-    throw new HeapError('INVALID_POINTER', `${op}: block is not in a slab of class ${cls} (page word ${word})`, ptr, 'tlsSll');
+    throw new HeapError(code, `${op}: block is not in a slab of class ${cls} (page word ${word})`, ptr, 'tlsSll');
   const ss = ptr - (ptr & SS_MASK);
   const index = (ptr & SS_MASK) >>> PAGE_SHIFT;
   const m = (ss + SS_SLAB_META + index * SLAB_META_BYTES) >>> 2;
   if (u32[ss >>> 2] !== SS_MAGIC_VALUE || u32[m + SM_STATE / 4] !== SLAB_ACTIVE || u32[m + SM_CLASS / 4] !== cls)
-    throw new HeapError('INVALID_POINTER', `${op}: the slab record does not describe an ACTIVE class-${cls} slab`, ptr, 'tlsSll');
+    throw new HeapError(code, `${op}: the slab record does not describe an ACTIVE class-${cls} slab`, ptr, 'tlsSll');
   const size = TINY_CLASS_SIZES[cls];
   const rel = ptr - (ss + index * SLAB_SIZE + (index === 0 ? SS_HEADER_BYTES : 0));
   if (rel < 0 || rel % size !== 0 || rel / size >= u32[m + SM_CARVED / 4])
-    throw new HeapError('INVALID_POINTER', `${op}: not the start of a carved class-${cls} block`, ptr, 'tlsSll');
+    throw new HeapError(code, `${op}: not the start of a carved class-${cls} block`, ptr, 'tlsSll');
 }
 
 /** Whether the block could be in a bound cache: its first word holds the poison. */

@@ -197,7 +197,7 @@ export class TlsSll {
         if (__HAKMEM_DEBUG__) {
           const mem = memoryOf(this.count);
           if (mem !== undefined) {
-            checkBlockOfClass(mem, c, p, 'cached block');
+            checkBlockOfClass(mem, c, p, 'cached block', 'CORRUPTION');
             checkCachedPoison(mem, c, p);
           }
         }
