@@ -46,13 +46,18 @@ import { checkBlockOfSlab, checkGuard, checkPoison, checkSlabRecord, poisonFree,
  * Shared words and who writes them:
  *   | word            | written by                                  | how            |
  *   |-----------------|---------------------------------------------|----------------|
- *   | live bitmap     | any worker (malloc sets, free clears)       | Atomics.or/and in a shared heap |
+ *   | live bitmap     | malloc sets (owner), any worker's free clears | Atomics.or/and in a shared heap |
  *   | SM_REMOTE_HEAD  | any worker pushes, the owner takes all      | CAS / exchange |
  *   | SM_OWNER, SM_STATE, SM_CLASS | shared pool, under the pool lock | plain, lock   |
  *   | SM_FREE_HEAD, SM_CARVED, SM_USED | the owner only                | plain          |
  *
  * Slab states (SM_STATE) are moved by the shared pool; this box only works
- * on ACTIVE slabs it owns, plus remote pushes to slabs of other owners.
+ * on ACTIVE slabs it owns, plus remote pushes to slabs of other owners. In a
+ * shared heap the facade sends a freed block of another owner's slab here at
+ * once (`returnBlocks` of one block), so a worker's cache only ever holds
+ * blocks of its own slabs and only the owner's malloc sets their live bits.
+ * The clear still races with the owner's set on the same bitmap byte, which
+ * is why both stay atomic.
  */
 export class Superslab {
   readonly lm: LinearMemory;
