@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { fillBytes, fillWords, findChangedByte, findChangedWord } from './poison.js';
+import { GUARD_BYTES } from '@hakmem/contracts/layout';
+import { fillBytes, fillWords, findChangedByte, findChangedWord, guardBreach, poisonBlock, poisonBreach, writeGuard } from './poison.js';
 
 describe('debug block patterns', () => {
   const i32 = new Int32Array(64);
@@ -31,5 +32,22 @@ describe('debug block patterns', () => {
     u8[31] = 0;
     expect(findChangedByte(u8, 16, 32, 0xfd)).toBe(31);
     expect(findChangedByte(u8, 15, 32, 0xfd)).toBe(15);
+  });
+});
+
+describe('block-level patterns', () => {
+  it('poisonBlock / poisonBreach and writeGuard / guardBreach find the first changed address', () => {
+    const buf = new ArrayBuffer(4096);
+    const i32 = new Int32Array(buf);
+    const u8 = new Uint8Array(buf);
+    poisonBlock(i32, 256, 64);
+    expect(poisonBreach(i32, 256, 0, 64)).toBe(-1);
+    u8[256 + 40] = 1;
+    expect(poisonBreach(i32, 256, 0, 64)).toBe(256 + 40);
+    expect(poisonBreach(i32, 256, 44, 64)).toBe(-1); // only [from, size) is checked
+    writeGuard(u8, 512, 64);
+    expect(guardBreach(u8, 512, 64)).toBe(-1);
+    u8[512 + 64 - GUARD_BYTES] = 0;
+    expect(guardBreach(u8, 512, 64)).toBe(512 + 64 - GUARD_BYTES);
   });
 });

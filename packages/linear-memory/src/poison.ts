@@ -1,3 +1,5 @@
+import { GUARD_BYTE, GUARD_BYTES, POISON_WORD } from '@hakmem/contracts/layout';
+
 /**
  * Helpers for the debug-build block patterns (POISON_* and GUARD_* in
  * `@hakmem/contracts/layout`). Only the debug builds of the boxes call them,
@@ -91,4 +93,30 @@ export function fillBytes(u8: Uint8Array, from: number, to: number, byte: number
 export function findChangedByte(u8: Uint8Array, from: number, to: number, byte: number): number {
   for (let i = from; i < to; i++) if (u8[i] !== byte) return i;
   return -1;
+}
+
+/**
+ * The block-level patterns every guarded box uses (sizes are the block's
+ * whole extent; the guard is its last GUARD_BYTES bytes). The boxes keep
+ * their own checks around these, which name the box and the invariant.
+ */
+
+/** Poisons the whole block at `ptr`: it is going onto a cache or a free list. */
+export function poisonBlock(i32: Int32Array, ptr: number, size: number): void {
+  fillWords(i32, ptr, ptr + size, POISON_WORD);
+}
+
+/** First address in bytes [from, size) of the block at `ptr` that lost its poison, or -1. */
+export function poisonBreach(i32: Int32Array, ptr: number, from: number, size: number): number {
+  return findChangedWord(i32, ptr + from, ptr + size, POISON_WORD);
+}
+
+/** Writes the guard at the end of the `size`-byte block at `ptr`. */
+export function writeGuard(u8: Uint8Array, ptr: number, size: number): void {
+  fillBytes(u8, ptr + size - GUARD_BYTES, ptr + size, GUARD_BYTE);
+}
+
+/** First guard byte of the `size`-byte block at `ptr` that changed, or -1. */
+export function guardBreach(u8: Uint8Array, ptr: number, size: number): number {
+  return findChangedByte(u8, ptr + size - GUARD_BYTES, ptr + size, GUARD_BYTE);
 }

@@ -15,11 +15,8 @@ import {
   SP_USED,
   SPAN_HEADER_BYTES,
   SPAN_MAGIC_VALUE,
-  GUARD_BYTE,
-  GUARD_BYTES,
-  POISON_WORD,
 } from '@hakmem/contracts/layout';
-import { fillBytes, fillWords, findChangedByte, findChangedWord, type LinearMemory } from '@hakmem/linear-memory';
+import { guardBreach, poisonBreach, type LinearMemory } from '@hakmem/linear-memory';
 
 /**
  * Debug-build checks of mid blocks, called only behind `__HAKMEM_DEBUG__`.
@@ -41,24 +38,16 @@ export function classBytes(cls: number): number {
   return cls >= MID_FIRST_RUN_CLASS ? (cls - MID_FIRST_RUN_CLASS + 1) * PAGE_SIZE : MID_CLASS_SIZES[cls];
 }
 
-export function writeGuard(u8: Uint8Array, ptr: number, size: number): void {
-  fillBytes(u8, ptr + size - GUARD_BYTES, ptr + size, GUARD_BYTE);
-}
-
 /** Throws CORRUPTION when the guard of the live block at `ptr` changed: a write past its usable end. */
 export function checkGuard(u8: Uint8Array, ptr: number, size: number): void {
-  const at = findChangedByte(u8, ptr + size - GUARD_BYTES, ptr + size, GUARD_BYTE);
+  const at = guardBreach(u8, ptr, size);
   if (at >= 0)
     throw new HeapError('CORRUPTION', `guard byte ${at - ptr} of a live ${size}-byte block was overwritten (write past the usable end, at ${at})`, ptr, 'midLargeAce');
 }
 
-export function poison(i32: Int32Array, ptr: number, size: number): void {
-  fillWords(i32, ptr, ptr + size, POISON_WORD);
-}
-
 /** Throws CORRUPTION when bytes [from, size) of the free block at `ptr` lost their poison: a write after free. */
 export function checkPoison(i32: Int32Array, ptr: number, from: number, size: number, where: string): void {
-  const at = findChangedWord(i32, ptr + from, ptr + size, POISON_WORD);
+  const at = poisonBreach(i32, ptr, from, size);
   if (at >= 0) throw new HeapError('CORRUPTION', `free block ${where} was written after free (byte ${at - ptr} changed)`, ptr, 'midLargeAce');
 }
 

@@ -36,9 +36,9 @@ import {
   midSpanPageWord,
   runHeadWord,
 } from '@hakmem/contracts/layout';
-import { breakLockOf, drainRemoteInto, lockWord, OwnerLists, pushRemote, unlockWord, type LinearMemory, type PageLayer } from '@hakmem/linear-memory';
+import { breakLockOf, drainRemoteInto, lockWord, OwnerLists, poisonBlock, pushRemote, unlockWord, writeGuard, type LinearMemory, type PageLayer } from '@hakmem/linear-memory';
 import { BLOCK_GUARD } from './block-guard.js';
-import { checkCachedBlock, checkGuard, checkPoison, checkSpanReturn, classBytes, guardOnFree, poison, writeGuard } from './block-checks.js';
+import { checkCachedBlock, checkGuard, checkPoison, checkSpanReturn, classBytes, guardOnFree } from './block-checks.js';
 
 /**
  * Mid-large ACE box: blocks above 1 KiB up to 1 MiB.
@@ -170,7 +170,7 @@ export class MidLargeAce {
     const size = MID_CLASS_SIZES[cls];
     const n = this.count[cls];
     this.frees++;
-    if (__HAKMEM_DEBUG__) poison(this.lm.i32, ptr, classBytes(cls));
+    if (__HAKMEM_DEBUG__) poisonBlock(this.lm.i32, ptr, classBytes(cls));
     // Shared heap: another worker's span block goes home now (its remote list),
     // so that workers do not end up carving into each other's spans' lines.
     if (this.shared && cls < MID_FIRST_RUN_CLASS && this.lm.u32[(spanStart(ptr, word) >>> 2) + SP_OWNER / 4] !== this.worker) {
@@ -330,7 +330,7 @@ export class MidLargeAce {
   }
 
   private pushCached(cls: number, ptr: number): void {
-    if (__HAKMEM_DEBUG__) poison(this.lm.i32, ptr, classBytes(cls));
+    if (__HAKMEM_DEBUG__) poisonBlock(this.lm.i32, ptr, classBytes(cls));
     this.slots[cls * STRIDE + this.count[cls]++] = ptr;
     this.cachedBytes += MID_CLASS_SIZES[cls];
   }

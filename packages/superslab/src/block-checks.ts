@@ -9,11 +9,8 @@ import {
   SM_USED,
   TINY_CLASS_SIZES,
   TINY_CLASSES,
-  GUARD_BYTE,
-  GUARD_BYTES,
-  POISON_WORD,
 } from '@hakmem/contracts/layout';
-import { fillBytes, fillWords, findChangedByte, findChangedWord } from '@hakmem/linear-memory';
+import { guardBreach, poisonBreach } from '@hakmem/linear-memory';
 
 /**
  * Debug-build checks of tiny blocks, called only behind `__HAKMEM_DEBUG__`.
@@ -35,25 +32,16 @@ export function tinyBlockSize(u8: Uint8Array, slab: number): number {
   return TINY_CLASS_SIZES[u8[slab + SM_CLASS]];
 }
 
-export function writeGuard(u8: Uint8Array, ptr: number, size: number): void {
-  fillBytes(u8, ptr + size - GUARD_BYTES, ptr + size, GUARD_BYTE);
-}
-
 /** Throws CORRUPTION when the guard of the live block at `ptr` changed: a write past its usable end. */
 export function checkGuard(u8: Uint8Array, ptr: number, size: number): void {
-  const at = findChangedByte(u8, ptr + size - GUARD_BYTES, ptr + size, GUARD_BYTE);
+  const at = guardBreach(u8, ptr, size);
   if (at >= 0)
     throw new HeapError('CORRUPTION', `guard byte ${at - ptr} of a live ${size}-byte block was overwritten (write past the usable end, at ${at})`, ptr, 'superslab');
 }
 
-/** Poisons a block going onto a slab list; its first word is then written as the link. */
-export function poisonFree(i32: Int32Array, ptr: number, size: number): void {
-  fillWords(i32, ptr, ptr + size, POISON_WORD);
-}
-
 /** Throws CORRUPTION when a block on a slab list (link word aside) lost its poison: a write after free. */
 export function checkPoison(i32: Int32Array, ptr: number, size: number, where: string): void {
-  const at = findChangedWord(i32, ptr + 4, ptr + size, POISON_WORD);
+  const at = poisonBreach(i32, ptr, 4, size);
   if (at >= 0) throw new HeapError('CORRUPTION', `free block on the slab's ${where} was written after free (byte ${at - ptr} changed)`, ptr, 'superslab');
 }
 

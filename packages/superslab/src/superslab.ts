@@ -29,9 +29,9 @@ import {
   TINY_CLASS_SIZES,
   TINY_CLASSES,
 } from '@hakmem/contracts/layout';
-import { drainRemoteInto, OwnerLists, pushRemote, type LinearMemory } from '@hakmem/linear-memory';
+import { drainRemoteInto, OwnerLists, poisonBlock, pushRemote, writeGuard, type LinearMemory } from '@hakmem/linear-memory';
 import { BLOCK_GUARD } from './block-guard.js';
-import { checkBlockOfSlab, checkGuard, checkPoison, checkSlabRecord, poisonFree, tinyBlockSize, writeGuard } from './block-checks.js';
+import { checkBlockOfSlab, checkGuard, checkPoison, checkSlabRecord, tinyBlockSize } from './block-checks.js';
 
 /**
  * SuperSlab box: carves blocks out of one worker's slabs and takes them back.
@@ -431,7 +431,7 @@ function checkReturn(lm: LinearMemory, slab: number, ptr: number): void {
   if (u32[m + SM_USED / 4] === 0) throw new HeapError('CORRUPTION', `block return: slab ${slab} has no block out`, ptr, 'superslab');
   const i = ptr - (ptr & SS_MASK) + SS_BITMAP + ((ptr & SS_MASK) >>> 7);
   if ((lm.u8[i] >>> ((ptr >>> GRANULE_SHIFT) & 7)) & 1) throw new HeapError('CORRUPTION', 'block return: the block is live', ptr, 'superslab');
-  poisonFree(lm.i32, ptr, size);
+  poisonBlock(lm.i32, ptr, size); // its first word is then written as the link
 }
 
 /** Address of the slab record that describes the slab holding `ptr`. */

@@ -16,7 +16,7 @@ import {
   TINY_CLASS_SIZES,
   POISON_WORD,
 } from '@hakmem/contracts/layout';
-import { fillWords, findChangedWord, type LinearMemory } from '@hakmem/linear-memory';
+import { poisonBlock, poisonBreach, type LinearMemory } from '@hakmem/linear-memory';
 
 /**
  * Debug-build checks of the blocks a TLS cache holds, called only behind
@@ -91,12 +91,12 @@ export function mayBeCached(mem: CacheMemory, ptr: number): boolean {
 
 export function poisonCached(mem: CacheMemory, cls: number, ptr: number): void {
   const size = TINY_CLASS_SIZES[cls];
-  fillWords(viewTo(mem, ptr + size), ptr, ptr + size, POISON_WORD);
+  poisonBlock(viewTo(mem, ptr + size), ptr, size);
 }
 
 /** Throws CORRUPTION when a cached block lost its poison: it was written after it was freed. */
 export function checkCachedPoison(mem: CacheMemory, cls: number, ptr: number): void {
   const size = TINY_CLASS_SIZES[cls];
-  const at = findChangedWord(viewTo(mem, ptr + size), ptr, ptr + size, POISON_WORD);
+  const at = poisonBreach(viewTo(mem, ptr + size), ptr, 0, size);
   if (at >= 0) throw new HeapError('CORRUPTION', `cached class-${cls} block was written after free (byte ${at - ptr} changed)`, ptr, 'tlsSll');
 }
