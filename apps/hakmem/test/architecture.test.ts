@@ -58,3 +58,38 @@ describe('box boundaries', () => {
     expect(importsIn(`/**\n * import { createAllocator } from 'hakmem'\n */\n${bad}`)).toEqual(['@hakmem/superslab', '../other-box/src/x.js']);
   });
 });
+
+/** Source text without comments (a comment may name what the code must not do). */
+function code(file: string): string {
+  return readFileSync(file, 'utf8').replace(/\/\*[\s\S]*?\*\//g, '').replace(/\/\/.*$/gm, '');
+}
+
+/** A view kept in a field outlives a growth of the memory: rule 1 of LinearMemory's view rule. */
+const VIEW_IN_FIELD = /this\.\w+\s*=\s*[^;=]*\blm\.(u8|u32|i32)\b\s*;/g;
+const REFRESH_CALL = /\.refresh\(\)/g;
+
+describe('the view rule (LinearMemory, docs/ARCHITECTURE.md "Views and growth")', () => {
+  const boxFiles = [...BOXES, ...ALTERNATIVES].flatMap((b) => sources(join(root, 'packages', b, 'src'))).filter((f) => !f.endsWith('.test.ts'));
+
+  it('no box keeps a view in a field, and none refreshes the views itself (they call fresh() and cover())', () => {
+    for (const file of boxFiles) {
+      expect(code(file).match(VIEW_IN_FIELD), `${file} keeps a view in a field`).toBeNull();
+      expect(code(file).match(REFRESH_CALL), `${file} calls refresh(); use lm.fresh() or lm.cover(end)`).toBeNull();
+    }
+  });
+
+  it('the facade refreshes in one place (its stale-view suspicion) and keeps its hot copies only where it syncs them', () => {
+    const facade = sources(join(root, 'apps', 'hakmem', 'src')).filter((f) => !f.endsWith('.test.ts'));
+    const refreshes = facade.flatMap((f) => code(f).match(REFRESH_CALL) ?? []);
+    expect(refreshes).toHaveLength(1);
+    const heap = code(join(root, 'apps', 'hakmem', 'src', 'heap.ts'));
+    // The constructor's and syncViews' assignments of u8 and u32, nothing else.
+    expect(heap.match(VIEW_IN_FIELD)).toHaveLength(4);
+  });
+
+  it('the rule sees what it forbids (deliberately bad lines are caught)', () => {
+    expect('this.u32 = this.lm.u32;'.match(VIEW_IN_FIELD)).toHaveLength(1);
+    expect('const u32 = this.lm.u32;'.match(VIEW_IN_FIELD)).toBeNull();
+    expect('if (x) this.lm.refresh();'.match(REFRESH_CALL)).toHaveLength(1);
+  });
+});

@@ -5,6 +5,7 @@ import {
   H_BIGCACHE_LOCK,
   PAGE_SIZE,
   PK_FREE,
+  PK_KIND_MASK,
   PK_RUN_BODY,
   PK_RUN_FREE,
   PK_RUN_LIVE,
@@ -90,7 +91,7 @@ describe(`bigcache (${__HAKMEM_DEBUG__ ? 'debug' : 'release'} build)`, () => {
     expect(bc.alloc(8)).toBe(page);
     expect(bc.lastPages).toBe(8);
     expect(pl.word(page)).toBe(runHeadWord(PK_RUN_LIVE, 8));
-    for (let p = page + 8; p < page + 20; p++) expect(pl.word(p)).toBe(PK_FREE);
+    for (let p = page + 8; p < page + 20; p++) expect(pl.word(p) & PK_KIND_MASK).toBe(PK_FREE);
     expect(pl.pagesInUse()).toBe(8);
     expect(bc.counters()).toMatchObject({ hits: 1, splits: 1, cachedRuns: 0 });
     expect(pl.validate()).toBeNull();
@@ -124,7 +125,7 @@ describe(`bigcache (${__HAKMEM_DEBUG__ ? 'debug' : 'release'} build)`, () => {
     expect(bc.holds(a)).toBe(false);
     expect(bc.holds(b)).toBe(true);
     expect(bc.holds(c)).toBe(true);
-    expect(pl.word(a)).toBe(PK_FREE);
+    expect(pl.word(a) & PK_KIND_MASK).toBe(PK_FREE);
     expect(pl.pagesInUse()).toBe(34);
     const k = bc.counters();
     expect(k).toMatchObject({ cachedRuns: 2, evictions: 1, cachedBytes: 34 * PAGE_SIZE, budgetBytes: 40 * PAGE_SIZE });

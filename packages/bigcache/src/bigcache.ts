@@ -265,7 +265,7 @@ export class BigCache {
     const broke = breakLockOf(this.lm.i32, this.lockIndex, dead, this.lm.holder);
     if (!broke) return false;
     try {
-      this.lm.refresh();
+      this.lm.fresh();
       const u32 = this.lm.u32;
       let total = 0;
       u32[this.area + BC_COUNT / 4] = Math.min(this.count(), BIGCACHE_ENTRIES);

@@ -1,6 +1,4 @@
-import {
-  PAGE_SHIFT,
-} from '@hakmem/contracts/layout';
+import { PAGE_SHIFT, PAGE_SIZE } from '@hakmem/contracts/layout';
 
 /**
  * The memory under a heap, and the typed-array views every box reads it
@@ -8,11 +6,26 @@ import {
  *
  * What it promises:
  * - `u8`, `u32` and `i32` cover the whole `memory.buffer` as of the last
- *   `refresh()`. Growing a non-shared memory detaches the old buffer; growing a
- *   shared one from another worker leaves this worker's buffer short. Either
- *   way the views are only refreshed on a slow path: after `grow`, or when a
- *   box finds an address past the end of its view (a detached view has
- *   length 0, so that test catches both cases).
+ *   `refresh()`. Anyone may grow the memory at any time: the heap, the user,
+ *   a WebAssembly module, another worker. Growing a non-shared memory
+ *   detaches the old buffer (every view over it has length 0 from then on);
+ *   growing a shared one from another worker leaves this worker's buffer
+ *   short.
+ * - The view rule (docs/ARCHITECTURE.md, "Views and growth"), which every box
+ *   and the facade follow:
+ *   1. No view is kept across a call that may grow the memory: read
+ *      `lm.u8`/`lm.u32`/`lm.i32` after it (only the facade keeps hot copies,
+ *      and it re-reads them after every slow path).
+ *   2. Every slow path starts with `fresh()`, and so does every operation
+ *      that takes a lock guarding memory another worker may have grown the
+ *      heap into. Cheap: one length test, or in a shared heap one atomic
+ *      load of the heap's end page.
+ *   3. Fast paths test their index against the view's length (a detached
+ *      view has length 0) and fall to their slow path when it is past it.
+ *   4. Before touching bytes [a, end) that another worker may have handed
+ *      over (a cached block, an adopted slab), `cover(end)`.
+ *   Nothing outside this file calls `refresh()` except the facade's one
+ *   stale-view suspicion path (a test checks it).
  * - `ensurePages(n)` makes the memory at least `n` pages long, growing it if
  *   needed, and returns false (never throws) when the memory cannot grow.
  */
@@ -30,6 +43,12 @@ export class LinearMemory {
    * lock held by a dead worker.
    */
   holder = 1;
+  /**
+   * u32 index of the heap header's end-page word (set by the page layer); in
+   * a shared heap `fresh()` compares it with the view, since every page the
+   * heap uses lies below it.
+   */
+  endWord = 0;
 
   constructor(memory: WebAssembly.Memory, shared: boolean) {
     this.memory = memory;
@@ -55,6 +74,23 @@ export class LinearMemory {
     this.i32 = new Int32Array(buf);
     this.epoch++;
     return true;
+  }
+
+  /**
+   * Rule 2: makes the views usable for every page the heap uses. A
+   * non-shared view is stale exactly when it was detached (length 0); a
+   * shared one when the heap's end page lies past it. Returns whether the
+   * views were rebuilt.
+   */
+  fresh(): boolean {
+    if (!this.shared) return this.u8.length === 0 ? this.refresh() : false;
+    if (this.endWord === 0 || Atomics.load(this.u32, this.endWord) * PAGE_SIZE > this.u8.length) return this.refresh();
+    return false;
+  }
+
+  /** Rule 4: makes the views reach byte `end` (exclusive) if the memory does; returns whether they were rebuilt. */
+  cover(end: number): boolean {
+    return end > this.u8.length ? this.refresh() : false;
   }
 
   /** Current length of the memory in pages (refreshes the views first). */

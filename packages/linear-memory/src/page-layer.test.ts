@@ -5,6 +5,9 @@ import {
   PK_RESERVED,
   PK_META,
   PK_RUN_BODY,
+  PK_KIND_MASK,
+  formerWord,
+  POISON_WORD,
 } from '@hakmem/contracts/layout';
 import { describe, expect, it } from 'vitest';
 import { LinearMemory } from './linear-memory.js';
@@ -40,7 +43,9 @@ describe('page layer', () => {
     expect(pl.pagesInUse()).toBe(19);
     expect(pl.validate()).toBeNull();
     pl.freeRun(a, 3);
-    expect(pl.word(a)).toBe(PK_FREE);
+    // Free, and remembering what the page held (a second free there is still a double free).
+    expect(pl.word(a) & PK_KIND_MASK).toBe(PK_FREE);
+    expect(formerWord(pl.word(a))).toBe(PK_RUN_BODY);
     // The freed pages are found again before the heap's end moves.
     const end = pl.endPage();
     expect(pl.allocRun(2, 1)).toBe(a);
@@ -108,5 +113,55 @@ describe('page layer', () => {
     expect(pl.pagesInUse()).toBe(inUse - 2);
     expect(pl.validate()).toBeNull();
     expect(pl.reclaimWorker(3)).toBe(false); // nothing held any more
+  });
+
+  it('poisoned pages given back are checked when taken again and by validate()', () => {
+    const { lm, pl } = layer(64);
+    const a = pl.allocRun(2, 1);
+    pl.setWords(a, 2, PK_RUN_BODY);
+    pl.freeRun(a, 2, true);
+    expect(new Int32Array(lm.memory.buffer, a * PAGE_SIZE, 4)[1]).toBe(POISON_WORD | 0);
+    expect(pl.validate()).toBeNull();
+    lm.u8[a * PAGE_SIZE + PAGE_SIZE + 100] = 1; // a write after free into the second page
+    expect(pl.validate()).toMatch(/written after it was freed/);
+    expect(() => pl.allocRun(2, 1)).toThrow(/written after it was freed/);
+    // Unpoisoned pages are not checked: the release builds give pages back as they are.
+    const { lm: lm2, pl: pl2 } = layer(64);
+    const b = pl2.allocRun(1, 1);
+    pl2.freeRun(b, 1);
+    lm2.u8[b * PAGE_SIZE] = 1;
+    expect(pl2.validate()).toBeNull();
+    expect(pl2.allocRun(1, 1)).toBe(b);
+  });
+
+  it('fresh() notices a detached view and a shared view the heap grew past; cover() a short one', () => {
+    const { lm, pl } = layer(64, 64);
+    lm.memory.grow(1); // by someone else: the views are detached
+    expect(lm.u8.length).toBe(0);
+    expect(lm.fresh()).toBe(true);
+    expect(lm.u8.length).toBe(lm.memory.buffer.byteLength);
+    expect(lm.fresh()).toBe(false);
+    const s = layer(64, 64, true);
+    const other = new LinearMemory(s.lm.memory, true);
+    const otherLayer = PageLayer.attach(other, s.pl.base);
+    const before = other.u8.length;
+    const run = s.pl.allocRun(32, 1); // grows the memory through the first attachment
+    expect(other.u8.length).toBe(before);
+    expect(other.fresh()).toBe(true);
+    expect(other.u8.length).toBeGreaterThanOrEqual((run + 32) * PAGE_SIZE);
+    expect(otherLayer.endPage()).toBe(s.pl.endPage());
+    s.lm.memory.grow(1);
+    expect(other.cover(other.u8.length + 1)).toBe(true);
+    expect(pl.validate()).toBeNull();
+  });
+
+  it('headerProblem() refuses what is not a shared heap header, reading only', () => {
+    const s = layer(64, 64, true);
+    const snapshot = s.lm.u8.slice();
+    for (const base of [NaN, Infinity, -1, 1.5, '0', s.pl.base + 1, s.pl.base + PAGE_SIZE, 1 << 30])
+      expect(PageLayer.headerProblem(s.lm, base)).not.toBeNull();
+    expect(PageLayer.headerProblem(s.lm, s.pl.base)).toBeNull();
+    expect(PageLayer.headerProblem(layer(64).lm, 0)).toMatch(/not created with shared: true/);
+    expect(s.lm.u8).toEqual(snapshot);
   });
 });

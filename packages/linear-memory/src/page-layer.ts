@@ -12,6 +12,8 @@ import {
   H_LIMIT_PAGE,
   H_MAGIC,
   H_MAX_BYTES,
+  H_MAX_BYTES_HI,
+  H_MAX_BYTES_LO,
   H_META_PAGES,
   H_MID_AREA,
   H_PAGE_LOCK,
@@ -27,15 +29,20 @@ import {
   HEAP_MAGIC,
   MAX_PAGES,
   MID_AREA_BYTES,
+  PAGE_SHIFT,
   PAGE_SIZE,
   PK_FREE,
   PK_KIND_MASK,
   PK_META,
   PK_RESERVED,
+  FREE_POISONED,
+  POISON_WORD,
+  freePageWord,
   POOL_AREA_BYTES,
 } from '@hakmem/contracts/layout';
 import { LinearMemory } from './linear-memory.js';
 import { breakLockOf, lockWord, unlockWord } from './lock.js';
+import { fillWords, findChangedWord } from './poison.js';
 
 /**
  * The page layer: hands out and takes back runs of whole pages of the region,
@@ -49,6 +56,12 @@ import { breakLockOf, lockWord, unlockWord } from './lock.js';
  *   base + 2048   free-page bitmap: bit (p - basePage) set ⇔ page p is free
  *                 and below the heap's end page
  *   then          page table: one u32 word per page of the region
+ *
+ * A page that comes back keeps what it last held in its free word (layout.ts
+ * `freePageWord`) until it is handed out again: the front gate names a
+ * second free of a block there a double free, and a page a debug box gave
+ * back poisoned is checked when it is taken again (`allocRun` throws
+ * CORRUPTION if it was written) and by `validate()`.
  *
  * Locking: every word of the bitmap, the end page and the pages-in-use
  * counter are written only under the page lock (H_PAGE_LOCK). Page-table
@@ -125,12 +138,14 @@ export class PageLayer {
     this.metaPages = u32[h + H_META_PAGES / 4];
     this.firstDataPage = this.basePage + this.metaPages;
     this.heapBase = u32[h + H_HEAP_BASE / 4];
-    this.maxBytes = u32[h + H_MAX_BYTES / 4] * PAGE_SIZE;
+    // What the user gave: sizes up to it are requests (served or 0), above it errors.
+    this.maxBytes = u32[h + H_MAX_BYTES_LO / 4] + u32[h + H_MAX_BYTES_HI / 4] * 2 ** 32;
     this.pt0 = (u32[h + H_PAGE_TABLE / 4] >>> 2) - this.basePage;
     this.bm = u32[h + H_FREE_BITMAP / 4] >>> 2;
     this.poolArea = u32[h + H_POOL_AREA / 4];
     this.midArea = u32[h + H_MID_AREA / 4];
     this.bigcacheArea = u32[h + H_BIGCACHE_AREA / 4];
+    lm.endWord = h + H_END_PAGE / 4;
   }
 
   /**
@@ -160,7 +175,9 @@ export class PageLayer {
     u32[h + H_MID_AREA / 4] = base + AREAS_OFFSET + POOL_AREA_BYTES;
     u32[h + H_BIGCACHE_AREA / 4] = base + AREAS_OFFSET + POOL_AREA_BYTES + MID_AREA_BYTES;
     u32[h + H_HEAP_BASE / 4] = geo.heapBase;
-    u32[h + H_MAX_BYTES / 4] = Math.floor(geo.maxBytes / PAGE_SIZE);
+    u32[h + H_MAX_BYTES / 4] = Math.floor(Math.min(geo.maxBytes, MAX_PAGES * PAGE_SIZE) / PAGE_SIZE);
+    u32[h + H_MAX_BYTES_LO / 4] = geo.maxBytes % 2 ** 32;
+    u32[h + H_MAX_BYTES_HI / 4] = Math.floor(geo.maxBytes / 2 ** 32);
     if (AREAS_OFFSET + POOL_AREA_BYTES + MID_AREA_BYTES + BIGCACHE_AREA_BYTES > BITMAP_OFFSET)
       throw new Error('hakmem: metadata areas overlap the free bitmap (layout constants are inconsistent)');
     const pt0 = (table >>> 2) - basePage;
@@ -172,6 +189,27 @@ export class PageLayer {
   static attach(lm: LinearMemory, base: number): PageLayer {
     lm.refresh();
     return new PageLayer(lm, base);
+  }
+
+  /**
+   * Why `base` is not the start of a heap header that a worker of a shared
+   * heap could attach to, or null when it is. Reads only, so a malformed
+   * handle is refused before anything is written.
+   */
+  static headerProblem(lm: LinearMemory, base: unknown): string | null {
+    if (typeof base !== 'number' || !Number.isInteger(base) || base < 0) return `base must be a non-negative integer, got ${String(base)}`;
+    if (base % PAGE_SIZE !== 0) return `base ${base} is not page-aligned (a heap header starts on a 64 KiB page)`;
+    lm.refresh();
+    if (base + HEADER_BYTES > lm.u8.length) return `base ${base} lies past the memory's ${lm.u8.length} bytes`;
+    const u32 = lm.u32;
+    const h = base >>> 2;
+    if (u32[h + H_MAGIC / 4] !== HEAP_MAGIC || u32[h + H_VERSION / 4] !== HEAP_LAYOUT_VERSION) return `no hakmem heap header at base ${base}`;
+    if (u32[h + H_BASE_PAGE / 4] * PAGE_SIZE !== base) return `the heap header at ${base} records another base`;
+    if ((u32[h + H_FLAGS / 4] & FLAG_SHARED) === 0) return `the heap at base ${base} was not created with shared: true`;
+    const limit = u32[h + H_LIMIT_PAGE / 4];
+    const meta = u32[h + H_META_PAGES / 4];
+    if (limit > MAX_PAGES || meta === 0 || u32[h + H_BASE_PAGE / 4] + meta >= limit) return `the heap header at ${base} has an impossible geometry`;
+    return null;
   }
 
   /** Page-table word of absolute page `page` (caller checks the range). */
@@ -257,6 +295,7 @@ export class PageLayer {
       let page = this.findFreeRun(n, align);
       if (page === 0) page = this.extend(n, align);
       if (page !== 0) {
+        this.checkPoisoned(page, n);
         this.setWords(page, n, PK_RESERVED | (this.lm.holder << 8));
         this.setFreeBits(page, n, false);
         const u32 = this.lm.u32;
@@ -265,7 +304,7 @@ export class PageLayer {
         u32[this.h + H_RUNS_ALLOCATED / 4]++;
         // Free pages below the end may lie past this worker's view, if
         // another worker moved the end up: the caller writes there next.
-        if ((page + n) * PAGE_SIZE > this.lm.u8.length) this.lm.refresh();
+        this.lm.cover((page + n) * PAGE_SIZE);
       }
       return page;
     } finally {
@@ -273,18 +312,44 @@ export class PageLayer {
     }
   }
 
-  /** Gives pages [page, page + n) back. Their page-table words become PK_FREE. */
-  freeRun(page: number, n: number): void {
+  /**
+   * Gives pages [page, page + n) back. Their words become free words that
+   * remember what they held. `poison`: a debug box's pages, filled with
+   * POISON_WORD here (before the lock: they are still the caller's), so that
+   * a write after free into them is found when they are taken again.
+   */
+  freeRun(page: number, n: number, poison = false): void {
+    if (poison) {
+      this.lm.cover((page + n) * PAGE_SIZE);
+      fillWords(this.lm.i32, page * PAGE_SIZE, (page + n) * PAGE_SIZE, POISON_WORD);
+    }
     this.lock();
     try {
-      this.setWords(page, n, PK_FREE);
-      this.setFreeBits(page, n, true);
       const u32 = this.lm.u32;
+      for (let p = page; p < page + n; p++) u32[this.pt0 + p] = freePageWord(u32[this.pt0 + p], poison);
+      this.setFreeBits(page, n, true);
       u32[this.h + H_PAGES_IN_USE / 4] -= n;
       u32[this.h + H_RUNS_FREED / 4]++;
     } finally {
       this.unlock();
     }
+  }
+
+  /** Throws CORRUPTION if a poisoned free page of [page, page + n) was written since it came back. */
+  private checkPoisoned(page: number, n: number): void {
+    const at = this.poisonBreach(page, n);
+    if (at >= 0) throw new HeapError('CORRUPTION', `free page ${at >>> PAGE_SHIFT} was written after it was freed, at ${at} (found when the page was taken again)`, at);
+  }
+
+  /** The first changed byte address of a poisoned free page in [page, page + n), or -1. */
+  private poisonBreach(page: number, n: number): number {
+    for (let p = page; p < page + n; p++) {
+      if ((this.word(p) & (PK_KIND_MASK | FREE_POISONED)) !== (PK_FREE | FREE_POISONED)) continue;
+      this.lm.cover((p + 1) * PAGE_SIZE);
+      const at = findChangedWord(this.lm.i32, p * PAGE_SIZE, (p + 1) * PAGE_SIZE, POISON_WORD);
+      if (at >= 0) return at;
+    }
+    return -1;
   }
 
   /** First fit over the free bitmap: a used page inside a candidate run moves the search past it. */
@@ -373,8 +438,9 @@ export class PageLayer {
         if (w !== PK_META) return `metadata page ${p} has page word ${w}`;
         continue;
       }
-      if (free && w !== PK_FREE) return `free page ${p} has page word ${w}`;
-      if (!free && w === PK_FREE) return `page ${p} is marked used in the free bitmap but owned by no box`;
+      if (free && (w & PK_KIND_MASK) !== PK_FREE) return `free page ${p} has page word ${w}`;
+      if (!free && (w & PK_KIND_MASK) === PK_FREE) return `page ${p} is marked used in the free bitmap but owned by no box`;
+      if (free && this.poisonBreach(p, 1) >= 0) return `free page ${p} was written after it was freed, at ${this.poisonBreach(p, 1)}`;
       if (!free) used++;
     }
     if (used !== this.pagesInUse()) return `pages in use counter ${this.pagesInUse()} but ${used} pages are used`;

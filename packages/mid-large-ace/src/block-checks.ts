@@ -64,7 +64,7 @@ export function checkSpanReturn(u32: Uint32Array, span: number, ptr: number, siz
 
 /** The guard of a live block being freed, checked before anything changes. */
 export function guardOnFree(lm: LinearMemory, ptr: number, size: number): void {
-  if (ptr + size > lm.u8.length) lm.refresh();
+  lm.cover(ptr + size);
   checkGuard(lm.u8, ptr, size);
 }
 

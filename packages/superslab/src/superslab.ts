@@ -239,7 +239,7 @@ export class Superslab {
     this.remoteFrees++;
     // The block's slab may lie past this worker's view (another worker made
     // it after our last refresh); a write there would be silently dropped.
-    if (ptr >= this.lm.u8.length) this.lm.refresh();
+    this.lm.cover(ptr + 4);
     pushRemote(this.lm.u32, (slab >>> 2) + SM_REMOTE_HEAD / 4, ptr, this.shared);
   }
 

@@ -58,7 +58,7 @@ export function bind(count: Int32Array, mem: CacheMemory): void {
 
 /** An i32 view of the memory that reaches `end`, refreshed when the memory grew. */
 function viewTo(mem: CacheMemory, end: number): Int32Array {
-  if (end > mem.lm.u8.length) mem.lm.refresh();
+  mem.lm.cover(end);
   return mem.lm.i32;
 }
 
