@@ -134,6 +134,8 @@ export interface SharedPoolBox {
   validate(superslabs: number[]): string | null;
   /** Detach: keeps slabs with blocks still out (ACTIVE, owner 0) for another worker to adopt. */
   abandon(slabs: number[]): void;
+  /** An abandoned slab of class `cls`, now owned by `owner` (ACTIVE), or 0 when there is none (trim gathers them). */
+  adoptAbandoned(cls: number, owner: number): number;
   /** For a dead worker: takes back the pool lock if it held it (repairing the lists), and abandons its slabs; returns how many. */
   reclaimWorker(dead: number): number;
 }

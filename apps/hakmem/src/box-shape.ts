@@ -91,7 +91,7 @@ const SHAPES: { [K in BoxName]: BoxShape<BoxImplementations[K], Instance<K>> } =
   sharedPool: {
     module: { variant: 'variant', SharedPool: 'class' },
     statics: [],
-    instance: { acquire: 'function', release: 'function', abandon: 'function', reclaimWorker: 'function', counters: 'function', validate: 'function' },
+    instance: { acquire: 'function', release: 'function', abandon: 'function', adoptAbandoned: 'function', reclaimWorker: 'function', counters: 'function', validate: 'function' },
     counters: ['stage1Hits', 'stage2Hits', 'stage3Hits'],
   },
   bigcache: {

@@ -200,7 +200,9 @@ export class Heap {
     const geo = planGeometry(o.heapBase, o.maxBytes);
     const metaEnd = (geo.basePage + geo.metaPages) * PAGE_SIZE;
     if (geo.limitPage <= geo.basePage + geo.metaPages)
-      throw new RangeError(`hakmem: maxBytes ${o.maxBytes} leaves no room for pages after the heap metadata (needs more than ${metaEnd - o.heapBase} bytes from heapBase)`);
+      throw new RangeError(
+        `hakmem: maxBytes ${o.maxBytes} leaves no room for blocks: from heapBase ${o.heapBase} the heap needs at least ${metaEnd + PAGE_SIZE - o.heapBase} bytes (its metadata up to the next page boundary, then one 64 KiB page for blocks)`,
+      );
     const wantBytes = Math.max(metaEnd, o.heapBase + o.initialBytes);
     const wantPages = Math.min(geo.limitPage, Math.ceil(wantBytes / PAGE_SIZE));
     let memory = o.memory;
@@ -219,11 +221,15 @@ export class Heap {
   }
 
   static attach(handle: SharedHeapHandle, variant?: Variant): Heap {
-    if (typeof handle !== 'object' || handle === null || !(handle.memory instanceof WebAssembly.Memory) || typeof handle.base !== 'number')
-      throw new TypeError('hakmem: attachAllocator needs the handle returned by share()');
+    const variants = checkHandle(handle);
     const lm = new LinearMemory(handle.memory, true);
+    const problem = PageLayer.headerProblem(lm, handle.base);
+    if (problem !== null) throw new TypeError(`hakmem: attachAllocator: ${problem}; pass the handle share() returned`);
     const pages = PageLayer.attach(lm, handle.base);
-    const variants = { ...handle.variants };
+    BOX_NAMES.forEach((b, i) => {
+      if (lm.u8[pages.base + H_VARIANTS + i] !== VARIANT_BYTE[variants[b]])
+        throw new TypeError(`hakmem: attachAllocator: the handle says ${b} runs '${variants[b]}', but the heap at base ${pages.base} was created otherwise`);
+    });
     const heapVariant = BOX_NAMES.some((b) => variants[b] === 'debug') ? 'debug' : 'release';
     if (variant !== undefined && variant !== heapVariant)
       throw new TypeError(`hakmem: this heap was created with variant '${heapVariant}', not '${variant}'`);
@@ -262,7 +268,9 @@ export class Heap {
     return this.mallocMidLarge(size <= TINY_MAX ? TINY_MAX + 1 : size);
   }
 
+  /** Sizes the fast paths do not take: not a u32 (2^32 itself may be a valid request), or above maxBytes. */
   private mallocOdd(size: number): number {
+    if (Number.isInteger(size) && size >= 0 && size <= this.maxBytes) return this.mallocLarge(Math.ceil(size / PAGE_SIZE));
     throw new RangeError(`hakmem: malloc size must be an integer in [0, maxBytes = ${this.maxBytes}], got ${String(size)}`);
   }
 
@@ -278,11 +286,14 @@ export class Heap {
       if (this.markLive(this.u8, popped)) return popped;
       throw new HeapError('CORRUPTION', 'cached block lies outside the memory', popped, 'tlsSll');
     }
+    this.enter();
     let n = this.refillTiny(cls);
     if (n === 0) {
       this.reclaimForOom();
       n = this.refillTiny(cls);
-      if (n === 0) return 0;
+      // No slab to be had (a region too small or too full for a 1 MiB
+      // SuperSlab): the mid box's smallest class serves the size instead.
+      if (n === 0) return this.mallocMidLarge(TINY_MAX + 1);
     }
     this.syncViews();
     const ptr = this.tls.pop(cls);
@@ -307,16 +318,27 @@ export class Heap {
 
   private mallocMidLarge(size: number): number {
     if (size > this.maxBytes) return this.mallocOdd(size);
+    this.enter();
     if (size <= MID_MAX) {
       let ptr = this.mid.malloc(size);
       if (ptr === 0) {
         this.reclaimForOom();
         ptr = this.mid.malloc(size);
       }
-      this.syncViews();
-      return ptr;
+      return this.handOut(ptr, size);
     }
     return this.mallocLarge(Math.ceil(size / PAGE_SIZE));
+  }
+
+  /**
+   * Every mid and large block leaves through here: the views (and so this
+   * worker's `memory.buffer`) must reach its end, since a block another
+   * worker freed may lie past them.
+   */
+  private handOut(ptr: number, size: number): number {
+    if (ptr !== 0) this.lm.cover(ptr + size);
+    this.syncViews();
+    return ptr;
   }
 
   /**
@@ -326,26 +348,28 @@ export class Heap {
    */
   private mallocMidLargeGuarded(size: number): number {
     if (size > this.maxBytes) return this.mallocOdd(size);
+    this.enter();
     if (size <= MID_MAX - this.midGuard) {
       let ptr = this.mid.malloc(size);
       if (ptr === 0) {
         this.reclaimForOom();
         ptr = this.mid.malloc(size);
       }
-      this.syncViews();
-      return ptr;
+      return this.handOut(ptr, size);
     }
     return this.mallocLarge(Math.max(SPAN_MAX_PAGES + 1, Math.ceil(size / PAGE_SIZE)));
   }
 
   private mallocLarge(pages: number): number {
+    this.enter();
+    // More pages than the region has can never be served (and would not fit the page word).
+    if (pages > this.pages.limitPage - this.pages.firstDataPage) return 0;
     let page = this.big.alloc(pages);
     if (page === 0) {
       this.reclaimForOom();
       page = this.big.alloc(pages);
     }
-    this.syncViews();
-    return page === 0 ? 0 : (page << PAGE_SHIFT) >>> 0;
+    return this.handOut(page === 0 ? 0 : (page << PAGE_SHIFT) >>> 0, pages * PAGE_SIZE);
   }
 
   /** Before admitting out-of-memory: every cache of this worker gives its blocks back. */
@@ -360,7 +384,10 @@ export class Heap {
     const bytes = count * size;
     if (bytes > this.maxBytes) throw new RangeError(`hakmem: calloc of ${count} × ${size} bytes exceeds maxBytes = ${this.maxBytes}`);
     const ptr = this.malloc(bytes);
-    if (ptr !== 0) this.lm.u8.fill(0, ptr, ptr + bytes);
+    if (ptr !== 0) {
+      this.lm.cover(ptr + bytes);
+      this.lm.u8.fill(0, ptr, ptr + bytes);
+    }
     return ptr;
   }
 
@@ -372,16 +399,22 @@ export class Heap {
     // Power-of-two tiny classes are aligned to their size (layout.ts), so they serve alignments up to 1 KiB.
     // A guarded (debug) class must be a power of two with its guard included.
     const tinyNeed = Math.max(size + this.tinyGuard, 1);
-    if (tinyNeed <= TINY_MAX && alignment <= TINY_MAX) return this.malloc(Math.max(alignment, 1 << (32 - Math.clz32(tinyNeed - 1))) - this.tinyGuard);
+    if (tinyNeed <= TINY_MAX && alignment <= TINY_MAX) {
+      const ptr = this.malloc(Math.max(alignment, 1 << (32 - Math.clz32(tinyNeed - 1))) - this.tinyGuard);
+      // A heap with no room for a SuperSlab serves tiny sizes from mid spans, whose blocks are only 16-aligned.
+      if ((ptr & (alignment - 1)) === 0) return ptr;
+      this.free(ptr);
+    }
     // Otherwise a whole page run: page-aligned, hence aligned to any alignment up to 64 KiB.
     const pages = Math.max(1, Math.ceil((size + this.midGuard) / PAGE_SIZE));
     if (pages > SPAN_MAX_PAGES) return this.mallocLarge(Math.max(SPAN_MAX_PAGES + 1, Math.ceil(size / PAGE_SIZE)));
+    this.enter();
     let ptr = this.mid.mallocClass(MID_FIRST_RUN_CLASS - 1 + pages);
     if (ptr === 0) {
       this.reclaimForOom();
       ptr = this.mid.mallocClass(MID_FIRST_RUN_CLASS - 1 + pages);
     }
-    return ptr;
+    return this.handOut(ptr, pages * PAGE_SIZE);
   }
 
   // -------------------------------------------------------------------- free
@@ -437,6 +470,7 @@ export class Heap {
 
   /** Tiny slow path: the class cache is full; drain its older half back to the slabs. */
   private freeTinySlow(cls: number, ptr: number): void {
+    this.enter();
     const n = this.tls.drain(cls, this.scratch);
     this.ss.returnBlocks(this.scratch, n);
     this.releaseEmptiedSlabs();
@@ -451,6 +485,9 @@ export class Heap {
 
   /** Mid, large, and every pointer the tiny fast path did not accept. */
   private freeOther(ptr: number, word: number): void {
+    // The word was read through the hot view, which may have been detached
+    // (it reads 0): on fresh views the fast path may take the block after all.
+    if (this.enter()) return this.free(ptr);
     const kind = word & PK_KIND_MASK;
     if (kind === PK_MID_SPAN || ((kind === PK_RUN_LIVE || kind === PK_RUN_FREE) && word >>> 8 <= SPAN_MAX_PAGES)) {
       const r = this.mid.free(ptr, word);
@@ -482,6 +519,16 @@ export class Heap {
   }
 
   /**
+   * The view rule's step 2 for the facade (see LinearMemory): every slow path
+   * and every public method other than the two fast paths starts here.
+   * Returns whether the views changed.
+   */
+  private enter(): boolean {
+    this.lm.fresh();
+    return this.syncViews();
+  }
+
+  /**
    * Brings this facade's views up to date with the memory. True when they
    * changed: a box may already have refreshed the shared views, so the test
    * is against the facade's own copies.
@@ -510,6 +557,7 @@ export class Heap {
     if (ptr === 0) return 0;
     if (typeof ptr !== 'number') throw new TypeError(`hakmem: usableSize expects a number, got ${typeof ptr}`);
     if ((ptr >>> 0) !== ptr) throw new HeapError('INVALID_POINTER', 'a pointer is an integer in [0, 2^32)', ptr, 'frontGate');
+    this.enter();
     const n = this.usableOf(ptr);
     if (n >= 0) return n;
     // Before calling the pointer bad, make sure the views are not merely stale.
@@ -558,6 +606,8 @@ export class Heap {
     if (size <= old && (size * 2 > old || this.usableFor(size) === old)) return ptr;
     const next = this.malloc(size);
     if (next === 0) return 0;
+    // The old block may have come from another worker, past this worker's view.
+    this.lm.cover(Math.max(ptr + old, next + size));
     const u8 = this.lm.u8;
     u8.copyWithin(next, ptr, ptr + Math.min(old, size));
     this.free(ptr);
@@ -572,6 +622,9 @@ export class Heap {
     for (let c = 0; c < TINY_CLASSES; c++) {
       const n = this.tls.drainAll(c, this.scratch);
       this.ss.returnBlocks(this.scratch, n);
+      // Slabs detached workers left: this worker takes them over, so those
+      // whose blocks all came back go to the pool below instead of staying reserved.
+      for (let slab = this.pool.adoptAbandoned(c, this.worker); slab !== 0; slab = this.pool.adoptAbandoned(c, this.worker)) this.ss.adopt(c, slab);
     }
     this.ss.releaseCurrent();
     this.releaseEmptiedSlabs();
@@ -799,6 +852,27 @@ export class Heap {
       }
     return m;
   }
+}
+
+/**
+ * The handle's own fields, checked before anything reads the memory: a
+ * shared WebAssembly.Memory and a build per box. Returns its variants.
+ */
+function checkHandle(handle: SharedHeapHandle): Record<BoxName, Variant> {
+  if (typeof handle !== 'object' || handle === null) throw new TypeError('hakmem: attachAllocator needs the handle returned by share()');
+  if (!(handle.memory instanceof WebAssembly.Memory)) throw new TypeError('hakmem: attachAllocator: the handle has no WebAssembly.Memory; pass the handle share() returned');
+  if (typeof SharedArrayBuffer === 'undefined' || !(handle.memory.buffer instanceof SharedArrayBuffer))
+    throw new TypeError('hakmem: attachAllocator: the handle\'s memory is not shared; only a heap created with shared: true can be attached');
+  const v = handle.variants as unknown;
+  if (typeof v !== 'object' || v === null) throw new TypeError('hakmem: attachAllocator: the handle has no variants; pass the handle share() returned');
+  const out = {} as Record<BoxName, Variant>;
+  for (const b of BOX_NAMES) {
+    const x = (v as Record<string, unknown>)[b];
+    if (x !== 'release' && x !== 'debug') throw new TypeError(`hakmem: attachAllocator: the handle's variants.${b} must be 'release' or 'debug', got ${String(x)}`);
+    out[b] = x;
+  }
+  for (const k of Object.keys(v)) if (!(BOX_NAMES as readonly string[]).includes(k)) throw new TypeError(`hakmem: attachAllocator: the handle's variants has an unknown box '${k}'`);
+  return out;
 }
 
 /** H_VARIANTS byte per box: what it runs, for anyone reading the header (attach uses the handle). */

@@ -88,5 +88,5 @@ export function resolveOptions(options: AllocatorOptions | undefined): ResolvedO
   const initialBytes = options.initialBytes ?? Math.min(DEFAULT_INITIAL_BYTES, maxBytes);
   if (typeof initialBytes !== 'number') throw new TypeError('hakmem: initialBytes must be a number');
   if (!isByteCount(initialBytes) || initialBytes > maxBytes) throw new RangeError(`hakmem: initialBytes must be an integer in [0, maxBytes], got ${initialBytes}`);
-  return { boxes: boxes as BoxImplementations, variants, memory, heapBase, initialBytes, maxBytes: Math.min(maxBytes, MEMORY_LIMIT - heapBase), shared };
+  return { boxes: boxes as BoxImplementations, variants, memory, heapBase, initialBytes, maxBytes, shared };
 }

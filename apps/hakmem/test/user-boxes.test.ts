@@ -155,8 +155,8 @@ describe.each(VARIANTS)('user box implementations (other boxes %s)', (variant) =
     expect(() => heap.free(keep + 16)).toThrow(expect.objectContaining({ code: 'INVALID_POINTER' }));
     heap.free(large);
     const before = heap.stats();
-    // Documented: the run is gone from the page table, so a second free looks like a foreign pointer.
-    expect(() => heap.free(large)).toThrow(expect.objectContaining({ code: 'INVALID_POINTER' }));
+    // The run went back to the page layer at once, and its free page word remembers it held a block there.
+    expect(() => heap.free(large)).toThrow(expect.objectContaining({ code: 'DOUBLE_FREE' }));
     const after = heap.stats();
     for (const k of ['liveBlocks', 'bytesInUse', 'bytesReserved'] as const) expect(after[k]).toBe(before[k]);
     expect(after.pages).toEqual(before.pages);

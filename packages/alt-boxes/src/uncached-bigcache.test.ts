@@ -1,4 +1,4 @@
-import { PAGE_SIZE, PK_FREE, PK_RUN_BODY, PK_RUN_LIVE, runHeadWord } from '@hakmem/contracts/layout';
+import { PAGE_SIZE, PK_FREE, PK_KIND_MASK, PK_RUN_BODY, PK_RUN_LIVE, runHeadWord } from '@hakmem/contracts/layout';
 import { LinearMemory, PageLayer, planGeometry } from '@hakmem/linear-memory';
 import { describe, expect, it } from 'vitest';
 import { UncachedBigCache, uncachedBigCache } from './uncached-bigcache.js';
@@ -22,7 +22,7 @@ describe('uncached BigCache', () => {
     for (let p = page + 1; p < page + 20; p++) expect(pl.word(p)).toBe(PK_RUN_BODY);
     expect(pl.pagesInUse()).toBe(20);
     expect(bc.free(page, 20)).toBe(true);
-    for (let p = page; p < page + 20; p++) expect(pl.word(p)).toBe(PK_FREE);
+    for (let p = page; p < page + 20; p++) expect(pl.word(p) & PK_KIND_MASK).toBe(PK_FREE);
     expect(pl.pagesInUse()).toBe(0);
     expect(bc.holds(page)).toBe(false);
     expect(pl.validate()).toBeNull();

@@ -78,6 +78,38 @@ export const PK_RESERVED = 8;
 export const PK_KIND_MASK = 15;
 
 export const tinyPageWord = (cls: number, slab: number): number => PK_TINY | (slab << 4) | (cls << 8);
+
+/**
+ * Memory of freed pages. A page that goes back keeps, until it is handed out
+ * again, what it last held: so a second free of a block whose slab, span or
+ * run went back is still named a double free, and a debug box's poison is
+ * still checked when the page is taken again.
+ *
+ * A free page word (kind PK_FREE) holds the word the page had (its low 27
+ * bits, which hold every kind, class, distance and page count) from bit 5,
+ * and FREE_POISONED when a debug box filled the page with POISON_WORD as it
+ * gave it back. A PK_SS_SPARE word of a slab that held a class keeps that
+ * class and slab index (as in its tiny word) with SPARE_HAD_CLASS.
+ */
+export const FREE_POISONED = 1 << 4;
+const FORMER_SHIFT = 5;
+const FORMER_MASK = 0x7ffffff;
+export const SPARE_HAD_CLASS = 1 << 16;
+export const freePageWord = (former: number, poisoned: boolean): number => (PK_FREE | (poisoned ? FREE_POISONED : 0) | ((former & FORMER_MASK) << FORMER_SHIFT)) >>> 0;
+/** The word a free page had before it came back (0 when it never held anything). */
+export const formerWord = (free: number): number => free >>> FORMER_SHIFT;
+/** The PK_SS_SPARE word for a slab leaving `tinyWord` (its class is remembered; a fresh spare slab has none). */
+export const spareSlabWord = (tinyWord: number): number => ((tinyWord & PK_KIND_MASK) === PK_TINY ? PK_SS_SPARE | (tinyWord & 0xfff0) | SPARE_HAD_CLASS : PK_SS_SPARE);
+/**
+ * The page word a free or spare page held when it last held blocks, as a
+ * live word (PK_TINY, PK_MID_SPAN, PK_RUN_*), or PK_FREE when it remembers none.
+ */
+export function rememberedWord(word: number): number {
+  let w = word;
+  if ((w & PK_KIND_MASK) === PK_FREE) w = formerWord(w);
+  if ((w & PK_KIND_MASK) === PK_SS_SPARE) return (w & SPARE_HAD_CLASS) !== 0 ? PK_TINY | (w & 0xfff0) : PK_FREE;
+  return w === word ? PK_FREE : w;
+}
 export const midSpanPageWord = (cls: number, dist: number): number => PK_MID_SPAN | (dist << 4) | (cls << 8);
 export const runHeadWord = (kind: number, pages: number): number => (kind | (pages << 8)) >>> 0;
 
@@ -119,6 +151,9 @@ export const H_GROWS = 96;
 export const H_RUNS_ALLOCATED = 100;
 export const H_RUNS_FREED = 104;
 export const H_PEAK_PAGES = 108;
+/** maxBytes exactly as the user gave it (it may exceed what a 32-bit memory holds): low and high 32 bits. */
+export const H_MAX_BYTES_LO = 112;
+export const H_MAX_BYTES_HI = 116;
 export const HEADER_BYTES = 256;
 
 export const FLAG_SHARED = 1;

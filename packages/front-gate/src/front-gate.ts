@@ -15,6 +15,13 @@ import {
   PK_TINY,
   SPAN_MAX_PAGES,
   TINY_MAX,
+  MID_CLASS_SIZES,
+  MID_SPAN_CAPACITY,
+  SPAN_HEADER_BYTES,
+  SS_HEADER_BYTES,
+  TINY_CLASS_SIZES,
+  rememberedWord,
+  tinySlabCapacity,
 } from '@hakmem/contracts/layout';
 import type { LinearMemory, PageLayer } from '@hakmem/linear-memory';
 import { checkedPageWord } from './page-word-check.js';
@@ -65,6 +72,12 @@ export class FrontGate {
     const kind = word & PK_KIND_MASK;
     const box = boxOfWord(word);
     if (detail === 'double') return new HeapError('DOUBLE_FREE', describeDouble(kind), ptr, box);
+    // A page that went back remembers what it held: a block start there was freed already.
+    // So is a block start of a span that no box called live (usableSize and free agree).
+    if (detail === null && kind === PK_MID_SPAN && wasBlockStart(ptr, word)) return new HeapError('DOUBLE_FREE', describeDouble(kind), ptr, box);
+    const held = detail === null ? rememberedWord(word) : PK_FREE;
+    if (held !== PK_FREE && wasBlockStart(ptr, held))
+      return new HeapError('DOUBLE_FREE', `the block was already freed: its ${kind === PK_FREE ? 'pages went back to the heap' : 'slab is unused now'} and have not been handed out again`, ptr, boxOfWord(held));
     return new HeapError('INVALID_POINTER', detail ?? this.describeInvalid(ptr, word), ptr, box ?? 'frontGate');
   }
 
@@ -132,6 +145,26 @@ function boxOfWord(word: number): 'superslab' | 'midLargeAce' | 'bigcache' | und
   if (kind === PK_MID_SPAN) return 'midLargeAce';
   if (kind === PK_RUN_LIVE || kind === PK_RUN_FREE) return word >>> 8 > SPAN_MAX_PAGES ? 'bigcache' : 'midLargeAce';
   return undefined;
+}
+
+/** Whether `ptr` was the start of a block when its page held `held` (a live page word). */
+function wasBlockStart(ptr: number, held: number): boolean {
+  const kind = held & PK_KIND_MASK;
+  const page = ptr - (ptr & PAGE_MASK);
+  if (kind === PK_RUN_LIVE || kind === PK_RUN_FREE) return ptr === page;
+  const cls = (held >>> 8) & 0xff;
+  if (kind === PK_TINY) {
+    const slab = (held >>> 4) & 15;
+    const size = TINY_CLASS_SIZES[cls];
+    const rel = ptr - page - (slab === 0 ? SS_HEADER_BYTES : 0);
+    return size !== undefined && rel >= 0 && rel % size === 0 && rel / size < tinySlabCapacity(cls, slab);
+  }
+  if (kind === PK_MID_SPAN) {
+    const size = MID_CLASS_SIZES[cls];
+    const rel = ptr - (page - ((held >>> 4) & 15) * PAGE_SIZE) - SPAN_HEADER_BYTES;
+    return size !== undefined && rel >= 0 && rel % size === 0 && rel / size < MID_SPAN_CAPACITY[cls];
+  }
+  return false;
 }
 
 function describeDouble(kind: number): string {

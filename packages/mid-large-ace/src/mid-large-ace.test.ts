@@ -26,6 +26,7 @@ import {
   midClassOf,
   midSpanCapacity,
   runHeadWord,
+  POISON_WORD,
 } from '@hakmem/contracts/layout';
 import { LinearMemory, PageLayer, planGeometry } from '@hakmem/linear-memory';
 import { describe, expect, it } from 'vitest';
@@ -257,7 +258,8 @@ describe(`mid-large ACE (${__HAKMEM_DEBUG__ ? 'debug' : 'release'} build)`, () =
       expect(lm.u32[(span + SP_REMOTE_HEAD) >>> 2]).not.toBe(0);
       expect(validateSpan(lm, pl, span, newWalk(), mid.cachedIn(span))).toBeNull();
       mid.flush(); // the owner collects them, and the span is empty again
-      expect(lm.u32[(span + SP_REMOTE_HEAD) >>> 2]).toBe(0);
+      // Collected, and the span released (the debug build poisons the pages it gives back).
+      expect(lm.u32[(span + SP_REMOTE_HEAD) >>> 2]).toBe(__HAKMEM_DEBUG__ ? POISON_WORD : 0);
       expect(pl.pagesInUse()).toBe(0);
       expect(mid.counters().spansReleased).toBe(1);
     });

@@ -284,7 +284,7 @@ export class MidLargeAce {
   // ---------------------------------------------------------------- slow paths
 
   private refill(cls: number): number {
-    this.lm.refresh();
+    this.lm.fresh();
     this.misses++;
     this.missesW[cls]++;
     this.adapt(cls);
@@ -422,7 +422,7 @@ export class MidLargeAce {
     if (Atomics.load(this.lm.u32, head) === 0) return 0;
     this.lockMid();
     try {
-      this.lm.refresh();
+      this.lm.fresh();
       const u32 = this.lm.u32;
       const span = u32[head];
       if (span === 0) return 0;
@@ -478,7 +478,8 @@ export class MidLargeAce {
   /** Gives one cached (not live) block back to its span or, for run classes, its pages to the page layer. */
   private returnBlock(cls: number, ptr: number): void {
     if (cls >= MID_FIRST_RUN_CLASS) {
-      this.pages.freeRun(ptr >>> PAGE_SHIFT, cls - MID_FIRST_RUN_CLASS + 1);
+      // Debug: the pages go back poisoned, checked when taken again and by check().
+      this.pages.freeRun(ptr >>> PAGE_SHIFT, cls - MID_FIRST_RUN_CLASS + 1, __HAKMEM_DEBUG__);
       this.runsReleased++;
       return;
     }
@@ -489,10 +490,7 @@ export class MidLargeAce {
     if (u32[h + SP_OWNER / 4] !== this.worker) {
       this.remoteFrees++;
       // The block may lie past this worker's view; a write there would be dropped.
-      if (ptr >= this.lm.u8.length) {
-        this.lm.refresh();
-        u32 = this.lm.u32;
-      }
+      if (this.lm.cover(ptr + 4)) u32 = this.lm.u32;
       pushRemote(u32, h + SP_REMOTE_HEAD / 4, ptr, this.shared);
       return;
     }
@@ -518,7 +516,7 @@ export class MidLargeAce {
     if (this.spare[cls] === span) this.spare[cls] = 0;
     this.moveTo(cls, span, SLAB_LIST_NONE);
     u32[h + SP_MAGIC / 4] = 0;
-    this.pages.freeRun(span >>> PAGE_SHIFT, u32[h + SP_PAGES / 4]);
+    this.pages.freeRun(span >>> PAGE_SHIFT, u32[h + SP_PAGES / 4], __HAKMEM_DEBUG__);
     this.spansReleased++;
   }
 
@@ -548,7 +546,7 @@ export class MidLargeAce {
 
   /** Returns every cached block and every span that became empty (trim, detach, out of memory). */
   flush(): void {
-    this.lm.refresh();
+    this.lm.fresh();
     if (__HAKMEM_DEBUG__) for (let c = 0; c < MID_CLASSES; c++) checkLeaving(this.lm, this.slots, c, 0, this.count[c]);
     for (let c = 0; c < MID_CLASSES; c++) {
       const n = this.count[c];
@@ -556,11 +554,14 @@ export class MidLargeAce {
       this.count[c] = 0;
     }
     this.cachedBytes = 0;
-    const u32 = this.lm.u32;
     for (let c = 0; c < MID_CLASSES; c++) {
       const span = this.current[c];
       this.current[c] = 0;
       if (span !== 0) this.moveTo(c, span, SLAB_LIST_PARTIAL);
+      // Spans detached workers left are taken over, so that those whose
+      // blocks all came back are released below instead of staying reserved.
+      if (c < MID_FIRST_RUN_CLASS) for (let s = this.adoptAbandoned(c); s !== 0; s = this.adoptAbandoned(c)) this.moveTo(c, s, SLAB_LIST_PARTIAL);
+      const u32 = this.lm.u32; // adoption may have refreshed the views
       for (const s of this.lists.all(c)) {
         const h = s >>> 2;
         if (u32[h + SP_REMOTE_HEAD / 4] !== 0) {
@@ -584,7 +585,7 @@ export class MidLargeAce {
    * headers before the lock is let go.
    */
   reclaimWorker(dead: number): number {
-    this.lm.refresh();
+    this.lm.fresh();
     if (breakLockOf(this.lm.i32, (this.pages.midArea + MID_LOCK) >>> 2, dead, this.lm.holder)) {
       try {
         this.relinkAbandoned();
@@ -697,7 +698,7 @@ export class MidLargeAce {
 
 /** Debug: cached blocks [from, to) of class `cls`, about to leave the cache, still hold their poison. */
 function checkLeaving(lm: LinearMemory, slots: Uint32Array, cls: number, from: number, to: number): void {
-  if (to > from) lm.refresh();
+  if (to > from) lm.fresh();
   const size = classBytes(cls);
   for (let i = from; i < to; i++) checkPoison(lm.i32, slots[cls * STRIDE + i], 0, size, 'in the cache');
 }
@@ -794,7 +795,7 @@ export function validateSpan(lm: LinearMemory, pages: PageLayer, span: number, w
  */
 export function validateLiveRun(lm: LinearMemory, run: number, pages: number): string | null {
   if (__HAKMEM_DEBUG__) {
-    if (run + pages * PAGE_SIZE > lm.u8.length) lm.refresh();
+    lm.cover(run + pages * PAGE_SIZE);
     checkGuard(lm.u8, run, pages * PAGE_SIZE);
   }
   return null;

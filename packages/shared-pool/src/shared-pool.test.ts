@@ -2,7 +2,6 @@ import { HeapError } from '@hakmem/contracts';
 import {
   PAGE_SHIFT,
   PAGE_SIZE,
-  PK_SS_SPARE,
   SLAB_ACTIVE,
   SLAB_EMPTY,
   SLAB_META_BYTES,
@@ -25,6 +24,9 @@ import {
   SS_UNUSED_SLABS,
   tinyPageWord,
   tinySlabCapacity,
+  POISON_WORD,
+  rememberedWord,
+  spareSlabWord,
 } from '@hakmem/contracts/layout';
 import { LinearMemory, PageLayer, planGeometry } from '@hakmem/linear-memory';
 import { describe, expect, it } from 'vitest';
@@ -124,7 +126,9 @@ describe(`shared pool (${__HAKMEM_DEBUG__ ? 'debug' : 'release'} build)`, () => 
     const s = [pool.acquire(4, 1), pool.acquire(4, 1), pool.acquire(4, 1)];
     for (const slab of s) pool.release(slab);
     expect(s.map((slab) => word(lm, slab + SM_STATE))).toEqual([SLAB_EMPTY, SLAB_EMPTY, SLAB_UNUSED]);
-    expect(pl.word((ss >>> PAGE_SHIFT) + slabIndex(s[2]))).toBe(PK_SS_SPARE);
+    // Spare now, remembering the class it held (a late second free there is a double free).
+    expect(pl.word((ss >>> PAGE_SHIFT) + slabIndex(s[2]))).toBe(spareSlabWord(tinyPageWord(4, slabIndex(s[2]))));
+    expect(rememberedWord(pl.word((ss >>> PAGE_SHIFT) + slabIndex(s[2])))).toBe(tinyPageWord(4, slabIndex(s[2])));
     expect(word(lm, s[2] + SM_CLASS)).toBe(0);
     expect(pool.counters()).toMatchObject({ releases: 3, emptySlabsKept: 2 });
     expect(pool.validate([ss])).toBeNull();
@@ -140,7 +144,8 @@ describe(`shared pool (${__HAKMEM_DEBUG__ ? 'debug' : 'release'} build)`, () => 
     expect(pool.counters().superslabsReleased).toBe(0);
     pool.release(slabs[3]);
     expect(pl.pagesInUse()).toBe(0);
-    expect(word(lm, ss + SS_MAGIC)).toBe(0);
+    // The debug build gives the pages back poisoned (checked when they are taken again).
+    expect(word(lm, ss + SS_MAGIC)).toBe(__HAKMEM_DEBUG__ ? POISON_WORD : 0);
     expect(pool.counters()).toMatchObject({ releases: 4, superslabsReleased: 1, emptySlabsKept: 0 });
     expect(pool.validate([])).toBeNull();
     expect(pl.validate()).toBeNull();

@@ -5,6 +5,7 @@ import {
   PK_TINY,
   POOL_ABANDONED_HEADS,
   PK_SS_SPARE,
+  spareSlabWord,
   POOL_COUNTERS,
   POOL_EMPTY_COUNTS,
   POOL_EMPTY_HEADS,
@@ -115,14 +116,9 @@ export class SharedPool {
     try {
       // Another worker may have made the SuperSlab or slab we are about to
       // take, past the end of this worker's view: look at the memory afresh.
-      if (this.lm.shared) this.lm.refresh();
-      let slab = this.popAbandoned(cls);
-      if (slab !== 0) {
-        this.bump(5);
-        this.lm.u32[(slab >>> 2) + SM_OWNER / 4] = owner;
-        this.lm.u32[(slab >>> 2) + SM_PARTIAL / 4] = 0;
-        return slab;
-      }
+      this.lm.fresh();
+      let slab = this.takeAbandoned(cls, owner);
+      if (slab !== 0) return slab;
       slab = this.popEmpty(cls);
       if (slab !== 0) {
         this.bump(0);
@@ -168,6 +164,32 @@ export class SharedPool {
     } finally {
       this.unlock();
     }
+  }
+
+  /**
+   * An abandoned slab of class `cls`, now owned by `owner`, or 0 when there
+   * is none. `trim` uses it so that a live worker gathers what detached
+   * workers left once its blocks came back.
+   */
+  adoptAbandoned(cls: number, owner: number): number {
+    if (Atomics.load(this.lm.u32, (this.area + POOL_ABANDONED_HEADS) / 4 + cls) === 0) return 0;
+    this.lock();
+    try {
+      this.lm.fresh();
+      return this.takeAbandoned(cls, owner);
+    } finally {
+      this.unlock();
+    }
+  }
+
+  /** Under the lock: pops an abandoned slab of `cls` and makes `owner` its owner. */
+  private takeAbandoned(cls: number, owner: number): number {
+    const slab = this.popAbandoned(cls);
+    if (slab === 0) return 0;
+    this.bump(5);
+    this.lm.u32[(slab >>> 2) + SM_OWNER / 4] = owner;
+    this.lm.u32[(slab >>> 2) + SM_PARTIAL / 4] = 0;
+    return slab;
   }
 
   private popAbandoned(cls: number): number {
@@ -219,7 +241,7 @@ export class SharedPool {
     const broke = breakLockOf(this.lm.i32, this.lockIndex, dead, this.lm.holder);
     if (!broke) this.lock();
     try {
-      this.lm.refresh();
+      this.lm.fresh();
       const u32 = this.lm.u32;
       const superslabs = this.superslabs();
       if (broke) this.rebuild(superslabs);
@@ -351,7 +373,8 @@ export class SharedPool {
     u32[m + SM_STATE / 4] = SLAB_UNUSED;
     u32[m + SM_CLASS / 4] = 0;
     u32[m + SM_OWNER / 4] = 0;
-    this.pages.setWord((ss >>> PAGE_SHIFT) + index, PK_SS_SPARE);
+    // The spare word remembers the class, so a second free into the slab is still a double free.
+    this.pages.setWord((ss >>> PAGE_SHIFT) + index, spareSlabWord(this.pages.word((ss >>> PAGE_SHIFT) + index)));
     if (++u32[(ss + SS_UNUSED_SLABS) >>> 2] === 1) this.linkSuperslab(ss);
   }
 
@@ -402,7 +425,9 @@ export class SharedPool {
     }
     this.unlinkSuperslab(ss);
     u32[(ss + SS_MAGIC) >>> 2] = 0;
-    this.pages.freeRun(ss >>> PAGE_SHIFT, SS_PAGES);
+    // The debug build hands the pages back poisoned: a write after free into
+    // them is found when they are taken again, or by check().
+    this.pages.freeRun(ss >>> PAGE_SHIFT, SS_PAGES, __HAKMEM_DEBUG__);
     this.bump(4);
   }
 
