@@ -46,8 +46,8 @@ function fmt(v) {
 /** Describes what `fn` threw (or 'no throw'), in one line. */
 export function thrown(fn) {
   try {
-    fn();
-    return { threw: false, text: 'no throw' };
+    const value = fn();
+    return { threw: false, value, text: 'no throw' };
   } catch (e) {
     const code = e instanceof HeapError ? e.code : undefined;
     return { threw: true, error: e, code, name: e?.name, text: `${e?.name ?? typeof e}${code ? ` ${code}` : ''}: ${e?.message ?? String(e)}` };
