@@ -43,6 +43,7 @@ export function fuzzRun({ seed, build, shared, ops, growEvery }) {
 
   function admit(ptr, size, what, alignment = 8) {
     if (typeof ptr !== 'number' || ptr === 0) fail(`${what} returned ${ptr} with ${liveBytes} live bytes of ${MAX_BYTES}`);
+    calls++;
     const usable = heap.usableSize(ptr);
     if (usable < size) fail(`${what}: usableSize ${usable} < ${size}`);
     if (ptr % alignment !== 0 || (usable >= 16 && ptr % 16 !== 0)) fail(`${what}: ${ptr} misaligned (alignment ${alignment}, usable ${usable})`);
@@ -78,7 +79,9 @@ export function fuzzRun({ seed, build, shared, ops, growEvery }) {
     liveBytes -= b.usable;
   }
 
+  let calls = 0; // heap API calls made, bursts and checks included
   const expectOk = (what, fn) => {
+    calls++;
     try {
       return fn();
     } catch (e) {
@@ -186,5 +189,5 @@ export function fuzzRun({ seed, build, shared, ops, growEvery }) {
   expectOk('check()', () => heap.check());
   const st = heap.stats();
   if (st.liveBlocks !== 0 || st.bytesInUse !== 0) fail(`after freeing everything: liveBlocks ${st.liveBlocks}, bytesInUse ${st.bytesInUse}`);
-  return { ops, grows, growRefusals };
+  return { ops: calls, steps: ops, grows, growRefusals };
 }

@@ -27,7 +27,7 @@ afterAll(() => {
   const ops = all.reduce((n, r) => n + ((r.data as { ops?: number } | null)?.ops ?? 0), 0);
   const failures = all.filter((r) => r.status === 'fail');
   const hangs = all.filter((r) => r.status === 'hang');
-  console.log(`reliability two-worker fuzz: ${all.length} runs, ${ops} ops (of passing runs), ${failures.length} failures, ${hangs.length} hangs`);
+  console.log(`reliability two-worker fuzz: ${all.length} runs, ${ops} heap calls (of passing runs), ${failures.length} failures, ${hangs.length} hangs`);
   for (const r of [...failures, ...hangs]) console.log(`  ${r.status}: ${r.name}: ${r.message}`);
 });
 

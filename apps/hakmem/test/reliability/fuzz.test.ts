@@ -37,7 +37,7 @@ afterAll(() => {
   const grows = all.reduce((n, r) => n + ((r.data as { grows?: number } | null)?.grows ?? 0), 0);
   const failures = all.filter((r) => r.status === 'fail');
   const hangs = all.filter((r) => r.status === 'hang');
-  console.log(`reliability fuzz: ${all.length} runs, ${ops} ops (of passing runs), ${grows} outside grows, ${failures.length} failures, ${hangs.length} hangs`);
+  console.log(`reliability fuzz: ${all.length} runs, ${ops} heap calls (of passing runs), ${grows} outside grows, ${failures.length} failures, ${hangs.length} hangs`);
   for (const r of [...failures, ...hangs]) console.log(`  ${r.status}: ${r.name}: ${r.message}`);
 });
 
