@@ -38,6 +38,7 @@ import {
   TINY_CLASSES,
   TINY_MAX,
   TLS_SLL_STRIDE,
+  VARIANT_DEBUG_BYTE,
   midClassOf,
 } from '@hakmem/contracts/layout';
 import { LinearMemory, PageLayer, planGeometry } from '@hakmem/linear-memory';
@@ -199,9 +200,12 @@ export class Heap {
     const o = resolveOptions(options);
     const geo = planGeometry(o.heapBase, o.maxBytes);
     const metaEnd = (geo.basePage + geo.metaPages) * PAGE_SIZE;
-    if (geo.limitPage <= geo.basePage + geo.metaPages)
+    // Room for the largest span: then every size up to 60 KiB (and, through the
+    // mid box, every tiny size) can be served by an empty heap, whatever the
+    // region's alignment does to SuperSlabs.
+    if (geo.limitPage < geo.basePage + geo.metaPages + SPAN_MAX_PAGES)
       throw new RangeError(
-        `hakmem: maxBytes ${o.maxBytes} leaves no room for blocks: from heapBase ${o.heapBase} the heap needs at least ${metaEnd + PAGE_SIZE - o.heapBase} bytes (its metadata up to the next page boundary, then one 64 KiB page for blocks)`,
+        `hakmem: maxBytes ${o.maxBytes} is too small: from heapBase ${o.heapBase} the heap needs at least ${metaEnd + SPAN_MAX_PAGES * PAGE_SIZE - o.heapBase} bytes (its metadata up to the next page boundary, then ${SPAN_MAX_PAGES} pages of 64 KiB, the largest span, for blocks)`,
       );
     const wantBytes = Math.max(metaEnd, o.heapBase + o.initialBytes);
     const wantPages = Math.min(geo.limitPage, Math.ceil(wantBytes / PAGE_SIZE));
@@ -876,7 +880,7 @@ function checkHandle(handle: SharedHeapHandle): Record<BoxName, Variant> {
 }
 
 /** H_VARIANTS byte per box: what it runs, for anyone reading the header (attach uses the handle). */
-const VARIANT_BYTE: Record<BoxVariant, number> = { release: 0, debug: 1, custom: 2 };
+const VARIANT_BYTE: Record<BoxVariant, number> = { release: 0, debug: VARIANT_DEBUG_BYTE, custom: 2 };
 
 /** Bytes of the SuperSlab live bitmap that cover one slab. */
 const SLAB_BITMAP_BYTES = SS_BITMAP_BYTES / SLABS_PER_SS;

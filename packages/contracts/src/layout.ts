@@ -146,6 +146,8 @@ export const H_HEAP_BASE = 72;
 export const H_MAX_BYTES = 76;
 /** What each box runs, one byte per box in BOX_NAMES order: 0 release, 1 debug, 2 a user implementation. */
 export const H_VARIANTS = 80;
+/** The H_VARIANTS byte of a box that runs its debug build. */
+export const VARIANT_DEBUG_BYTE = 1;
 /** Page-layer counters (under the page lock). */
 export const H_GROWS = 96;
 export const H_RUNS_ALLOCATED = 100;

@@ -1,10 +1,12 @@
-import { HeapError } from '@hakmem/contracts';
+import { BOX_NAMES, HeapError } from '@hakmem/contracts';
 import {
   H_POOL_LOCK,
   PK_KIND_MASK,
   PK_TINY,
   POOL_ABANDONED_HEADS,
   PK_SS_SPARE,
+  H_VARIANTS,
+  VARIANT_DEBUG_BYTE,
   spareSlabWord,
   POOL_COUNTERS,
   POOL_EMPTY_COUNTS,
@@ -96,7 +98,13 @@ export class SharedPool {
     this.pages = pages;
     this.area = pages.poolArea;
     this.lockIndex = (pages.base + H_POOL_LOCK) >>> 2;
+    // The blocks are the superslab box's: when it runs its debug build they
+    // were poisoned while free, so their pages go back poisoned too.
+    this.poisonOnRelease = __HAKMEM_DEBUG__ || lm.u8[pages.base + H_VARIANTS + BOX_NAMES.indexOf('superslab')] === VARIANT_DEBUG_BYTE;
   }
+
+  /** Whether released SuperSlabs go back to the page layer poisoned (a debug pool, or a debug superslab box). */
+  private readonly poisonOnRelease: boolean;
 
   private lock(): void {
     lockWord(this.lm.i32, this.lockIndex, this.lm.shared, this.lm.holder);
@@ -427,7 +435,7 @@ export class SharedPool {
     u32[(ss + SS_MAGIC) >>> 2] = 0;
     // The debug build hands the pages back poisoned: a write after free into
     // them is found when they are taken again, or by check().
-    this.pages.freeRun(ss >>> PAGE_SHIFT, SS_PAGES, __HAKMEM_DEBUG__);
+    this.pages.freeRun(ss >>> PAGE_SHIFT, SS_PAGES, this.poisonOnRelease);
     this.bump(4);
   }
 

@@ -46,7 +46,15 @@ const ABOVE = {
   malloc: (h, n) => h.malloc(n),
   'calloc(1, n)': (h, n) => h.calloc(1, n),
   'calloc(n, 1)': (h, n) => h.calloc(n, 1),
-  realloc: (h, n) => h.realloc(h.malloc(2000), n),
+  // A throwing realloc changes nothing: the block stays the caller's to free.
+  realloc: (h, n) => {
+    const p = h.malloc(2000);
+    try {
+      return h.realloc(p, n);
+    } finally {
+      h.free(p);
+    }
+  },
   ...Object.fromEntries([8, 64, 4096, 65536].map((a) => [`alignedAlloc(${a}, n)`, (h, n) => h.alignedAlloc(a, n)])),
 };
 
