@@ -17,7 +17,7 @@ import { memoryImportLimits } from './wasm-binary.js';
 
 /** The part of a `node:wasi` `WASI` object (or a compatible one) that `instantiate` uses. */
 export interface WasiLike {
-  getImportObject(): Record<string, Record<string, unknown>>;
+  getImportObject(): object;
 }
 
 export interface InstantiateOptions {
@@ -41,6 +41,9 @@ export interface HakmemInstance {
   /** The module's `__heap_base`: the heap never reads or writes a byte below it. */
   readonly heapBase: number;
 }
+
+/** A module's bytes (a Node Buffer is a Uint8Array). */
+export type WasmBytes = ArrayBuffer | ArrayBufferView;
 
 /** The names the C shim imports from the module "hakmem". */
 export const HAKMEM_IMPORT_MODULE = 'hakmem';
@@ -78,22 +81,22 @@ const WASM32_BYTES = 2 ** 32;
  * heap.check()
  * ```
  */
-export async function instantiate(source: BufferSource | WebAssembly.Module, options: InstantiateOptions = {}): Promise<HakmemInstance> {
-  const module = source instanceof WebAssembly.Module ? source : await WebAssembly.compile(source);
+export async function instantiate(source: WasmBytes | WebAssembly.Module, options: InstantiateOptions = {}): Promise<HakmemInstance> {
+  const module = source instanceof WebAssembly.Module ? source : await WebAssembly.compile(source as BufferSource);
   const bytes = source instanceof WebAssembly.Module ? null : source;
   return link(module, bytes, options, (imports) => WebAssembly.instantiate(module, imports));
 }
 
 /** `instantiate` without promises, for a worker or a script that needs the instance at once. */
-export function instantiateSync(source: BufferSource | WebAssembly.Module, options: InstantiateOptions = {}): HakmemInstance {
-  const module = source instanceof WebAssembly.Module ? source : new WebAssembly.Module(source);
+export function instantiateSync(source: WasmBytes | WebAssembly.Module, options: InstantiateOptions = {}): HakmemInstance {
+  const module = source instanceof WebAssembly.Module ? source : new WebAssembly.Module(source as BufferSource);
   const bytes = source instanceof WebAssembly.Module ? null : source;
   return link(module, bytes, options, (imports) => new WebAssembly.Instance(module, imports));
 }
 
 function link<R extends WebAssembly.Instance | Promise<WebAssembly.Instance>>(
   module: WebAssembly.Module,
-  bytes: BufferSource | null,
+  bytes: WasmBytes | null,
   options: InstantiateOptions,
   make: (imports: WebAssembly.Imports) => R,
 ): R extends Promise<WebAssembly.Instance> ? Promise<HakmemInstance> : HakmemInstance {
@@ -190,7 +193,7 @@ class MallocImports {
  */
 export function wasiImports(wasi: WasiLike): WebAssembly.Imports {
   const out: WebAssembly.Imports = {};
-  for (const [name, functions] of Object.entries(wasi.getImportObject())) {
+  for (const [name, functions] of Object.entries(wasi.getImportObject() as Record<string, Record<string, unknown>>)) {
     const wrapped: Record<string, unknown> = {};
     for (const [k, f] of Object.entries(functions))
       wrapped[k] = typeof f === 'function' ? (...args: unknown[]) => Reflect.apply(f as (...a: unknown[]) => unknown, undefined, args) : f;
@@ -204,7 +207,7 @@ export function wasiImports(wasi: WasiLike): WebAssembly.Imports {
  * else a new one with the module's declared limits (read from its bytes).
  * Null when the module does not import a memory.
  */
-function provideImportedMemory(module: WebAssembly.Module, bytes: BufferSource | null, imports: WebAssembly.Imports, shared: boolean): WebAssembly.Memory | null {
+function provideImportedMemory(module: WebAssembly.Module, bytes: WasmBytes | null, imports: WebAssembly.Imports, shared: boolean): WebAssembly.Memory | null {
   const wanted = WebAssembly.Module.imports(module).find((i) => i.kind === 'memory');
   if (wanted === undefined) return null;
   const given = imports[wanted.module]?.[wanted.name];

@@ -154,7 +154,7 @@ export function checkLinkedMalloc(build: CompileResult): MallocCheck {
   }
   for (const s of ['malloc', 'free']) if (!defined.has(s)) problems.push(`nothing defines ${s}`);
   const bytes = readFileSync(build.out);
-  const imports = WebAssembly.Module.imports(new WebAssembly.Module(bytes));
+  const imports = WebAssembly.Module.imports(new WebAssembly.Module(bytes as BufferSource));
   for (const s of ['malloc', 'free']) if (!imports.some((i) => i.module === 'hakmem' && i.name === s)) problems.push(`the module does not import hakmem.${s}`);
   if (functionNames(bytes).includes('sbrk')) problems.push('the module contains sbrk (libc malloc claims memory through it)');
   return { ok: problems.length === 0, problems };

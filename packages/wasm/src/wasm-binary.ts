@@ -50,8 +50,8 @@ class Reader {
   }
 }
 
-function asBytes(source: BufferSource): Uint8Array {
-  return source instanceof Uint8Array ? source : ArrayBuffer.isView(source) ? new Uint8Array(source.buffer, source.byteOffset, source.byteLength) : new Uint8Array(source);
+function asBytes(source: ArrayBuffer | ArrayBufferView): Uint8Array {
+  return ArrayBuffer.isView(source) ? new Uint8Array(source.buffer, source.byteOffset, source.byteLength) : new Uint8Array(source);
 }
 
 /** Calls `visit(id, reader)` for every section; the reader spans the section's payload. */
@@ -77,7 +77,7 @@ function limits(r: Reader): MemoryLimits {
 }
 
 /** The limits of the module's imported memory, or null when it imports none. */
-export function memoryImportLimits(source: BufferSource): MemoryLimits | null {
+export function memoryImportLimits(source: ArrayBuffer | ArrayBufferView): MemoryLimits | null {
   let found: MemoryLimits | null = null;
   sections(asBytes(source), (id, r) => {
     if (id !== SECTION_IMPORT) return false;
@@ -106,7 +106,7 @@ export function memoryImportLimits(source: BufferSource): MemoryLimits | null {
 }
 
 /** The function names of the module's "name" section (empty when it has none, e.g. after --strip-all). */
-export function functionNames(source: BufferSource): string[] {
+export function functionNames(source: ArrayBuffer | ArrayBufferView): string[] {
   const names: string[] = [];
   sections(asBytes(source), (id, r) => {
     if (id !== SECTION_CUSTOM || r.name() !== 'name') return false;

@@ -101,7 +101,7 @@ describe('instantiate', () => {
     const hk = instantiateSync(imported, { imports: { env: { memory }, test: { note: () => {} } } });
     expect(hk.memory).toBe(memory);
     expect(hk.heap.memory).toBe(memory);
-    expect(() => instantiateSync(new WebAssembly.Module(imported), { imports: { test: { note: () => {} } } })).toThrow(/imports its memory \(env\.memory\)/);
+    expect(() => instantiateSync(new WebAssembly.Module(imported as BufferSource), { imports: { test: { note: () => {} } } })).toThrow(/imports its memory \(env\.memory\)/);
   });
 
   it('refuses heap.memory / heap.heapBase, a "hakmem" import of its own, and a module without __heap_base', () => {

@@ -67,7 +67,7 @@ export async function runWasi(bytes: Uint8Array, args: string[], heap?: Allocato
       hk = await instantiate(bytes, { wasi, heap });
       instance = hk.instance;
     } else {
-      instance = (await WebAssembly.instantiate(bytes, wasiImports(wasi))).instance;
+      instance = (await WebAssembly.instantiate(bytes as BufferSource, wasiImports(wasi))).instance;
     }
     const memory = instance.exports.memory as WebAssembly.Memory;
     const heapBase = Number((instance.exports.__heap_base as WebAssembly.Global).value);
