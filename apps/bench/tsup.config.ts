@@ -4,7 +4,7 @@ import { defineConfig } from 'tsup';
 // Peers stay external (tsup's default for dependencies) so `hakmem` is
 // loaded at run time and a missing build fails one adapter, not the bundle.
 export default defineConfig({
-  entry: ['src/cli.ts', 'src/child.ts', 'src/larson-worker.ts'],
+  entry: ['src/cli.ts', 'src/child.ts', 'src/larson-worker.ts', 'src/cprog/cprog-child.ts'],
   format: ['esm'],
   platform: 'node',
   target: 'node20',

@@ -23,6 +23,7 @@ import { larsonRoundMs } from './larson-loop.js';
 import { runChild } from './spawn-child.js';
 import { larsonScaling, summarize } from './summary.js';
 import { scaledIterations, selectWorkloads, type Workload } from './workloads.js';
+import { runCPrograms, takeCWorkload } from './cprog/cprog-bench.js';
 
 const DEFAULT_OUT_DIR = fileURLToPath(new URL('../results/', import.meta.url));
 
@@ -49,18 +50,22 @@ function timestamp(d: Date): string {
 async function main(): Promise<number> {
   let parsed: ReturnType<typeof parseArgs>;
   let workloads: Workload[];
+  let cWorkload: ReturnType<typeof takeCWorkload>;
   try {
     parsed = parseArgs(process.argv.slice(2));
     if (parsed === 'help') {
       process.stdout.write(USAGE);
       return 0;
     }
-    workloads = selectWorkloads(parsed.workloads);
+    cWorkload = takeCWorkload(parsed.workloads);
+    workloads = selectWorkloads(cWorkload.rest);
   } catch (err) {
     process.stderr.write(`${(err as Error).message}\n\n${USAGE}`);
     return 2;
   }
   const cfg = parsed;
+  const cExit = cWorkload.wanted ? await runCPrograms(cfg) : 0; // workload C: src/cprog
+  if (cWorkload.only) return cExit;
   const allocs = allocatorsToRun(cfg);
   const started = new Date();
   // Described before the run so its load average is the one we started under.
@@ -154,7 +159,7 @@ async function main(): Promise<number> {
 
   const broken = failures.length > 0 || runs.some((r) => !r.traceOk);
   if (broken) process.stderr.write(`error: ${failures.length} measurement(s) failed, see the notes above\n`);
-  return broken ? 1 : 0;
+  return broken || cExit !== 0 ? 1 : 0;
 }
 
 process.exitCode = await main();

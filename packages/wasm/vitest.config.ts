@@ -1,0 +1,2 @@
+import { testConfig } from '@hakmem/tooling/vitest';
+export default testConfig();
