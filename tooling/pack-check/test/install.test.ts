@@ -1,6 +1,6 @@
-import { mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, relative } from 'node:path';
+import { delimiter, dirname, join, relative } from 'node:path';
 import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ROOT, binOf, cleanEnv, publishablePackages, runNode } from './workspace.js';
@@ -13,17 +13,21 @@ import { ROOT, binOf, cleanEnv, publishablePackages, runNode } from './workspace
  */
 let project: string;
 
-/** npm's own CLI next to this Node (a Node install always ships it). */
+/**
+ * npm's own CLI, run with this Node: next to it (Node's installers and nvm
+ * put it there), else the `npm` on PATH (a symlink to its CLI, as Debian's
+ * package installs it).
+ */
 function npmCli(): string {
   const bin = dirname(process.execPath);
-  for (const candidate of [join(bin, '..', 'lib', 'node_modules', 'npm', 'bin', 'npm-cli.js'), join(bin, 'node_modules', 'npm', 'bin', 'npm-cli.js')]) {
-    try {
-      return realpathSync(candidate);
-    } catch {
-      // not this layout; try the next
-    }
+  const candidates = [join(bin, '..', 'lib', 'node_modules', 'npm', 'bin', 'npm-cli.js'), join(bin, 'node_modules', 'npm', 'bin', 'npm-cli.js')];
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) if (dir) candidates.push(join(dir, 'npm'));
+  for (const candidate of candidates) {
+    if (!existsSync(candidate)) continue;
+    const file = realpathSync(candidate);
+    if (file.endsWith('.js')) return file;
   }
-  throw new Error(`npm not found next to ${process.execPath}`);
+  throw new Error(`npm's CLI not found next to ${process.execPath} or on PATH`);
 }
 
 beforeAll(async () => {
