@@ -7,12 +7,19 @@
  * they called, so release bundles hold no validation code at all.
  */
 import { defineConfig } from 'tsup';
+import { dirname, resolve } from 'node:path';
 
 /**
  * `@hakmem/contracts/layout` is bundled into every package (from source,
  * through the `hakmem-source` export condition) rather than imported, so its
  * constants become literals in the hot paths.
- * @param {{ debugBuild?: boolean, entry?: Record<string, string> }} [opts]
+ *
+ * `swapEntries` adds entries bundled with some of the package's own modules
+ * replaced: `{ release: { entry: 'src/release.ts', swap: { 'box-builds':
+ * 'box-builds.release' } } }` builds `dist/release.js` from `src/release.ts`
+ * with every `./box-builds.js` import under `src/` resolved to
+ * `src/box-builds.release.ts` (the facade's lean entry points).
+ * @param {{ debugBuild?: boolean, entry?: Record<string, string>, swapEntries?: Record<string, { entry: string, swap: Record<string, string> }> }} [opts]
  */
 export function boxConfig(opts = {}) {
   const entry = opts.entry ?? { index: 'src/index.ts' };
@@ -38,6 +45,28 @@ export function boxConfig(opts = {}) {
   });
   const builds = [variant('index', false)];
   if (opts.debugBuild !== false) builds.push(variant('debug', true));
+  for (const [name, { entry: file, swap }] of Object.entries(opts.swapEntries ?? {}))
+    builds.push({ ...variant('index', false), entry: { [name]: file }, esbuildPlugins: [swapModules(swap)] });
   // @ts-ignore - tsup's option type is wider than this literal
   return defineConfig(builds);
+}
+
+/**
+ * An esbuild plugin resolving `./<from>.js`, imported by a file of the
+ * package, to the sibling `<to>.ts` instead, for each `from: to` of `swap`.
+ * @param {Record<string, string>} swap
+ * @returns {import('esbuild').Plugin}
+ */
+function swapModules(swap) {
+  const names = Object.keys(swap).map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+  const filter = new RegExp(`^\\./(${names.join('|')})\\.js$`);
+  return {
+    name: 'hakmem-swap-modules',
+    setup(build) {
+      build.onResolve({ filter }, (args) => {
+        const from = args.path.slice(2, -3);
+        return { path: resolve(dirname(args.importer), `${swap[from]}.ts`) };
+      });
+    },
+  };
 }
