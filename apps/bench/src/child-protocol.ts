@@ -38,10 +38,10 @@ export interface RunRecord {
   readonly failures: number;
   /** The loop's trace checksum matched the literal unsigned reference. */
   readonly traceOk: boolean;
-  /** W5 only. */
+  /** W5, W7 only. */
   readonly peakLiveBytes: number | null;
   readonly peakBytesTaken: number | null;
-  /** peakBytesTaken / peakLiveBytes, W5 only. */
+  /** peakBytesTaken / peakLiveBytes, W5 and W7 only. */
   readonly overhead: number | null;
   readonly statsAfterLoop: unknown;
   readonly statsAfterFreeAll: unknown;

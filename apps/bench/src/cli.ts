@@ -17,7 +17,8 @@ import { SEED } from './prng.js';
 import { Progress } from './progress.js';
 import { ADAPTER_NAMES, REFERENCE_NAMES, larsonUnsupported, loadAdapter, type AdapterName } from './registry.js';
 import { renderHtml } from './report-html.js';
-import { footnotes, scalingLines, workloadTable } from './report-text.js';
+import { footnotes, headlineTable, scalingLines, workloadTable } from './report-text.js';
+import { headline } from './headline.js';
 import type { BenchResults } from './results.js';
 import { larsonRoundMs } from './larson-loop.js';
 import { runChild } from './spawn-child.js';
@@ -108,6 +109,11 @@ async function main(): Promise<number> {
     runs,
     failures,
   );
+  const summaryRows = headline(
+    workloads.map((w) => w.id),
+    summary,
+  );
+  process.stdout.write(`\n${headlineTable(summaryRows)}\n`);
   for (const w of workloads) {
     process.stdout.write(`\n${workloadTable(w, summary.filter((c) => c.workload === w.id), scaledIterations(w, cfg.scale), larsonRoundMs(cfg.scale))}\n`);
   }
@@ -143,6 +149,7 @@ async function main(): Promise<number> {
     adapters,
     runs,
     failures,
+    headline: summaryRows,
     summary,
     scaling,
     notes: notes.split('\n'),
