@@ -44,6 +44,11 @@ export interface RunRecord {
   /** peakBytesTaken / peakLiveBytes, W5 and W7 only. */
   readonly overhead: number | null;
   readonly statsAfterLoop: unknown;
+  /**
+   * The heap's map after the timed loop (hakmem's `heap.map()`), on the
+   * workloads in MAP_WORKLOADS, first repetition only; absent elsewhere.
+   */
+  readonly heapMap?: unknown;
   readonly statsAfterFreeAll: unknown;
   readonly checkMs: number;
   /** Iterations of the untimed warm-up run before the timed loop. */

@@ -16,7 +16,7 @@ import { describeMachine, packageVersion } from './machine.js';
 import { SEED } from './prng.js';
 import { Progress } from './progress.js';
 import { ADAPTER_NAMES, REFERENCE_NAMES, larsonUnsupported, loadAdapter, type AdapterName } from './registry.js';
-import { renderHtml } from './report-html.js';
+import { renderHtml, type HeapMapFigure } from './report-html.js';
 import { footnotes, headlineTable, scalingLines, workloadTable } from './report-text.js';
 import { headline } from './headline.js';
 import type { BenchResults } from './results.js';
@@ -41,6 +41,18 @@ function allocatorsToRun(cfg: RunConfig): AdapterName[] {
 async function preflight(allocs: readonly AdapterName[]): Promise<FailureRecord[]> {
   const records = await Promise.all(allocs.map((alloc) => runChild({ mode: 'probe', alloc }, 30_000)));
   return records.filter((r): r is FailureRecord => !r.ok);
+}
+
+/** The heap maps children recorded after their loops, drawn by hakmem's renderer (only hakmem adapters record one). */
+async function heapMapFigures(runs: readonly RunRecord[]): Promise<HeapMapFigure[]> {
+  const figures: HeapMapFigure[] = [];
+  for (const r of runs) {
+    if (r.heapMap === undefined || r.heapMap === null) continue;
+    const { renderHeapMap } = await import('./adapters/hakmem.js');
+    const svg = await renderHeapMap(r.heapMap, `${r.workload} ${r.alloc}: heap after the timed loop (repetition ${r.rep})`);
+    if (svg !== null) figures.push({ workload: r.workload, alloc: r.alloc, svg });
+  }
+  return figures;
 }
 
 function timestamp(d: Date): string {
@@ -156,7 +168,7 @@ async function main(): Promise<number> {
     jsonFile: path.basename(jsonFile),
   };
   writeFileSync(jsonFile, `${JSON.stringify(results, null, 2)}\n`);
-  writeFileSync(htmlFile, renderHtml(results));
+  writeFileSync(htmlFile, renderHtml(results, await heapMapFigures(runs)));
   process.stdout.write(`\nresults: ${jsonFile}\nreport:  ${htmlFile}\n`);
 
   const broken = failures.length > 0 || runs.some((r) => !r.traceOk);

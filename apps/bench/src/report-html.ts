@@ -16,7 +16,7 @@ td:first-child,th:first-child{text-align:left}th{font-weight:600}
 .meta td{text-align:left}.note{color:#555;font-size:.9em}td.reps{font-size:.85em;color:#444;text-align:left;font-variant-numeric:tabular-nums}
 table.summary td:nth-child(4),table.summary td:nth-child(6){font-weight:600}
 svg text{font:12px system-ui,sans-serif;fill:#222}svg .axis{fill:#666;font-size:11px}svg .value{font-variant-numeric:tabular-nums}
-code{font-size:.92em}`;
+code{font-size:.92em}h3{font-size:1rem;margin-top:1.4rem}figure.heap-map{margin:.8rem 0}`;
 
 function cellRow(c: Cell, overhead: boolean): string {
   const cols =
@@ -58,8 +58,22 @@ function headlineSection(rows: readonly HeadlineRow[]): string {
 <table class="summary"><tr>${head.map((h) => `<th>${escapeXml(h)}</th>`).join('')}</tr>${body}</table>`;
 }
 
+/** A heap map drawn for the report: hakmem's `renderHeapMapSvg` of a `heap.map()` a child took after its loop. */
+export interface HeapMapFigure {
+  readonly workload: string;
+  readonly alloc: string;
+  readonly svg: string;
+}
+
+function mapSection(figures: readonly HeapMapFigure[]): string {
+  if (figures.length === 0) return '';
+  return `<h3>Heap after the loop</h3>
+<p class="note">hakmem's <code>heap.map()</code> at the end of the timed loop (outside the timing), drawn by <code>renderHeapMapSvg</code>: the heap's 64 KiB pages in address order, a strip per slab, span or run, coloured by the box that owns it and filled to its occupancy (live blocks ÷ capacity). Hover a region for its class, blocks and pages; the JSON holds the map itself (<code>runs[].heapMap</code>).</p>
+${figures.map((f) => `<figure class="heap-map" data-workload="${escapeXml(f.workload)}" data-alloc="${escapeXml(f.alloc)}">${f.svg}</figure>`).join('\n')}`;
+}
+
 /** The self-contained HTML report: inline SVG drawn here, no scripts, no external files. */
-export function renderHtml(res: BenchResults): string {
+export function renderHtml(res: BenchResults, heapMaps: readonly HeapMapFigure[] = []): string {
   const domain = logDomain(res.summary.flatMap((c) => (c.n > 0 ? [c.min, c.max] : [])));
   const m = res.machine;
   const sections: string[] = [];
@@ -74,7 +88,8 @@ export function renderHtml(res: BenchResults): string {
 <p class="note">${escapeXml(workloadShape(w, iterations, larsonRoundMs(res.config.scale)))}; median of ${res.config.reps} runs.</p>
 ${rateChart(`${w.id} ${unit}`, cells, domain, unit)}
 ${w.overhead ? overheadChart(`${w.id} overhead (peak bytes taken ÷ peak live bytes)`, cells) : ''}
-<table><tr>${head.map((h) => `<th>${escapeXml(h)}</th>`).join('')}</tr>${cells.map((c) => cellRow(c, w.overhead)).join('')}</table>`);
+<table><tr>${head.map((h) => `<th>${escapeXml(h)}</th>`).join('')}</tr>${cells.map((c) => cellRow(c, w.overhead)).join('')}</table>
+${mapSection(heapMaps.filter((f) => f.workload === id))}`);
   }
   const peers = Object.entries(res.adapters)
     .map(([name, a]) => `<tr><td>${escapeXml(name)}</td><td>${escapeXml(a.peer === null ? '—' : `${a.peer}@${a.version ?? '?'}`)}</td><td>${escapeXml(a.options)}</td></tr>`)

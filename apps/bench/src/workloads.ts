@@ -66,6 +66,9 @@ export const WORKLOADS: readonly Workload[] = [
   { id: 'W7', family: 'W7', name: 'small heap', slots: 1000, minSize: 16, maxSize: 1040, iterations: 200_000, overhead: true },
 ];
 
+/** Workloads whose report section shows the heap after the loop: tiny, mid and large blocks. */
+export const MAP_WORKLOADS: readonly string[] = ['W1', 'W3', 'W6'];
+
 /** What a workload's rate counts: W4 replaces slots for a fixed time, the others run iterations. */
 export function rateUnit(w: Workload): 'replacements/s' | 'iterations/s' {
   return w.workers !== undefined ? 'replacements/s' : 'iterations/s';
