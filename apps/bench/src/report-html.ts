@@ -32,7 +32,7 @@ function cellRow(c: Cell, overhead: boolean): string {
 function headlineSection(rows: readonly HeadlineRow[]): string {
   if (rows.length === 0) return '';
   const anyOverhead = rows.some((r) => r.overhead !== null);
-  const head = ['workload', 'hakmem', 'fastest wasm peer', 'hakmem ÷ peer', 'floor', 'hakmem ÷ floor', 'debug slower', ...(anyOverhead ? ['overhead: hakmem', 'leanest wasm peer', 'floor'] : [])];
+  const head = ['workload', 'hakmem', 'fastest wasm peer', 'hakmem ÷ peer', 'floor', 'hakmem ÷ floor', 'debug slower', ...(anyOverhead ? ['hakmem overhead', 'leanest wasm peer (overhead)', 'floor overhead'] : [])];
   const body = rows
     .map((r) => {
       const cols = [

@@ -65,7 +65,7 @@ export function repsText(c: Cell, overhead: boolean): string {
  * the floor, the debug build's slowdown, and W5/W7's overheads.
  */
 export function headlineTable(rows: readonly HeadlineRow[]): string {
-  const header = ['workload', 'hakmem', 'fastest wasm peer', 'hakmem ÷ peer', 'floor', 'hakmem ÷ floor', 'debug slower', 'overhead: hakmem', 'leanest peer', 'floor'];
+  const header = ['workload', 'hakmem', 'fastest wasm peer', 'hakmem ÷ peer', 'floor', 'hakmem ÷ floor', 'debug slower', 'hakmem overhead', 'leanest peer (overhead)', 'floor overhead'];
   const body = rows.map((r) => [
     `${r.workload} ${r.name}`,
     r.hakmem === null ? '—' : `${rate(r.hakmem)} ${r.unit === 'replacements/s' ? 'repl/s' : 'it/s'}`,
@@ -78,7 +78,10 @@ export function headlineTable(rows: readonly HeadlineRow[]): string {
     r.overhead === null || r.overhead.peer === null ? '' : `${r.overhead.peer} ${ratio(r.overhead.peerOverhead)}`,
     r.overhead === null ? '' : ratio(r.overhead.floor),
   ]);
-  return `Summary: hakmem release, medians of this run (ratio above 1× = hakmem faster; overhead = peak bytes taken ÷ peak live bytes, lower is better)\n${table(header, body)}`;
+  // Without W5 or W7 in the run, the overhead columns would only be empty.
+  const width = rows.some((r) => r.overhead !== null) ? header.length : header.length - 3;
+  const cut = (r: readonly string[]): string[] => r.slice(0, width);
+  return `Summary: hakmem release, medians of this run (ratio above 1× = hakmem faster; overhead = peak bytes taken ÷ peak live bytes, lower is better)\n${table(cut(header), body.map(cut))}`;
 }
 
 /**
