@@ -15,7 +15,7 @@ import { parseArgs, USAGE, type RunConfig } from './cli-args.js';
 import { describeMachine, packageVersion } from './machine.js';
 import { SEED } from './prng.js';
 import { Progress } from './progress.js';
-import { ADAPTER_NAMES, REFERENCE_NAMES, larsonUnsupported, loadAdapter, type AdapterName } from './registry.js';
+import { ADAPTER_NAMES, BASELINE_NAME, REFERENCE_NAMES, larsonUnsupported, loadAdapter, type AdapterName } from './registry.js';
 import { renderHtml, type HeapMapFigure } from './report-html.js';
 import { footnotes, headlineTable, scalingLines, workloadTable } from './report-text.js';
 import { headline } from './headline.js';
@@ -43,11 +43,15 @@ async function preflight(allocs: readonly AdapterName[]): Promise<FailureRecord[
   return records.filter((r): r is FailureRecord => !r.ok);
 }
 
-/** The heap maps children recorded after their loops, drawn by hakmem's renderer (only hakmem adapters record one). */
+/**
+ * The heap maps children recorded after their loops, drawn by hakmem's
+ * renderer. Both hakmem builds record one (the JSON keeps both); the report
+ * draws the release build's, the one the tables are about.
+ */
 async function heapMapFigures(runs: readonly RunRecord[]): Promise<HeapMapFigure[]> {
   const figures: HeapMapFigure[] = [];
   for (const r of runs) {
-    if (r.heapMap === undefined || r.heapMap === null) continue;
+    if (r.alloc !== BASELINE_NAME || r.heapMap === undefined || r.heapMap === null) continue;
     const { renderHeapMap } = await import('./adapters/hakmem.js');
     const svg = await renderHeapMap(r.heapMap, `${r.workload} ${r.alloc}: heap after the timed loop (repetition ${r.rep})`);
     if (svg !== null) figures.push({ workload: r.workload, alloc: r.alloc, svg });
