@@ -30,6 +30,11 @@ export interface Adapter {
   bytesTaken(): number;
   /** The allocator's own statistics, JSON-serialisable, or null when it keeps none. */
   stats(): unknown;
+  /**
+   * Optional: a JSON picture of the heap (hakmem's `heap.map()`), taken once
+   * after the timed loop of the workloads that show one in the report.
+   */
+  heapMap?(): unknown;
   dispose(): void;
 }
 

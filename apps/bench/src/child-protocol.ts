@@ -38,12 +38,17 @@ export interface RunRecord {
   readonly failures: number;
   /** The loop's trace checksum matched the literal unsigned reference. */
   readonly traceOk: boolean;
-  /** W5 only. */
+  /** W5, W7 only. */
   readonly peakLiveBytes: number | null;
   readonly peakBytesTaken: number | null;
-  /** peakBytesTaken / peakLiveBytes, W5 only. */
+  /** peakBytesTaken / peakLiveBytes, W5 and W7 only. */
   readonly overhead: number | null;
   readonly statsAfterLoop: unknown;
+  /**
+   * The heap's map after the timed loop (hakmem's `heap.map()`), on the
+   * workloads in MAP_WORKLOADS, first repetition only; absent elsewhere.
+   */
+  readonly heapMap?: unknown;
   readonly statsAfterFreeAll: unknown;
   readonly checkMs: number;
   /** Iterations of the untimed warm-up run before the timed loop. */

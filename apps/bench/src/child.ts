@@ -14,7 +14,7 @@ import { SEED } from './prng.js';
 import { referenceTrace } from './reference-trace.js';
 import { isAdapterName, loadAdapter } from './registry.js';
 import { median } from './summary.js';
-import { scaledIterations, workloadById } from './workloads.js';
+import { MAP_WORKLOADS, scaledIterations, workloadById } from './workloads.js';
 
 /** Warm-up time cap per round; fast adapters finish the whole trace well within it. */
 const WARMUP_MS = 100;
@@ -131,8 +131,16 @@ async function run(req: Extract<ChildRequest, { mode: 'run' }>): Promise<void> {
     phase = `freeing all blocks after timed pass ${passMs.length}`;
     freeAll(adapter, slots);
   }
-  phase = 'freeing all blocks after the last timed pass';
   const statsAfterLoop = adapter.stats();
+  // Outside the timed span, with the last pass's blocks still live: what
+  // the heap looks like at the end of the loop. One repetition is enough
+  // for the picture, and keeps the JSON small.
+  let heapMap: unknown;
+  if (req.rep === 1 && MAP_WORKLOADS.includes(w.id) && adapter.heapMap !== undefined) {
+    phase = 'taking the heap map after the loop';
+    heapMap = adapter.heapMap() ?? undefined;
+  }
+  phase = 'freeing all blocks after the last timed pass';
   freeAll(adapter, slots);
   const statsAfterFreeAll = adapter.stats();
   adapter.dispose();
@@ -157,6 +165,7 @@ async function run(req: Extract<ChildRequest, { mode: 'run' }>): Promise<void> {
     // The ceiling takes no memory at all: no ratio rather than a 0x one.
     overhead: peakLive !== null && peakLive > 0 && peakTaken > 0 ? peakTaken / peakLive : null,
     statsAfterLoop,
+    ...(heapMap === undefined ? {} : { heapMap }),
     statsAfterFreeAll,
     checkMs,
     warmupIterations: warmed,

@@ -15,9 +15,10 @@ import { parseArgs, USAGE, type RunConfig } from './cli-args.js';
 import { describeMachine, packageVersion } from './machine.js';
 import { SEED } from './prng.js';
 import { Progress } from './progress.js';
-import { ADAPTER_NAMES, REFERENCE_NAMES, larsonUnsupported, loadAdapter, type AdapterName } from './registry.js';
-import { renderHtml } from './report-html.js';
-import { footnotes, scalingLines, workloadTable } from './report-text.js';
+import { ADAPTER_NAMES, BASELINE_NAME, REFERENCE_NAMES, larsonUnsupported, loadAdapter, type AdapterName } from './registry.js';
+import { renderHtml, type HeapMapFigure } from './report-html.js';
+import { footnotes, headlineTable, scalingLines, workloadTable } from './report-text.js';
+import { headline } from './headline.js';
 import type { BenchResults } from './results.js';
 import { larsonRoundMs } from './larson-loop.js';
 import { runChild } from './spawn-child.js';
@@ -41,6 +42,22 @@ function allocatorsToRun(cfg: RunConfig): AdapterName[] {
 async function preflight(allocs: readonly AdapterName[]): Promise<FailureRecord[]> {
   const records = await Promise.all(allocs.map((alloc) => runChild({ mode: 'probe', alloc }, 30_000)));
   return records.filter((r): r is FailureRecord => !r.ok);
+}
+
+/**
+ * The heap maps children recorded after their loops, drawn by hakmem's
+ * renderer. Both hakmem builds record one (the JSON keeps both); the report
+ * draws the release build's, the one the tables are about.
+ */
+async function heapMapFigures(runs: readonly RunRecord[]): Promise<HeapMapFigure[]> {
+  const figures: HeapMapFigure[] = [];
+  for (const r of runs) {
+    if (r.alloc !== BASELINE_NAME || r.heapMap === undefined || r.heapMap === null) continue;
+    const { renderHeapMap } = await import('./adapters/hakmem.js');
+    const svg = await renderHeapMap(r.heapMap, `${r.workload} ${r.alloc}: heap after the timed loop (repetition ${r.rep})`);
+    if (svg !== null) figures.push({ workload: r.workload, alloc: r.alloc, svg });
+  }
+  return figures;
 }
 
 function timestamp(d: Date): string {
@@ -113,6 +130,11 @@ async function main(): Promise<number> {
     runs,
     failures,
   );
+  const summaryRows = headline(
+    workloads.map((w) => w.id),
+    summary,
+  );
+  process.stdout.write(`\n${headlineTable(summaryRows)}\n`);
   for (const w of workloads) {
     process.stdout.write(`\n${workloadTable(w, summary.filter((c) => c.workload === w.id), scaledIterations(w, cfg.scale), larsonRoundMs(cfg.scale))}\n`);
   }
@@ -148,13 +170,14 @@ async function main(): Promise<number> {
     adapters,
     runs,
     failures,
+    headline: summaryRows,
     summary,
     scaling,
     notes: notes.split('\n'),
     jsonFile: path.basename(jsonFile),
   };
   writeFileSync(jsonFile, `${JSON.stringify(results, null, 2)}\n`);
-  writeFileSync(htmlFile, renderHtml(results));
+  writeFileSync(htmlFile, renderHtml(results, await heapMapFigures(runs)));
   process.stdout.write(`\nresults: ${jsonFile}\nreport:  ${htmlFile}\n`);
 
   const broken = failures.length > 0 || runs.some((r) => !r.traceOk);

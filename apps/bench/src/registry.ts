@@ -8,6 +8,9 @@ export type AdapterName = (typeof ADAPTER_NAMES)[number];
 /** The two references every run prints (workloads.md), whatever `--alloc` says. */
 export const REFERENCE_NAMES: readonly AdapterName[] = ['ceiling', 'floor'];
 
+/** WebAssembly allocators called through their exports: the peers hakmem's first promise is measured against. */
+export const WASM_PEERS: readonly AdapterName[] = ['as-tlsf', 'dlmalloc'];
+
 /** The row every ratio is taken against. */
 export const BASELINE_NAME: AdapterName = 'hakmem';
 

@@ -3,18 +3,20 @@ import type { BenchResults } from './results.js';
 import { escapeXml, logDomain, overheadChart, rateChart } from './svg-charts.js';
 import type { Cell } from './summary.js';
 import { larsonRoundMs } from './larson-loop.js';
-import { workloadShape } from './report-text.js';
+import { repsText, workloadShape } from './report-text.js';
 import { SINGLE_HEAP } from './registry.js';
-import { workloadById } from './workloads.js';
+import { rateUnit, workloadById } from './workloads.js';
+import type { HeadlineRow } from './headline.js';
 
 const STYLE = `
 body{font:14px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:60rem;color:#222;padding:0 1rem}
 h1{font-size:1.5rem}h2{font-size:1.15rem;margin-top:2.2rem;border-bottom:1px solid #ddd}
 table{border-collapse:collapse;margin:.6rem 0}td,th{padding:.2rem .6rem;border-bottom:1px solid #eee;text-align:right}
 td:first-child,th:first-child{text-align:left}th{font-weight:600}
-.meta td{text-align:left}.note{color:#555;font-size:.9em}
+.meta td{text-align:left}.note{color:#555;font-size:.9em}td.reps{font-size:.85em;color:#444;text-align:left;font-variant-numeric:tabular-nums}
+table.summary td:nth-child(4),table.summary td:nth-child(6){font-weight:600}
 svg text{font:12px system-ui,sans-serif;fill:#222}svg .axis{fill:#666;font-size:11px}svg .value{font-variant-numeric:tabular-nums}
-code{font-size:.92em}`;
+code{font-size:.92em}h3{font-size:1rem;margin-top:1.4rem}figure.heap-map{margin:.8rem 0}`;
 
 function cellRow(c: Cell, overhead: boolean): string {
   const cols =
@@ -22,11 +24,56 @@ function cellRow(c: Cell, overhead: boolean): string {
       ? [c.alloc, c.errors.length > 0 ? 'error' : c.unsupported !== null ? SINGLE_HEAP : '—', '', '']
       : [c.alloc, `${rate(c.median)}${c.truncated ? ' †' : ''}`, `${rate(c.min)} – ${rate(c.max)}`, ratio(c.vsBaseline)];
   if (overhead) cols.push(ratio(c.overhead));
-  return `<tr>${cols.map((v) => `<td>${escapeXml(v)}</td>`).join('')}</tr>`;
+  cols.push(c.n === 0 ? '' : repsText(c, overhead));
+  return `<tr>${cols.map((v, i) => `<td${i === cols.length - 1 ? ' class="reps"' : ''}>${escapeXml(v)}</td>`).join('')}</tr>`;
+}
+
+/** The summary at the top: every workload's hakmem ratio to the fastest wasm peer and to the floor. */
+function headlineSection(rows: readonly HeadlineRow[]): string {
+  if (rows.length === 0) return '';
+  const anyOverhead = rows.some((r) => r.overhead !== null);
+  const head = ['workload', 'hakmem', 'fastest wasm peer', 'hakmem ÷ peer', 'floor', 'hakmem ÷ floor', 'debug slower', ...(anyOverhead ? ['hakmem overhead', 'leanest wasm peer (overhead)', 'floor overhead'] : [])];
+  const body = rows
+    .map((r) => {
+      const cols = [
+        `${r.workload} ${r.name}`,
+        r.hakmem === null ? '—' : `${rate(r.hakmem)} ${r.unit}`,
+        r.peer === null ? '—' : `${r.peer} ${rate(r.peerRate as number)}`,
+        ratio(r.vsPeer),
+        r.floor === null ? '—' : rate(r.floor),
+        ratio(r.vsFloor),
+        ratio(r.debugSlowdown),
+      ];
+      if (anyOverhead)
+        cols.push(
+          r.overhead === null ? '' : ratio(r.overhead.hakmem),
+          r.overhead === null || r.overhead.peer === null ? '' : `${r.overhead.peer} ${ratio(r.overhead.peerOverhead)}`,
+          r.overhead === null ? '' : ratio(r.overhead.floor),
+        );
+      return `<tr>${cols.map((v) => `<td>${escapeXml(v)}</td>`).join('')}</tr>`;
+    })
+    .join('');
+  return `<h2 id="summary">Summary</h2>
+<p class="note">hakmem release, medians of this run. hakmem ÷ peer above 1× means hakmem is faster than the fastest WebAssembly allocator called from JS on that workload; hakmem ÷ floor is against the typed-array free-list floor (1× is the goal); debug slower is release ÷ debug. Overhead is a ratio: peak bytes taken from the memory ÷ peak live bytes requested (lower is better). W4 with workers has no wasm peer: they cannot share one heap.</p>
+<table class="summary"><tr>${head.map((h) => `<th>${escapeXml(h)}</th>`).join('')}</tr>${body}</table>`;
+}
+
+/** A heap map drawn for the report: hakmem's `renderHeapMapSvg` of a `heap.map()` a child took after its loop. */
+export interface HeapMapFigure {
+  readonly workload: string;
+  readonly alloc: string;
+  readonly svg: string;
+}
+
+function mapSection(figures: readonly HeapMapFigure[]): string {
+  if (figures.length === 0) return '';
+  return `<h3>Heap after the loop</h3>
+<p class="note">hakmem's <code>heap.map()</code> at the end of the timed loop (outside the timing), drawn by <code>renderHeapMapSvg</code>: the heap's 64 KiB pages in address order, a strip per slab, span or run, coloured by the box that owns it and filled to its occupancy (live blocks ÷ capacity). Hover a region for its class, blocks and pages; the JSON holds the map itself (<code>runs[].heapMap</code>).</p>
+${figures.map((f) => `<figure class="heap-map" data-workload="${escapeXml(f.workload)}" data-alloc="${escapeXml(f.alloc)}">${f.svg}</figure>`).join('\n')}`;
 }
 
 /** The self-contained HTML report: inline SVG drawn here, no scripts, no external files. */
-export function renderHtml(res: BenchResults): string {
+export function renderHtml(res: BenchResults, heapMaps: readonly HeapMapFigure[] = []): string {
   const domain = logDomain(res.summary.flatMap((c) => (c.n > 0 ? [c.min, c.max] : [])));
   const m = res.machine;
   const sections: string[] = [];
@@ -35,13 +82,14 @@ export function renderHtml(res: BenchResults): string {
     if (w === undefined) continue;
     const cells = res.summary.filter((c) => c.workload === id);
     const iterations = Math.max(1, Math.round(w.iterations * res.config.scale));
-    const unit = w.workers !== undefined ? 'replacements/s' : 'iterations/s';
-    const head = ['allocator', unit, 'min – max', 'vs hakmem', ...(w.overhead ? ['overhead'] : [])];
-    sections.push(`<h2>${escapeXml(`${w.id} ${w.name}`)}</h2>
+    const unit = rateUnit(w);
+    const head = ['allocator', unit, 'min – max', 'vs hakmem', ...(w.overhead ? ['overhead (ratio)'] : []), w.overhead ? 'each repetition (overhead)' : 'each repetition'];
+    sections.push(`<h2 id="${escapeXml(w.id)}">${escapeXml(`${w.id} ${w.name}`)}</h2>
 <p class="note">${escapeXml(workloadShape(w, iterations, larsonRoundMs(res.config.scale)))}; median of ${res.config.reps} runs.</p>
-${rateChart(`${w.id} ${unit}`, cells, domain)}
-${w.overhead ? overheadChart(`${w.id} overhead`, cells) : ''}
-<table><tr>${head.map((h) => `<th>${escapeXml(h)}</th>`).join('')}</tr>${cells.map((c) => cellRow(c, w.overhead)).join('')}</table>`);
+${rateChart(`${w.id} ${unit}`, cells, domain, unit)}
+${w.overhead ? overheadChart(`${w.id} overhead (peak bytes taken ÷ peak live bytes)`, cells) : ''}
+<table><tr>${head.map((h) => `<th>${escapeXml(h)}</th>`).join('')}</tr>${cells.map((c) => cellRow(c, w.overhead)).join('')}</table>
+${mapSection(heapMaps.filter((f) => f.workload === id))}`);
   }
   const peers = Object.entries(res.adapters)
     .map(([name, a]) => `<tr><td>${escapeXml(name)}</td><td>${escapeXml(a.peer === null ? '—' : `${a.peer}@${a.version ?? '?'}`)}</td><td>${escapeXml(a.options)}</td></tr>`)
@@ -65,6 +113,7 @@ ${w.overhead ? overheadChart(`${w.id} overhead`, cells) : ''}
 <tr><td>runtime</td><td>Node ${escapeXml(m.node)} (V8 ${escapeXml(m.v8)}), ${escapeXml(`${m.platform} ${m.osRelease} ${m.arch}`)}</td></tr>
 <tr><td>data</td><td><code>${escapeXml(res.jsonFile)}</code></td></tr>
 </table>
+${headlineSection(res.headline)}
 <h2>Allocators</h2>
 <table class="meta"><tr><th>name</th><th>package</th><th>set up as</th></tr>${peers}</table>
 ${sections.join('\n')}

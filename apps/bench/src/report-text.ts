@@ -1,7 +1,8 @@
 import { bytes, count, rate, ratio } from './format.js';
 import { SINGLE_HEAP } from './registry.js';
+import type { HeadlineRow } from './headline.js';
 import type { Cell, Scaling } from './summary.js';
-import type { Workload } from './workloads.js';
+import { rateUnit, type Workload } from './workloads.js';
 
 /** Pads columns: first left-aligned, the rest right-aligned. */
 function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
@@ -28,21 +29,59 @@ export function workloadShape(w: Workload, iterations: number, roundMs: number):
 /** One workload's table, as the CLI prints it. */
 export function workloadTable(w: Workload, cells: readonly Cell[], iterations: number, roundMs: number): string {
   const title = `${w.id} ${w.name} — ${workloadShape(w, iterations, roundMs)}`;
-  const header = ['allocator', w.workers !== undefined ? 'replacements/s' : 'iterations/s', 'min – max', 'vs hakmem'];
+  const header = ['allocator', rateUnit(w), 'min – max', 'vs hakmem'];
   if (w.overhead) header.push('overhead', 'min – max');
+  header.push('each repetition');
   const rows = cells.map((c) => {
     if (c.n === 0) {
       const row = [c.alloc, c.errors.length > 0 ? 'error' : c.unsupported !== null ? SINGLE_HEAP : '—', '', ''];
       if (w.overhead) row.push('', '');
+      row.push('');
       return row;
     }
     const row = [c.alloc, `${rate(c.median)}${marks(c)}`, `${rate(c.min)} – ${rate(c.max)}`, ratio(c.vsBaseline)];
     if (w.overhead) {
       row.push(ratio(c.overhead), c.overheadMin === null ? '' : `${ratio(c.overheadMin)} – ${ratio(c.overheadMax)}`);
     }
+    row.push(repsText(c, w.overhead));
     return row;
   });
   return `${title}\n${table(header, rows)}`;
+}
+
+/** Every repetition's rate (and overhead), in repetition order: a bimodal cell shows as two clusters. */
+export function repsText(c: Cell, overhead: boolean): string {
+  return c.reps
+    .map((r, i) => {
+      const o = c.overheadReps[i];
+      return overhead && o !== null && o !== undefined ? `${rate(r)} (${ratio(o)})` : rate(r);
+    })
+    .join(', ');
+}
+
+/**
+ * The summary printed before the per-workload tables: one line per
+ * workload, hakmem's median and its ratios to the fastest wasm peer and to
+ * the floor, the debug build's slowdown, and W5/W7's overheads.
+ */
+export function headlineTable(rows: readonly HeadlineRow[]): string {
+  const header = ['workload', 'hakmem', 'fastest wasm peer', 'hakmem ÷ peer', 'floor', 'hakmem ÷ floor', 'debug slower', 'hakmem overhead', 'leanest peer (overhead)', 'floor overhead'];
+  const body = rows.map((r) => [
+    `${r.workload} ${r.name}`,
+    r.hakmem === null ? '—' : `${rate(r.hakmem)} ${r.unit === 'replacements/s' ? 'repl/s' : 'it/s'}`,
+    r.peer === null ? (r.workload.startsWith('W4-') && r.workload !== 'W4-1' ? 'none (single heap only)' : '—') : `${r.peer} ${rate(r.peerRate as number)}`,
+    ratio(r.vsPeer),
+    r.floor === null ? '—' : rate(r.floor),
+    ratio(r.vsFloor),
+    ratio(r.debugSlowdown),
+    r.overhead === null ? '' : ratio(r.overhead.hakmem),
+    r.overhead === null || r.overhead.peer === null ? '' : `${r.overhead.peer} ${ratio(r.overhead.peerOverhead)}`,
+    r.overhead === null ? '' : ratio(r.overhead.floor),
+  ]);
+  // Without W5 or W7 in the run, the overhead columns would only be empty.
+  const width = rows.some((r) => r.overhead !== null) ? header.length : header.length - 3;
+  const cut = (r: readonly string[]): string[] => r.slice(0, width);
+  return `Summary: hakmem release, medians of this run (ratio above 1× = hakmem faster; overhead = peak bytes taken ÷ peak live bytes, lower is better)\n${table(cut(header), body.map(cut))}`;
 }
 
 /**
@@ -65,7 +104,7 @@ export function footnotes(cells: readonly Cell[]): string {
   const truncated = cells.filter((c) => c.truncated);
   if (truncated.length > 0) {
     notes.push(
-      `† stopped at the time budget (rate over the iterations run; W5 peaks then cover only part of the trace): ${truncated
+      `† stopped at the time budget (rate over the iterations run; W5/W7 peaks then cover only part of the trace): ${truncated
         .map((c) => `${c.workload}/${c.alloc} (${c.truncatedRuns} of ${c.n} runs, median ${count(c.iterations)} it.)`)
         .join(', ')}`,
     );
@@ -77,7 +116,7 @@ export function footnotes(cells: readonly Cell[]): string {
     for (const e of c.errors) seen.set(e, (seen.get(e) ?? 0) + 1);
     for (const [e, n] of seen) notes.push(`error ${c.workload}/${c.alloc}${n > 1 ? ` (${n} runs)` : ''}: ${e}`);
   }
-  notes.push('overhead = peak bytes taken from the memory ÷ peak live bytes requested (W5)');
+  notes.push('overhead = peak bytes taken from the memory ÷ peak live bytes requested, a ratio (W5, W7)');
   if (cells.some((c) => c.workload.startsWith('W4-'))) {
     notes.push(
       'W4: hakmem runs every worker on one shared heap (createAllocator({ shared: true }), attachAllocator in each worker); the ceiling gives each worker its own do-nothing allocator (it has no state to share); the other allocators cannot share one heap across workers and run 1 worker only',

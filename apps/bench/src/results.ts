@@ -1,6 +1,7 @@
 import type { FailureRecord, RunRecord } from './child-protocol.js';
 import type { MachineInfo } from './machine.js';
 import type { AdapterName } from './registry.js';
+import type { HeadlineRow } from './headline.js';
 import type { Cell, Scaling } from './summary.js';
 
 /** Everything one CLI run measured: the JSON file, and the input of the HTML report. */
@@ -26,6 +27,9 @@ export interface BenchResults {
   /** Every measurement, in the order run. */
   readonly runs: readonly RunRecord[];
   readonly failures: readonly FailureRecord[];
+  /** The summary table at the top: hakmem against the fastest wasm peer and the floor, per workload. */
+  readonly headline: readonly HeadlineRow[];
+  /** Every (workload, allocator) cell; `reps` holds each repetition's rate. */
   readonly summary: readonly Cell[];
   /** W4: each allocator's rate with T workers over its rate with one. */
   readonly scaling: readonly Scaling[];

@@ -10,10 +10,18 @@ export interface Cell {
   readonly median: number;
   readonly min: number;
   readonly max: number;
+  /**
+   * Every successful repetition's rate, in repetition order (`repNumbers`
+   * says which): the median hides a bimodal machine, these do not.
+   */
+  readonly reps: readonly number[];
+  readonly repNumbers: readonly number[];
   /** Median iterations/s over hakmem's median on this workload; null without a hakmem row. */
   readonly vsBaseline: number | null;
-  /** W5: median of peak bytes taken / peak live bytes. */
+  /** W5, W7: median of peak bytes taken / peak live bytes. */
   readonly overhead: number | null;
+  /** W5, W7: every repetition's overhead, in the order of `reps` (null where the allocator takes no memory). */
+  readonly overheadReps: readonly (number | null)[];
   readonly overheadMin: number | null;
   readonly overheadMax: number | null;
   /** Any repetition stopped at the time budget. */
@@ -55,7 +63,7 @@ export function summarize(
     const base = runs.filter((r) => r.workload === w && r.alloc === BASELINE_NAME).map((r) => r.iterationsPerSec);
     const baseMedian = base.length > 0 ? median(base) : null;
     for (const a of allocs) {
-      const rs = runs.filter((r) => r.workload === w && r.alloc === a);
+      const rs = runs.filter((r) => r.workload === w && r.alloc === a).sort((x, y) => x.rep - y.rep);
       const rates = rs.map((r) => r.iterationsPerSec);
       const overheads = rs.map((r) => r.overhead).filter((o): o is number => o !== null);
       const m = median(rates);
@@ -66,8 +74,11 @@ export function summarize(
         median: m,
         min: rates.length > 0 ? Math.min(...rates) : Number.NaN,
         max: rates.length > 0 ? Math.max(...rates) : Number.NaN,
+        reps: rates,
+        repNumbers: rs.map((r) => r.rep),
         vsBaseline: baseMedian !== null && rs.length > 0 ? m / baseMedian : null,
         overhead: overheads.length > 0 ? median(overheads) : null,
+        overheadReps: rs.map((r) => r.overhead),
         overheadMin: overheads.length > 0 ? Math.min(...overheads) : null,
         overheadMax: overheads.length > 0 ? Math.max(...overheads) : null,
         truncated: rs.some((r) => r.truncated),

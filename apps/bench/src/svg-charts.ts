@@ -42,13 +42,25 @@ export function logDomain(values: readonly number[]): [number, number] {
   return [lo, hi === lo ? lo * 10 : hi];
 }
 
+/** One small circle per repetition on a bar's centre line, so a bimodal cell shows as two clusters. */
+function repDots(values: readonly (number | null)[], x: (v: number) => number, mid: number, what: (v: number) => string): string {
+  return values
+    .map((v, i) =>
+      v === null || !Number.isFinite(v) || v <= 0
+        ? ''
+        : `<circle class="rep" cx="${x(v).toFixed(1)}" cy="${mid}" r="3" fill="#fff" stroke="#222" stroke-width="1.2"><title>${escapeXml(`repetition ${i + 1}: ${what(v)}`)}</title></circle>`,
+    )
+    .join('');
+}
+
 /**
- * Horizontal bars of median iterations/s on a log axis, one per allocator,
- * with a min–max whisker. Log because the rows span four or five decades
- * (GC and MemPool against the ceiling); the shared domain keeps workloads
- * comparable by eye.
+ * Horizontal bars of the median rate on a log axis, one per allocator,
+ * with a min–max whisker and a dot per repetition. Log because the rows
+ * span four or five decades (GC and MemPool against the ceiling); the
+ * shared domain keeps workloads comparable by eye. `unit` is what the rate
+ * counts: iterations/s, or W4's replacements/s.
  */
-export function rateChart(title: string, cells: readonly Cell[], domain: [number, number]): string {
+export function rateChart(title: string, cells: readonly Cell[], domain: [number, number], unit: string): string {
   const rows = cells.filter((c) => c.n > 0);
   const [lo, hi] = domain;
   const x = (v: number): number => LABEL_W + (PLOT_W * (Math.log10(v) - Math.log10(lo))) / (Math.log10(hi) - Math.log10(lo));
@@ -67,33 +79,36 @@ export function rateChart(title: string, cells: readonly Cell[], domain: [number
     parts.push(`<text x="${LABEL_W - 6}" y="${mid + 4}" text-anchor="end" class="label">${escapeXml(c.alloc)}</text>`);
     parts.push(
       `<rect x="${LABEL_W}" y="${y}" width="${w.toFixed(1)}" height="${BAR_H}" fill="${color}"><title>${escapeXml(
-        `${c.alloc}: ${rate(c.median)} iterations/s (min ${rate(c.min)}, max ${rate(c.max)}, ${c.n} runs)`,
+        `${c.alloc}: ${rate(c.median)} ${unit} (min ${rate(c.min)}, max ${rate(c.max)}, ${c.n} runs)`,
       )}</title></rect>`,
     );
     parts.push(
       `<line x1="${x(c.min).toFixed(1)}" y1="${mid}" x2="${x(c.max).toFixed(1)}" y2="${mid}" stroke="#222" stroke-width="1.5"/>`,
     );
+    parts.push(repDots(c.reps, x, mid, (v) => `${rate(v)} ${unit}`));
     const note = `${rate(c.median)}${c.truncated ? ' †' : ''}`;
     parts.push(`<text x="${WIDTH - VALUE_W + 6}" y="${mid + 4}" class="value">${escapeXml(note)}</text>`);
   });
   parts.push(
-    `<text x="${LABEL_W}" y="${height - 6}" class="axis">iterations/s, log scale; bar = median, line = min–max</text>`,
+    `<text x="${LABEL_W}" y="${height - 6}" class="axis">${escapeXml(unit)}, log scale; bar = median, line = min–max, dot = one repetition</text>`,
   );
   return svg(title, height, parts);
 }
 
 /**
- * W5: peak bytes taken ÷ peak live bytes, linear, with the ideal 1× marked.
+ * W5, W7: peak bytes taken ÷ peak live bytes (a ratio, no unit), linear,
+ * with the ideal 1× marked and a dot per repetition.
  * Allocators without a meaningful number (the ceiling takes nothing) are
  * left out.
  */
 export function overheadChart(title: string, cells: readonly Cell[]): string {
   const rows = cells.filter((c) => c.overhead !== null && c.overhead > 0);
   const top = Math.max(2, ...rows.map((c) => c.overheadMax ?? c.overhead ?? 0)) * 1.05;
+  // A W7 heap can take tens of times what it holds: then gridlines every 1× would be a wall.
+  const step = top > 40 ? 10 : top > 16 ? 5 : top > 8 ? 2 : top > 4 ? 1 : 0.5;
   const x = (v: number): number => LABEL_W + (PLOT_W * v) / top;
   const height = AXIS_H + rows.length * (BAR_H + BAR_GAP) + AXIS_H;
   const parts: string[] = [];
-  const step = top > 8 ? 2 : top > 4 ? 1 : 0.5;
   for (let t = 0; t <= top; t += step) {
     const gx = x(t).toFixed(1);
     parts.push(`<line x1="${gx}" y1="${AXIS_H - 4}" x2="${gx}" y2="${height - AXIS_H}" stroke="#ddd"/>`);
@@ -110,11 +125,12 @@ export function overheadChart(title: string, cells: readonly Cell[]): string {
     if (c.overheadMin !== null && c.overheadMax !== null) {
       parts.push(`<line x1="${x(c.overheadMin).toFixed(1)}" y1="${mid}" x2="${x(c.overheadMax).toFixed(1)}" y2="${mid}" stroke="#222" stroke-width="1.5"/>`);
     }
+    parts.push(repDots(c.overheadReps, x, mid, (v) => `${ratio(v)} of peak live bytes`));
     parts.push(`<text x="${WIDTH - VALUE_W + 6}" y="${mid + 4}" class="value">${escapeXml(ratio(o))}</text>`);
   });
   // Drawn last so the bars do not hide it.
   parts.push(`<line x1="${x(1).toFixed(1)}" y1="${AXIS_H - 4}" x2="${x(1).toFixed(1)}" y2="${height - AXIS_H}" stroke="#222" stroke-dasharray="4 3"/>`);
-  parts.push(`<text x="${LABEL_W}" y="${height - 6}" class="axis">peak bytes taken ÷ peak live bytes requested; dashed line = 1× (no overhead)</text>`);
+  parts.push(`<text x="${LABEL_W}" y="${height - 6}" class="axis">ratio: peak bytes taken ÷ peak live bytes requested; dashed line = 1× (no overhead), dot = one repetition</text>`);
   return svg(title, height, parts);
 }
 

@@ -16,7 +16,7 @@ export interface Workload {
   readonly maxSize: number;
   /** Iterations of the full run. */
   readonly iterations: number;
-  /** W5: also report peak bytes taken / peak live bytes requested. */
+  /** W5, W7: also report peak bytes taken / peak live bytes requested. */
   readonly overhead: boolean;
   /** W4 only: worker threads; `slots` is then per worker and `iterations` unused (fixed time). */
   readonly workers?: number;
@@ -61,7 +61,18 @@ export const WORKLOADS: readonly Workload[] = [
   ),
   { id: 'W5', family: 'W5', name: 'overhead', slots: 100_000, minSize: 16, maxSize: 1040, iterations: 2_000_000, overhead: true },
   { id: 'W6', family: 'W6', name: 'large', slots: 64, minSize: 1 * MiB, maxSize: 8 * MiB, iterations: 200_000, overhead: false },
+  // W1's loop on a small program's scale (about 0.5 MB live): what a heap
+  // costs when most of its slabs and classes are barely used.
+  { id: 'W7', family: 'W7', name: 'small heap', slots: 1000, minSize: 16, maxSize: 1040, iterations: 200_000, overhead: true },
 ];
+
+/** Workloads whose report section shows the heap after the loop: tiny, mid and large blocks. */
+export const MAP_WORKLOADS: readonly string[] = ['W1', 'W3', 'W6'];
+
+/** What a workload's rate counts: W4 replaces slots for a fixed time, the others run iterations. */
+export function rateUnit(w: Workload): 'replacements/s' | 'iterations/s' {
+  return w.workers !== undefined ? 'replacements/s' : 'iterations/s';
+}
 
 /** Looks a row up by id; `W2` alone is not a row. */
 export function workloadById(id: string): Workload | undefined {

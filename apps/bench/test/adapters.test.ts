@@ -59,8 +59,8 @@ describe.each(UNDER_TEST)('%s adapter', (name) => {
     a.dispose();
   });
 
-  it('reports peaks for W5', async () => {
-    const w = SHAPES.find((s) => s.id === 'W5') as Workload;
+  it.each(['W5', 'W7'])('reports peaks for %s', async (id) => {
+    const w = SHAPES.find((s) => s.id === id) as Workload;
     const { create } = await loadAdapter(name);
     const a = await create({ maxSize: w.maxSize, slots: w.slots });
     const slots = new Int32Array(w.slots);

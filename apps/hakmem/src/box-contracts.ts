@@ -119,6 +119,28 @@ export interface SuperslabImplementation {
   readonly validateSuperslab: (lm: LinearMemory, ss: number, walk: SuperslabWalk, cachedInSlab: (slab: number) => number) => string | null;
   /** Guard bytes kept after each block's usable end (debug builds: 16); absent means 0. */
   readonly BLOCK_GUARD?: number;
+  /**
+   * Optional, for `heap.map()`: the occupancy of the slab holding `ptr`, read
+   * from this implementation's own records (null if it finds none). Without
+   * it the map shows this box's slabs with unknown occupancy.
+   */
+  readonly slabOccupancy?: (lm: LinearMemory, ptr: number) => SlabOccupancy | null;
+}
+
+/** What a superslab implementation's `slabOccupancy` reports for one slab. */
+export interface SlabOccupancy {
+  readonly state: 'active' | 'empty' | 'unused';
+  /** Tiny class index (-1 for an unused slab). */
+  readonly sizeClass: number;
+  /** Bytes per block, guard included. */
+  readonly blockBytes: number;
+  /** Blocks live (handed to the user). */
+  readonly live: number;
+  /** Blocks in the slab when fully carved. */
+  readonly capacity: number;
+  readonly carved: number;
+  /** Owning worker id, 0 when none. */
+  readonly owner: number;
 }
 
 // ------------------------------------------------------------ sharedPool
@@ -241,6 +263,27 @@ export interface MidLargeAceImplementation {
   readonly BLOCK_GUARD?: number;
   /** Optional: checks a live mid run (its guard); `check()` calls it for every live run of a mid class. */
   readonly validateLiveRun?: (lm: LinearMemory, ptr: number, pages: number) => string | null;
+  /**
+   * Optional, for `heap.map()`: the occupancy of the span starting at byte
+   * `span`, read from this implementation's own header (null if it finds
+   * none). Without it the map shows spans with unknown occupancy.
+   */
+  readonly spanOccupancy?: (lm: LinearMemory, span: number) => SpanOccupancy | null;
+}
+
+/** What a mid implementation's `spanOccupancy` reports for one span. */
+export interface SpanOccupancy {
+  /** Mid span class index. */
+  readonly sizeClass: number;
+  /** Bytes per block, guard included. */
+  readonly blockBytes: number;
+  readonly live: number;
+  readonly capacity: number;
+  readonly carved: number;
+  /** Pages of the span. */
+  readonly pages: number;
+  /** Owning worker id, 0 when abandoned. */
+  readonly owner: number;
 }
 
 // ---------------------------------------------------------------- by box

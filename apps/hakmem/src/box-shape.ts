@@ -73,6 +73,7 @@ const SHAPES: { [K in BoxName]: BoxShape<BoxImplementations[K], Instance<K>> } =
       clearLiveShared: 'function',
       validateSuperslab: 'function',
       BLOCK_GUARD: 'number?',
+      slabOccupancy: 'function?',
     },
     statics: [],
     instance: {
@@ -107,7 +108,7 @@ const SHAPES: { [K in BoxName]: BoxShape<BoxImplementations[K], Instance<K>> } =
     counters: [],
   },
   midLargeAce: {
-    module: { variant: 'variant', MidLargeAce: 'class', validateSpan: 'function', BLOCK_GUARD: 'number?', validateLiveRun: 'function?' },
+    module: { variant: 'variant', MidLargeAce: 'class', validateSpan: 'function', BLOCK_GUARD: 'number?', validateLiveRun: 'function?', spanOccupancy: 'function?' },
     statics: [],
     instance: {
       malloc: 'function',

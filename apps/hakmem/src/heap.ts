@@ -59,6 +59,7 @@ import type {
 } from './box-contracts.js';
 import { pick } from './box-builds.js';
 import { checkInstance } from './box-shape.js';
+import { buildHeapMap, type HeapMap } from './heap-map.js';
 import { resolveOptions, type AllocatorOptions } from './options.js';
 
 /** Everything a worker needs to attach to a shared heap; structured-cloneable. */
@@ -681,7 +682,7 @@ export class Heap {
     const dead = () => {
       throw new HeapError('DETACHED', 'this allocator was detached; attach again to use the heap');
     };
-    for (const m of ['malloc', 'calloc', 'realloc', 'alignedAlloc', 'free', 'usableSize', 'stats', 'check', 'share', 'trim', 'detach', 'reclaim'])
+    for (const m of ['malloc', 'calloc', 'realloc', 'alignedAlloc', 'free', 'usableSize', 'stats', 'check', 'share', 'trim', 'detach', 'reclaim', 'map'])
       Object.defineProperty(this, m, { value: dead, configurable: true });
   }
 
@@ -733,6 +734,24 @@ export class Heap {
         midLargeAce: { fastPathHits: mid.hits as number, slowPathHits: mid.misses as number, ...mid },
       },
     };
+  }
+
+  /** A plain-JSON summary per slab, span, run and free range (see heap-map.ts); render it with `renderHeapMapSvg`. */
+  map(): HeapMap {
+    this.refreshViews();
+    return buildHeapMap({
+      lm: this.lm,
+      pages: this.pages,
+      shared: this.shared,
+      variant: this.variant,
+      variants: this.variants,
+      superslab: this.boxes.superslab,
+      midLargeAce: this.boxes.midLargeAce,
+      mid: this.mid,
+      big: this.big,
+      tinyGuard: this.tinyGuard,
+      midGuard: this.midGuard,
+    });
   }
 
   // ------------------------------------------------------------------ check

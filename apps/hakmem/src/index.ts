@@ -1,9 +1,12 @@
 import { Heap, type AllocatorStats, type SharedHeapHandle } from './heap.js';
 import type { AllocatorOptions } from './options.js';
 import type { Variant } from '@hakmem/contracts';
+import type { HeapMap } from './heap-map.js';
 
 export { HeapError, type HeapErrorCode, type BoxName, type Variant } from '@hakmem/contracts';
 export type { AllocatorOptions, AllocatorStats, SharedHeapHandle };
+export type { HeapMap, HeapMapRegion, HeapMapRegionKind, HeapMapRegionState } from './heap-map.js';
+export { renderHeapMapSvg, type HeapMapSvgOptions } from './map-svg.js';
 export type {
   BoxImplementation,
   BoxImplementations,
@@ -22,6 +25,8 @@ export type {
   MidLargeAceBox,
   MidLargeAceImplementation,
   SpanWalk,
+  SlabOccupancy,
+  SpanOccupancy,
 } from './box-contracts.js';
 
 /** A heap over a linear memory. See the README for the full contract. */
@@ -48,6 +53,16 @@ export interface Allocator {
    * slabs and spans for others to adopt. Blocks it held live stay live.
    */
   reclaim(deadWorker: number): { slabs: number; spans: number; locksBroken: number };
+  /**
+   * A plain-JSON picture of the heap: one region per slab, span, run, range
+   * of free pages and the metadata zone, in address order, each with its
+   * box, class, blocks live / capacity, bytes and page range. Occupancy comes
+   * from each box's own records (a user box without `slabOccupancy` /
+   * `spanOccupancy` shows `state: 'unknown'`). In a shared heap it is a
+   * snapshot taken without locks. Draw it with `renderHeapMapSvg`, or save
+   * it as JSON and run `hakmem-map in.json out.svg`.
+   */
+  map(): HeapMap;
 }
 
 /**

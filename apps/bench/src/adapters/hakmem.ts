@@ -15,6 +15,8 @@ interface HakmemHeap {
   /** `peakBytesReserved` is not in the contract; used when present. */
   stats(): { bytesReserved: number; liveBlocks: number; peakBytesReserved?: number } & Record<string, unknown>;
   check(): void;
+  /** `heap.map()`: absent in builds older than the heap map. */
+  map?(): unknown;
   /** Only on a heap created with `shared: true`: a structured-cloneable handle for workers. */
   share(): unknown;
   /** In a worker: hands this worker's cached blocks back to the shared heap. */
@@ -24,6 +26,8 @@ interface HakmemHeap {
 interface HakmemModule {
   createAllocator(options: { variant: 'release' | 'debug'; maxBytes: number; shared?: boolean }): HakmemHeap;
   attachAllocator(handle: unknown): HakmemHeap;
+  /** Draws a `heap.map()` as SVG; absent in builds older than the heap map. */
+  renderHeapMapSvg?(map: unknown, options?: { title?: string; width?: number }): string;
 }
 
 /**
@@ -93,6 +97,10 @@ class HakmemAdapter implements Adapter {
     return this.heap.stats();
   }
 
+  heapMap(): unknown {
+    return typeof this.heap.map === 'function' ? this.heap.map() : null;
+  }
+
   dispose(): void {}
 }
 
@@ -141,6 +149,16 @@ function factory(variant: 'release' | 'debug'): AdapterFactory {
 }
 
 export const createRelease: AdapterFactory = factory('release');
+
+/**
+ * The report's picture of a heap map a child recorded, drawn by hakmem's own
+ * renderer; null when the loaded hakmem has none (an older HAKMEM_MODULE).
+ */
+export async function renderHeapMap(map: unknown, title: string): Promise<string | null> {
+  loaded ??= loadHakmem();
+  const mod = await loaded;
+  return typeof mod.renderHeapMapSvg === 'function' ? mod.renderHeapMapSvg(map, { title }) : null;
+}
 export const createDebug: AdapterFactory = factory('debug');
 
 function heapBytes(opts: { slots: number; maxSize: number }): number {

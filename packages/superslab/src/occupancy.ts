@@ -1,0 +1,65 @@
+import {
+  GRANULE_SHIFT,
+  SLAB_ACTIVE,
+  SLAB_EMPTY,
+  SM_CAPACITY,
+  SM_CARVED,
+  SM_CLASS,
+  SM_OWNER,
+  SM_STATE,
+  SS_BITMAP,
+  SS_MAGIC,
+  SS_MAGIC_VALUE,
+  SS_MASK,
+  TINY_CLASS_SIZES,
+  TINY_CLASSES,
+} from '@hakmem/contracts/layout';
+import type { LinearMemory } from '@hakmem/linear-memory';
+import { slabDataStart, slabRecordOf } from './superslab.js';
+
+/** One slab as the heap map shows it; read from this box's own slab record and live bitmap. */
+export interface SlabOccupancy {
+  /** `unused` slabs have no class and no blocks. */
+  readonly state: 'active' | 'empty' | 'unused';
+  /** Tiny class index, or -1 for an unused slab. */
+  readonly sizeClass: number;
+  /** Bytes per block of the class (the guard included in debug builds). */
+  readonly blockBytes: number;
+  /** Blocks handed to the user (live bit set). */
+  readonly live: number;
+  /** Blocks the slab holds when fully carved. */
+  readonly capacity: number;
+  /** Blocks carved so far. */
+  readonly carved: number;
+  /** Worker that owns the slab (0: abandoned or pool). */
+  readonly owner: number;
+}
+
+/**
+ * Occupancy of the slab holding `ptr` (any address inside its page), for
+ * the heap map, or null when no SuperSlab header is there. A read of the
+ * records without locks: in a shared heap other workers may be changing
+ * them, so the numbers are a snapshot, not a validation (`check()` is that).
+ */
+export function slabOccupancy(lm: LinearMemory, ptr: number): SlabOccupancy | null {
+  const u32 = lm.u32;
+  const u8 = lm.u8;
+  const ss = ptr - (ptr & SS_MASK);
+  if (ss + SS_BITMAP >= u8.length || u32[(ss + SS_MAGIC) >>> 2] !== SS_MAGIC_VALUE) return null;
+  const slab = slabRecordOf(ptr);
+  const m = slab >>> 2;
+  const state = u32[m + SM_STATE / 4];
+  const owner = u32[m + SM_OWNER / 4];
+  if (state !== SLAB_ACTIVE && state !== SLAB_EMPTY) return { state: 'unused', sizeClass: -1, blockBytes: 0, live: 0, capacity: 0, carved: 0, owner };
+  const cls = u32[m + SM_CLASS / 4];
+  if (cls >= TINY_CLASSES) return null;
+  const size = TINY_CLASS_SIZES[cls];
+  const carved = u32[m + SM_CARVED / 4];
+  const start = slabDataStart(slab);
+  let live = 0;
+  for (let b = 0; b < carved; b++) {
+    const p = start + b * size;
+    live += (u8[ss + SS_BITMAP + ((p & SS_MASK) >>> 7)] >>> ((p >>> GRANULE_SHIFT) & 7)) & 1;
+  }
+  return { state: state === SLAB_ACTIVE ? 'active' : 'empty', sizeClass: cls, blockBytes: size, live, capacity: u32[m + SM_CAPACITY / 4], carved, owner };
+}
