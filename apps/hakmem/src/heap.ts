@@ -59,6 +59,7 @@ import type {
 import { pick } from './box-builds.js';
 import { checkInstance } from './box-shape.js';
 import { resolveOptions, type AllocatorOptions } from './options.js';
+import type { AllocatorStats } from './stats.js';
 
 /** Everything a worker needs to attach to a shared heap; structured-cloneable. */
 export interface SharedHeapHandle {
@@ -67,20 +68,7 @@ export interface SharedHeapHandle {
   readonly variants: Record<BoxName, Variant>;
 }
 
-export interface AllocatorStats {
-  variant: Variant;
-  /** What each box runs: its 'release' or 'debug' build, or 'custom' (a user implementation). */
-  boxVariants: Record<BoxName, BoxVariant>;
-  bytesReserved: number;
-  peakBytesReserved: number;
-  bytesInUse: number;
-  liveBlocks: number;
-  memoryBytes: number;
-  heapBase: number;
-  maxBytes: number;
-  pages: Record<string, number>;
-  boxes: Record<BoxName, Record<string, number | number[]>>;
-}
+export type { AllocatorStats } from './stats.js';
 
 const SCRATCH = 512;
 

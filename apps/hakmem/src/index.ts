@@ -1,9 +1,9 @@
 import { Heap, type AllocatorStats, type SharedHeapHandle } from './heap.js';
-import type { AllocatorOptions } from './options.js';
+import { resolveAttachOptions, type AllocatorOptions, type AttachOptions } from './options.js';
 import type { Variant } from '@hakmem/contracts';
 
 export { HeapError, type HeapErrorCode, type BoxName, type Variant } from '@hakmem/contracts';
-export type { AllocatorOptions, AllocatorStats, SharedHeapHandle };
+export type { AllocatorOptions, AttachOptions, AllocatorStats, SharedHeapHandle };
 export type {
   BoxImplementation,
   BoxImplementations,
@@ -75,6 +75,6 @@ export function createAllocator(options?: AllocatorOptions): Allocator {
  * // worker: const heap = attachAllocator(handle)
  * ```
  */
-export function attachAllocator(handle: SharedHeapHandle, options?: { variant?: Variant }): Allocator {
-  return Heap.attach(handle, options?.variant);
+export function attachAllocator(handle: SharedHeapHandle, options?: AttachOptions): Allocator {
+  return Heap.attach(handle, resolveAttachOptions(options));
 }
