@@ -102,8 +102,8 @@ export class Heap {
   // Hot state, held here rather than reached through the boxes: each field
   // load saved on the tiny fast path shows in W1 (see docs/ARCHITECTURE.md).
   // The functions are the hot operations of the build picked for each box.
-  private u8: Uint8Array;
-  private u32: Uint32Array;
+  private hotU8: Uint8Array;
+  private hotU32: Uint32Array;
   private readonly tlsCount: Int32Array;
   private readonly tlsCapacity: Int32Array;
   private readonly tlsSlots: Uint32Array;
@@ -166,8 +166,8 @@ export class Heap {
     this.validateLiveRun = midBuild.validateLiveRun ?? noLiveRunCheck;
     if (this.tinyGuard !== 0) this.malloc = this.mallocGuarded;
     if (this.midGuard !== 0) this.mallocMidLarge = this.mallocMidLargeGuarded;
-    this.u8 = lm.u8;
-    this.u32 = lm.u32;
+    this.hotU8 = lm.u8;
+    this.hotU32 = lm.u32;
     this.tlsCount = this.tls.count;
     this.tlsCapacity = this.tls.capacity;
     this.tlsSlots = this.tls.slots;
@@ -227,7 +227,7 @@ export class Heap {
     if (size <= TINY_MAX) {
       const cls = TINY_CLASS_OF_GRANULES[(size + 15) >>> 4];
       const ptr = this.popBlock(this.tlsCount, this.tlsSlots, this.tlsOps, cls);
-      if (ptr !== 0 && this.markLive(this.u8, ptr)) return ptr;
+      if (ptr !== 0 && this.markLive(this.hotU8, ptr)) return ptr;
       return this.mallocTinySlow(cls, ptr);
     }
     return this.mallocMidLarge(size);
@@ -244,7 +244,7 @@ export class Heap {
     if (need <= TINY_MAX) {
       const cls = TINY_CLASS_OF_GRANULES[(need + 15) >>> 4];
       const ptr = this.popBlock(this.tlsCount, this.tlsSlots, this.tlsOps, cls);
-      if (ptr !== 0 && this.markLive(this.u8, ptr)) return ptr;
+      if (ptr !== 0 && this.markLive(this.hotU8, ptr)) return ptr;
       return this.mallocTinySlow(cls, ptr);
     }
     return this.mallocMidLarge(size <= TINY_MAX ? TINY_MAX + 1 : size);
@@ -263,7 +263,7 @@ export class Heap {
   private mallocTinySlow(cls: number, popped: number): number {
     if (popped !== 0) {
       this.refreshViews();
-      if (this.markLive(this.u8, popped)) return popped;
+      if (this.markLive(this.hotU8, popped)) return popped;
       throw new HeapError('CORRUPTION', 'cached block lies outside the memory', popped, 'tlsSll');
     }
     let n = this.refillTiny(cls);
@@ -274,7 +274,7 @@ export class Heap {
     }
     this.syncViews();
     const ptr = this.tls.pop(cls);
-    this.markLive(this.u8, ptr);
+    this.markLive(this.hotU8, ptr);
     return ptr;
   }
 
@@ -376,8 +376,8 @@ export class Heap {
 
   free(ptr: number): void {
     if ((ptr >>> 0) === ptr) {
-      const word = this.pageWordOf(this.u32, this.gateFirstIndex, this.gateBasePage, this.gateRegionPages, ptr);
-      if ((word & PK_KIND_MASK) === PK_TINY && (ptr & 15) === 0 && this.clearLive(this.u8, ptr)) {
+      const word = this.pageWordOf(this.hotU32, this.gateFirstIndex, this.gateBasePage, this.gateRegionPages, ptr);
+      if ((word & PK_KIND_MASK) === PK_TINY && (ptr & 15) === 0 && this.clearLive(this.hotU8, ptr)) {
         const cls = (word >>> 8) & 0xff;
         if (!this.pushBlock(this.tlsCount, this.tlsCapacity, this.tlsSlots, this.tlsOps, cls, ptr)) this.freeTinySlow(cls, ptr);
         return;
@@ -398,9 +398,9 @@ export class Heap {
    */
   private freeShared(ptr: number): void {
     if ((ptr >>> 0) === ptr) {
-      const word = this.pageWordOf(this.u32, this.gateFirstIndex, this.gateBasePage, this.gateRegionPages, ptr);
-      if ((word & PK_KIND_MASK) === PK_TINY && (ptr & 15) === 0 && this.clearLive(this.u8, ptr)) {
-        if (this.u32[(slabRecordOf(ptr) + SM_OWNER) >>> 2] !== this.worker) return this.freeRemoteTiny(ptr);
+      const word = this.pageWordOf(this.hotU32, this.gateFirstIndex, this.gateBasePage, this.gateRegionPages, ptr);
+      if ((word & PK_KIND_MASK) === PK_TINY && (ptr & 15) === 0 && this.clearLive(this.hotU8, ptr)) {
+        if (this.hotU32[(slabRecordOf(ptr) + SM_OWNER) >>> 2] !== this.worker) return this.freeRemoteTiny(ptr);
         const cls = (word >>> 8) & 0xff;
         if (!this.pushBlock(this.tlsCount, this.tlsCapacity, this.tlsSlots, this.tlsOps, cls, ptr)) this.freeTinySlow(cls, ptr);
         return;
@@ -486,9 +486,9 @@ export class Heap {
    */
   private syncViews(): boolean {
     const lm = this.lm;
-    if (this.u8 === lm.u8) return false;
-    this.u8 = lm.u8;
-    this.u32 = lm.u32;
+    if (this.hotU8 === lm.u8) return false;
+    this.hotU8 = lm.u8;
+    this.hotU32 = lm.u32;
     return true;
   }
 
