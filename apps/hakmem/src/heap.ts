@@ -60,6 +60,7 @@ import { pick } from './box-builds.js';
 import { checkInstance } from './box-shape.js';
 import { resolveOptions, type AllocatorOptions } from './options.js';
 import type { AllocatorStats } from './stats.js';
+import { checkArrayType, checkLength, MemoryViews, VIEW_GETTERS, VIEW_METHODS, type TypedArrayConstructor, type TypedArrayOf, type TypedBlock } from './typed-views.js';
 
 /** Everything a worker needs to attach to a shared heap; structured-cloneable. */
 export interface SharedHeapHandle {
@@ -614,6 +615,8 @@ export class Heap {
     };
     for (const m of ['malloc', 'calloc', 'realloc', 'alignedAlloc', 'free', 'usableSize', 'stats', 'check', 'share', 'trim', 'detach', 'reclaim'])
       Object.defineProperty(this, m, { value: dead, configurable: true });
+    for (const m of VIEW_METHODS) Object.defineProperty(this, m, { value: dead, configurable: true });
+    for (const g of VIEW_GETTERS) Object.defineProperty(this, g, { get: dead, configurable: true });
   }
 
   share(): SharedHeapHandle {
@@ -786,6 +789,59 @@ export class Heap {
         m.set(slab, (m.get(slab) ?? 0) + 1);
       }
     return m;
+  }
+
+  // ------------------------------------------------ typed views (typed-views.ts)
+  // Off the malloc/free path: nothing above reads these members.
+
+  private typedViews: MemoryViews | null = null;
+
+  private memoryViews(): MemoryViews {
+    return this.typedViews ?? (this.typedViews = new MemoryViews(this.memory, this.shared));
+  }
+
+  get epoch(): number {
+    return this.memoryViews().epoch();
+  }
+
+  get u8(): Uint8Array {
+    return this.memoryViews().u8();
+  }
+
+  get i32(): Int32Array {
+    return this.memoryViews().i32();
+  }
+
+  get u32(): Uint32Array {
+    return this.memoryViews().u32();
+  }
+
+  get f32(): Float32Array {
+    return this.memoryViews().f32();
+  }
+
+  get f64(): Float64Array {
+    return this.memoryViews().f64();
+  }
+
+  view<C extends TypedArrayConstructor>(type: C, ptr: number, length: number): TypedArrayOf<C> {
+    checkArrayType(type, 'view');
+    checkLength(length, 'view');
+    return this.memoryViews().ofBlock(type, ptr, length, this.usableSize(ptr));
+  }
+
+  mallocAs<C extends TypedArrayConstructor>(type: C, length: number): TypedBlock<TypedArrayOf<C>> | null {
+    checkArrayType(type, 'mallocAs');
+    checkLength(length, 'mallocAs');
+    const ptr = this.malloc(length * type.BYTES_PER_ELEMENT);
+    return ptr === 0 ? null : { ptr, view: this.memoryViews().over(type, ptr, length) };
+  }
+
+  callocAs<C extends TypedArrayConstructor>(type: C, length: number): TypedBlock<TypedArrayOf<C>> | null {
+    checkArrayType(type, 'callocAs');
+    checkLength(length, 'callocAs');
+    const ptr = this.calloc(length, type.BYTES_PER_ELEMENT);
+    return ptr === 0 ? null : { ptr, view: this.memoryViews().over(type, ptr, length) };
   }
 }
 
