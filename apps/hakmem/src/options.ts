@@ -59,8 +59,9 @@ export interface AllocatorOptions {
    * Hard cap on the managed region `[heapBase, heapBase + maxBytes)`, metadata
    * included: a non-negative integer. Default: as far as a memory can grow
    * (4 GiB less `heapBase`). `malloc` returns 0 rather than go past it, and
-   * a size above it is a `RangeError`. Too small to hold the heap's metadata
-   * and a first page is a `RangeError` that says the minimum.
+   * a size above it is a `RangeError`. A region too small for the heap's
+   * metadata and its blocks is a `RangeError` from `createAllocator` that says
+   * the minimum.
    */
   maxBytes?: number;
   /**

@@ -93,7 +93,7 @@ describe('options: types and ranges, each message saying what is allowed', () =>
     ['maxBytes negative', { maxBytes: -1 }, 'RangeError', /maxBytes must be a non-negative integer, got -1/],
     ['maxBytes fractional', { maxBytes: 1.5 }, 'RangeError', /maxBytes must be a non-negative integer, got 1\.5/],
     ['maxBytes Infinity', { maxBytes: Infinity }, 'RangeError', /maxBytes must be a non-negative integer, got Infinity/],
-    ['maxBytes too small for the metadata', { maxBytes: 1000 }, 'RangeError', /maxBytes 1000 leaves no room/],
+    ['maxBytes too small for the metadata', { maxBytes: 1000 }, 'RangeError', /maxBytes 1000 .*needs (at least|more than) \d+ bytes/],
     ['initialBytes a string', { initialBytes: '1MB' }, 'TypeError', /initialBytes must be a number of bytes, got '1MB'/],
     ['initialBytes negative', { initialBytes: -4 }, 'RangeError', /initialBytes must be an integer from 0 to maxBytes/],
     ['initialBytes above maxBytes', { initialBytes: 10 << 20, maxBytes: 1 << 20 }, 'RangeError', /initialBytes must be an integer from 0 to maxBytes \(1048576\), got 10485760/],
