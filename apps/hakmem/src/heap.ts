@@ -61,6 +61,8 @@ import { pick } from './box-builds.js';
 import { checkInstance } from './box-shape.js';
 import { buildHeapMap, type HeapMap } from './heap-map.js';
 import { resolveOptions, type AllocatorOptions } from './options.js';
+import type { AllocatorStats } from './stats.js';
+import { checkArrayType, checkLength, MemoryViews, VIEW_GETTERS, VIEW_METHODS, type TypedArrayConstructor, type TypedArrayOf, type TypedBlock } from './typed-views.js';
 
 /** Everything a worker needs to attach to a shared heap; structured-cloneable. */
 export interface SharedHeapHandle {
@@ -69,20 +71,7 @@ export interface SharedHeapHandle {
   readonly variants: Record<BoxName, Variant>;
 }
 
-export interface AllocatorStats {
-  variant: Variant;
-  /** What each box runs: its 'release' or 'debug' build, or 'custom' (a user implementation). */
-  boxVariants: Record<BoxName, BoxVariant>;
-  bytesReserved: number;
-  peakBytesReserved: number;
-  bytesInUse: number;
-  liveBlocks: number;
-  memoryBytes: number;
-  heapBase: number;
-  maxBytes: number;
-  pages: Record<string, number>;
-  boxes: Record<BoxName, Record<string, number | number[]>>;
-}
+export type { AllocatorStats } from './stats.js';
 
 const SCRATCH = 512;
 
@@ -116,8 +105,8 @@ export class Heap {
   // Hot state, held here rather than reached through the boxes: each field
   // load saved on the tiny fast path shows in W1 (see docs/ARCHITECTURE.md).
   // The functions are the hot operations of the build picked for each box.
-  private u8: Uint8Array;
-  private u32: Uint32Array;
+  private hotU8: Uint8Array;
+  private hotU32: Uint32Array;
   private readonly tlsCount: Int32Array;
   private readonly tlsCapacity: Int32Array;
   private readonly tlsSlots: Uint32Array;
@@ -180,8 +169,8 @@ export class Heap {
     this.validateLiveRun = midBuild.validateLiveRun ?? noLiveRunCheck;
     if (this.tinyGuard !== 0) this.malloc = this.mallocGuarded;
     if (this.midGuard !== 0) this.mallocMidLarge = this.mallocMidLargeGuarded;
-    this.u8 = lm.u8;
-    this.u32 = lm.u32;
+    this.hotU8 = lm.u8;
+    this.hotU32 = lm.u32;
     this.tlsCount = this.tls.count;
     this.tlsCapacity = this.tls.capacity;
     this.tlsSlots = this.tls.slots;
@@ -250,7 +239,7 @@ export class Heap {
     if (size <= TINY_MAX) {
       const cls = TINY_CLASS_OF_GRANULES[(size + 15) >>> 4];
       const ptr = this.popBlock(this.tlsCount, this.tlsSlots, this.tlsOps, cls);
-      if (ptr !== 0 && this.markLive(this.u8, ptr)) return ptr;
+      if (ptr !== 0 && this.markLive(this.hotU8, ptr)) return ptr;
       return this.mallocTinySlow(cls, ptr);
     }
     return this.mallocMidLarge(size);
@@ -267,7 +256,7 @@ export class Heap {
     if (need <= TINY_MAX) {
       const cls = TINY_CLASS_OF_GRANULES[(need + 15) >>> 4];
       const ptr = this.popBlock(this.tlsCount, this.tlsSlots, this.tlsOps, cls);
-      if (ptr !== 0 && this.markLive(this.u8, ptr)) return ptr;
+      if (ptr !== 0 && this.markLive(this.hotU8, ptr)) return ptr;
       return this.mallocTinySlow(cls, ptr);
     }
     return this.mallocMidLarge(size <= TINY_MAX ? TINY_MAX + 1 : size);
@@ -288,7 +277,7 @@ export class Heap {
   private mallocTinySlow(cls: number, popped: number): number {
     if (popped !== 0) {
       this.refreshViews();
-      if (this.markLive(this.u8, popped)) return popped;
+      if (this.markLive(this.hotU8, popped)) return popped;
       throw new HeapError('CORRUPTION', 'cached block lies outside the memory', popped, 'tlsSll');
     }
     this.enter();
@@ -302,7 +291,7 @@ export class Heap {
     }
     this.syncViews();
     const ptr = this.tls.pop(cls);
-    this.markLive(this.u8, ptr);
+    this.markLive(this.hotU8, ptr);
     return ptr;
   }
 
@@ -426,8 +415,8 @@ export class Heap {
 
   free(ptr: number): void {
     if ((ptr >>> 0) === ptr) {
-      const word = this.pageWordOf(this.u32, this.gateFirstIndex, this.gateBasePage, this.gateRegionPages, ptr);
-      if ((word & PK_KIND_MASK) === PK_TINY && (ptr & 15) === 0 && this.clearLive(this.u8, ptr)) {
+      const word = this.pageWordOf(this.hotU32, this.gateFirstIndex, this.gateBasePage, this.gateRegionPages, ptr);
+      if ((word & PK_KIND_MASK) === PK_TINY && (ptr & 15) === 0 && this.clearLive(this.hotU8, ptr)) {
         const cls = (word >>> 8) & 0xff;
         if (!this.pushBlock(this.tlsCount, this.tlsCapacity, this.tlsSlots, this.tlsOps, cls, ptr)) this.freeTinySlow(cls, ptr);
         return;
@@ -448,9 +437,9 @@ export class Heap {
    */
   private freeShared(ptr: number): void {
     if ((ptr >>> 0) === ptr) {
-      const word = this.pageWordOf(this.u32, this.gateFirstIndex, this.gateBasePage, this.gateRegionPages, ptr);
-      if ((word & PK_KIND_MASK) === PK_TINY && (ptr & 15) === 0 && this.clearLive(this.u8, ptr)) {
-        if (this.u32[(slabRecordOf(ptr) + SM_OWNER) >>> 2] !== this.worker) return this.freeRemoteTiny(ptr);
+      const word = this.pageWordOf(this.hotU32, this.gateFirstIndex, this.gateBasePage, this.gateRegionPages, ptr);
+      if ((word & PK_KIND_MASK) === PK_TINY && (ptr & 15) === 0 && this.clearLive(this.hotU8, ptr)) {
+        if (this.hotU32[(slabRecordOf(ptr) + SM_OWNER) >>> 2] !== this.worker) return this.freeRemoteTiny(ptr);
         const cls = (word >>> 8) & 0xff;
         if (!this.pushBlock(this.tlsCount, this.tlsCapacity, this.tlsSlots, this.tlsOps, cls, ptr)) this.freeTinySlow(cls, ptr);
         return;
@@ -550,9 +539,9 @@ export class Heap {
    */
   private syncViews(): boolean {
     const lm = this.lm;
-    if (this.u8 === lm.u8) return false;
-    this.u8 = lm.u8;
-    this.u32 = lm.u32;
+    if (this.hotU8 === lm.u8) return false;
+    this.hotU8 = lm.u8;
+    this.hotU32 = lm.u32;
     return true;
   }
 
@@ -684,6 +673,8 @@ export class Heap {
     };
     for (const m of ['malloc', 'calloc', 'realloc', 'alignedAlloc', 'free', 'usableSize', 'stats', 'check', 'share', 'trim', 'detach', 'reclaim', 'map'])
       Object.defineProperty(this, m, { value: dead, configurable: true });
+    for (const m of VIEW_METHODS) Object.defineProperty(this, m, { value: dead, configurable: true });
+    for (const g of VIEW_GETTERS) Object.defineProperty(this, g, { get: dead, configurable: true });
   }
 
   share(): SharedHeapHandle {
@@ -874,6 +865,59 @@ export class Heap {
         m.set(slab, (m.get(slab) ?? 0) + 1);
       }
     return m;
+  }
+
+  // ------------------------------------------------ typed views (typed-views.ts)
+  // Off the malloc/free path: nothing above reads these members.
+
+  private typedViews: MemoryViews | null = null;
+
+  private memoryViews(): MemoryViews {
+    return this.typedViews ?? (this.typedViews = new MemoryViews(this.memory, this.shared));
+  }
+
+  get epoch(): number {
+    return this.memoryViews().epoch();
+  }
+
+  get u8(): Uint8Array {
+    return this.memoryViews().u8();
+  }
+
+  get i32(): Int32Array {
+    return this.memoryViews().i32();
+  }
+
+  get u32(): Uint32Array {
+    return this.memoryViews().u32();
+  }
+
+  get f32(): Float32Array {
+    return this.memoryViews().f32();
+  }
+
+  get f64(): Float64Array {
+    return this.memoryViews().f64();
+  }
+
+  view<C extends TypedArrayConstructor>(type: C, ptr: number, length: number): TypedArrayOf<C> {
+    checkArrayType(type, 'view');
+    checkLength(length, 'view');
+    return this.memoryViews().ofBlock(type, ptr, length, this.usableSize(ptr));
+  }
+
+  mallocAs<C extends TypedArrayConstructor>(type: C, length: number): TypedBlock<TypedArrayOf<C>> | null {
+    checkArrayType(type, 'mallocAs');
+    checkLength(length, 'mallocAs');
+    const ptr = this.malloc(length * type.BYTES_PER_ELEMENT);
+    return ptr === 0 ? null : { ptr, view: this.memoryViews().over(type, ptr, length) };
+  }
+
+  callocAs<C extends TypedArrayConstructor>(type: C, length: number): TypedBlock<TypedArrayOf<C>> | null {
+    checkArrayType(type, 'callocAs');
+    checkLength(length, 'callocAs');
+    const ptr = this.calloc(length, type.BYTES_PER_ELEMENT);
+    return ptr === 0 ? null : { ptr, view: this.memoryViews().over(type, ptr, length) };
   }
 }
 

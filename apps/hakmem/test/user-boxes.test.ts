@@ -133,7 +133,7 @@ describe.each(VARIANTS)('user box implementations (other boxes %s)', (variant) =
 
   it('the uncached BigCache gives a large block\'s pages back as soon as it is freed', () => {
     const heap = heapOf(variant, { boxes: { bigcache: uncachedBigCache } });
-    const before = heap.stats().pages.pagesInUse;
+    const before = heap.stats().pages.pagesInUse!;
     const p = heap.malloc(3 * MIB);
     expect(heap.stats().pages.pagesInUse).toBe(before + 48);
     heap.free(p);
