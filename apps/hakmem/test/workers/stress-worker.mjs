@@ -54,12 +54,12 @@ try {
     if ((k & 255) === 0 && Atomics.load(ctl, 15) === 1) break;
     const slot = base + (rand() % slotsPerWorker);
     const ptr = ownTab[slot];
-    // The in-flight flag brackets each heap call and the table write after
+    // The in-flight word (the slot + 1, 0 when none) brackets each heap call and the table write after
     // it, so a test that kills this worker knows when the table may be one
     // step behind the heap.
     if (ptr === 0) {
       const size = pickSize();
-      Atomics.store(ctl, 1 + index, 1);
+      Atomics.store(ctl, 1 + index, slot + 1);
       const p = heap.malloc(size);
       Atomics.store(ownTab, slot, p);
       Atomics.store(ctl, 1 + index, 0);
@@ -67,7 +67,7 @@ try {
       fill(p, size);
     } else if (rand() & 1) {
       verify(ptr);
-      Atomics.store(ctl, 1 + index, 1);
+      Atomics.store(ctl, 1 + index, slot + 1);
       heap.free(ptr);
       Atomics.store(ownTab, slot, 0);
       Atomics.store(ctl, 1 + index, 0);
@@ -75,7 +75,7 @@ try {
       // Hand our block over and take whatever another worker left there:
       // it stays in our slot, so freeing it later is usually a remote free.
       verify(ptr);
-      Atomics.store(ctl, 1 + index, 1);
+      Atomics.store(ctl, 1 + index, slot + 1);
       const got = Atomics.exchange(hand, rand() % hand.length, ptr);
       Atomics.store(ownTab, slot, got);
       Atomics.store(ctl, 1 + index, 0);
