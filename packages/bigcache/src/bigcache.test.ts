@@ -1,4 +1,5 @@
 import {
+  BC_CACHED_PAGES,
   BC_ENTRY_BYTES,
   BC_TABLE,
   BIGCACHE_ENTRIES,
@@ -25,8 +26,17 @@ function setup(pages: number, budgetPages?: number) {
   return { lm, pl, bc };
 }
 
-/** u32 index of entry `i`'s first word {page, pages, stamp}. */
-const entry = (pl: PageLayer, i: number): number => (pl.bigcacheArea + BC_TABLE + i * BC_ENTRY_BYTES) >>> 2;
+/** u32 index of slot `id`'s first word {page, pages, links...}; slots are handed out from 1. */
+const entry = (pl: PageLayer, id: number): number => (pl.bigcacheArea + BC_TABLE + (id - 1) * BC_ENTRY_BYTES) >>> 2;
+
+/** Allocates runs of the given sizes with a live one-page run after each, so that freeing them does not merge them. */
+function apart(bc: BigCache, sizes: number[]): number[] {
+  return sizes.map((n) => {
+    const page = bc.alloc(n);
+    bc.alloc(1);
+    return page;
+  });
+}
 
 describe(`bigcache (${__HAKMEM_DEBUG__ ? 'debug' : 'release'} build)`, () => {
   it('alloc of a fresh run stamps its head and body page words', () => {
@@ -100,24 +110,57 @@ describe(`bigcache (${__HAKMEM_DEBUG__ ? 'debug' : 'release'} build)`, () => {
     expect(bc.validate()).toBeNull();
   });
 
-  it('picks the smallest cached run that fits', () => {
+  it("takes a run of the request's own size bucket before a larger one", () => {
     const { bc } = setup(128, 100);
-    const big = bc.alloc(30);
-    const small = bc.alloc(10);
-    const mid = bc.alloc(12);
-    bc.free(big, 30);
-    bc.free(small, 10);
-    bc.free(mid, 12);
-    expect(bc.alloc(11)).toBe(mid);
-    expect(bc.alloc(9)).toBe(small);
+    const [big, small, mid] = apart(bc, [40, 20, 18]);
+    bc.free(big, 40);
+    bc.free(small, 20);
+    bc.free(mid, 18);
+    expect(bc.alloc(19)).toBe(small); // 20 pages: the bucket of 19 (40 is a larger bucket)
+    expect(bc.alloc(17)).toBe(mid);
+    expect(bc.alloc(33)).toBe(big);
     expect(bc.validate()).toBeNull();
+  });
+
+  it('a split keeps the tail cached, with a head word of its own', () => {
+    const { pl, bc } = setup(128, 100);
+    const page = bc.alloc(60);
+    bc.free(page, 60);
+    const inUse = pl.pagesInUse();
+    expect(bc.alloc(20)).toBe(page);
+    expect(bc.lastPages).toBe(20);
+    expect(pl.word(page + 20)).toBe(runHeadWord(PK_RUN_FREE, 40));
+    expect(bc.holds(page + 20)).toBe(true);
+    expect(pl.pagesInUse()).toBe(inUse); // no page-layer round trip
+    expect(bc.counters()).toMatchObject({ hits: 1, splits: 1, cachedRuns: 1, cachedBytes: 40 * PAGE_SIZE });
+    expect(bc.alloc(40)).toBe(page + 20);
+    expect(bc.validate()).toBeNull();
+    expect(pl.validate()).toBeNull();
+  });
+
+  it('coalesces a freed run with the cached runs that end where it starts and start where it ends', () => {
+    const { pl, bc } = setup(128, 100);
+    const a = bc.alloc(20);
+    const b = bc.alloc(18);
+    const c = bc.alloc(25);
+    bc.alloc(1);
+    bc.free(a, 20);
+    bc.free(c, 25);
+    expect(bc.counters()).toMatchObject({ cachedRuns: 2 });
+    bc.free(b, 18);
+    expect(bc.counters()).toMatchObject({ cachedRuns: 1, cachedBytes: 63 * PAGE_SIZE });
+    expect(pl.word(a)).toBe(runHeadWord(PK_RUN_FREE, 63));
+    expect(pl.word(b)).toBe(PK_RUN_BODY);
+    expect(pl.word(c)).toBe(PK_RUN_BODY);
+    expect(bc.holds(a) && !bc.holds(b) && !bc.holds(c)).toBe(true);
+    expect(bc.validate()).toBeNull();
+    expect(pl.validate()).toBeNull();
+    expect(bc.alloc(63)).toBe(a);
   });
 
   it('evicts the oldest runs to stay within its byte budget', () => {
     const { pl, bc } = setup(128, 40);
-    const a = bc.alloc(17);
-    const b = bc.alloc(17);
-    const c = bc.alloc(17);
+    const [a, b, c] = apart(bc, [17, 17, 17]);
     bc.free(a, 17);
     bc.free(b, 17);
     expect(bc.counters()).toMatchObject({ cachedRuns: 2, evictions: 0 });
@@ -126,7 +169,7 @@ describe(`bigcache (${__HAKMEM_DEBUG__ ? 'debug' : 'release'} build)`, () => {
     expect(bc.holds(b)).toBe(true);
     expect(bc.holds(c)).toBe(true);
     expect(pl.word(a) & PK_KIND_MASK).toBe(PK_FREE);
-    expect(pl.pagesInUse()).toBe(34);
+    expect(pl.pagesInUse()).toBe(34 + 3);
     const k = bc.counters();
     expect(k).toMatchObject({ cachedRuns: 2, evictions: 1, cachedBytes: 34 * PAGE_SIZE, budgetBytes: 40 * PAGE_SIZE });
     expect(k.cachedBytes).toBeLessThanOrEqual(k.budgetBytes);
@@ -147,13 +190,13 @@ describe(`bigcache (${__HAKMEM_DEBUG__ ? 'debug' : 'release'} build)`, () => {
   it(`holds at most ${BIGCACHE_ENTRIES} runs, evicting the oldest`, () => {
     const { pl, bc } = setup(128, 100);
     const runs: number[] = [];
-    for (let i = 0; i <= BIGCACHE_ENTRIES; i++) runs.push(bc.alloc(1));
+    for (let i = 0; i <= BIGCACHE_ENTRIES; i++) runs.push(...apart(bc, [1]));
     expect(new Set(runs).size).toBe(BIGCACHE_ENTRIES + 1);
     for (const r of runs) expect(bc.free(r, 1)).toBe(true);
     expect(bc.counters()).toMatchObject({ cachedRuns: BIGCACHE_ENTRIES, evictions: 1 });
     expect(bc.holds(runs[0])).toBe(false);
     for (const r of runs.slice(1)) expect(bc.holds(r)).toBe(true);
-    expect(pl.pagesInUse()).toBe(BIGCACHE_ENTRIES);
+    expect(pl.pagesInUse()).toBe(BIGCACHE_ENTRIES + BIGCACHE_ENTRIES + 1);
     expect(bc.validate()).toBeNull();
     expect(pl.validate()).toBeNull();
   });
@@ -175,13 +218,13 @@ describe(`bigcache (${__HAKMEM_DEBUG__ ? 'debug' : 'release'} build)`, () => {
 
   it('flush() gives every cached run back to the page layer', () => {
     const { pl, bc } = setup(128, 100);
-    const runs = [bc.alloc(3), bc.alloc(7), bc.alloc(20)];
+    const runs = apart(bc, [3, 7, 20]);
     bc.free(runs[0], 3);
     bc.free(runs[1], 7);
     bc.free(runs[2], 20);
-    expect(pl.pagesInUse()).toBe(30);
+    expect(pl.pagesInUse()).toBe(33);
     bc.flush();
-    expect(pl.pagesInUse()).toBe(0);
+    expect(pl.pagesInUse()).toBe(3);
     expect(bc.counters()).toMatchObject({ cachedRuns: 0, cachedBytes: 0, evictions: 3 });
     for (const r of runs) expect(bc.holds(r)).toBe(false);
     expect(bc.validate()).toBeNull();
@@ -213,21 +256,24 @@ describe(`bigcache (${__HAKMEM_DEBUG__ ? 'debug' : 'release'} build)`, () => {
 
   it('validate() catches a corrupted entry', () => {
     const { lm, pl, bc } = setup(64, 40);
-    const page = bc.alloc(6);
-    const other = bc.alloc(4);
+    const [page, other] = apart(bc, [6, 4]);
     bc.free(page, 6);
     bc.free(other, 4);
     expect(bc.validate()).toBeNull();
-    const e = entry(pl, 0);
+    const e = entry(pl, 1);
     expect(lm.u32[e]).toBe(page);
 
     lm.u32[e + 1] = 7; // wrong page count
     expect(bc.validate()).toMatch(new RegExp(`cached run at page ${page} has head word .*not a free run of 7 pages`));
     lm.u32[e + 1] = 6;
 
-    lm.u32[entry(pl, 1)] = page; // the same run twice
+    lm.u32[entry(pl, 2)] = page; // the same run twice (with the length of the first)
+    lm.u32[entry(pl, 2) + 1] = 6;
+    lm.u32[(pl.bigcacheArea + BC_CACHED_PAGES) >>> 2] += 2;
     expect(bc.validate()).toMatch(new RegExp(`run at page ${page} is cached twice`));
-    lm.u32[entry(pl, 1)] = other;
+    lm.u32[entry(pl, 2)] = other;
+    lm.u32[entry(pl, 2) + 1] = 4;
+    lm.u32[(pl.bigcacheArea + BC_CACHED_PAGES) >>> 2] -= 2;
 
     pl.setWord(page + 3, PK_FREE); // a body page lost
     expect(bc.validate()).toMatch(new RegExp(`page ${page + 3} is not part of it`));
