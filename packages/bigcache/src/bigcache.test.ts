@@ -312,6 +312,45 @@ describe(`bigcache (${__HAKMEM_DEBUG__ ? 'debug' : 'release'} build)`, () => {
     expect(bc.reclaimWorker(3)).toBe(false); // the lock is no longer its
   });
 
+  it('resize shrinks in place: a large tail is cached, a small one goes back to the page layer', () => {
+    const { pl, bc } = setup(128, 100);
+    const page = bc.alloc(60);
+    bc.alloc(1);
+    expect(bc.resize(page, 60, 40)).toBe(true);
+    expect(pl.word(page)).toBe(runHeadWord(PK_RUN_LIVE, 40));
+    expect(pl.word(page + 40)).toBe(runHeadWord(PK_RUN_FREE, 20));
+    expect(bc.holds(page + 40)).toBe(true);
+    expect(bc.resize(page, 40, 30)).toBe(true); // 10 pages: a mid span's size, not the cache's
+    expect(pl.word(page + 30) & PK_KIND_MASK).toBe(PK_FREE);
+    expect(bc.counters()).toMatchObject({ resizes: 2, cachedRuns: 1 });
+    expect(bc.validate()).toBeNull();
+    expect(pl.validate()).toBeNull();
+    expect(bc.resize(page, 30, 8)).toBe(false); // not to a mid span's size
+    expect(bc.resize(page, 31, 20)).toBe(false); // not the run's size: changes nothing
+    expect(pl.word(page)).toBe(runHeadWord(PK_RUN_LIVE, 30));
+  });
+
+  it('resize grows into a cached run after it, or into free pages, and refuses past a live run', () => {
+    const { pl, bc } = setup(160, 100);
+    const page = bc.alloc(20);
+    const next = bc.alloc(40);
+    const fence = bc.alloc(17);
+    bc.free(next, 40);
+    expect(bc.resize(page, 20, 45)).toBe(true);
+    expect(pl.word(page)).toBe(runHeadWord(PK_RUN_LIVE, 45));
+    expect(pl.word(next)).toBe(PK_RUN_BODY);
+    // The 15 pages left of the cached run: too small to cache, more than a quarter of slack, so the page layer's.
+    expect(pl.word(page + 45) & PK_KIND_MASK).toBe(PK_FREE);
+    expect(bc.counters()).toMatchObject({ cachedRuns: 0, resizes: 1 });
+    expect(bc.validate()).toBeNull();
+    expect(pl.validate()).toBeNull();
+    expect(bc.resize(page, 45, 70)).toBe(false); // fence is live
+    expect(bc.resize(fence, 17, 50)).toBe(true); // free pages up to the heap's end and past it
+    for (let p = fence + 1; p < fence + 50; p++) expect(pl.word(p)).toBe(PK_RUN_BODY);
+    expect(bc.validate()).toBeNull();
+    expect(pl.validate()).toBeNull();
+  });
+
   it('formatBudget sets an eighth of the region, between 8 and 128 MiB', () => {
     const small = setup(64);
     BigCache.formatBudget(small.lm, small.pl);
