@@ -272,13 +272,21 @@ export class BigCache {
     const end = page + n;
     let after = 0;
     let before = 0;
-    const fresh = u32[this.area + BC_FRESH / 4];
-    for (let id = 1, e = this.t0 + W; id <= fresh; id++, e += W) {
-      const k = u32[e + PAGES];
-      if (k === 0) continue;
-      const start = u32[e + PAGE];
-      if (start === end) after = id;
-      else if (start + k === page) before = id;
+    // Page words rule most cases out: a cached run after starts with a FREE
+    // head, and the page before a cached run's end is its body or its head.
+    const wa = end < this.pages.endPage() ? this.pages.word(end) : 0;
+    const wb = page > this.pages.firstDataPage ? this.pages.word(page - 1) : 0;
+    const maybeAfter = (wa & PK_KIND_MASK) === PK_RUN_FREE;
+    const maybeBefore = wb === PK_RUN_BODY || (wb & PK_KIND_MASK) === PK_RUN_FREE;
+    if (maybeAfter || maybeBefore) {
+      const fresh = u32[this.area + BC_FRESH / 4];
+      for (let id = 1, e = this.t0 + W; id <= fresh; id++, e += W) {
+        const k = u32[e + PAGES];
+        if (k === 0) continue;
+        const start = u32[e + PAGE];
+        if (start === end) after = id;
+        else if (start + k === page) before = id;
+      }
     }
     this.after = after;
     this.before = before;
