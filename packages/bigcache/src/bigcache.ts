@@ -39,6 +39,8 @@ import { breakLockOf, lockWord, unlockWord, type LinearMemory, type PageLayer } 
  * - a cached run larger than the request is split in place: the tail stays
  *   cached in the same slot (its head word is the only page word written,
  *   its body words already say PK_RUN_BODY), so no page-layer round trip;
+ * - a freed run merges with the cached runs on either side (found by one
+ *   pass over the slots, and only when the page words around it allow one);
  * - eviction takes the head of an age list instead of scanning for the oldest.
  *
  * Shared state, all under the bigcache lock (H_BIGCACHE_LOCK), taken before
