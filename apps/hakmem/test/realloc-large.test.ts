@@ -64,7 +64,7 @@ describe.each(['release', 'debug'] as const)('realloc of large blocks in place (
     expect(heap.usableSize(p)).toBeGreaterThanOrEqual(5 * MiB);
     expect(kept(heap, p, 3 * MiB, 11)).toBe(true);
     heap.check();
-    // What is left of the cached run (2 MiB) is not enough for 9 MiB, and fence is live: the block moves.
+    // Past the cached run comes fence, live: the block moves.
     const q = heap.realloc(p, 9 * MiB);
     expect(q).not.toBe(p);
     expect(kept(heap, q, 3 * MiB, 11)).toBe(true);
@@ -74,7 +74,7 @@ describe.each(['release', 'debug'] as const)('realloc of large blocks in place (
     heap.check();
   });
 
-  it('shrinks in place, giving the tail back, and the tail is reused', () => {
+  it('shrinks in place, giving the tail to the page layer, where it is reused', () => {
     const heap = createAllocator({ variant, maxBytes: 64 * MiB });
     const p = heap.malloc(8 * MiB);
     const fence = heap.malloc(2 * MiB);
@@ -83,7 +83,7 @@ describe.each(['release', 'debug'] as const)('realloc of large blocks in place (
     expect(heap.usableSize(p)).toBe(2 * MiB);
     expect(kept(heap, p, 2 * MiB, 23)).toBe(true);
     heap.check();
-    const tail = heap.malloc(5 * MiB); // served from the cached tail
+    const tail = heap.malloc(5 * MiB); // the first free pages: the tail
     expect(tail).toBe(p + 2 * MiB);
     const usable = heap.usableSize(tail);
     expect(heap.realloc(tail, usable / 2 - PAGE_SIZE)).toBe(tail);

@@ -122,40 +122,17 @@ describe(`bigcache (${__HAKMEM_DEBUG__ ? 'debug' : 'release'} build)`, () => {
     expect(bc.validate()).toBeNull();
   });
 
-  it('a split keeps the tail cached, with a head word of its own', () => {
-    const { pl, bc } = setup(128, 100);
-    const page = bc.alloc(60);
-    bc.free(page, 60);
-    const inUse = pl.pagesInUse();
-    expect(bc.alloc(20)).toBe(page);
-    expect(bc.lastPages).toBe(20);
-    expect(pl.word(page + 20)).toBe(runHeadWord(PK_RUN_FREE, 40));
-    expect(bc.holds(page + 20)).toBe(true);
-    expect(pl.pagesInUse()).toBe(inUse); // no page-layer round trip
-    expect(bc.counters()).toMatchObject({ hits: 1, splits: 1, cachedRuns: 1, cachedBytes: 40 * PAGE_SIZE });
-    expect(bc.alloc(40)).toBe(page + 20);
-    expect(bc.validate()).toBeNull();
-    expect(pl.validate()).toBeNull();
-  });
-
-  it('coalesces a freed run with the cached runs that end where it starts and start where it ends', () => {
+  it('does not merge a freed run with a cached neighbour: each head stays, so a second free of either is refused', () => {
     const { pl, bc } = setup(128, 100);
     const a = bc.alloc(20);
     const b = bc.alloc(18);
-    const c = bc.alloc(25);
-    bc.alloc(1);
     bc.free(a, 20);
-    bc.free(c, 25);
-    expect(bc.counters()).toMatchObject({ cachedRuns: 2 });
     bc.free(b, 18);
-    expect(bc.counters()).toMatchObject({ cachedRuns: 1, cachedBytes: 63 * PAGE_SIZE });
-    expect(pl.word(a)).toBe(runHeadWord(PK_RUN_FREE, 63));
-    expect(pl.word(b)).toBe(PK_RUN_BODY);
-    expect(pl.word(c)).toBe(PK_RUN_BODY);
-    expect(bc.holds(a) && !bc.holds(b) && !bc.holds(c)).toBe(true);
+    expect(bc.counters()).toMatchObject({ cachedRuns: 2 });
+    expect(pl.word(b)).toBe(runHeadWord(PK_RUN_FREE, 18));
+    expect(bc.free(a, 20)).toBe(false);
+    expect(bc.free(b, 18)).toBe(false);
     expect(bc.validate()).toBeNull();
-    expect(pl.validate()).toBeNull();
-    expect(bc.alloc(63)).toBe(a);
   });
 
   it('evicts the oldest runs to stay within its byte budget', () => {
@@ -312,22 +289,20 @@ describe(`bigcache (${__HAKMEM_DEBUG__ ? 'debug' : 'release'} build)`, () => {
     expect(bc.reclaimWorker(3)).toBe(false); // the lock is no longer its
   });
 
-  it('resize shrinks in place: a large tail is cached, a small one goes back to the page layer', () => {
+  it('resize shrinks in place, giving the tail to the page layer', () => {
     const { pl, bc } = setup(128, 100);
     const page = bc.alloc(60);
     bc.alloc(1);
     expect(bc.resize(page, 60, 40)).toBe(true);
     expect(pl.word(page)).toBe(runHeadWord(PK_RUN_LIVE, 40));
-    expect(pl.word(page + 40)).toBe(runHeadWord(PK_RUN_FREE, 20));
-    expect(bc.holds(page + 40)).toBe(true);
-    expect(bc.resize(page, 40, 30)).toBe(true); // 10 pages: a mid span's size, not the cache's
-    expect(pl.word(page + 30) & PK_KIND_MASK).toBe(PK_FREE);
-    expect(bc.counters()).toMatchObject({ resizes: 2, cachedRuns: 1 });
+    expect(pl.word(page + 40) & PK_KIND_MASK).toBe(PK_FREE);
+    expect(pl.isFree(page + 59)).toBe(true);
+    expect(bc.counters()).toMatchObject({ resizes: 1, cachedRuns: 0 });
     expect(bc.validate()).toBeNull();
     expect(pl.validate()).toBeNull();
-    expect(bc.resize(page, 30, 8)).toBe(false); // not to a mid span's size
-    expect(bc.resize(page, 31, 20)).toBe(false); // not the run's size: changes nothing
-    expect(pl.word(page)).toBe(runHeadWord(PK_RUN_LIVE, 30));
+    expect(bc.resize(page, 40, 8)).toBe(false); // not to a mid span's size
+    expect(bc.resize(page, 41, 20)).toBe(false); // not the run's size: changes nothing
+    expect(pl.word(page)).toBe(runHeadWord(PK_RUN_LIVE, 40));
   });
 
   it('resize grows into a cached run after it, or into free pages, and refuses past a live run', () => {

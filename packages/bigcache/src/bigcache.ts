@@ -36,11 +36,12 @@ import { breakLockOf, lockWord, unlockWord, type LinearMemory, type PageLayer } 
  * - cached runs sit in size-bucket lists (four buckets per power of two of
  *   the page count, a bit per non-empty bucket), so a fitting run is a few
  *   probes of the request's own bucket or the head of the next non-empty one;
- * - a cached run larger than the request is split in place: the tail stays
- *   cached in the same slot (its head word is the only page word written,
- *   its body words already say PK_RUN_BODY), so no page-layer round trip;
- * - a freed run merges with the cached runs on either side (found by one
- *   pass over the slots, and only when the page words around it allow one);
+ * - runs are neither split inside the cache nor merged with cached
+ *   neighbours: either would leave a head word where no block started or
+ *   turn a freed block's head into a body word, and a later free of such a
+ *   pointer would get the wrong error (double free against invalid
+ *   pointer). A tail of more than a quarter goes to the page layer, whose
+ *   free words remember what the pages were;
  * - eviction takes the head of an age list instead of scanning for the oldest.
  *
  * Shared state, all under the bigcache lock (H_BIGCACHE_LOCK), taken before
@@ -168,21 +169,14 @@ export class BigCache {
     const rem = m - n;
     let give = m;
     this.bump(HITS);
-    if (rem > SPAN_MAX_PAGES) {
-      // The tail keeps the slot and its age; a tail of a mid span's size or less would read as the mid box's run.
+    this.removeEntry(id, e);
+    // Keep up to a quarter of slack; more goes back to the page layer, whose
+    // free words remember that those pages were a run's body (a later free of
+    // a pointer there is an invalid pointer, not a double free).
+    if (rem > n >>> 2) {
       this.bump(SPLITS);
-      this.moveEntry(id, e, page + n, rem);
-      u32[this.area + BC_CACHED_PAGES / 4] -= n;
-      this.pages.setWord(page + n, runHeadWord(PK_RUN_FREE, rem));
+      this.pages.freeRun(page + n, rem);
       give = n;
-    } else {
-      this.removeEntry(id, e);
-      // Keep up to a quarter of slack; more goes back to the page layer.
-      if (rem > n >>> 2) {
-        this.bump(SPLITS);
-        this.pages.freeRun(page + n, rem);
-        give = n;
-      }
     }
     this.pages.setWord(page, runHeadWord(PK_RUN_LIVE, give));
     this.lastPages = give;
@@ -224,74 +218,11 @@ export class BigCache {
       this.unlock();
       return false;
     }
-    this.neighbours(page, n);
-    if (__HAKMEM_DEBUG__) this.assertPut(page, n, this.after, this.before, 'free');
-    this.coalesce(page, n, this.after, this.before);
+    if (__HAKMEM_DEBUG__) this.assertPut(page, n, 'free');
+    this.pages.setWord(page, runHeadWord(PK_RUN_FREE, n));
+    this.put(page, n);
     this.unlock();
     return true;
-  }
-
-  /**
-   * Caches the run of `n` pages at `page` (its head word not yet FREE) merged
-   * with the cached runs in slots `after` (starting at its end) and `before`
-   * (ending at its start), either 0.
-   */
-  private coalesce(page: number, n: number, after: number, before: number): void {
-    const u32 = this.lm.u32;
-    let start = page;
-    let total = n;
-    if (after !== 0) {
-      const e = this.t0 + after * W;
-      total += u32[e + PAGES];
-      this.removeEntry(after, e);
-      this.pages.setWord(page + n, PK_RUN_BODY);
-    }
-    if (before !== 0) {
-      const e = this.t0 + before * W;
-      start = u32[e + PAGE];
-      total += u32[e + PAGES];
-      this.removeEntry(before, e);
-      this.pages.setWord(page, PK_RUN_BODY);
-    }
-    this.pages.setWord(start, runHeadWord(PK_RUN_FREE, total));
-    this.put(start, total);
-  }
-
-  /** Set by `neighbours`: the slots of the cached runs right after and right before a run, or 0. */
-  private after = 0;
-  private before = 0;
-
-  /**
-   * Finds the cached runs that start where the run of `n` pages at `page`
-   * ends and that end where it starts. One pass over the slots (a fixed 28):
-   * the page table cannot name a run's slot (its words are what the front
-   * gate and the facade's walk read), and a slot id kept in the run's own
-   * memory would make the cache touch (and the OS commit) pages the program
-   * never wrote.
-   */
-  private neighbours(page: number, n: number): void {
-    const u32 = this.lm.u32;
-    const end = page + n;
-    let after = 0;
-    let before = 0;
-    // Page words rule most cases out: a cached run after starts with a FREE
-    // head, and the page before a cached run's end is its body or its head.
-    const wa = end < this.pages.endPage() ? this.pages.word(end) : 0;
-    const wb = page > this.pages.firstDataPage ? this.pages.word(page - 1) : 0;
-    const maybeAfter = (wa & PK_KIND_MASK) === PK_RUN_FREE;
-    const maybeBefore = wb === PK_RUN_BODY || (wb & PK_KIND_MASK) === PK_RUN_FREE;
-    if (maybeAfter || maybeBefore) {
-      const fresh = u32[this.area + BC_FRESH / 4];
-      for (let id = 1, e = this.t0 + W; id <= fresh; id++, e += W) {
-        const k = u32[e + PAGES];
-        if (k === 0) continue;
-        const start = u32[e + PAGE];
-        if (start === end) after = id;
-        else if (start + k === page) before = id;
-      }
-    }
-    this.after = after;
-    this.before = before;
   }
 
   /**
@@ -319,18 +250,10 @@ export class BigCache {
     }
   }
 
+  /** The tail goes to the page layer, whose free words remember it was a run's body (see `take`). */
   private shrink(page: number, oldPages: number, newPages: number): boolean {
-    const tail = page + newPages;
-    const rem = oldPages - newPages;
-    if (rem > SPAN_MAX_PAGES) {
-      this.neighbours(tail, rem);
-      if (__HAKMEM_DEBUG__) this.assertPut(tail, rem, this.after, 0, 'resize');
-      this.pages.setWord(page, runHeadWord(PK_RUN_LIVE, newPages));
-      this.coalesce(tail, rem, this.after, 0);
-    } else {
-      this.pages.setWord(page, runHeadWord(PK_RUN_LIVE, newPages));
-      this.pages.freeRun(tail, rem);
-    }
+    this.pages.setWord(page, runHeadWord(PK_RUN_LIVE, newPages));
+    this.pages.freeRun(page + newPages, oldPages - newPages);
     return true;
   }
 
@@ -339,8 +262,7 @@ export class BigCache {
     const next = page + oldPages;
     const end = this.pages.endPage();
     if (next < end && (this.pages.word(next) & PK_KIND_MASK) === PK_RUN_FREE) {
-      this.neighbours(page, oldPages);
-      const id = this.after;
+      const id = this.slotOf(next);
       if (id === 0) return false;
       const u32 = this.lm.u32;
       const e = this.t0 + id * W;
@@ -349,15 +271,10 @@ export class BigCache {
       if (__HAKMEM_DEBUG__) this.assertEntry(id, 'resize');
       const rem = k - need;
       let give = newPages;
-      if (rem > SPAN_MAX_PAGES) {
-        this.moveEntry(id, e, next + need, rem);
-        u32[this.area + BC_CACHED_PAGES / 4] -= need;
-        this.pages.setWord(next + need, runHeadWord(PK_RUN_FREE, rem));
-      } else {
-        this.removeEntry(id, e);
-        if (rem > newPages >>> 2) this.pages.freeRun(next + need, rem);
-        else give = oldPages + k;
-      }
+      this.removeEntry(id, e);
+      // As in `take`: a quarter of slack stays with the block, more goes to the page layer.
+      if (rem > newPages >>> 2) this.pages.freeRun(next + need, rem);
+      else give = oldPages + k;
       this.pages.setWord(next, PK_RUN_BODY);
       this.pages.setWord(page, runHeadWord(PK_RUN_LIVE, give));
       return true;
@@ -442,16 +359,6 @@ export class BigCache {
       if (next === 0) u32[this.area + BC_BUCKET_MASK / 4] &= ~(1 << b);
     }
     void id;
-  }
-
-  /** Slot `id` now describes the run of `n` pages at `page` (same age). */
-  private moveEntry(id: number, e: number, page: number, n: number): void {
-    const u32 = this.lm.u32;
-    const same = bucketOf(u32[e + PAGES]) === bucketOf(n);
-    if (!same) this.unlinkBucket(id, e);
-    u32[e + PAGE] = page;
-    u32[e + PAGES] = n;
-    if (!same) this.linkBucket(id, e, n);
   }
 
   /** Drops slot `id` from its lists and the totals, onto the unused stack. */
@@ -609,49 +516,34 @@ export class BigCache {
 
   /** Debug: the O(1) part of the invariants, before an operation reads the lists. */
   private assertCounts(op: string): void {
-    const u32 = this.lm.u32;
-    const a = this.area;
-    const v = countsViolation(u32, a);
-    if (v !== null) this.fail(v, 0, op);
+    if (__HAKMEM_DEBUG__) this.refuse(countsError(this.lm, this.pages, op));
   }
 
   /** Debug: the cached run in slot `id`, about to be handed out, is what its record says. */
   private assertEntry(id: number, op: string): void {
-    const v = entryViolation(this.lm, this.pages, id);
-    if (v !== null) this.fail(v.message, v.page, op);
+    if (__HAKMEM_DEBUG__) this.refuse(entryError(this.lm, this.pages, id, op));
   }
 
   /**
    * Debug: the run of `n` pages at `page` about to be cached is a whole run
-   * (its body words), the cached neighbours it merges with (slots `after`,
-   * `before`, or 0) are sound, and so is every run `put` would evict to make
-   * room for the merged run.
+   * (its body words), and every run `put` would evict to make room for it is
+   * sound.
    */
-  private assertPut(page: number, n: number, after: number, before: number, op: string): void {
-    for (let p = page + 1; p < page + n; p++)
-      if (this.pages.word(p) !== PK_RUN_BODY) this.fail(`run at page ${page} of ${n} pages: page ${p} is not part of it`, page, op);
+  private assertPut(page: number, n: number, op: string): void {
+    if (!__HAKMEM_DEBUG__) return;
+    this.refuse(bodyError(this.pages, page, n, op));
     const u32 = this.lm.u32;
     const a = this.area;
+    const budget = u32[a + BC_BUDGET_PAGES / 4];
+    if (n > budget) return;
     let count = this.count();
     let cached = u32[a + BC_CACHED_PAGES / 4];
-    let total = n;
-    for (const id of [after, before]) {
-      if (id === 0) continue;
-      this.assertEntry(id, op);
-      total += u32[this.t0 + id * W + PAGES];
-      cached -= u32[this.t0 + id * W + PAGES];
-      count--;
-    }
-    const budget = u32[a + BC_BUDGET_PAGES / 4];
-    if (total > budget) return;
     let id = u32[a + BC_AGE_HEAD / 4];
-    for (let k = 0; count >= BIGCACHE_ENTRIES || cached + total > budget; k++) {
-      if (id === 0 || id > BIGCACHE_ENTRIES || k >= BIGCACHE_ENTRIES) this.fail(`the age list ends (at slot ${id}) before ${count} runs of ${cached} pages were passed`, 0, op);
-      if (id !== after && id !== before) {
-        this.assertEntry(id, op);
-        count--;
-        cached -= u32[this.t0 + id * W + PAGES];
-      }
+    for (let k = 0; count >= BIGCACHE_ENTRIES || cached + n > budget; k++) {
+      if (id === 0 || id > BIGCACHE_ENTRIES || k >= BIGCACHE_ENTRIES) this.refuse(ageListError(id, count, cached, op));
+      this.assertEntry(id, op);
+      count--;
+      cached -= u32[this.t0 + id * W + PAGES];
       id = u32[this.t0 + id * W + ANEXT];
     }
   }
@@ -659,10 +551,31 @@ export class BigCache {
   /** Set while a `finally` releases the lock (so a debug check's throw must not). */
   private guarded = false;
 
-  private fail(message: string, page: number, op: string): never {
+  /** Throws `err` (a debug check's finding), releasing the lock unless a `finally` will. */
+  private refuse(err: HeapError | null): void {
+    if (err === null) return;
     if (!this.guarded) this.unlock();
-    throw corruption(message, page, op);
+    throw err;
   }
+}
+
+function countsError(lm: LinearMemory, pages: PageLayer, op: string): HeapError | null {
+  const v = countsViolation(lm.u32, pages.bigcacheArea >>> 2);
+  return v === null ? null : corruption(v, 0, op);
+}
+
+function entryError(lm: LinearMemory, pages: PageLayer, id: number, op: string): HeapError | null {
+  const v = entryViolation(lm, pages, id);
+  return v === null ? null : corruption(v.message, v.page, op);
+}
+
+function bodyError(pages: PageLayer, page: number, n: number, op: string): HeapError | null {
+  for (let p = page + 1; p < page + n; p++) if (pages.word(p) !== PK_RUN_BODY) return corruption(`run at page ${page} of ${n} pages: page ${p} is not part of it`, page, op);
+  return null;
+}
+
+function ageListError(id: number, count: number, cached: number, op: string): HeapError {
+  return corruption(`the age list ends (at slot ${id}) before ${count} runs of ${cached} pages were passed`, 0, op);
 }
 
 function corruption(message: string, page: number, op: string): HeapError {
