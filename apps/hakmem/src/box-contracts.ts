@@ -182,6 +182,12 @@ export interface BigCacheBox {
   free(page: number, pages: number): boolean;
   /** Gives every kept run back to the page layer. */
   flush(): void;
+  /**
+   * Optional: resizes the live run of `oldPages` at `page` to `newPages` (both
+   * above a mid span's size) where it lies; true when it did, false (nothing
+   * changed) when the block must move. Without it, realloc always moves.
+   */
+  resize?(page: number, oldPages: number, newPages: number): boolean;
   holds(page: number): boolean;
   /** At least `hits`, `misses`, `puts`. */
   counters(): Record<string, number>;

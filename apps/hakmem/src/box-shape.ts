@@ -98,7 +98,7 @@ const SHAPES: { [K in BoxName]: BoxShape<BoxImplementations[K], Instance<K>> } =
   bigcache: {
     module: { variant: 'variant', BigCache: 'class' },
     statics: ['formatBudget'],
-    instance: { alloc: 'function', free: 'function', flush: 'function', holds: 'function', reclaimWorker: 'function', counters: 'function', validate: 'function' },
+    instance: { alloc: 'function', free: 'function', flush: 'function', resize: 'function?', holds: 'function', reclaimWorker: 'function', counters: 'function', validate: 'function' },
     counters: ['hits', 'misses', 'puts'],
   },
   frontGate: {

@@ -598,6 +598,11 @@ export class Heap {
       return 0;
     }
     if (size <= old && (size * 2 > old || this.usableFor(size) === old)) return ptr;
+    // A large block grows or shrinks where it lies when BigCache can (pages after it free or cached).
+    if (old > MID_MAX && size > MID_MAX && this.big.resize !== undefined) {
+      const pages = Math.ceil(size / PAGE_SIZE);
+      if (this.big.resize(ptr >>> PAGE_SHIFT, old / PAGE_SIZE, pages)) return this.handOut(ptr, pages * PAGE_SIZE);
+    }
     const next = this.malloc(size);
     if (next === 0) return 0;
     // The old block may have come from another worker, past this worker's view.

@@ -1,4 +1,5 @@
 import {
+  BC_CACHED_PAGES,
   BC_ENTRY_BYTES,
   BC_TABLE,
   BIGCACHE_ENTRIES,
@@ -25,8 +26,17 @@ function setup(pages: number, budgetPages?: number) {
   return { lm, pl, bc };
 }
 
-/** u32 index of entry `i`'s first word {page, pages, stamp}. */
-const entry = (pl: PageLayer, i: number): number => (pl.bigcacheArea + BC_TABLE + i * BC_ENTRY_BYTES) >>> 2;
+/** u32 index of slot `id`'s first word {page, pages, links...}; slots are handed out from 1. */
+const entry = (pl: PageLayer, id: number): number => (pl.bigcacheArea + BC_TABLE + (id - 1) * BC_ENTRY_BYTES) >>> 2;
+
+/** Allocates runs of the given sizes with a live one-page run after each, so that freeing them does not merge them. */
+function apart(bc: BigCache, sizes: number[]): number[] {
+  return sizes.map((n) => {
+    const page = bc.alloc(n);
+    bc.alloc(1);
+    return page;
+  });
+}
 
 describe(`bigcache (${__HAKMEM_DEBUG__ ? 'debug' : 'release'} build)`, () => {
   it('alloc of a fresh run stamps its head and body page words', () => {
@@ -100,24 +110,34 @@ describe(`bigcache (${__HAKMEM_DEBUG__ ? 'debug' : 'release'} build)`, () => {
     expect(bc.validate()).toBeNull();
   });
 
-  it('picks the smallest cached run that fits', () => {
+  it("takes a run of the request's own size bucket before a larger one", () => {
     const { bc } = setup(128, 100);
-    const big = bc.alloc(30);
-    const small = bc.alloc(10);
-    const mid = bc.alloc(12);
-    bc.free(big, 30);
-    bc.free(small, 10);
-    bc.free(mid, 12);
-    expect(bc.alloc(11)).toBe(mid);
-    expect(bc.alloc(9)).toBe(small);
+    const [big, small, mid] = apart(bc, [40, 20, 18]);
+    bc.free(big, 40);
+    bc.free(small, 20);
+    bc.free(mid, 18);
+    expect(bc.alloc(19)).toBe(small); // 20 pages: the bucket of 19 (40 is a larger bucket)
+    expect(bc.alloc(17)).toBe(mid);
+    expect(bc.alloc(33)).toBe(big);
+    expect(bc.validate()).toBeNull();
+  });
+
+  it('does not merge a freed run with a cached neighbour: each head stays, so a second free of either is refused', () => {
+    const { pl, bc } = setup(128, 100);
+    const a = bc.alloc(20);
+    const b = bc.alloc(18);
+    bc.free(a, 20);
+    bc.free(b, 18);
+    expect(bc.counters()).toMatchObject({ cachedRuns: 2 });
+    expect(pl.word(b)).toBe(runHeadWord(PK_RUN_FREE, 18));
+    expect(bc.free(a, 20)).toBe(false);
+    expect(bc.free(b, 18)).toBe(false);
     expect(bc.validate()).toBeNull();
   });
 
   it('evicts the oldest runs to stay within its byte budget', () => {
     const { pl, bc } = setup(128, 40);
-    const a = bc.alloc(17);
-    const b = bc.alloc(17);
-    const c = bc.alloc(17);
+    const [a, b, c] = apart(bc, [17, 17, 17]);
     bc.free(a, 17);
     bc.free(b, 17);
     expect(bc.counters()).toMatchObject({ cachedRuns: 2, evictions: 0 });
@@ -126,7 +146,7 @@ describe(`bigcache (${__HAKMEM_DEBUG__ ? 'debug' : 'release'} build)`, () => {
     expect(bc.holds(b)).toBe(true);
     expect(bc.holds(c)).toBe(true);
     expect(pl.word(a) & PK_KIND_MASK).toBe(PK_FREE);
-    expect(pl.pagesInUse()).toBe(34);
+    expect(pl.pagesInUse()).toBe(34 + 3);
     const k = bc.counters();
     expect(k).toMatchObject({ cachedRuns: 2, evictions: 1, cachedBytes: 34 * PAGE_SIZE, budgetBytes: 40 * PAGE_SIZE });
     expect(k.cachedBytes).toBeLessThanOrEqual(k.budgetBytes);
@@ -147,13 +167,13 @@ describe(`bigcache (${__HAKMEM_DEBUG__ ? 'debug' : 'release'} build)`, () => {
   it(`holds at most ${BIGCACHE_ENTRIES} runs, evicting the oldest`, () => {
     const { pl, bc } = setup(128, 100);
     const runs: number[] = [];
-    for (let i = 0; i <= BIGCACHE_ENTRIES; i++) runs.push(bc.alloc(1));
+    for (let i = 0; i <= BIGCACHE_ENTRIES; i++) runs.push(...apart(bc, [1]));
     expect(new Set(runs).size).toBe(BIGCACHE_ENTRIES + 1);
     for (const r of runs) expect(bc.free(r, 1)).toBe(true);
     expect(bc.counters()).toMatchObject({ cachedRuns: BIGCACHE_ENTRIES, evictions: 1 });
     expect(bc.holds(runs[0])).toBe(false);
     for (const r of runs.slice(1)) expect(bc.holds(r)).toBe(true);
-    expect(pl.pagesInUse()).toBe(BIGCACHE_ENTRIES);
+    expect(pl.pagesInUse()).toBe(BIGCACHE_ENTRIES + BIGCACHE_ENTRIES + 1);
     expect(bc.validate()).toBeNull();
     expect(pl.validate()).toBeNull();
   });
@@ -175,13 +195,13 @@ describe(`bigcache (${__HAKMEM_DEBUG__ ? 'debug' : 'release'} build)`, () => {
 
   it('flush() gives every cached run back to the page layer', () => {
     const { pl, bc } = setup(128, 100);
-    const runs = [bc.alloc(3), bc.alloc(7), bc.alloc(20)];
+    const runs = apart(bc, [3, 7, 20]);
     bc.free(runs[0], 3);
     bc.free(runs[1], 7);
     bc.free(runs[2], 20);
-    expect(pl.pagesInUse()).toBe(30);
+    expect(pl.pagesInUse()).toBe(33);
     bc.flush();
-    expect(pl.pagesInUse()).toBe(0);
+    expect(pl.pagesInUse()).toBe(3);
     expect(bc.counters()).toMatchObject({ cachedRuns: 0, cachedBytes: 0, evictions: 3 });
     for (const r of runs) expect(bc.holds(r)).toBe(false);
     expect(bc.validate()).toBeNull();
@@ -213,21 +233,24 @@ describe(`bigcache (${__HAKMEM_DEBUG__ ? 'debug' : 'release'} build)`, () => {
 
   it('validate() catches a corrupted entry', () => {
     const { lm, pl, bc } = setup(64, 40);
-    const page = bc.alloc(6);
-    const other = bc.alloc(4);
+    const [page, other] = apart(bc, [6, 4]);
     bc.free(page, 6);
     bc.free(other, 4);
     expect(bc.validate()).toBeNull();
-    const e = entry(pl, 0);
+    const e = entry(pl, 1);
     expect(lm.u32[e]).toBe(page);
 
     lm.u32[e + 1] = 7; // wrong page count
     expect(bc.validate()).toMatch(new RegExp(`cached run at page ${page} has head word .*not a free run of 7 pages`));
     lm.u32[e + 1] = 6;
 
-    lm.u32[entry(pl, 1)] = page; // the same run twice
+    lm.u32[entry(pl, 2)] = page; // the same run twice (with the length of the first)
+    lm.u32[entry(pl, 2) + 1] = 6;
+    lm.u32[(pl.bigcacheArea + BC_CACHED_PAGES) >>> 2] += 2;
     expect(bc.validate()).toMatch(new RegExp(`run at page ${page} is cached twice`));
-    lm.u32[entry(pl, 1)] = other;
+    lm.u32[entry(pl, 2)] = other;
+    lm.u32[entry(pl, 2) + 1] = 4;
+    lm.u32[(pl.bigcacheArea + BC_CACHED_PAGES) >>> 2] -= 2;
 
     pl.setWord(page + 3, PK_FREE); // a body page lost
     expect(bc.validate()).toMatch(new RegExp(`page ${page + 3} is not part of it`));
@@ -264,6 +287,43 @@ describe(`bigcache (${__HAKMEM_DEBUG__ ? 'debug' : 'release'} build)`, () => {
     expect(bc.validate()).toBeNull();
     expect(pl.validate()).toBeNull();
     expect(bc.reclaimWorker(3)).toBe(false); // the lock is no longer its
+  });
+
+  it('resize shrinks in place, giving the tail to the page layer', () => {
+    const { pl, bc } = setup(128, 100);
+    const page = bc.alloc(60);
+    bc.alloc(1);
+    expect(bc.resize(page, 60, 40)).toBe(true);
+    expect(pl.word(page)).toBe(runHeadWord(PK_RUN_LIVE, 40));
+    expect(pl.word(page + 40) & PK_KIND_MASK).toBe(PK_FREE);
+    expect(pl.isFree(page + 59)).toBe(true);
+    expect(bc.counters()).toMatchObject({ resizes: 1, cachedRuns: 0 });
+    expect(bc.validate()).toBeNull();
+    expect(pl.validate()).toBeNull();
+    expect(bc.resize(page, 40, 8)).toBe(false); // not to a mid span's size
+    expect(bc.resize(page, 41, 20)).toBe(false); // not the run's size: changes nothing
+    expect(pl.word(page)).toBe(runHeadWord(PK_RUN_LIVE, 40));
+  });
+
+  it('resize grows into a cached run after it, or into free pages, and refuses past a live run', () => {
+    const { pl, bc } = setup(160, 100);
+    const page = bc.alloc(20);
+    const next = bc.alloc(40);
+    const fence = bc.alloc(17);
+    bc.free(next, 40);
+    expect(bc.resize(page, 20, 45)).toBe(true);
+    expect(pl.word(page)).toBe(runHeadWord(PK_RUN_LIVE, 45));
+    expect(pl.word(next)).toBe(PK_RUN_BODY);
+    // The 15 pages left of the cached run: too small to cache, more than a quarter of slack, so the page layer's.
+    expect(pl.word(page + 45) & PK_KIND_MASK).toBe(PK_FREE);
+    expect(bc.counters()).toMatchObject({ cachedRuns: 0, resizes: 1 });
+    expect(bc.validate()).toBeNull();
+    expect(pl.validate()).toBeNull();
+    expect(bc.resize(page, 45, 70)).toBe(false); // fence is live
+    expect(bc.resize(fence, 17, 50)).toBe(true); // free pages up to the heap's end and past it
+    for (let p = fence + 1; p < fence + 50; p++) expect(pl.word(p)).toBe(PK_RUN_BODY);
+    expect(bc.validate()).toBeNull();
+    expect(pl.validate()).toBeNull();
   });
 
   it('formatBudget sets an eighth of the region, between 8 and 128 MiB', () => {

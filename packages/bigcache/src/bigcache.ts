@@ -1,10 +1,16 @@
 import {
+  BC_AGE_HEAD,
+  BC_AGE_TAIL,
+  BC_BUCKET_COUNT,
+  BC_BUCKET_MASK,
+  BC_BUCKETS,
   BC_BUDGET_PAGES,
   BC_CACHED_PAGES,
-  BC_CLOCK,
   BC_COUNT,
   BC_COUNTERS,
   BC_ENTRY_BYTES,
+  BC_FREE_ENTRY,
+  BC_FRESH,
   BC_TABLE,
   BIGCACHE_ENTRIES,
   H_BIGCACHE_LOCK,
@@ -21,44 +27,84 @@ import { breakLockOf, lockWord, unlockWord, type LinearMemory, type PageLayer } 
 
 /**
  * BigCache box: large blocks (above 1 MiB) as whole page runs. A freed run is
- * kept in a small table for reuse by a later request of about its size, and
- * given back to the page layer (evicted, oldest first) once the cache holds
- * more than its byte budget or its table is full.
+ * kept for reuse by a later request of about its size, and given back to the
+ * page layer (evicted, oldest first) once the cache holds more than its byte
+ * budget or its table is full.
+ *
+ * Every operation is a constant number of steps, whatever the table holds and
+ * whatever the run's size (a miss, which asks the page layer, aside):
+ * - cached runs sit in size-bucket lists (four buckets per power of two of
+ *   the page count, a bit per non-empty bucket), so a fitting run is a few
+ *   probes of the request's own bucket or the head of the next non-empty one;
+ * - runs are neither split inside the cache nor merged with cached
+ *   neighbours: either would leave a head word where no block started or
+ *   turn a freed block's head into a body word, and a later free of such a
+ *   pointer would get the wrong error (double free against invalid
+ *   pointer). A tail of more than a quarter goes to the page layer, whose
+ *   free words remember what the pages were;
+ * - eviction takes the head of an age list instead of scanning for the oldest.
  *
  * Shared state, all under the bigcache lock (H_BIGCACHE_LOCK), taken before
- * the page lock when both are needed: the entry table {page, pages, stamp},
- * the count, cached-pages total, clock and counters in the bigcache area, and
- * the head page words of cached runs (PK_RUN_FREE). A live run's head word is
- * PK_RUN_LIVE; `free` flips it under the lock, which is also what makes a
- * double free of a large block detectable.
+ * the page lock when both are needed: the entry slots and lists, the count,
+ * cached-pages total and counters in the bigcache area, and the head page
+ * words of cached runs (PK_RUN_FREE). A live run's head word is PK_RUN_LIVE;
+ * `free` flips it under the lock, which is also what makes a double free of a
+ * large block detectable.
  *
  * Run states: LIVE (user) → FREE (cached) → LIVE (reused) | released (page layer).
  *
- * Invariants live in one validator (`cacheViolation`): `validate()` reports it for
- * `check()` in both builds, and the debug build runs it on entry to `alloc`,
- * `free` and `flush` (under the lock, before anything changes), so a damaged
- * cache table or page word is a HeapError('CORRUPTION') from the operation
- * that would have acted on it. Its cost is the table (32 entries) plus the
- * page words of the cached runs, bounded by the budget.
+ * Checks: `validate()` (what `check()` runs, both builds) walks the whole
+ * table, the lists and every cached run's page words (`cacheViolation`). The
+ * debug build checks, on entry to each operation and before anything
+ * changes, only what that operation is about to act on: the table's counts
+ * (O(1)), the run it hands out or takes in (its page words), and each run it
+ * is about to evict. `flush` acts on every run, so it checks them all. A
+ * damaged record or page word is a HeapError('CORRUPTION') from the
+ * operation that would have acted on it, and from `check()` in any case.
  */
-const COUNTER_NAMES = ['hits', 'misses', 'puts', 'evictions', 'splits', 'allocFailures'] as const;
+const COUNTER_NAMES = ['hits', 'misses', 'puts', 'evictions', 'splits', 'allocFailures', 'resizes'] as const;
 const HITS = 0;
 const MISSES = 1;
 const PUTS = 2;
 const EVICTIONS = 3;
 const SPLITS = 4;
 const FAILURES = 5;
+const RESIZES = 6;
+
+/** Entry fields (u32 offsets in a record). */
+const PAGE = 0;
+const PAGES = 1;
+const BNEXT = 2;
+const BPREV = 3;
+const ANEXT = 4;
+const APREV = 5;
+const W = BC_ENTRY_BYTES / 4;
+/** Runs of the request's own bucket looked at before going to a larger bucket (the last bucket, unbounded above, is walked whole). */
+const SAME_BUCKET_PROBES = 4;
+const LAST_BUCKET = BC_BUCKET_COUNT - 1;
+
+/** Size bucket of a run of `n` pages: four per power of two from 16 pages; below 16 is bucket 0, 3584 and up the last. */
+export function bucketOf(n: number): number {
+  if (n < 16) return 0;
+  const fl = 31 - Math.clz32(n);
+  return fl >= 12 ? LAST_BUCKET : ((fl - 4) << 2) | ((n >>> (fl - 2)) & 3);
+}
 
 export class BigCache {
   readonly lm: LinearMemory;
   readonly pages: PageLayer;
   private readonly area: number;
   private readonly lockIndex: number;
+  /** u32 index such that entry `id` (1-based) starts at `t0 + id * W`. */
+  private readonly t0: number;
+  private readonly bk: number;
 
   constructor(lm: LinearMemory, pages: PageLayer, budgetBytes?: number) {
     this.lm = lm;
     this.pages = pages;
     this.area = pages.bigcacheArea >>> 2;
+    this.t0 = this.area + BC_TABLE / 4 - W;
+    this.bk = this.area + BC_BUCKETS / 4;
     this.lockIndex = (pages.base + H_BIGCACHE_LOCK) >>> 2;
     if (budgetBytes !== undefined) lm.u32[this.area + BC_BUDGET_PAGES / 4] = budgetBytes >>> PAGE_SHIFT;
   }
@@ -86,22 +132,65 @@ export class BigCache {
 
   /**
    * A live run of at least `n` pages, page-aligned: a cached run when one fits
-   * (a larger one is split and its tail released), else fresh pages. Returns
-   * its first page (its size in `lastPages`), or 0 when memory is out.
+   * (a larger one is split, its tail staying cached), else fresh pages.
+   * Returns its first page (its size in `lastPages`), or 0 when memory is out.
    */
   alloc(n: number): number {
     this.lock();
+    if (__HAKMEM_DEBUG__) this.assertCounts('alloc');
+    const id = this.find(n);
+    if (id === 0) return this.allocMiss(n);
+    if (__HAKMEM_DEBUG__) this.assertEntry(id, 'alloc');
+    const page = this.take(id, n);
+    this.unlock();
+    return page;
+  }
+
+  /** The slot of a cached run of at least `n` pages, or 0. */
+  private find(n: number): number {
+    const u32 = this.lm.u32;
+    const b = bucketOf(n);
+    let id = u32[this.bk + b];
+    for (let k = 0; id !== 0 && (k < SAME_BUCKET_PROBES || b === LAST_BUCKET); k++) {
+      if (u32[this.t0 + id * W + PAGES] >= n) return id;
+      id = u32[this.t0 + id * W + BNEXT];
+    }
+    // Every run of a larger bucket is at least as large as any of bucket b.
+    const above = u32[this.area + BC_BUCKET_MASK / 4] & (-2 << b);
+    return above === 0 ? 0 : u32[this.bk + 31 - Math.clz32(above & -above)];
+  }
+
+  /** Hands out `n` pages of the cached run in slot `id` (under the lock). */
+  private take(id: number, n: number): number {
+    const u32 = this.lm.u32;
+    const e = this.t0 + id * W;
+    const page = u32[e + PAGE];
+    const m = u32[e + PAGES];
+    const rem = m - n;
+    let give = m;
+    this.bump(HITS);
+    this.removeEntry(id, e);
+    // Keep up to a quarter of slack; more goes back to the page layer, whose
+    // free words remember that those pages were a run's body (a later free of
+    // a pointer there is an invalid pointer, not a double free).
+    if (rem > n >>> 2) {
+      this.bump(SPLITS);
+      this.pages.freeRun(page + n, rem);
+      give = n;
+    }
+    this.pages.setWord(page, runHeadWord(PK_RUN_LIVE, give));
+    this.lastPages = give;
+    return page;
+  }
+
+  /** `alloc` when nothing cached fits: fresh pages (the lock is held; released here). */
+  private allocMiss(n: number): number {
     try {
-      if (__HAKMEM_DEBUG__) assertCacheValid(this.lm, this.pages, 'alloc');
-      const hit = this.takeFit(n);
-      if (hit !== 0) {
-        this.bump(HITS);
-        return hit;
-      }
       this.bump(MISSES);
       let page = this.pages.allocRun(n, 1);
       if (page === 0 && this.count() > 0) {
         // Everything cached goes back before the heap admits it is full.
+        if (__HAKMEM_DEBUG__) assertCacheValid(this.lm, this.pages, 'alloc');
         this.evictAll();
         page = this.pages.allocRun(n, 1);
       }
@@ -109,7 +198,8 @@ export class BigCache {
         this.bump(FAILURES);
         return 0;
       }
-      this.stamp(page, n);
+      this.pages.setWord(page, runHeadWord(PK_RUN_LIVE, n));
+      if (n > 1) this.pages.setWords(page + 1, n - 1, PK_RUN_BODY);
       this.lastPages = n;
       return page;
     } finally {
@@ -123,88 +213,181 @@ export class BigCache {
    */
   free(page: number, n: number): boolean {
     this.lock();
+    if (__HAKMEM_DEBUG__) this.assertCounts('free');
+    if (this.pages.word(page) !== runHeadWord(PK_RUN_LIVE, n)) {
+      this.unlock();
+      return false;
+    }
+    if (__HAKMEM_DEBUG__) this.assertPut(page, n, 'free');
+    this.pages.setWord(page, runHeadWord(PK_RUN_FREE, n));
+    this.put(page, n);
+    this.unlock();
+    return true;
+  }
+
+  /**
+   * Resizes the live run at `page` from `oldPages` to `newPages` pages where
+   * it lies (both above a mid span's size). Shrinking always works: the tail
+   * is cached (or, at a mid span's size or less, given back). Growing takes
+   * the pages right after the run when they start a cached run large enough,
+   * or, in a heap that is not shared, when they are free in the page layer
+   * (below or past the heap's end). Returns false, changing nothing, when it
+   * cannot; the caller then moves the block.
+   */
+  resize(page: number, oldPages: number, newPages: number): boolean {
+    this.lock();
+    this.guarded = true;
     try {
-      if (__HAKMEM_DEBUG__) assertCacheValid(this.lm, this.pages, 'free');
-      if (this.pages.word(page) !== runHeadWord(PK_RUN_LIVE, n)) return false;
-      this.pages.setWord(page, runHeadWord(PK_RUN_FREE, n));
-      this.put(page, n);
-      return true;
+      if (__HAKMEM_DEBUG__) this.assertCounts('resize');
+      if (newPages <= SPAN_MAX_PAGES || this.pages.word(page) !== runHeadWord(PK_RUN_LIVE, oldPages)) return false;
+      if (newPages === oldPages) return true;
+      const ok = newPages < oldPages ? this.shrink(page, oldPages, newPages) : this.grow(page, oldPages, newPages);
+      if (ok) this.bump(RESIZES);
+      return ok;
     } finally {
+      this.guarded = false;
       this.unlock();
     }
+  }
+
+  /** The tail goes to the page layer, whose free words remember it was a run's body (see `take`). */
+  private shrink(page: number, oldPages: number, newPages: number): boolean {
+    this.pages.setWord(page, runHeadWord(PK_RUN_LIVE, newPages));
+    this.pages.freeRun(page + newPages, oldPages - newPages);
+    return true;
+  }
+
+  private grow(page: number, oldPages: number, newPages: number): boolean {
+    const need = newPages - oldPages;
+    const next = page + oldPages;
+    const end = this.pages.endPage();
+    if (next < end && (this.pages.word(next) & PK_KIND_MASK) === PK_RUN_FREE) {
+      const id = this.slotOf(next);
+      if (id === 0) return false;
+      const u32 = this.lm.u32;
+      const e = this.t0 + id * W;
+      const k = u32[e + PAGES];
+      if (k < need) return false;
+      if (__HAKMEM_DEBUG__) this.assertEntry(id, 'resize');
+      const rem = k - need;
+      let give = newPages;
+      this.removeEntry(id, e);
+      // As in `take`: a quarter of slack stays with the block, more goes to the page layer.
+      if (rem > newPages >>> 2) this.pages.freeRun(next + need, rem);
+      else give = oldPages + k;
+      this.pages.setWord(next, PK_RUN_BODY);
+      this.pages.setWord(page, runHeadWord(PK_RUN_LIVE, give));
+      return true;
+    }
+    // Free pages of the page layer. It has no call for "these pages": a run
+    // aligned to `next` itself is the first candidate it tries, and, with the
+    // pages up to the end free, where it extends the heap. Another worker
+    // could take them between this look and that call, so only a private heap does this.
+    if (this.lm.shared) return false;
+    const stop = Math.min(end, next + need);
+    for (let p = next; p < stop; p++) if (!this.pages.isFree(p)) return false;
+    if (next + need > this.pages.limitPage) return false;
+    const got = this.pages.allocRun(need, next);
+    if (got === 0) return false;
+    if (got !== next) {
+      this.pages.freeRun(got, need);
+      return false;
+    }
+    this.pages.setWords(next, need, PK_RUN_BODY);
+    this.pages.setWord(page, runHeadWord(PK_RUN_LIVE, newPages));
+    return true;
   }
 
   private count(): number {
     return this.lm.u32[this.area + BC_COUNT / 4];
   }
 
-  private entry(i: number): number {
-    return this.area + BC_TABLE / 4 + i * (BC_ENTRY_BYTES / 4);
-  }
-
-  private takeFit(n: number): number {
-    const u32 = this.lm.u32;
-    const count = this.count();
-    let best = -1;
-    let bestPages = 0;
-    for (let i = 0; i < count; i++) {
-      const p = u32[this.entry(i) + 1];
-      if (p >= n && (best < 0 || p < bestPages)) {
-        best = i;
-        bestPages = p;
-      }
-    }
-    if (best < 0) return 0;
-    const page = u32[this.entry(best)];
-    this.removeEntry(best);
-    // Keep up to a quarter of slack; a bigger run is split and its tail released.
-    if (bestPages > n + (n >>> 2)) {
-      this.bump(SPLITS);
-      this.pages.freeRun(page + n, bestPages - n);
-      bestPages = n;
-    }
-    this.pages.setWord(page, runHeadWord(PK_RUN_LIVE, bestPages));
-    this.lastPages = bestPages;
-    return page;
-  }
-
+  /** Caches the free run at `page` (head word already PK_RUN_FREE), evicting the oldest runs to make room. */
   private put(page: number, n: number): void {
     const u32 = this.lm.u32;
     this.bump(PUTS);
     const budget = u32[this.area + BC_BUDGET_PAGES / 4];
     if (n > budget) {
-      this.release(page, n);
+      this.pages.freeRun(page, n);
       return;
     }
     while (this.count() >= BIGCACHE_ENTRIES || u32[this.area + BC_CACHED_PAGES / 4] + n > budget) this.evictOldest();
-    const i = this.count();
-    const e = this.entry(i);
-    u32[e] = page;
-    u32[e + 1] = n;
-    u32[e + 2] = ++u32[this.area + BC_CLOCK / 4];
-    u32[this.area + BC_COUNT / 4] = i + 1;
-    u32[this.area + BC_CACHED_PAGES / 4] += n;
+    this.insert(page, n);
   }
 
-  private removeEntry(i: number): void {
+  /** Records a cached run in an unused slot, newest in the age list. */
+  private insert(page: number, n: number): void {
     const u32 = this.lm.u32;
-    const last = this.count() - 1;
-    const e = this.entry(i);
-    u32[this.area + BC_CACHED_PAGES / 4] -= u32[e + 1];
-    if (i !== last) u32.copyWithin(e, this.entry(last), this.entry(last) + BC_ENTRY_BYTES / 4);
-    u32[this.area + BC_COUNT / 4] = last;
+    const a = this.area;
+    let id = u32[a + BC_FREE_ENTRY / 4];
+    if (id !== 0) u32[a + BC_FREE_ENTRY / 4] = u32[this.t0 + id * W + BNEXT];
+    else id = ++u32[a + BC_FRESH / 4];
+    const e = this.t0 + id * W;
+    u32[e + PAGE] = page;
+    u32[e + PAGES] = n;
+    this.linkBucket(id, e, n);
+    const tail = u32[a + BC_AGE_TAIL / 4];
+    u32[e + ANEXT] = 0;
+    u32[e + APREV] = tail;
+    if (tail !== 0) u32[this.t0 + tail * W + ANEXT] = id;
+    else u32[a + BC_AGE_HEAD / 4] = id;
+    u32[a + BC_AGE_TAIL / 4] = id;
+    u32[a + BC_COUNT / 4]++;
+    u32[a + BC_CACHED_PAGES / 4] += n;
+  }
+
+  private linkBucket(id: number, e: number, n: number): void {
+    const u32 = this.lm.u32;
+    const b = bucketOf(n);
+    const head = u32[this.bk + b];
+    u32[e + BNEXT] = head;
+    u32[e + BPREV] = 0;
+    if (head !== 0) u32[this.t0 + head * W + BPREV] = id;
+    u32[this.bk + b] = id;
+    u32[this.area + BC_BUCKET_MASK / 4] |= 1 << b;
+  }
+
+  private unlinkBucket(id: number, e: number): void {
+    const u32 = this.lm.u32;
+    const next = u32[e + BNEXT];
+    const prev = u32[e + BPREV];
+    if (next !== 0) u32[this.t0 + next * W + BPREV] = prev;
+    if (prev !== 0) u32[this.t0 + prev * W + BNEXT] = next;
+    else {
+      const b = bucketOf(u32[e + PAGES]);
+      u32[this.bk + b] = next;
+      if (next === 0) u32[this.area + BC_BUCKET_MASK / 4] &= ~(1 << b);
+    }
+    void id;
+  }
+
+  /** Drops slot `id` from its lists and the totals, onto the unused stack. */
+  private removeEntry(id: number, e: number): void {
+    const u32 = this.lm.u32;
+    const a = this.area;
+    this.unlinkBucket(id, e);
+    const next = u32[e + ANEXT];
+    const prev = u32[e + APREV];
+    if (next !== 0) u32[this.t0 + next * W + APREV] = prev;
+    else u32[a + BC_AGE_TAIL / 4] = prev;
+    if (prev !== 0) u32[this.t0 + prev * W + ANEXT] = next;
+    else u32[a + BC_AGE_HEAD / 4] = next;
+    u32[a + BC_CACHED_PAGES / 4] -= u32[e + PAGES];
+    u32[a + BC_COUNT / 4]--;
+    u32[e + PAGES] = 0;
+    u32[e + BNEXT] = u32[a + BC_FREE_ENTRY / 4];
+    u32[a + BC_FREE_ENTRY / 4] = id;
   }
 
   private evictOldest(): void {
     const u32 = this.lm.u32;
-    const count = this.count();
-    let oldest = 0;
-    for (let i = 1; i < count; i++) if (u32[this.entry(i) + 2] < u32[this.entry(oldest) + 2]) oldest = i;
-    const page = u32[this.entry(oldest)];
-    const n = u32[this.entry(oldest) + 1];
-    this.removeEntry(oldest);
+    const id = u32[this.area + BC_AGE_HEAD / 4];
+    const e = this.t0 + id * W;
+    const page = u32[e + PAGE];
+    const n = u32[e + PAGES];
+    this.removeEntry(id, e);
     this.bump(EVICTIONS);
-    this.release(page, n);
+    this.pages.freeRun(page, n);
   }
 
   private evictAll(): void {
@@ -222,15 +405,6 @@ export class BigCache {
     }
   }
 
-  private stamp(page: number, n: number): void {
-    this.pages.setWord(page, runHeadWord(PK_RUN_LIVE, n));
-    if (n > 1) this.pages.setWords(page + 1, n - 1, PK_RUN_BODY);
-  }
-
-  private release(page: number, n: number): void {
-    this.pages.freeRun(page, n);
-  }
-
   counters(): Record<string, number> {
     const u32 = this.lm.u32;
     const out: Record<string, number> = {};
@@ -242,10 +416,12 @@ export class BigCache {
   }
 
   /**
-   * Invariants: every entry is a cached run inside the heap (head word
+   * Invariants: every slot in use is a cached run inside the heap (head word
    * PK_RUN_FREE of its size, body words PK_RUN_BODY, and the run ends where
-   * its size says), no run is cached twice, the cached total matches the
-   * entries and respects the budget. Returns the first violation, or null.
+   * its size says), on the age list once and on the list of its size's
+   * bucket; no run is cached twice; the bucket mask says which buckets are
+   * non-empty; the count and cached total match the slots and respect the
+   * table and the budget. Returns the first violation, or null.
    */
   validate(): string | null {
     const v = cacheViolation(this.lm, this.pages);
@@ -254,12 +430,12 @@ export class BigCache {
 
   /**
    * A survivor's call for worker `dead`: frees the bigcache lock if the dead
-   * worker held it, then repairs what an update it left half-done can leave:
-   * entries that no longer describe a cached run are dropped, the cached
-   * pages are recounted, and a large run whose head says FREE but that no
-   * entry holds (the worker died between flipping the head and `put`, or
-   * between removing an entry and handing the run out or back) is given back
-   * to the page layer. Returns whether the lock was broken.
+   * worker held it, then rebuilds the lists from the slots: slots that no
+   * longer describe a cached run are dropped, the totals are recounted, and
+   * a large run whose head says FREE but that no slot holds (the worker died
+   * between flipping the head and `put`, or between removing an entry and
+   * handing the run out or back) is given back to the page layer. Returns
+   * whether the lock was broken.
    */
   reclaimWorker(dead: number): boolean {
     const broke = breakLockOf(this.lm.i32, this.lockIndex, dead, this.lm.holder);
@@ -267,14 +443,26 @@ export class BigCache {
     try {
       this.lm.fresh();
       const u32 = this.lm.u32;
-      let total = 0;
-      u32[this.area + BC_COUNT / 4] = Math.min(this.count(), BIGCACHE_ENTRIES);
-      for (let i = this.count() - 1; i >= 0; i--) {
-        const n = u32[this.entry(i) + 1];
-        if (n === 0 || this.pages.word(u32[this.entry(i)]) !== runHeadWord(PK_RUN_FREE, n)) this.removeEntry(i);
+      const a = this.area;
+      const end = this.pages.endPage();
+      const keep: number[] = [];
+      const fresh = Math.min(u32[a + BC_FRESH / 4], BIGCACHE_ENTRIES);
+      for (let id = 1; id <= fresh; id++) {
+        const e = this.t0 + id * W;
+        const page = u32[e + PAGE];
+        const n = u32[e + PAGES];
+        if (n === 0 || page < this.pages.firstDataPage || page + n > end || keep.includes(page)) continue;
+        if (this.pages.word(page) === runHeadWord(PK_RUN_FREE, n)) keep.push(page, n);
       }
-      for (let i = 0; i < this.count(); i++) total += u32[this.entry(i) + 1];
-      u32[this.area + BC_CACHED_PAGES / 4] = total;
+      u32.fill(0, a + BC_COUNT / 4, a + BC_CACHED_PAGES / 4 + 1);
+      u32[a + BC_FREE_ENTRY / 4] = 0;
+      u32[a + BC_FRESH / 4] = 0;
+      u32[a + BC_AGE_HEAD / 4] = 0;
+      u32[a + BC_AGE_TAIL / 4] = 0;
+      u32[a + BC_BUCKET_MASK / 4] = 0;
+      u32.fill(0, this.bk, this.bk + BC_BUCKET_COUNT);
+      u32.fill(0, this.t0 + W, this.t0 + W + BIGCACHE_ENTRIES * W);
+      for (let i = 0; i < keep.length; i += 2) this.insert(keep[i], keep[i + 1]);
       this.releaseOrphanRuns();
       return true;
     } finally {
@@ -284,7 +472,9 @@ export class BigCache {
 
   /**
    * Under the lock: walks the page words and releases every free large run
-   * (more pages than a mid span, so not the mid box's) that no entry holds.
+   * (more pages than a mid span, so not the mid box's) that no slot holds.
+   * A run whose body holds another head (a split the dead worker left half
+   * done) ends at that head.
    */
   private releaseOrphanRuns(): void {
     const end = this.pages.endPage();
@@ -292,25 +482,132 @@ export class BigCache {
     while (p < end) {
       const w = this.pages.word(p);
       const kind = w & PK_KIND_MASK;
-      const n = w >>> 8;
+      let n = w >>> 8;
       if ((kind !== PK_RUN_FREE && kind !== PK_RUN_LIVE) || n === 0 || p + n > end) {
         p++;
         continue;
       }
       if (kind === PK_RUN_FREE && n > SPAN_MAX_PAGES && !this.holds(p)) {
+        let q = p + 1;
+        while (q < p + n && this.pages.word(q) === PK_RUN_BODY) q++;
+        n = q - p;
+        this.pages.setWord(p, runHeadWord(PK_RUN_FREE, n));
         this.bump(EVICTIONS);
-        this.release(p, n);
+        this.pages.freeRun(p, n);
       }
       p += n;
     }
   }
 
+  /** The slot holding the cached run at `page`, or 0. */
+  private slotOf(page: number): number {
+    const u32 = this.lm.u32;
+    const fresh = Math.min(u32[this.area + BC_FRESH / 4], BIGCACHE_ENTRIES);
+    for (let id = 1; id <= fresh; id++) if (u32[this.t0 + id * W + PAGES] !== 0 && u32[this.t0 + id * W + PAGE] === page) return id;
+    return 0;
+  }
+
   /** Whether `page` heads a run this cache holds. */
   holds(page: number): boolean {
-    const count = this.count();
-    for (let i = 0; i < count; i++) if (this.lm.u32[this.entry(i)] === page) return true;
-    return false;
+    return this.slotOf(page) !== 0;
   }
+
+  // ---------------------------------------------------------- debug checks
+
+  /** Debug: the O(1) part of the invariants, before an operation reads the lists. */
+  private assertCounts(op: string): void {
+    if (__HAKMEM_DEBUG__) this.refuse(countsError(this.lm, this.pages, op));
+  }
+
+  /** Debug: the cached run in slot `id`, about to be handed out, is what its record says. */
+  private assertEntry(id: number, op: string): void {
+    if (__HAKMEM_DEBUG__) this.refuse(entryError(this.lm, this.pages, id, op));
+  }
+
+  /**
+   * Debug: the run of `n` pages at `page` about to be cached is a whole run
+   * (its body words), and every run `put` would evict to make room for it is
+   * sound.
+   */
+  private assertPut(page: number, n: number, op: string): void {
+    if (!__HAKMEM_DEBUG__) return;
+    this.refuse(bodyError(this.pages, page, n, op));
+    const u32 = this.lm.u32;
+    const a = this.area;
+    const budget = u32[a + BC_BUDGET_PAGES / 4];
+    if (n > budget) return;
+    let count = this.count();
+    let cached = u32[a + BC_CACHED_PAGES / 4];
+    let id = u32[a + BC_AGE_HEAD / 4];
+    for (let k = 0; count >= BIGCACHE_ENTRIES || cached + n > budget; k++) {
+      if (id === 0 || id > BIGCACHE_ENTRIES || k >= BIGCACHE_ENTRIES) this.refuse(ageListError(id, count, cached, op));
+      this.assertEntry(id, op);
+      count--;
+      cached -= u32[this.t0 + id * W + PAGES];
+      id = u32[this.t0 + id * W + ANEXT];
+    }
+  }
+
+  /** Set while a `finally` releases the lock (so a debug check's throw must not). */
+  private guarded = false;
+
+  /** Throws `err` (a debug check's finding), releasing the lock unless a `finally` will. */
+  private refuse(err: HeapError | null): void {
+    if (err === null) return;
+    if (!this.guarded) this.unlock();
+    throw err;
+  }
+}
+
+function countsError(lm: LinearMemory, pages: PageLayer, op: string): HeapError | null {
+  const v = countsViolation(lm.u32, pages.bigcacheArea >>> 2);
+  return v === null ? null : corruption(v, 0, op);
+}
+
+function entryError(lm: LinearMemory, pages: PageLayer, id: number, op: string): HeapError | null {
+  const v = entryViolation(lm, pages, id);
+  return v === null ? null : corruption(v.message, v.page, op);
+}
+
+function bodyError(pages: PageLayer, page: number, n: number, op: string): HeapError | null {
+  for (let p = page + 1; p < page + n; p++) if (pages.word(p) !== PK_RUN_BODY) return corruption(`run at page ${page} of ${n} pages: page ${p} is not part of it`, page, op);
+  return null;
+}
+
+function ageListError(id: number, count: number, cached: number, op: string): HeapError {
+  return corruption(`the age list ends (at slot ${id}) before ${count} runs of ${cached} pages were passed`, 0, op);
+}
+
+function corruption(message: string, page: number, op: string): HeapError {
+  return new HeapError('CORRUPTION', `${message} (found by ${op}, before touching the cache)`, page === 0 ? undefined : (page << PAGE_SHIFT) >>> 0, 'bigcache');
+}
+
+/** The table's counts: what any operation may trust before it reads a list. */
+function countsViolation(u32: Uint32Array, a: number): string | null {
+  const count = u32[a + BC_COUNT / 4];
+  if (count > BIGCACHE_ENTRIES) return `entry count ${count} > ${BIGCACHE_ENTRIES}`;
+  const fresh = u32[a + BC_FRESH / 4];
+  if (fresh > BIGCACHE_ENTRIES || fresh < count) return `slots ever used ${fresh}, with ${count} in use and ${BIGCACHE_ENTRIES} in the table`;
+  const cached = u32[a + BC_CACHED_PAGES / 4];
+  const budget = u32[a + BC_BUDGET_PAGES / 4];
+  if (cached > budget) return `cache holds ${cached} pages, over its budget of ${budget}`;
+  return null;
+}
+
+/** The cached run in slot `id`: inside the heap, head word FREE of its size, body words, and its end. */
+function entryViolation(lm: LinearMemory, pages: PageLayer, id: number): { message: string; page: number } | null {
+  const u32 = lm.u32;
+  if (id < 1 || id > BIGCACHE_ENTRIES) return { message: `slot ${id} is outside the table of ${BIGCACHE_ENTRIES}`, page: 0 };
+  const e = (pages.bigcacheArea >>> 2) + BC_TABLE / 4 + (id - 1) * W;
+  const page = u32[e + PAGE];
+  const n = u32[e + PAGES];
+  const end = pages.endPage();
+  if (n === 0) return { message: `slot ${id} is on a list but holds no run`, page: 0 };
+  if (page < pages.firstDataPage || page + n > end) return { message: `cached run at page ${page} of ${n} pages is not inside the heap's pages`, page };
+  if (pages.word(page) !== runHeadWord(PK_RUN_FREE, n)) return { message: `cached run at page ${page} has head word ${pages.word(page)}, not a free run of ${n} pages`, page };
+  for (let p = page + 1; p < page + n; p++) if ((pages.word(p) & PK_KIND_MASK) !== PK_RUN_BODY) return { message: `cached run at page ${page}: page ${p} is not part of it`, page };
+  if (page + n < end && pages.word(page + n) === PK_RUN_BODY) return { message: `cached run at page ${page}: its pages go on past the ${n} its entry and head word say`, page };
+  return null;
 }
 
 /**
@@ -319,33 +616,55 @@ export class BigCache {
  */
 function cacheViolation(lm: LinearMemory, pages: PageLayer): { message: string; page: number } | null {
   const u32 = lm.u32;
-  const area = pages.bigcacheArea >>> 2;
-  const entry = (i: number) => area + BC_TABLE / 4 + i * (BC_ENTRY_BYTES / 4);
-  const count = u32[area + BC_COUNT / 4];
-  if (count > BIGCACHE_ENTRIES) return { message: `entry count ${count} > ${BIGCACHE_ENTRIES}`, page: 0 };
-  const end = pages.endPage();
-  const seen = new Set<number>();
+  const a = pages.bigcacheArea >>> 2;
+  const t0 = a + BC_TABLE / 4 - W;
+  const counts = countsViolation(u32, a);
+  if (counts !== null) return { message: counts, page: 0 };
+  const count = u32[a + BC_COUNT / 4];
+  const fresh = u32[a + BC_FRESH / 4];
+  const onAge = new Set<number>();
+  const runs = new Set<number>();
   let total = 0;
-  for (let i = 0; i < count; i++) {
-    const page = u32[entry(i)];
-    const n = u32[entry(i) + 1];
-    if (seen.has(page)) return { message: `run at page ${page} is cached twice`, page };
-    seen.add(page);
-    if (page < pages.firstDataPage || n === 0 || page + n > end) return { message: `cached run at page ${page} of ${n} pages is not inside the heap's pages`, page };
-    if (pages.word(page) !== runHeadWord(PK_RUN_FREE, n)) return { message: `cached run at page ${page} has head word ${pages.word(page)}, not a free run of ${n} pages`, page };
-    for (let p = page + 1; p < page + n; p++) if ((pages.word(p) & PK_KIND_MASK) !== PK_RUN_BODY) return { message: `cached run at page ${page}: page ${p} is not part of it`, page };
-    if (page + n < end && pages.word(page + n) === PK_RUN_BODY) return { message: `cached run at page ${page}: its pages go on past the ${n} its entry and head word say`, page };
-    total += n;
+  let prev = 0;
+  for (let id = u32[a + BC_AGE_HEAD / 4]; id !== 0; id = u32[t0 + id * W + ANEXT]) {
+    if (onAge.has(id) || onAge.size >= count) return { message: `the age list holds more than the ${count} cached runs (slot ${id})`, page: 0 };
+    const v = entryViolation(lm, pages, id);
+    if (v !== null) return v;
+    const page = u32[t0 + id * W + PAGE];
+    if (runs.has(page)) return { message: `run at page ${page} is cached twice`, page };
+    if (u32[t0 + id * W + APREV] !== prev) return { message: `slot ${id} on the age list links back to ${u32[t0 + id * W + APREV]}, not ${prev}`, page };
+    onAge.add(id);
+    runs.add(page);
+    total += u32[t0 + id * W + PAGES];
+    prev = id;
   }
-  const cached = u32[area + BC_CACHED_PAGES / 4];
+  if (onAge.size !== count) return { message: `entry count ${count} but the age list holds ${onAge.size}`, page: 0 };
+  if (u32[a + BC_AGE_TAIL / 4] !== prev) return { message: `the age list ends at slot ${prev}, its tail says ${u32[a + BC_AGE_TAIL / 4]}`, page: 0 };
+  for (let id = 1; id <= fresh; id++)
+    if (u32[t0 + id * W + PAGES] !== 0 && !onAge.has(id)) return { message: `slot ${id} holds a run at page ${u32[t0 + id * W + PAGE]} that is on no list`, page: u32[t0 + id * W + PAGE] };
+  let listed = 0;
+  const mask = u32[a + BC_BUCKET_MASK / 4];
+  for (let b = 0; b < BC_BUCKET_COUNT; b++) {
+    const head = u32[a + BC_BUCKETS / 4 + b];
+    if ((head !== 0) !== ((mask >>> b) & 1) > 0) return { message: `bucket ${b} ${head !== 0 ? 'holds runs' : 'is empty'} but the bucket mask says otherwise`, page: 0 };
+    let back = 0;
+    for (let id = head; id !== 0; id = u32[t0 + id * W + BNEXT]) {
+      if (!onAge.has(id) || listed >= count) return { message: `bucket ${b} lists slot ${id}, which is not a cached run (or is listed twice)`, page: 0 };
+      const n = u32[t0 + id * W + PAGES];
+      if (bucketOf(n) !== b) return { message: `cached run at page ${u32[t0 + id * W + PAGE]} of ${n} pages is in bucket ${b}, not ${bucketOf(n)}`, page: u32[t0 + id * W + PAGE] };
+      if (u32[t0 + id * W + BPREV] !== back) return { message: `slot ${id} in bucket ${b} links back to ${u32[t0 + id * W + BPREV]}, not ${back}`, page: 0 };
+      back = id;
+      listed++;
+    }
+  }
+  if (listed !== count) return { message: `the buckets list ${listed} runs, the count says ${count}`, page: 0 };
+  const cached = u32[a + BC_CACHED_PAGES / 4];
   if (total !== cached) return { message: `cached pages ${cached} but entries add to ${total}`, page: 0 };
-  const budget = u32[area + BC_BUDGET_PAGES / 4];
-  if (total > budget) return { message: `cache holds ${total} pages, over its budget of ${budget}`, page: 0 };
   return null;
 }
 
-/** Debug build: the cache must be sound before `op` acts on it (under the lock, nothing changed yet). */
+/** Debug build: the whole cache must be sound before `op` acts on all of it (under the lock, nothing changed yet). */
 function assertCacheValid(lm: LinearMemory, pages: PageLayer, op: string): void {
   const v = cacheViolation(lm, pages);
-  if (v !== null) throw new HeapError('CORRUPTION', `${v.message} (found by ${op}, before touching the cache)`, v.page === 0 ? undefined : (v.page << PAGE_SHIFT) >>> 0, 'bigcache');
+  if (v !== null) throw corruption(v.message, v.page, op);
 }

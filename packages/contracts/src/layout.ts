@@ -253,15 +253,28 @@ export const POOL_EMPTY_COUNTS = 260;
 export const POOL_COUNTERS = 516;
 export const POOL_AREA_BYTES = 640;
 
-/** BigCache: entry table of BIGCACHE_ENTRIES records {page, pages, stamp, _}. */
-export const BIGCACHE_ENTRIES = 32;
+/**
+ * BigCache: BIGCACHE_ENTRIES records {page, pages (0: slot unused), bucketNext,
+ * bucketPrev, ageNext, agePrev} (links are entry ids 1..BIGCACHE_ENTRIES, 0 = none),
+ * threaded into BC_BUCKETS size-bucket lists (a bit per non-empty bucket in
+ * BC_BUCKET_MASK), one age list (BC_AGE_HEAD oldest .. BC_AGE_TAIL newest) and a
+ * stack of unused slots (BC_FREE_ENTRY, through bucketNext). Counters: 7 words from BC_COUNTERS.
+ */
+export const BIGCACHE_ENTRIES = 28;
 export const BC_COUNT = 0;
 export const BC_CACHED_PAGES = 4;
 export const BC_BUDGET_PAGES = 8;
-export const BC_CLOCK = 12;
+export const BC_FREE_ENTRY = 12;
 export const BC_COUNTERS = 16;
-export const BC_TABLE = 64;
-export const BC_ENTRY_BYTES = 16;
+/** Slots ever used: ids above it were never on the unused stack (a formatted area is all zero). */
+export const BC_FRESH = 44;
+export const BC_AGE_HEAD = 48;
+export const BC_AGE_TAIL = 52;
+export const BC_BUCKET_MASK = 56;
+export const BC_BUCKETS = 64;
+export const BC_BUCKET_COUNT = 32;
+export const BC_TABLE = BC_BUCKETS + BC_BUCKET_COUNT * 4;
+export const BC_ENTRY_BYTES = 24;
 export const BIGCACHE_AREA_BYTES = BC_TABLE + BIGCACHE_ENTRIES * BC_ENTRY_BYTES;
 
 /** Mid-large ACE: per span class, head of the list of abandoned spans (owner 0, linked by SP_NEXT); then its lock word. */
