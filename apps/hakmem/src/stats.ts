@@ -143,6 +143,8 @@ export type BigCacheStats = PathStats & {
   splits?: number;
   /** Large allocations that found no memory (malloc returned 0). */
   allocFailures?: number;
+  /** Large blocks realloc grew or shrank in place. */
+  resizes?: number;
   /** Runs and bytes in the cache now, and the cache's budget. */
   cachedRuns?: number;
   cachedBytes?: number;
