@@ -36,9 +36,9 @@ import {
   midSpanPageWord,
   runHeadWord,
 } from '@hakmem/contracts/layout';
-import { breakLockOf, drainRemoteInto, lockWord, OwnerLists, poisonBlock, pushRemote, unlockWord, writeGuard, type LinearMemory, type PageLayer } from '@hakmem/linear-memory';
+import { breakLockOf, drainRemoteInto, lockWord, OwnerLists, pushRemote, unlockWord, writeGuard, type LinearMemory, type PageLayer } from '@hakmem/linear-memory';
 import { BLOCK_GUARD } from './block-guard.js';
-import { checkCachedBlock, checkGuard, checkPoison, checkSpanReturn, classBytes, guardOnFree } from './block-checks.js';
+import { checkCachedBlock, checkGuard, checkPoison, checkSpanReturn, classBytes, guardOnFree, poisonMid } from './block-checks.js';
 
 /**
  * Mid-large ACE box: blocks above 1 KiB up to 1 MiB.
@@ -170,7 +170,7 @@ export class MidLargeAce {
     const size = MID_CLASS_SIZES[cls];
     const n = this.count[cls];
     this.frees++;
-    if (__HAKMEM_DEBUG__) poisonBlock(this.lm.i32, ptr, classBytes(cls));
+    if (__HAKMEM_DEBUG__) poisonMid(this.lm, ptr, classBytes(cls));
     // Shared heap: another worker's span block goes home now (its remote list),
     // so that workers do not end up carving into each other's spans' lines.
     if (this.shared && cls < MID_FIRST_RUN_CLASS && this.lm.u32[(spanStart(ptr, word) >>> 2) + SP_OWNER / 4] !== this.worker) {
@@ -258,7 +258,7 @@ export class MidLargeAce {
     if (__HAKMEM_DEBUG__) {
       const size = classBytes(cls);
       if (ptr + size > this.lm.u8.length) return false;
-      checkPoison(this.lm.i32, ptr, 0, size, 'in the cache');
+      checkPoison(this.lm, ptr, 0, size, 'in the cache');
       writeGuard(this.lm.u8, ptr, size);
     }
     if (cls >= MID_FIRST_RUN_CLASS) {
@@ -330,7 +330,7 @@ export class MidLargeAce {
   }
 
   private pushCached(cls: number, ptr: number): void {
-    if (__HAKMEM_DEBUG__) poisonBlock(this.lm.i32, ptr, classBytes(cls));
+    if (__HAKMEM_DEBUG__) poisonMid(this.lm, ptr, classBytes(cls));
     this.slots[cls * STRIDE + this.count[cls]++] = ptr;
     this.cachedBytes += MID_CLASS_SIZES[cls];
   }
@@ -700,7 +700,7 @@ export class MidLargeAce {
 function checkLeaving(lm: LinearMemory, slots: Uint32Array, cls: number, from: number, to: number): void {
   if (to > from) lm.fresh();
   const size = classBytes(cls);
-  for (let i = from; i < to; i++) checkPoison(lm.i32, slots[cls * STRIDE + i], 0, size, 'in the cache');
+  for (let i = from; i < to; i++) checkPoison(lm, slots[cls * STRIDE + i], 0, size, 'in the cache');
 }
 
 /**
@@ -719,7 +719,7 @@ function checkTake(lm: LinearMemory, span: number, cls: number, want: number): v
     const rel = p - span - SPAN_HEADER_BYTES;
     if (rel < 0 || rel % size !== 0 || rel / size >= carved)
       throw new HeapError('CORRUPTION', `refill: free-list node ${p} is not a carved block of span ${span}`, p, 'midLargeAce');
-    checkPoison(lm.i32, p, 4, size, 'on its span list');
+    checkPoison(lm, p, 4, size, 'on its span list');
     p = u32[p >>> 2];
   }
 }
@@ -773,7 +773,7 @@ export function validateSpan(lm: LinearMemory, pages: PageLayer, span: number, w
       if (rel < 0 || rel % size !== 0 || rel / size >= carved) return `span ${span}: ${what} node ${p} is not a carved block`;
       if (live(rel / size)) return `span ${span}: ${what} node ${p} is live`;
       if (++k > carved) return `span ${span}: ${what} has a cycle`;
-      if (__HAKMEM_DEBUG__) checkPoison(lm.i32, p, 4, size, `on the ${what} of span ${span}`);
+      if (__HAKMEM_DEBUG__) checkPoison(lm, p, 4, size, `on the ${what} of span ${span}`);
     }
     return k;
   };
