@@ -81,6 +81,16 @@ const INITIAL_CAPACITY = 4;
 const CLASS_CACHE_BYTES = 2 << 20;
 const ADAPT_WINDOW = 64;
 
+/**
+ * 1/size of each span class, a little high: for 0 ≤ rel < 2^20 (a span is at
+ * most 16 pages) `(rel * MID_INVERSE[cls]) | 0` is exactly `floor(rel / size)`
+ * (the excess, under 2^-10 / size, cannot reach the next integer, and exact
+ * multiples cannot round below theirs). A multiply instead of a divide on
+ * every span malloc and free. A negative rel truncates to 0, which the
+ * callers' `q * size === rel` test rejects.
+ */
+export const MID_INVERSE = Float64Array.from(MID_CLASS_SIZES, (size) => (1 + 2 ** -30) / size);
+
 export const MID_FREE_OK = 0;
 export const MID_FREE_DOUBLE = 1;
 export const MID_FREE_INVALID = 2;
@@ -242,7 +252,7 @@ export class MidLargeAce {
     const start = spanStart(ptr, word);
     const rel = ptr - start - SPAN_HEADER_BYTES;
     const size = MID_CLASS_SIZES[cls];
-    const q = (rel / size) | 0;
+    const q = (rel * MID_INVERSE[cls]) | 0;
     const u32 = this.lm.u32;
     // A span past the end of this worker's view (another worker grew the
     // memory) reads as "not a block": the facade refreshes and asks again.
@@ -271,7 +281,7 @@ export class MidLargeAce {
     }
     const word = u32[i];
     const start = spanStart(ptr, word);
-    const q = ((ptr - start - SPAN_HEADER_BYTES) / MID_CLASS_SIZES[cls]) | 0;
+    const q = ((ptr - start - SPAN_HEADER_BYTES) * MID_INVERSE[cls]) | 0;
     const bi = ((start + SP_BITMAP) >>> 2) + (q >>> 5);
     if (__HAKMEM_DEBUG__) {
       if ((u32[bi] >>> (q & 31)) & 1) throw new HeapError('CORRUPTION', 'cached block is already live', ptr, 'midLargeAce');
