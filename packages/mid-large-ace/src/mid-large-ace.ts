@@ -14,6 +14,7 @@ import {
   PK_RUN_BODY,
   PK_RUN_FREE,
   PK_RUN_LIVE,
+  POISON_WORD,
   SP_BITMAP,
   SP_CAPACITY,
   SP_CARVED,
@@ -339,8 +340,14 @@ export class MidLargeAce {
     return this.mallocClass(cls);
   }
 
+  /** Caches a block that is not poisoned yet (a fresh run or carved block). */
   private pushCached(cls: number, ptr: number): void {
     if (__HAKMEM_DEBUG__) poisonMid(this.lm, ptr, classBytes(cls));
+    this.cacheBlock(cls, ptr);
+  }
+
+  /** Caches a block that already holds its poison (debug): one being freed, or one off a span list whose poison was just checked. */
+  private cacheBlock(cls: number, ptr: number): void {
     this.slots[cls * STRIDE + this.count[cls]++] = ptr;
     this.cachedBytes += MID_CLASS_SIZES[cls];
   }
@@ -355,7 +362,9 @@ export class MidLargeAce {
     let head = u32[h + SP_FREE_HEAD / 4];
     while (head !== 0 && got < want) {
       const next = u32[head >>> 2];
-      this.pushCached(cls, head); // the debug build poisons the link word too, so read it first
+      // checkTake found bytes [4, size) of each of these still poisoned: only the link word needs it again (after it is read).
+      if (__HAKMEM_DEBUG__) u32[head >>> 2] = POISON_WORD;
+      this.cacheBlock(cls, head);
       head = next;
       got++;
     }
@@ -481,7 +490,7 @@ export class MidLargeAce {
     this.slots.copyWithin(base, base + out, base + n);
     this.count[cls] = n - out;
     this.cachedBytes -= out * MID_CLASS_SIZES[cls];
-    if (this.count[cls] < this.capacity[cls] && this.cachedBytes + MID_CLASS_SIZES[cls] <= this.budgetBytes) this.pushCached(cls, ptr);
+    if (this.count[cls] < this.capacity[cls] && this.cachedBytes + MID_CLASS_SIZES[cls] <= this.budgetBytes) this.cacheBlock(cls, ptr); // free() poisoned it
     else this.returnBlock(cls, ptr);
   }
 
