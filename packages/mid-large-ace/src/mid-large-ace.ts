@@ -215,19 +215,8 @@ export class MidLargeAce {
    * -MID_FREE_INVALID without changing anything.
    */
   private classOfLive(ptr: number, word: number): number {
-    const kind = word & PK_KIND_MASK;
-    if (kind === PK_RUN_LIVE || kind === PK_RUN_FREE) {
-      if ((ptr & PAGE_MASK) !== 0) return -MID_FREE_INVALID;
-      const pages = word >>> 8;
-      if (kind === PK_RUN_FREE) return -MID_FREE_DOUBLE;
-      if (__HAKMEM_DEBUG__) guardOnFree(this.lm, ptr, pages * PAGE_SIZE);
-      const i = this.pt0 + (ptr >>> PAGE_SHIFT);
-      const free = runHeadWord(PK_RUN_FREE, pages);
-      if (this.shared) {
-        if (Atomics.compareExchange(this.lm.u32, i, word, free) !== word) return -MID_FREE_DOUBLE;
-      } else this.lm.u32[i] = free;
-      return MID_FIRST_RUN_CLASS - 1 + pages;
-    }
+    // Runs apart: the span path stays small enough for V8 to inline it into the facade's free.
+    if ((word & PK_KIND_MASK) !== PK_MID_SPAN) return this.runClassOfLive(ptr, word);
     const cls = (word >>> 8) & 0xff;
     const q = this.blockIndex(ptr, word, cls);
     if (q < 0) return -MID_FREE_INVALID;
@@ -246,6 +235,21 @@ export class MidLargeAce {
       u32[i] = old & ~bit;
     }
     return cls;
+  }
+
+  /** classOfLive for a run (page word PK_RUN_LIVE or PK_RUN_FREE). */
+  private runClassOfLive(ptr: number, word: number): number {
+    const kind = word & PK_KIND_MASK;
+    if ((kind !== PK_RUN_LIVE && kind !== PK_RUN_FREE) || (ptr & PAGE_MASK) !== 0) return -MID_FREE_INVALID;
+    const pages = word >>> 8;
+    if (kind === PK_RUN_FREE) return -MID_FREE_DOUBLE;
+    if (__HAKMEM_DEBUG__) guardOnFree(this.lm, ptr, pages * PAGE_SIZE);
+    const i = this.pt0 + (ptr >>> PAGE_SHIFT);
+    const free = runHeadWord(PK_RUN_FREE, pages);
+    if (this.shared) {
+      if (Atomics.compareExchange(this.lm.u32, i, word, free) !== word) return -MID_FREE_DOUBLE;
+    } else this.lm.u32[i] = free;
+    return MID_FIRST_RUN_CLASS - 1 + pages;
   }
 
   /** Index of the block `ptr` starts, or -1 when it is not a carved block start of its span. */
@@ -272,14 +276,7 @@ export class MidLargeAce {
       checkPoison(this.lm, ptr, 0, size, 'in the cache');
       writeGuard(this.lm.u8, ptr, size);
     }
-    if (cls >= MID_FIRST_RUN_CLASS) {
-      const pages = cls - MID_FIRST_RUN_CLASS + 1;
-      if (__HAKMEM_DEBUG__) {
-        if (u32[i] !== runHeadWord(PK_RUN_FREE, pages)) throw new HeapError('CORRUPTION', 'cached run is not a free run of its class', ptr, 'midLargeAce');
-      }
-      u32[i] = runHeadWord(PK_RUN_LIVE, pages);
-      return true;
-    }
+    if (cls >= MID_FIRST_RUN_CLASS) return markRunLive(u32, i, ptr, cls);
     const word = u32[i];
     const start = spanStart(ptr, word);
     const q = ((ptr - start - SPAN_HEADER_BYTES) * MID_INVERSE[cls]) | 0;
@@ -713,6 +710,16 @@ export class MidLargeAce {
     if (bytes > this.budgetBytes) return `caches hold ${bytes} bytes, over the ${this.budgetBytes}-byte budget`;
     return null;
   }
+}
+
+/** markLive for a run class (apart, so that the span path inlines): its head page word at `i` becomes LIVE. */
+function markRunLive(u32: Uint32Array, i: number, ptr: number, cls: number): boolean {
+  const pages = cls - MID_FIRST_RUN_CLASS + 1;
+  if (__HAKMEM_DEBUG__) {
+    if (u32[i] !== runHeadWord(PK_RUN_FREE, pages)) throw new HeapError('CORRUPTION', 'cached run is not a free run of its class', ptr, 'midLargeAce');
+  }
+  u32[i] = runHeadWord(PK_RUN_LIVE, pages);
+  return true;
 }
 
 /** Debug: cached blocks [from, to) of class `cls`, about to leave the cache, still hold their poison. */
