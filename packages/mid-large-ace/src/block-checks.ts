@@ -13,10 +13,11 @@ import {
   SP_CARVED,
   SP_MAGIC,
   SP_USED,
+  POISON_WORD,
   SPAN_HEADER_BYTES,
   SPAN_MAGIC_VALUE,
 } from '@hakmem/contracts/layout';
-import { guardBreach, poisonBreach, type LinearMemory } from '@hakmem/linear-memory';
+import { blockScanner, guardBreach, type BlockScanner, type LinearMemory } from '@hakmem/linear-memory';
 
 /**
  * Debug-build checks of mid blocks, called only behind `__HAKMEM_DEBUG__`.
@@ -45,9 +46,36 @@ export function checkGuard(u8: Uint8Array, ptr: number, size: number): void {
     throw new HeapError('CORRUPTION', `guard byte ${at - ptr} of a live ${size}-byte block was overwritten (write past the usable end, at ${at})`, ptr, 'midLargeAce');
 }
 
+/**
+ * The poison pass is the whole of a debug mid operation's extra cost (a
+ * block is up to 60 KiB, a run up to 1 MiB), so it runs through the
+ * linear memory's wasm scanner: one per memory, kept here because the
+ * span validator is a module function called with only the memory.
+ */
+const scanners = new WeakMap<LinearMemory, BlockScanner>();
+let lastLm: LinearMemory | null = null;
+let lastScan: BlockScanner | null = null;
+function scanOf(lm: LinearMemory): BlockScanner {
+  if (lm !== lastLm || lastScan === null) {
+    let s = scanners.get(lm);
+    if (s === undefined) {
+      s = blockScanner(lm.memory, lm.shared, () => lm.i32);
+      scanners.set(lm, s);
+    }
+    lastLm = lm;
+    lastScan = s;
+  }
+  return lastScan;
+}
+
+/** Poisons the whole `size`-byte block at `ptr`: it is going into a cache or onto a span list. */
+export function poisonMid(lm: LinearMemory, ptr: number, size: number): void {
+  scanOf(lm).fill(ptr, ptr + size, POISON_WORD);
+}
+
 /** Throws CORRUPTION when bytes [from, size) of the free block at `ptr` lost their poison: a write after free. */
-export function checkPoison(i32: Int32Array, ptr: number, from: number, size: number, where: string): void {
-  const at = poisonBreach(i32, ptr, from, size);
+export function checkPoison(lm: LinearMemory, ptr: number, from: number, size: number, where: string): void {
+  const at = scanOf(lm).find(ptr + from, ptr + size, POISON_WORD);
   if (at >= 0) throw new HeapError('CORRUPTION', `free block ${where} was written after free (byte ${at - ptr} changed)`, ptr, 'midLargeAce');
 }
 
@@ -84,5 +112,5 @@ export function checkCachedBlock(lm: LinearMemory, pt0: number, cls: number, p: 
     const q = rel / size;
     if ((u32[((span + SP_BITMAP) >>> 2) + (q >>> 5)] >>> (q & 31)) & 1) throw new HeapError('CORRUPTION', 'cached block is marked live', p, 'midLargeAce');
   }
-  checkPoison(lm.i32, p, 0, classBytes(cls), 'in the cache');
+  checkPoison(lm, p, 0, classBytes(cls), 'in the cache');
 }

@@ -319,6 +319,34 @@ describe(`mid-large ACE (${__HAKMEM_DEBUG__ ? 'debug' : 'release'} build)`, () =
     }
   });
 
+  it('blocks that went back to their span keep their poison through the trip back into the cache (debug)', () => {
+    const { lm, mid, word, free } = setup(64);
+    const n = 40;
+    const ps = Array.from({ length: n }, () => mid.malloc(3000));
+    for (const p of ps) expect(free(p)).toBe(MID_FREE_OK);
+    // The cache overflowed: some blocks are on their span's free list.
+    const span = spanStart(ps[0], word(ps[0]));
+    const onList = lm.u32[(span + SP_FREE_HEAD) >>> 2];
+    expect(onList).not.toBe(0);
+    expect(mid.validate()).toBeNull();
+    // Malloc until a block comes back from the span list: the ones the same
+    // refill cached with it must be whole-poisoned (link word included).
+    const again: number[] = [];
+    while (again.length < 4 * n && again[again.length - 1] !== onList) again.push(mid.malloc(3000));
+    expect(again[again.length - 1]).toBe(onList);
+    expect(mid.validate()).toBeNull();
+    for (const p of again) free(p);
+    // A write after free into a block on the span list is found when the cache takes it back.
+    const head = lm.u32[(span + SP_FREE_HEAD) >>> 2];
+    expect(head).not.toBe(0);
+    lm.u8[head + 100] ^= 0x5a;
+    const take = (): void => {
+      for (let i = 0; i < 4 * n; i++) if (mid.malloc(3000) === head) return;
+    };
+    if (__HAKMEM_DEBUG__) expect(take).toThrow(/written after free/);
+    else expect(take).not.toThrow();
+  });
+
   it('the debug build refuses to hand out a cached block that is already live', () => {
     const { lm, mid, word, free } = setup(64);
     const p = mid.malloc(2000);

@@ -14,6 +14,7 @@ import {
   PK_RUN_BODY,
   PK_RUN_FREE,
   PK_RUN_LIVE,
+  POISON_WORD,
   SP_BITMAP,
   SP_CAPACITY,
   SP_CARVED,
@@ -36,9 +37,9 @@ import {
   midSpanPageWord,
   runHeadWord,
 } from '@hakmem/contracts/layout';
-import { breakLockOf, drainRemoteInto, lockWord, OwnerLists, poisonBlock, pushRemote, unlockWord, writeGuard, type LinearMemory, type PageLayer } from '@hakmem/linear-memory';
+import { breakLockOf, drainRemoteInto, lockWord, OwnerLists, pushRemote, unlockWord, writeGuard, type LinearMemory, type PageLayer } from '@hakmem/linear-memory';
 import { BLOCK_GUARD } from './block-guard.js';
-import { checkCachedBlock, checkGuard, checkPoison, checkSpanReturn, classBytes, guardOnFree } from './block-checks.js';
+import { checkCachedBlock, checkGuard, checkPoison, checkSpanReturn, classBytes, guardOnFree, poisonMid } from './block-checks.js';
 
 /**
  * Mid-large ACE box: blocks above 1 KiB up to 1 MiB.
@@ -80,6 +81,16 @@ const MIN_CAPACITY = 2;
 const INITIAL_CAPACITY = 4;
 const CLASS_CACHE_BYTES = 2 << 20;
 const ADAPT_WINDOW = 64;
+
+/**
+ * 1/size of each span class, a little high: for 0 ≤ rel < 2^20 (a span is at
+ * most 16 pages) `(rel * MID_INVERSE[cls]) | 0` is exactly `floor(rel / size)`
+ * (the excess, under 2^-10 / size, cannot reach the next integer, and exact
+ * multiples cannot round below theirs). A multiply instead of a divide on
+ * every span malloc and free. A negative rel truncates to 0, which the
+ * callers' `q * size === rel` test rejects.
+ */
+export const MID_INVERSE = Float64Array.from(MID_CLASS_SIZES, (size) => (1 + 2 ** -30) / size);
 
 export const MID_FREE_OK = 0;
 export const MID_FREE_DOUBLE = 1;
@@ -170,7 +181,7 @@ export class MidLargeAce {
     const size = MID_CLASS_SIZES[cls];
     const n = this.count[cls];
     this.frees++;
-    if (__HAKMEM_DEBUG__) poisonBlock(this.lm.i32, ptr, classBytes(cls));
+    if (__HAKMEM_DEBUG__) poisonMid(this.lm, ptr, classBytes(cls));
     // Shared heap: another worker's span block goes home now (its remote list),
     // so that workers do not end up carving into each other's spans' lines.
     if (this.shared && cls < MID_FIRST_RUN_CLASS && this.lm.u32[(spanStart(ptr, word) >>> 2) + SP_OWNER / 4] !== this.worker) {
@@ -204,19 +215,8 @@ export class MidLargeAce {
    * -MID_FREE_INVALID without changing anything.
    */
   private classOfLive(ptr: number, word: number): number {
-    const kind = word & PK_KIND_MASK;
-    if (kind === PK_RUN_LIVE || kind === PK_RUN_FREE) {
-      if ((ptr & PAGE_MASK) !== 0) return -MID_FREE_INVALID;
-      const pages = word >>> 8;
-      if (kind === PK_RUN_FREE) return -MID_FREE_DOUBLE;
-      if (__HAKMEM_DEBUG__) guardOnFree(this.lm, ptr, pages * PAGE_SIZE);
-      const i = this.pt0 + (ptr >>> PAGE_SHIFT);
-      const free = runHeadWord(PK_RUN_FREE, pages);
-      if (this.shared) {
-        if (Atomics.compareExchange(this.lm.u32, i, word, free) !== word) return -MID_FREE_DOUBLE;
-      } else this.lm.u32[i] = free;
-      return MID_FIRST_RUN_CLASS - 1 + pages;
-    }
+    // Runs apart: the span path stays small enough for V8 to inline it into the facade's free.
+    if ((word & PK_KIND_MASK) !== PK_MID_SPAN) return this.runClassOfLive(ptr, word);
     const cls = (word >>> 8) & 0xff;
     const q = this.blockIndex(ptr, word, cls);
     if (q < 0) return -MID_FREE_INVALID;
@@ -237,12 +237,27 @@ export class MidLargeAce {
     return cls;
   }
 
+  /** classOfLive for a run (page word PK_RUN_LIVE or PK_RUN_FREE). */
+  private runClassOfLive(ptr: number, word: number): number {
+    const kind = word & PK_KIND_MASK;
+    if ((kind !== PK_RUN_LIVE && kind !== PK_RUN_FREE) || (ptr & PAGE_MASK) !== 0) return -MID_FREE_INVALID;
+    const pages = word >>> 8;
+    if (kind === PK_RUN_FREE) return -MID_FREE_DOUBLE;
+    if (__HAKMEM_DEBUG__) guardOnFree(this.lm, ptr, pages * PAGE_SIZE);
+    const i = this.pt0 + (ptr >>> PAGE_SHIFT);
+    const free = runHeadWord(PK_RUN_FREE, pages);
+    if (this.shared) {
+      if (Atomics.compareExchange(this.lm.u32, i, word, free) !== word) return -MID_FREE_DOUBLE;
+    } else this.lm.u32[i] = free;
+    return MID_FIRST_RUN_CLASS - 1 + pages;
+  }
+
   /** Index of the block `ptr` starts, or -1 when it is not a carved block start of its span. */
   private blockIndex(ptr: number, word: number, cls: number): number {
     const start = spanStart(ptr, word);
     const rel = ptr - start - SPAN_HEADER_BYTES;
     const size = MID_CLASS_SIZES[cls];
-    const q = (rel / size) | 0;
+    const q = (rel * MID_INVERSE[cls]) | 0;
     const u32 = this.lm.u32;
     // A span past the end of this worker's view (another worker grew the
     // memory) reads as "not a block": the facade refreshes and asks again.
@@ -258,20 +273,13 @@ export class MidLargeAce {
     if (__HAKMEM_DEBUG__) {
       const size = classBytes(cls);
       if (ptr + size > this.lm.u8.length) return false;
-      checkPoison(this.lm.i32, ptr, 0, size, 'in the cache');
+      checkPoison(this.lm, ptr, 0, size, 'in the cache');
       writeGuard(this.lm.u8, ptr, size);
     }
-    if (cls >= MID_FIRST_RUN_CLASS) {
-      const pages = cls - MID_FIRST_RUN_CLASS + 1;
-      if (__HAKMEM_DEBUG__) {
-        if (u32[i] !== runHeadWord(PK_RUN_FREE, pages)) throw new HeapError('CORRUPTION', 'cached run is not a free run of its class', ptr, 'midLargeAce');
-      }
-      u32[i] = runHeadWord(PK_RUN_LIVE, pages);
-      return true;
-    }
+    if (cls >= MID_FIRST_RUN_CLASS) return markRunLive(u32, i, ptr, cls);
     const word = u32[i];
     const start = spanStart(ptr, word);
-    const q = ((ptr - start - SPAN_HEADER_BYTES) / MID_CLASS_SIZES[cls]) | 0;
+    const q = ((ptr - start - SPAN_HEADER_BYTES) * MID_INVERSE[cls]) | 0;
     const bi = ((start + SP_BITMAP) >>> 2) + (q >>> 5);
     if (__HAKMEM_DEBUG__) {
       if ((u32[bi] >>> (q & 31)) & 1) throw new HeapError('CORRUPTION', 'cached block is already live', ptr, 'midLargeAce');
@@ -329,8 +337,14 @@ export class MidLargeAce {
     return this.mallocClass(cls);
   }
 
+  /** Caches a block that is not poisoned yet (a fresh run or carved block). */
   private pushCached(cls: number, ptr: number): void {
-    if (__HAKMEM_DEBUG__) poisonBlock(this.lm.i32, ptr, classBytes(cls));
+    if (__HAKMEM_DEBUG__) poisonMid(this.lm, ptr, classBytes(cls));
+    this.cacheBlock(cls, ptr);
+  }
+
+  /** Caches a block that already holds its poison (debug): one being freed, or one off a span list whose poison was just checked. */
+  private cacheBlock(cls: number, ptr: number): void {
     this.slots[cls * STRIDE + this.count[cls]++] = ptr;
     this.cachedBytes += MID_CLASS_SIZES[cls];
   }
@@ -345,7 +359,9 @@ export class MidLargeAce {
     let head = u32[h + SP_FREE_HEAD / 4];
     while (head !== 0 && got < want) {
       const next = u32[head >>> 2];
-      this.pushCached(cls, head); // the debug build poisons the link word too, so read it first
+      // checkTake found bytes [4, size) of each of these still poisoned: only the link word needs it again (after it is read).
+      if (__HAKMEM_DEBUG__) u32[head >>> 2] = POISON_WORD;
+      this.cacheBlock(cls, head);
       head = next;
       got++;
     }
@@ -471,7 +487,7 @@ export class MidLargeAce {
     this.slots.copyWithin(base, base + out, base + n);
     this.count[cls] = n - out;
     this.cachedBytes -= out * MID_CLASS_SIZES[cls];
-    if (this.count[cls] < this.capacity[cls] && this.cachedBytes + MID_CLASS_SIZES[cls] <= this.budgetBytes) this.pushCached(cls, ptr);
+    if (this.count[cls] < this.capacity[cls] && this.cachedBytes + MID_CLASS_SIZES[cls] <= this.budgetBytes) this.cacheBlock(cls, ptr); // free() poisoned it
     else this.returnBlock(cls, ptr);
   }
 
@@ -696,11 +712,21 @@ export class MidLargeAce {
   }
 }
 
+/** markLive for a run class (apart, so that the span path inlines): its head page word at `i` becomes LIVE. */
+function markRunLive(u32: Uint32Array, i: number, ptr: number, cls: number): boolean {
+  const pages = cls - MID_FIRST_RUN_CLASS + 1;
+  if (__HAKMEM_DEBUG__) {
+    if (u32[i] !== runHeadWord(PK_RUN_FREE, pages)) throw new HeapError('CORRUPTION', 'cached run is not a free run of its class', ptr, 'midLargeAce');
+  }
+  u32[i] = runHeadWord(PK_RUN_LIVE, pages);
+  return true;
+}
+
 /** Debug: cached blocks [from, to) of class `cls`, about to leave the cache, still hold their poison. */
 function checkLeaving(lm: LinearMemory, slots: Uint32Array, cls: number, from: number, to: number): void {
   if (to > from) lm.fresh();
   const size = classBytes(cls);
-  for (let i = from; i < to; i++) checkPoison(lm.i32, slots[cls * STRIDE + i], 0, size, 'in the cache');
+  for (let i = from; i < to; i++) checkPoison(lm, slots[cls * STRIDE + i], 0, size, 'in the cache');
 }
 
 /**
@@ -719,7 +745,7 @@ function checkTake(lm: LinearMemory, span: number, cls: number, want: number): v
     const rel = p - span - SPAN_HEADER_BYTES;
     if (rel < 0 || rel % size !== 0 || rel / size >= carved)
       throw new HeapError('CORRUPTION', `refill: free-list node ${p} is not a carved block of span ${span}`, p, 'midLargeAce');
-    checkPoison(lm.i32, p, 4, size, 'on its span list');
+    checkPoison(lm, p, 4, size, 'on its span list');
     p = u32[p >>> 2];
   }
 }
@@ -773,7 +799,7 @@ export function validateSpan(lm: LinearMemory, pages: PageLayer, span: number, w
       if (rel < 0 || rel % size !== 0 || rel / size >= carved) return `span ${span}: ${what} node ${p} is not a carved block`;
       if (live(rel / size)) return `span ${span}: ${what} node ${p} is live`;
       if (++k > carved) return `span ${span}: ${what} has a cycle`;
-      if (__HAKMEM_DEBUG__) checkPoison(lm.i32, p, 4, size, `on the ${what} of span ${span}`);
+      if (__HAKMEM_DEBUG__) checkPoison(lm, p, 4, size, `on the ${what} of span ${span}`);
     }
     return k;
   };
