@@ -1,5 +1,6 @@
 import { BOX_NAMES, HeapError, type BoxName, type Variant } from '@hakmem/contracts';
 import {
+  GRANULE_SHIFT,
   H_NEXT_WORKER,
   H_VARIANTS,
   MID_CLASS_SIZES,
@@ -14,6 +15,7 @@ import {
   PK_RUN_FREE,
   PK_RUN_LIVE,
   PK_SS_SPARE,
+  PK_FREE,
   PK_TINY,
   SLAB_ACTIVE,
   SLAB_EMPTY,
@@ -56,8 +58,9 @@ import type {
   TlsSllBox,
   TlsSllImplementation,
 } from './box-contracts.js';
-import { pick } from './box-builds.js';
+import { builds, pick } from './box-builds.js';
 import { checkInstance } from './box-shape.js';
+import { LIVE_BITMAP } from './hot-layout.js';
 import { resolveOptions, type AllocatorOptions } from './options.js';
 
 /** Everything a worker needs to attach to a shared heap; structured-cloneable. */
@@ -176,6 +179,9 @@ export class Heap {
     this.tinyGuard = ssBuild.BLOCK_GUARD ?? 0;
     this.midGuard = midBuild.BLOCK_GUARD ?? 0;
     this.validateLiveRun = midBuild.validateLiveRun ?? noLiveRunCheck;
+    // The written-out fast paths (`malloc`, `free`) hold for the built-in release builds only.
+    const flatTiny = tlsBuild === builds.tlsSll.release && ssBuild === builds.superslab.release;
+    if (!flatTiny) this.malloc = this.mallocBoxed;
     if (this.tinyGuard !== 0) this.malloc = this.mallocGuarded;
     if (this.midGuard !== 0) this.mallocMidLarge = this.mallocMidLargeGuarded;
     this.u8 = lm.u8;
@@ -193,6 +199,7 @@ export class Heap {
     this.clearLive = lm.shared ? ssBuild.clearLiveShared : ssBuild.clearLive;
     this.pageWordOf = gateBuild.pageWordOf;
     if (lm.shared) this.free = this.freeShared;
+    else if (!flatTiny || gateBuild !== builds.frontGate.release) this.free = this.freeBoxed;
   }
 
   static create(options?: AllocatorOptions): Heap {
@@ -240,7 +247,38 @@ export class Heap {
 
   // ------------------------------------------------------------------ malloc
 
+  /**
+   * Tiny malloc over the built-in release TLS cache and SuperSlab, written
+   * out: the pop of `popBlock` and the live-bit set of `markLive` (same
+   * layout, contracts/layout.ts), with no call through a function field and
+   * no pop counter (the cache derives its pops, see TlsSll.counters). Any
+   * other build of either box gets `mallocBoxed` instead (constructor).
+   */
   malloc(size: number): number {
+    if ((size >>> 0) !== size) return this.mallocOdd(size);
+    if (size <= TINY_MAX) {
+      const cls = TINY_CLASS_OF_GRANULES[(size + 15) >>> 4];
+      const count = this.tlsCount;
+      const n = count[cls] - 1;
+      if (n >= 0) {
+        const ptr = this.tlsSlots[cls * TLS_SLL_STRIDE + n];
+        count[cls] = n;
+        const u8 = this.u8;
+        const i = ptr - (ptr & SS_MASK) + LIVE_BITMAP + ((ptr & SS_MASK) >>> 7);
+        // A detached or short view (the memory grew) has no byte i: the slow path refreshes it.
+        if (i < u8.length) {
+          u8[i] |= 1 << ((ptr >>> GRANULE_SHIFT) & 7);
+          return ptr;
+        }
+        return this.mallocTinySlow(cls, ptr);
+      }
+      return this.mallocTinySlow(cls, 0);
+    }
+    return this.mallocMidLarge(size);
+  }
+
+  /** `malloc` through the boxes' hot functions: any TLS or SuperSlab build other than the built-in release. */
+  private mallocBoxed(size: number): number {
     if ((size >>> 0) !== size) return this.mallocOdd(size);
     if (size <= TINY_MAX) {
       const cls = TINY_CLASS_OF_GRANULES[(size + 15) >>> 4];
@@ -419,7 +457,45 @@ export class Heap {
 
   // -------------------------------------------------------------------- free
 
+  /**
+   * Tiny free over the built-in release front gate, TLS cache and SuperSlab
+   * in a private heap, written out as `malloc` is: the page word of
+   * `pageWordOf`, the live-bit test and clear of `clearLive`, the push of
+   * `pushBlock`. A detached view reads undefined, so a block past it falls
+   * to `freeOther`, which refreshes the views and tries again.
+   */
   free(ptr: number): void {
+    if ((ptr >>> 0) === ptr) {
+      const pg = (ptr >>> PAGE_SHIFT) - this.gateBasePage;
+      const word = pg < 0 || pg >= this.gateRegionPages ? PK_FREE : this.u32[this.gateFirstIndex + pg] | 0;
+      if ((word & PK_KIND_MASK) === PK_TINY && (ptr & 15) === 0) {
+        const u8 = this.u8;
+        const i = ptr - (ptr & SS_MASK) + LIVE_BITMAP + ((ptr & SS_MASK) >>> 7);
+        const bit = 1 << ((ptr >>> GRANULE_SHIFT) & 7);
+        const old = u8[i];
+        if ((old & bit) !== 0) {
+          u8[i] = old & ~bit;
+          const cls = (word >>> 8) & 0xff;
+          const count = this.tlsCount;
+          const n = count[cls];
+          if (n < this.tlsCapacity[cls]) {
+            this.tlsSlots[cls * TLS_SLL_STRIDE + n] = ptr;
+            count[cls] = n + 1;
+            this.tlsOps[1]++; // ops is [pops, pushes] (TlsSllBox.ops)
+            return;
+          }
+          return this.freeTinySlow(cls, ptr);
+        }
+      }
+      if (ptr === 0) return;
+      this.freeOther(ptr, word);
+      return;
+    }
+    this.freeOdd(ptr);
+  }
+
+  /** `free` through the boxes' hot functions: any front gate, TLS or SuperSlab build other than the built-in release. */
+  private freeBoxed(ptr: number): void {
     if ((ptr >>> 0) === ptr) {
       const word = this.pageWordOf(this.u32, this.gateFirstIndex, this.gateBasePage, this.gateRegionPages, ptr);
       if ((word & PK_KIND_MASK) === PK_TINY && (ptr & 15) === 0 && this.clearLive(this.u8, ptr)) {
