@@ -1,5 +1,5 @@
 import { HeapError } from '@hakmem/contracts';
-import { OP_POPS, OP_PUSHES } from './cache-layout.js';
+import { OP_POPS, OP_PUSHES, STATE_CAPACITY_AT, STATE_COUNT_AT, STATE_WORDS } from './cache-layout.js';
 import { bind, checkBlockOfClass, checkCachedPoison, mayBeCached, memoryOf, poisonCached } from './cache-checks.js';
 import {
   TINY_CLASS_SIZES,
@@ -73,9 +73,11 @@ export interface TlsSllCounters {
 }
 
 export class TlsSll {
-  readonly slots = new Uint32Array(TINY_CLASSES * STRIDE);
-  readonly count = new Int32Array(TINY_CLASSES);
-  readonly capacity = new Int32Array(TINY_CLASSES);
+  /** The whole cache as one view: `slots`, then `count`, then `capacity` (see cache-layout.ts). */
+  readonly state = new Uint32Array(STATE_WORDS);
+  readonly slots = this.state.subarray(0, TINY_CLASSES * STRIDE);
+  readonly count = new Int32Array(this.state.buffer, STATE_COUNT_AT * 4, TINY_CLASSES);
+  readonly capacity = new Int32Array(this.state.buffer, STATE_CAPACITY_AT * 4, TINY_CLASSES);
   readonly maxCapacity = new Int32Array(TINY_CLASSES);
   /** Fast-path counters, see OP_POPS / OP_PUSHES; this build bumps pushes only (pops are derived). */
   readonly ops = new Float64Array(2);
