@@ -121,8 +121,8 @@ export class Heap {
   // each field's first store and V8 keeps its type (a typed array's map, a
   // Smi) exact; a field first set to undefined loses it, and every fast-path
   // load then pays a map or Smi check (measured: ~1 ns per W2-64 iteration).
-  private declare u8: Uint8Array;
-  private declare u32: Uint32Array;
+  private declare hotU8: Uint8Array;
+  private declare hotU32: Uint32Array;
   private declare readonly tlsCount: Int32Array;
   private declare readonly tlsCapacity: Int32Array;
   private declare readonly tlsSlots: Uint32Array;
@@ -193,8 +193,8 @@ export class Heap {
     if (!flatTiny) this.malloc = this.mallocBoxed;
     if (this.tinyGuard !== 0) this.malloc = this.mallocGuarded;
     if (this.midGuard !== 0) this.mallocMidLarge = this.mallocMidLargeGuarded;
-    this.u8 = lm.u8;
-    this.u32 = lm.u32;
+    this.hotU8 = lm.u8;
+    this.hotU32 = lm.u32;
     this.tlsCount = this.tls.count;
     this.tlsCapacity = this.tls.capacity;
     this.tlsSlots = this.tls.slots;
@@ -264,7 +264,7 @@ export class Heap {
    * contracts/layout.ts), with no call through a function field and no pop
    * counter (the cache derives its pops, see TlsSll.counters). Each typed
    * array a fast path touches costs a map, detach and bounds check, so it
-   * touches two: `state` and `u32`. Any other build of either box, or a
+   * touches two: `state` and `hotU32`. Any other build of either box, or a
    * shared heap, gets `mallocBoxed` instead (constructor).
    */
   malloc(size: number): number {
@@ -277,7 +277,7 @@ export class Heap {
         const ptr = st[cls * TLS_SLL_STRIDE + n];
         st[TLS_COUNT_AT + cls] = n;
         // The live bit as a bit of a little-endian word: the same bit the boxes read as a byte.
-        const u32 = this.u32;
+        const u32 = this.hotU32;
         const i = ((ptr - (ptr & SS_MASK) + LIVE_BITMAP) >>> 2) + ((ptr & SS_MASK) >>> 9);
         // A detached or short view (the memory grew) has no word i: the slow path refreshes it.
         if (i < u32.length) {
@@ -297,7 +297,7 @@ export class Heap {
     if (size <= TINY_MAX) {
       const cls = TINY_CLASS_OF_GRANULES[(size + 15) >>> 4];
       const ptr = this.popBlock(this.tlsCount, this.tlsSlots, this.tlsOps, cls);
-      if (ptr !== 0 && this.markLive(this.u8, ptr)) return ptr;
+      if (ptr !== 0 && this.markLive(this.hotU8, ptr)) return ptr;
       return this.mallocTinySlow(cls, ptr);
     }
     return this.mallocMidLarge(size);
@@ -314,7 +314,7 @@ export class Heap {
     if (need <= TINY_MAX) {
       const cls = TINY_CLASS_OF_GRANULES[(need + 15) >>> 4];
       const ptr = this.popBlock(this.tlsCount, this.tlsSlots, this.tlsOps, cls);
-      if (ptr !== 0 && this.markLive(this.u8, ptr)) return ptr;
+      if (ptr !== 0 && this.markLive(this.hotU8, ptr)) return ptr;
       return this.mallocTinySlow(cls, ptr);
     }
     return this.mallocMidLarge(size <= TINY_MAX ? TINY_MAX + 1 : size);
@@ -335,7 +335,7 @@ export class Heap {
   private mallocTinySlow(cls: number, popped: number): number {
     if (popped !== 0) {
       this.refreshViews();
-      if (this.markLive(this.u8, popped)) return popped;
+      if (this.markLive(this.hotU8, popped)) return popped;
       throw new HeapError('CORRUPTION', 'cached block lies outside the memory', popped, 'tlsSll');
     }
     this.enter();
@@ -349,7 +349,7 @@ export class Heap {
     }
     this.syncViews();
     const ptr = this.tls.pop(cls);
-    this.markLive(this.u8, ptr);
+    this.markLive(this.hotU8, ptr);
     return ptr;
   }
 
@@ -475,7 +475,7 @@ export class Heap {
    * Tiny free over the built-in release front gate, TLS cache and SuperSlab
    * in a private heap, written out as `malloc` is: the page word of
    * `pageWordOf` and the live-bit test and clear of `clearLive` through
-   * `u32`, the push of `pushBlock` through `state`, counted in a plain field
+   * `hotU32`, the push of `pushBlock` through `state`, counted in a plain field
    * (`tinyFrees`, folded into the cache's counter by stats and slow paths).
    * A detached view reads undefined, so a block past it falls to
    * `freeOther`, which refreshes the views and tries again.
@@ -483,9 +483,9 @@ export class Heap {
   free(ptr: number): void {
     if ((ptr >>> 0) === ptr) {
       const pg = (ptr >>> PAGE_SHIFT) - this.gateBasePage;
-      const word = pg < 0 || pg >= this.gateRegionPages ? PK_FREE : this.u32[this.gateFirstIndex + pg] | 0;
+      const word = pg < 0 || pg >= this.gateRegionPages ? PK_FREE : this.hotU32[this.gateFirstIndex + pg] | 0;
       if ((word & PK_KIND_MASK) === PK_TINY && (ptr & 15) === 0) {
-        const u32 = this.u32;
+        const u32 = this.hotU32;
         const i = ((ptr - (ptr & SS_MASK) + LIVE_BITMAP) >>> 2) + ((ptr & SS_MASK) >>> 9);
         const bit = 1 << ((ptr >>> GRANULE_SHIFT) & 31);
         const old = u32[i];
@@ -513,8 +513,8 @@ export class Heap {
   /** `free` through the boxes' hot functions: any front gate, TLS or SuperSlab build other than the built-in release. */
   private freeBoxed(ptr: number): void {
     if ((ptr >>> 0) === ptr) {
-      const word = this.pageWordOf(this.u32, this.gateFirstIndex, this.gateBasePage, this.gateRegionPages, ptr);
-      if ((word & PK_KIND_MASK) === PK_TINY && (ptr & 15) === 0 && this.clearLive(this.u8, ptr)) {
+      const word = this.pageWordOf(this.hotU32, this.gateFirstIndex, this.gateBasePage, this.gateRegionPages, ptr);
+      if ((word & PK_KIND_MASK) === PK_TINY && (ptr & 15) === 0 && this.clearLive(this.hotU8, ptr)) {
         const cls = (word >>> 8) & 0xff;
         if (!this.pushBlock(this.tlsCount, this.tlsCapacity, this.tlsSlots, this.tlsOps, cls, ptr)) this.freeTinySlow(cls, ptr);
         return;
@@ -535,9 +535,9 @@ export class Heap {
    */
   private freeShared(ptr: number): void {
     if ((ptr >>> 0) === ptr) {
-      const word = this.pageWordOf(this.u32, this.gateFirstIndex, this.gateBasePage, this.gateRegionPages, ptr);
-      if ((word & PK_KIND_MASK) === PK_TINY && (ptr & 15) === 0 && this.clearLive(this.u8, ptr)) {
-        if (this.u32[(slabRecordOf(ptr) + SM_OWNER) >>> 2] !== this.worker) return this.freeRemoteTiny(ptr);
+      const word = this.pageWordOf(this.hotU32, this.gateFirstIndex, this.gateBasePage, this.gateRegionPages, ptr);
+      if ((word & PK_KIND_MASK) === PK_TINY && (ptr & 15) === 0 && this.clearLive(this.hotU8, ptr)) {
+        if (this.hotU32[(slabRecordOf(ptr) + SM_OWNER) >>> 2] !== this.worker) return this.freeRemoteTiny(ptr);
         const cls = (word >>> 8) & 0xff;
         if (!this.pushBlock(this.tlsCount, this.tlsCapacity, this.tlsSlots, this.tlsOps, cls, ptr)) this.freeTinySlow(cls, ptr);
         return;
@@ -644,9 +644,9 @@ export class Heap {
    */
   private syncViews(): boolean {
     const lm = this.lm;
-    if (this.u8 === lm.u8) return false;
-    this.u8 = lm.u8;
-    this.u32 = lm.u32;
+    if (this.hotU8 === lm.u8) return false;
+    this.hotU8 = lm.u8;
+    this.hotU32 = lm.u32;
     return true;
   }
 
