@@ -42,8 +42,13 @@ export interface TlsSllBox {
   readonly count: Int32Array;
   /** Most blocks a class may hold before `pushBlock` refuses (at most `TLS_SLL_STRIDE`). */
   readonly capacity: Int32Array;
-  /** Fast-path counters the hot functions bump: `[pops, pushes]`. */
+  /** Fast-path counters: `[pops, pushes]`. A build may leave pops at 0 and derive them in `counters()`. */
   readonly ops: Float64Array;
+  /**
+   * The built-in build only: one view over `slots`, `count` and `capacity`
+   * (tls-sll-box cache-layout.ts), for the facade's written-out fast paths.
+   */
+  readonly state?: Uint32Array;
   /** Same as `popBlock` over this cache's arrays. */
   pop(cls: number): number;
   /** Same as `pushBlock` over this cache's arrays. */

@@ -20,7 +20,7 @@ import type {
  * compile.
  */
 
-type MemberKind = 'class' | 'function' | 'function?' | 'number?' | 'variant' | 'number' | 'number[]' | 'Int32Array' | 'Uint32Array' | 'Float64Array';
+type MemberKind = 'class' | 'function' | 'function?' | 'number?' | 'variant' | 'number' | 'number[]' | 'Int32Array' | 'Uint32Array' | 'Uint32Array?' | 'Float64Array';
 
 interface BoxShape<I, B> {
   /** Members of the implementation object; exactly one is the 'class'. */
@@ -51,6 +51,7 @@ const SHAPES: { [K in BoxName]: BoxShape<BoxImplementations[K], Instance<K>> } =
       count: 'Int32Array',
       capacity: 'Int32Array',
       ops: 'Float64Array',
+      state: 'Uint32Array?',
       pop: 'function',
       push: 'function',
       refillCount: 'function',
@@ -144,6 +145,8 @@ function fits(value: unknown, kind: MemberKind): boolean {
       return typeof value === 'number' && Number.isInteger(value);
     case 'number[]':
       return Array.isArray(value);
+    case 'Uint32Array?':
+      return value === undefined || value instanceof Uint32Array;
     default:
       return value instanceof TYPED_ARRAYS[kind];
   }
@@ -156,6 +159,7 @@ function describe(kind: MemberKind): string {
   if (kind === 'number?') return 'a non-negative integer or absent';
   if (kind === 'number') return 'an integer';
   if (kind === 'number[]') return 'an array';
+  if (kind === 'Uint32Array?') return 'a Uint32Array or absent';
   return kind === 'function' ? 'a function' : `an ${kind}`;
 }
 

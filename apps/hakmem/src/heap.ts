@@ -1,5 +1,6 @@
 import { BOX_NAMES, HeapError, type BoxName, type Variant } from '@hakmem/contracts';
 import {
+  GRANULE_SHIFT,
   H_NEXT_WORKER,
   H_VARIANTS,
   MID_CLASS_SIZES,
@@ -14,6 +15,7 @@ import {
   PK_RUN_FREE,
   PK_RUN_LIVE,
   PK_SS_SPARE,
+  PK_FREE,
   PK_TINY,
   SLAB_ACTIVE,
   SLAB_EMPTY,
@@ -57,9 +59,10 @@ import type {
   TlsSllBox,
   TlsSllImplementation,
 } from './box-contracts.js';
-import { pick } from './box-builds.js';
+import { builds, pick } from './box-builds.js';
 import { checkInstance } from './box-shape.js';
 import { buildHeapMap, type HeapMap } from './heap-map.js';
+import { LIVE_BITMAP, TLS_CAPACITY_AT, TLS_COUNT_AT } from './hot-layout.js';
 import { resolveOptions, type AllocatorOptions } from './options.js';
 import type { AllocatorStats } from './stats.js';
 import { checkArrayType, checkLength, MemoryViews, VIEW_GETTERS, VIEW_METHODS, type TypedArrayConstructor, type TypedArrayOf, type TypedBlock } from './typed-views.js';
@@ -105,20 +108,28 @@ export class Heap {
   // Hot state, held here rather than reached through the boxes: each field
   // load saved on the tiny fast path shows in W1 (see docs/ARCHITECTURE.md).
   // The functions are the hot operations of the build picked for each box.
-  private hotU8: Uint8Array;
-  private hotU32: Uint32Array;
-  private readonly tlsCount: Int32Array;
-  private readonly tlsCapacity: Int32Array;
-  private readonly tlsSlots: Uint32Array;
-  private readonly tlsOps: Float64Array;
-  private readonly gateFirstIndex: number;
-  private readonly gateBasePage: number;
-  private readonly gateRegionPages: number;
-  private readonly popBlock: TlsSllImplementation['popBlock'];
-  private readonly pushBlock: TlsSllImplementation['pushBlock'];
-  private readonly markLive: SuperslabImplementation['markLive'];
-  private readonly clearLive: SuperslabImplementation['clearLive'];
-  private readonly pageWordOf: FrontGateImplementation['pageWordOf'];
+  // `declare`: no class-field initialiser, so the constructor's assignment is
+  // each field's first store and V8 keeps its type (a typed array's map, a
+  // Smi) exact; a field first set to undefined loses it, and every fast-path
+  // load then pays a map or Smi check (measured: ~1 ns per W2-64 iteration).
+  private declare hotU8: Uint8Array;
+  private declare hotU32: Uint32Array;
+  private declare readonly tlsCount: Int32Array;
+  private declare readonly tlsCapacity: Int32Array;
+  private declare readonly tlsSlots: Uint32Array;
+  private declare readonly tlsOps: Float64Array;
+  /** The built-in cache's one view (TlsSll.state); an empty array for any other build, whose heap never reads it. */
+  private declare readonly tlsState: Uint32Array;
+  /** Fast-path tiny frees not yet added to tlsOps[1] (the cache's push counter). */
+  private tinyFrees = 0;
+  private declare readonly gateFirstIndex: number;
+  private declare readonly gateBasePage: number;
+  private declare readonly gateRegionPages: number;
+  private declare readonly popBlock: TlsSllImplementation['popBlock'];
+  private declare readonly pushBlock: TlsSllImplementation['pushBlock'];
+  private declare readonly markLive: SuperslabImplementation['markLive'];
+  private declare readonly clearLive: SuperslabImplementation['clearLive'];
+  private declare readonly pageWordOf: FrontGateImplementation['pageWordOf'];
   /**
    * Guard bytes the superslab and mid builds keep at the end of each block
    * (0 in release): usable size = class size − guard. A debug build of either
@@ -167,6 +178,10 @@ export class Heap {
     this.tinyGuard = ssBuild.BLOCK_GUARD ?? 0;
     this.midGuard = midBuild.BLOCK_GUARD ?? 0;
     this.validateLiveRun = midBuild.validateLiveRun ?? noLiveRunCheck;
+    // The written-out fast paths (`malloc`, `free`) hold for the built-in
+    // release builds in a private heap only (a shared heap sets live bits atomically).
+    const flatTiny = tlsBuild === builds.tlsSll.release && ssBuild === builds.superslab.release && !lm.shared && LITTLE_ENDIAN;
+    if (!flatTiny) this.malloc = this.mallocBoxed;
     if (this.tinyGuard !== 0) this.malloc = this.mallocGuarded;
     if (this.midGuard !== 0) this.mallocMidLarge = this.mallocMidLargeGuarded;
     this.hotU8 = lm.u8;
@@ -175,6 +190,7 @@ export class Heap {
     this.tlsCapacity = this.tls.capacity;
     this.tlsSlots = this.tls.slots;
     this.tlsOps = this.tls.ops;
+    this.tlsState = (flatTiny ? this.tls.state : undefined) ?? new Uint32Array(0);
     this.gateFirstIndex = this.gate.firstIndex;
     this.gateBasePage = this.gate.basePage;
     this.gateRegionPages = this.gate.regionPages;
@@ -184,6 +200,7 @@ export class Heap {
     this.clearLive = lm.shared ? ssBuild.clearLiveShared : ssBuild.clearLive;
     this.pageWordOf = gateBuild.pageWordOf;
     if (lm.shared) this.free = this.freeShared;
+    else if (!flatTiny || gateBuild !== builds.frontGate.release) this.free = this.freeBoxed;
   }
 
   static create(options?: AllocatorOptions): Heap {
@@ -234,7 +251,42 @@ export class Heap {
 
   // ------------------------------------------------------------------ malloc
 
+  /**
+   * Tiny malloc over the built-in release TLS cache and SuperSlab in a
+   * private heap, written out: the pop of `popBlock` through the cache's one
+   * `state` view and the live-bit set of `markLive` (same layout,
+   * contracts/layout.ts), with no call through a function field and no pop
+   * counter (the cache derives its pops, see TlsSll.counters). Each typed
+   * array a fast path touches costs a map, detach and bounds check, so it
+   * touches two: `state` and `hotU32`. Any other build of either box, or a
+   * shared heap, gets `mallocBoxed` instead (constructor).
+   */
   malloc(size: number): number {
+    if ((size >>> 0) !== size) return this.mallocOdd(size);
+    if (size <= TINY_MAX) {
+      const cls = TINY_CLASS_OF_GRANULES[(size + 15) >>> 4];
+      const st = this.tlsState;
+      const n = st[TLS_COUNT_AT + cls] - 1;
+      if (n >= 0) {
+        const ptr = st[cls * TLS_SLL_STRIDE + n];
+        st[TLS_COUNT_AT + cls] = n;
+        // The live bit as a bit of a little-endian word: the same bit the boxes read as a byte.
+        const u32 = this.hotU32;
+        const i = ((ptr - (ptr & SS_MASK) + LIVE_BITMAP) >>> 2) + ((ptr & SS_MASK) >>> 9);
+        // A detached or short view (the memory grew) has no word i: the slow path refreshes it.
+        if (i < u32.length) {
+          u32[i] |= 1 << ((ptr >>> GRANULE_SHIFT) & 31);
+          return ptr;
+        }
+        return this.mallocTinySlow(cls, ptr);
+      }
+      return this.mallocTinySlow(cls, 0);
+    }
+    return this.mallocMidLarge(size);
+  }
+
+  /** `malloc` through the boxes' hot functions: any TLS or SuperSlab build other than the built-in release. */
+  private mallocBoxed(size: number): number {
     if ((size >>> 0) !== size) return this.mallocOdd(size);
     if (size <= TINY_MAX) {
       const cls = TINY_CLASS_OF_GRANULES[(size + 15) >>> 4];
@@ -413,7 +465,47 @@ export class Heap {
 
   // -------------------------------------------------------------------- free
 
+  /**
+   * Tiny free over the built-in release front gate, TLS cache and SuperSlab
+   * in a private heap, written out as `malloc` is: the page word of
+   * `pageWordOf` and the live-bit test and clear of `clearLive` through
+   * `hotU32`, the push of `pushBlock` through `state`, counted in a plain field
+   * (`tinyFrees`, folded into the cache's counter by stats and slow paths).
+   * A detached view reads undefined, so a block past it falls to
+   * `freeOther`, which refreshes the views and tries again.
+   */
   free(ptr: number): void {
+    if ((ptr >>> 0) === ptr) {
+      const pg = (ptr >>> PAGE_SHIFT) - this.gateBasePage;
+      const word = pg < 0 || pg >= this.gateRegionPages ? PK_FREE : this.hotU32[this.gateFirstIndex + pg] | 0;
+      if ((word & PK_KIND_MASK) === PK_TINY && (ptr & 15) === 0) {
+        const u32 = this.hotU32;
+        const i = ((ptr - (ptr & SS_MASK) + LIVE_BITMAP) >>> 2) + ((ptr & SS_MASK) >>> 9);
+        const bit = 1 << ((ptr >>> GRANULE_SHIFT) & 31);
+        const old = u32[i];
+        if ((old & bit) !== 0) {
+          u32[i] = old & ~bit;
+          const cls = (word >>> 8) & 0xff;
+          const st = this.tlsState;
+          const n = st[TLS_COUNT_AT + cls];
+          if (n < st[TLS_CAPACITY_AT + cls]) {
+            st[cls * TLS_SLL_STRIDE + n] = ptr;
+            st[TLS_COUNT_AT + cls] = n + 1;
+            this.tinyFrees++;
+            return;
+          }
+          return this.freeTinySlow(cls, ptr);
+        }
+      }
+      if (ptr === 0) return;
+      this.freeOther(ptr, word);
+      return;
+    }
+    this.freeOdd(ptr);
+  }
+
+  /** `free` through the boxes' hot functions: any front gate, TLS or SuperSlab build other than the built-in release. */
+  private freeBoxed(ptr: number): void {
     if ((ptr >>> 0) === ptr) {
       const word = this.pageWordOf(this.hotU32, this.gateFirstIndex, this.gateBasePage, this.gateRegionPages, ptr);
       if ((word & PK_KIND_MASK) === PK_TINY && (ptr & 15) === 0 && this.clearLive(this.hotU8, ptr)) {
@@ -465,10 +557,17 @@ export class Heap {
   /** Tiny slow path: the class cache is full; drain its older half back to the slabs. */
   private freeTinySlow(cls: number, ptr: number): void {
     this.enter();
+    this.foldTinyFrees();
     const n = this.tls.drain(cls, this.scratch);
     this.ss.returnBlocks(this.scratch, n);
     this.releaseEmptiedSlabs();
     this.tls.push(cls, ptr);
+  }
+
+  /** Adds the fast path's tiny frees to the cache's push counter. */
+  private foldTinyFrees(): void {
+    this.tlsOps[1] += this.tinyFrees; // ops is [pops, pushes] (TlsSllBox.ops)
+    this.tinyFrees = 0;
   }
 
   private releaseEmptiedSlabs(): void {
@@ -697,6 +796,7 @@ export class Heap {
   stats(): AllocatorStats {
     this.refreshViews();
     const walk = this.walk(false);
+    this.foldTinyFrees();
     const tls = this.tls.counters();
     const mid = this.mid.counters();
     const big = this.big.counters();
@@ -946,6 +1046,9 @@ function checkHandle(handle: SharedHeapHandle): Record<BoxName, Variant> {
   for (const k of Object.keys(v)) if (!(BOX_NAMES as readonly string[]).includes(k)) throw new TypeError(`hakmem: attachAllocator: the handle's variants has an unknown box '${k}'`);
   return out;
 }
+
+/** The private fast paths set live bits as bits of u32 words, which are the bitmap's bytes only on a little-endian host. */
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
 /** H_VARIANTS byte per box: what it runs, for anyone reading the header (attach uses the handle). */
 const VARIANT_BYTE: Record<BoxVariant, number> = { release: 0, debug: VARIANT_DEBUG_BYTE, custom: 2 };

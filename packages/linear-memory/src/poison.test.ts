@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { GUARD_BYTES } from '@hakmem/contracts/layout';
+import { GUARD_BYTE, GUARD_BYTES } from '@hakmem/contracts/layout';
 import { fillBytes, fillWords, findChangedByte, findChangedWord, guardBreach, poisonBlock, poisonBreach, writeGuard } from './poison.js';
 
 describe('debug block patterns', () => {
@@ -49,5 +49,18 @@ describe('block-level patterns', () => {
     expect(guardBreach(u8, 512, 64)).toBe(-1);
     u8[512 + 64 - GUARD_BYTES] = 0;
     expect(guardBreach(u8, 512, 64)).toBe(512 + 64 - GUARD_BYTES);
+  });
+
+  it('the guard is written and checked whole, and a change at any of its bytes is named exactly', () => {
+    const u8 = new Uint8Array(new ArrayBuffer(4096));
+    for (let k = 0; k < GUARD_BYTES; k++) {
+      u8.fill(0);
+      writeGuard(u8, 1024, 48);
+      expect(Array.from(u8.subarray(1024 + 48 - GUARD_BYTES, 1024 + 48))).toEqual(new Array(GUARD_BYTES).fill(GUARD_BYTE));
+      expect(u8[1024 + 48 - GUARD_BYTES - 1]).toBe(0);
+      expect(u8[1024 + 48]).toBe(0);
+      u8[1024 + 48 - GUARD_BYTES + k] ^= 0x40;
+      expect(guardBreach(u8, 1024, 48)).toBe(1024 + 48 - GUARD_BYTES + k);
+    }
   });
 });
