@@ -1,4 +1,6 @@
-import type { BoxName, HeapError, Variant } from '@hakmem/contracts';
+import type { BoxName, HeapError, SlabOccupancy, SpanOccupancy, Variant } from '@hakmem/contracts';
+
+export type { SlabOccupancy, SpanOccupancy };
 import type { LinearMemory, PageLayer } from '@hakmem/linear-memory';
 
 /**
@@ -132,21 +134,6 @@ export interface SuperslabImplementation {
   readonly slabOccupancy?: (lm: LinearMemory, ptr: number) => SlabOccupancy | null;
 }
 
-/** What a superslab implementation's `slabOccupancy` reports for one slab. */
-export interface SlabOccupancy {
-  readonly state: 'active' | 'empty' | 'unused';
-  /** Tiny class index (-1 for an unused slab). */
-  readonly sizeClass: number;
-  /** Bytes per block, guard included. */
-  readonly blockBytes: number;
-  /** Blocks live (handed to the user). */
-  readonly live: number;
-  /** Blocks in the slab when fully carved. */
-  readonly capacity: number;
-  readonly carved: number;
-  /** Owning worker id, 0 when none. */
-  readonly owner: number;
-}
 
 // ------------------------------------------------------------ sharedPool
 
@@ -282,20 +269,6 @@ export interface MidLargeAceImplementation {
   readonly spanOccupancy?: (lm: LinearMemory, span: number) => SpanOccupancy | null;
 }
 
-/** What a mid implementation's `spanOccupancy` reports for one span. */
-export interface SpanOccupancy {
-  /** Mid span class index. */
-  readonly sizeClass: number;
-  /** Bytes per block, guard included. */
-  readonly blockBytes: number;
-  readonly live: number;
-  readonly capacity: number;
-  readonly carved: number;
-  /** Pages of the span. */
-  readonly pages: number;
-  /** Owning worker id, 0 when abandoned. */
-  readonly owner: number;
-}
 
 // ---------------------------------------------------------------- by box
 

@@ -2,3 +2,4 @@ export * from './layout.js';
 export * from './size-classes.js';
 export * from './heap-error.js';
 export * from './boxes.js';
+export type { SlabOccupancy, SpanOccupancy } from './occupancy.js';

@@ -1,21 +1,9 @@
 import { MID_CLASS_SIZES, MID_FIRST_RUN_CLASS, SP_BITMAP, SP_CAPACITY, SP_CARVED, SP_CLASS, SP_MAGIC, SP_OWNER, SP_PAGES, SPAN_MAGIC_VALUE } from '@hakmem/contracts/layout';
+import type { SpanOccupancy } from '@hakmem/contracts';
 import type { LinearMemory } from '@hakmem/linear-memory';
 
-/** One span as the heap map shows it; read from this box's own span header. */
-export interface SpanOccupancy {
-  /** Mid span class index. */
-  readonly sizeClass: number;
-  /** Bytes per block of the class (the guard included in debug builds). */
-  readonly blockBytes: number;
-  /** Blocks handed to the user (live bit set). */
-  readonly live: number;
-  readonly capacity: number;
-  readonly carved: number;
-  /** Pages the span covers, its header's page included. */
-  readonly pages: number;
-  /** Worker that owns the span (0: abandoned). */
-  readonly owner: number;
-}
+export type { SpanOccupancy };
+
 
 /**
  * Occupancy of the span whose first byte is `span`, for the heap map, or

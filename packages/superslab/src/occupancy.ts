@@ -14,26 +14,12 @@ import {
   TINY_CLASS_SIZES,
   TINY_CLASSES,
 } from '@hakmem/contracts/layout';
+import type { SlabOccupancy } from '@hakmem/contracts';
 import type { LinearMemory } from '@hakmem/linear-memory';
+
+export type { SlabOccupancy };
 import { slabDataStart, slabRecordOf } from './superslab.js';
 
-/** One slab as the heap map shows it; read from this box's own slab record and live bitmap. */
-export interface SlabOccupancy {
-  /** `unused` slabs have no class and no blocks. */
-  readonly state: 'active' | 'empty' | 'unused';
-  /** Tiny class index, or -1 for an unused slab. */
-  readonly sizeClass: number;
-  /** Bytes per block of the class (the guard included in debug builds). */
-  readonly blockBytes: number;
-  /** Blocks handed to the user (live bit set). */
-  readonly live: number;
-  /** Blocks the slab holds when fully carved. */
-  readonly capacity: number;
-  /** Blocks carved so far. */
-  readonly carved: number;
-  /** Worker that owns the slab (0: abandoned or pool). */
-  readonly owner: number;
-}
 
 /**
  * Occupancy of the slab holding `ptr` (any address inside its page), for
