@@ -1,5 +1,4 @@
-import { afterAll, beforeAll, describe, it } from 'vitest';
-import { expectPassed, runCases, summary, type CaseResult, type CaseSpec } from './harness.js';
+import { caseSuite, type CaseSpec } from './harness.js';
 
 /**
  * Issue 10, case 7 (debug build only): poison outlives the box. Blocks are
@@ -29,14 +28,4 @@ for (const build of ['debug', 'mid+bigcache-debug', 'superslab-debug'])
 for (const [size, count] of LARGE)
   cases.push({ name: `debug: ${count} × ${size} B freed, no write: no CORRUPTION (control)`, fn: 'noWriteNoAlarm', args: { build: 'debug', size, count } });
 
-let results: Map<string, CaseResult>;
-beforeAll(async () => {
-  results = await runCases(module, cases, 10_000);
-}, 600_000);
-afterAll(() => {
-  if (results) console.log(summary('debug poison', results));
-});
-
-describe('debug poison outlives the box (issue 10 case 7)', () => {
-  it.each(cases.map((c) => [c.name]))('%s', (name) => expectPassed(results, name));
-});
+caseSuite('debug poison outlives the box (issue 10 case 7)', 'debug poison', module, cases, 10_000);

@@ -1,5 +1,4 @@
-import { afterAll, beforeAll, describe, it } from 'vitest';
-import { expectPassed, runCases, summary, type CaseResult, type CaseSpec } from './harness.js';
+import { caseSuite, type CaseSpec } from './harness.js';
 
 /** Issue 10, case 5: every double free is DOUBLE_FREE, on every route, both builds, and changes nothing. */
 const module = new URL('./double-free-cases.mjs', import.meta.url);
@@ -14,14 +13,4 @@ for (const build of ['release', 'debug']) {
     cases.push({ name: `${build}: interior pointers of freed ${count} × ${size} B: INVALID_POINTER or DOUBLE_FREE`, fn: 'interiorOfFreed', args: { build, size, count }, timeoutMs: 10_000 });
 }
 
-let results: Map<string, CaseResult>;
-beforeAll(async () => {
-  results = await runCases(module, cases, 10_000);
-}, 600_000);
-afterAll(() => {
-  if (results) console.log(summary('double free', results));
-});
-
-describe('every double free is DOUBLE_FREE (issue 10 case 5)', () => {
-  it.each(cases.map((c) => [c.name]))('%s', (name) => expectPassed(results, name));
-});
+caseSuite('every double free is DOUBLE_FREE (issue 10 case 5)', 'double free', module, cases, 10_000);

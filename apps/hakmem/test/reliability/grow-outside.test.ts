@@ -1,5 +1,4 @@
-import { afterAll, beforeAll, describe, it } from 'vitest';
-import { expectPassed, runCases, summary, type CaseResult, type CaseSpec } from './harness.js';
+import { caseSuite, type CaseSpec } from './harness.js';
 
 /**
  * Issue 10, case 1: `memory.grow(k)` by the user, then every API call, in
@@ -22,14 +21,4 @@ for (const build of BUILDS)
     for (const flavour of ['fresh', 'used'])
       for (const op of OPS) cases.push({ name: `${build} ${shared ? 'shared' : 'non-shared'} ${flavour}: grow, then ${op}`, fn: 'growThenOp', args: { build, shared, op, flavour } });
 
-let results: Map<string, CaseResult>;
-beforeAll(async () => {
-  results = await runCases(module, cases, 2_000);
-}, 600_000);
-afterAll(() => {
-  if (results) console.log(summary('grow from outside', results));
-});
-
-describe('memory grown from outside (issue 10 case 1)', () => {
-  it.each(cases.map((c) => [c.name]))('%s', (name) => expectPassed(results, name));
-});
+caseSuite('memory grown from outside (issue 10 case 1)', 'grow from outside', module, cases, 2_000);

@@ -1,4 +1,5 @@
 import { Worker } from 'node:worker_threads';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 
 /**
  * The reliability suite runs every case in a worker thread under a time limit:
@@ -103,4 +104,22 @@ export function summary(suite: string, results: Map<string, CaseResult>, extra =
     ms += r.ms;
   }
   return `reliability ${suite}: ${results.size} cases, ${pass} passed, ${fail} failed, ${hang} hangs${extra}, ${(ms / 1000).toFixed(1)} s in cases`;
+}
+
+/**
+ * A case file's whole life: `cases` run in workers before the tests, one test
+ * per case passes when its case did, and one summary line is printed after
+ * (`extra` appends figures of the file's own).
+ */
+export function caseSuite(title: string, suite: string, module: URL, cases: CaseSpec[], timeoutMs: number, extra?: (results: Map<string, CaseResult>) => string): void {
+  let results: Map<string, CaseResult> | undefined;
+  beforeAll(async () => {
+    results = await runCases(module, cases, timeoutMs);
+  }, 600_000);
+  afterAll(() => {
+    if (results) console.log(summary(suite, results, extra ? extra(results) : ''));
+  });
+  describe(title, () => {
+    it.each(cases.map((c) => [c.name]))('%s', (name) => expectPassed(results, name));
+  });
 }

@@ -1,5 +1,4 @@
-import { afterAll, beforeAll, describe, it } from 'vitest';
-import { expectPassed, runCases, summary, type CaseResult, type CaseSpec } from './harness.js';
+import { caseSuite, type CaseSpec } from './harness.js';
 
 /** Issue 10, case 4: the size limit is the number the user gave, and only sizes above it throw. */
 const module = new URL('./limit-cases.mjs', import.meta.url);
@@ -19,14 +18,4 @@ for (const build of ['release', 'debug']) {
         cases.push({ name: `${build}: default heap, heapBase ${heapBase}: ${op} of 2^32 - heapBase is 0, one more is a RangeError`, fn: 'defaultHeapLimit', args: { build, heapBase, op } });
 }
 
-let results: Map<string, CaseResult>;
-beforeAll(async () => {
-  results = await runCases(module, cases, 5_000);
-}, 600_000);
-afterAll(() => {
-  if (results) console.log(summary('limits', results));
-});
-
-describe('limits say what they mean (issue 10 case 4)', () => {
-  it.each(cases.map((c) => [c.name]))('%s', (name) => expectPassed(results, name));
-});
+caseSuite('limits say what they mean (issue 10 case 4)', 'limits', module, cases, 5_000);

@@ -1,5 +1,4 @@
-import { afterAll, beforeAll, describe, it } from 'vitest';
-import { expectPassed, runCases, summary, type CaseResult, type CaseSpec } from './harness.js';
+import { caseSuite, type CaseSpec } from './harness.js';
 
 /**
  * Issue 10, case 2: a worker grows a shared heap's memory and frees a block
@@ -29,14 +28,4 @@ for (const build of ['release', 'debug'])
           args: { build, size, op, how, detachFirst },
         });
 
-let results: Map<string, CaseResult>;
-beforeAll(async () => {
-  results = await runCases(module, cases, 5_000);
-}, 600_000);
-afterAll(() => {
-  if (results) console.log(summary('shared grow', results, `, ${[...results.values()].filter((r) => (r.data as { reused?: boolean } | null)?.reused).length} reused the worker's block`));
-});
-
-describe('shared heap: a worker grew the memory and freed a block (issue 10 case 2)', () => {
-  it.each(cases.map((c) => [c.name]))('%s', (name) => expectPassed(results, name));
-});
+caseSuite('shared heap: a worker grew the memory and freed a block (issue 10 case 2)', 'shared grow', module, cases, 5_000, (results) => `, ${[...results.values()].filter((r) => (r.data as { reused?: boolean } | null)?.reused).length} reused the worker's block`);

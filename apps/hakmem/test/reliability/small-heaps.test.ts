@@ -1,5 +1,4 @@
-import { afterAll, beforeAll, describe, it } from 'vitest';
-import { expectPassed, runCases, summary, type CaseResult, type CaseSpec } from './harness.js';
+import { caseSuite, type CaseSpec } from './harness.js';
 
 /**
  * Issue 10, case 6: every small or odd maxBytes / heapBase either serves
@@ -20,14 +19,4 @@ for (const build of ['release', 'debug']) {
       cases.push({ name: `${build}: sweep { heapBase: ${heapBase}, maxBytes: ${maxBytes} }`, fn: 'smallHeap', args: { build, heapBase, maxBytes } });
 }
 
-let results: Map<string, CaseResult>;
-beforeAll(async () => {
-  results = await runCases(module, cases, 10_000);
-}, 600_000);
-afterAll(() => {
-  if (results) console.log(summary('small heaps', results, `, ${[...results.values()].filter((r) => String(r.data).startsWith('refused')).length} refused at creation`));
-});
-
-describe('small heaps serve every size or refuse at creation (issue 10 case 6)', () => {
-  it.each(cases.map((c) => [c.name]))('%s', (name) => expectPassed(results, name));
-});
+caseSuite('small heaps serve every size or refuse at creation (issue 10 case 6)', 'small heaps', module, cases, 10_000, (results) => `, ${[...results.values()].filter((r) => String(r.data).startsWith('refused')).length} refused at creation`);

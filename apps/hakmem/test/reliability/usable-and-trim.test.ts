@@ -1,5 +1,4 @@
-import { afterAll, beforeAll, describe, it } from 'vitest';
-import { expectPassed, runCases, summary, type CaseResult, type CaseSpec } from './harness.js';
+import { caseSuite, type CaseSpec } from './harness.js';
 
 /**
  * Issue 10, case 8: usableSize of a freed block is DOUBLE_FREE (as free says),
@@ -15,14 +14,4 @@ for (const build of ['release', 'debug']) {
   cases.push({ name: `${build}: 2 workers allocate, free half remotely, detach; creator frees the rest and trims: 0 pages in use`, fn: 'trimAfterWorkersDetached', args: { build }, timeoutMs: 30_000 });
 }
 
-let results: Map<string, CaseResult>;
-beforeAll(async () => {
-  results = await runCases(module, cases, 10_000);
-}, 600_000);
-afterAll(() => {
-  if (results) console.log(summary('usableSize and trim', results));
-});
-
-describe('usableSize of freed blocks and trim after detach (issue 10 case 8)', () => {
-  it.each(cases.map((c) => [c.name]))('%s', (name) => expectPassed(results, name));
-});
+caseSuite('usableSize of freed blocks and trim after detach (issue 10 case 8)', 'usableSize and trim', module, cases, 10_000);
