@@ -64,13 +64,19 @@ static inline void out_bytes(out_t *o, const char *s, size_t n) {
 
 static inline void out_str(out_t *o, const char *s) { out_bytes(o, s, strlen(s)); }
 
-static inline void out_u64(out_t *o, uint64_t v) {
-  char tmp[24];
-  int i = sizeof tmp;
+/* Writes v in decimal at the end of buf; returns the index of its first digit. */
+static inline int dec_u64(char buf[24], uint64_t v) {
+  int i = 24;
   do {
-    tmp[--i] = (char)('0' + v % 10);
+    buf[--i] = (char)('0' + v % 10);
     v /= 10;
   } while (v != 0);
+  return i;
+}
+
+static inline void out_u64(out_t *o, uint64_t v) {
+  char tmp[24];
+  int i = dec_u64(tmp, v);
   out_bytes(o, tmp + i, sizeof tmp - (size_t)i);
 }
 

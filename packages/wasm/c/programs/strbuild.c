@@ -35,12 +35,8 @@ static void put(builder_t *b, const char *s, size_t n) {
 static void put_str(builder_t *b, const char *s) { put(b, s, strlen(s)); }
 
 static void put_u32(builder_t *b, uint32_t v) {
-  char tmp[12];
-  int i = sizeof tmp;
-  do {
-    tmp[--i] = (char)('0' + v % 10);
-    v /= 10;
-  } while (v != 0);
+  char tmp[24];
+  int i = dec_u64(tmp, v);
   put(b, tmp + i, sizeof tmp - (size_t)i);
 }
 
