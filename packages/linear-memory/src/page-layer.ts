@@ -440,7 +440,8 @@ export class PageLayer {
       }
       if (free && (w & PK_KIND_MASK) !== PK_FREE) return `free page ${p} has page word ${w}`;
       if (!free && (w & PK_KIND_MASK) === PK_FREE) return `page ${p} is marked used in the free bitmap but owned by no box`;
-      if (free && this.poisonBreach(p, 1) >= 0) return `free page ${p} was written after it was freed, at ${this.poisonBreach(p, 1)}`;
+      const breach = free ? this.poisonBreach(p, 1) : -1;
+      if (breach >= 0) return `free page ${p} was written after it was freed, at ${breach}`;
       if (!free) used++;
     }
     if (used !== this.pagesInUse()) return `pages in use counter ${this.pagesInUse()} but ${used} pages are used`;
