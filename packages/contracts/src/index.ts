@@ -2,4 +2,5 @@ export * from './layout.js';
 export * from './size-classes.js';
 export * from './heap-error.js';
 export * from './boxes.js';
+export * from './walk.js';
 export type { SlabOccupancy, SpanOccupancy } from './occupancy.js';

@@ -113,6 +113,25 @@ export function rememberedWord(word: number): number {
 export const midSpanPageWord = (cls: number, dist: number): number => PK_MID_SPAN | (dist << 4) | (cls << 8);
 export const runHeadWord = (kind: number, pages: number): number => (kind | (pages << 8)) >>> 0;
 
+// Decoders of a live page word (the encoders above say which kinds carry which payload).
+/** The kind (PK_*) of a page word. */
+export const pageKind = (word: number): number => word & PK_KIND_MASK;
+/** Whether a page word is an active tiny slab's (PK_TINY). */
+export const isTinyPage = (word: number): boolean => (word & PK_KIND_MASK) === PK_TINY;
+/** The size class of a PK_TINY or PK_MID_SPAN word (tiny or mid class table). */
+export const pageClass = (word: number): number => (word >>> 8) & 0xff;
+/** The slab index in its SuperSlab of a PK_TINY word. */
+export const pageSlab = (word: number): number => (word >>> 4) & 15;
+/** How many pages a PK_MID_SPAN page lies after its span's head page. */
+export const pageDistance = (word: number): number => (word >>> 4) & 15;
+/** The page count of a run head word (PK_RUN_LIVE, PK_RUN_FREE). */
+export const runPages = (word: number): number => word >>> 8;
+/** Whether a page word is a run head (live or free). */
+export const isRunHead = (word: number): boolean => {
+  const kind = word & PK_KIND_MASK;
+  return kind === PK_RUN_LIVE || kind === PK_RUN_FREE;
+};
+
 // ---------------------------------------------------------------------------
 // Global header at `base` (byte offsets). Words marked (atomic) are only
 // touched with Atomics in a shared heap.
@@ -213,6 +232,32 @@ export const SLAB_UNUSED = 0;
 export const SLAB_ACTIVE = 1;
 export const SLAB_EMPTY = 2;
 
+// Address arithmetic of SuperSlabs and slabs: name it here, not at the sites (V8 inlines these).
+/** The SuperSlab holding `ptr` (its header's first byte). */
+export const superslabOf = (ptr: number): number => (ptr - (ptr & SS_MASK)) >>> 0;
+/** The index (0..SLABS_PER_SS-1) of the slab holding `ptr` in its SuperSlab. */
+export const slabIndexOf = (ptr: number): number => (ptr & SS_MASK) >>> PAGE_SHIFT;
+/** The metadata record of slab `index` of the SuperSlab at `ss`. */
+export const slabRecordAt = (ss: number, index: number): number => ss + SS_SLAB_META + index * SLAB_META_BYTES;
+/** The metadata record of the slab holding `ptr`. */
+export const slabRecordOf = (ptr: number): number => slabRecordAt(superslabOf(ptr), slabIndexOf(ptr));
+/** The index of the slab a metadata record describes. */
+export const slabIndexOfRecord = (slab: number): number => ((slab & SS_MASK) - SS_SLAB_META) / SLAB_META_BYTES;
+/** First block address of slab `index` of the SuperSlab at `ss` (slab 0's blocks follow the header). */
+export const slabDataStartAt = (ss: number, index: number): number => ss + index * SLAB_SIZE + (index === 0 ? SS_HEADER_BYTES : 0);
+/** First block address of the slab a metadata record describes. */
+export const slabDataStart = (slab: number): number => slabDataStartAt(superslabOf(slab), slabIndexOfRecord(slab));
+/** Byte of the SuperSlab live bitmap that holds `ptr`'s live bit. */
+export const liveByteOf = (ptr: number): number => superslabOf(ptr) + SS_BITMAP + ((ptr & SS_MASK) >>> (GRANULE_SHIFT + 3));
+/** `ptr`'s live bit within its byte (liveByteOf). */
+export const liveMaskOf = (ptr: number): number => 1 << ((ptr >>> GRANULE_SHIFT) & 7);
+/** u32 index of the (little-endian) bitmap word that holds `ptr`'s live bit: the word form of liveByteOf. */
+export const liveWordIndex = (ptr: number): number => ((superslabOf(ptr) + SS_BITMAP) >>> 2) + ((ptr & SS_MASK) >>> (GRANULE_SHIFT + 5));
+/** `ptr`'s live bit within its word (liveWordIndex), on a little-endian host. */
+export const liveWordBit = (ptr: number): number => 1 << ((ptr >>> GRANULE_SHIFT) & 31);
+/** Bytes of the live bitmap that cover one slab. */
+export const SLAB_BITMAP_BYTES = SS_BITMAP_BYTES / SLABS_PER_SS;
+
 // ---------------------------------------------------------------------------
 // Mid span header, at the span's first byte. Blocks follow it.
 // ---------------------------------------------------------------------------
@@ -239,6 +284,9 @@ export const SPAN_MAGIC_VALUE = 0x5350414e; // "SPAN"
 export const SPAN_MAX_BLOCKS = 128;
 export const SPAN_MAX_PAGES = 16;
 export const MID_CLASSES = MID_FIRST_RUN_CLASS + SPAN_MAX_PAGES;
+
+/** The first byte of the span holding `ptr`, whose page word is `word` (PK_MID_SPAN). */
+export const spanStartOf = (ptr: number, word: number): number => (((ptr >>> PAGE_SHIFT) - ((word >>> 4) & 15)) << PAGE_SHIFT) >>> 0;
 
 // ---------------------------------------------------------------------------
 // Box areas in the metadata zone.
