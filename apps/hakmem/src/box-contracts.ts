@@ -1,4 +1,4 @@
-import type { BoxName, HeapError, SlabOccupancy, SpanOccupancy, Variant } from '@hakmem/contracts';
+import type { BoxName, FreeResult, HeapError, Route, SlabOccupancy, SpanOccupancy, Variant } from '@hakmem/contracts';
 
 export type { SlabOccupancy, SpanOccupancy };
 import type { LinearMemory, PageLayer } from '@hakmem/linear-memory';
@@ -207,8 +207,8 @@ export interface FrontGateBox {
   readonly regionPages: number;
   /** Page word of `ptr`'s page (PK_FREE outside the region). */
   pageWord(ptr: number): number;
-  /** The error for a pointer no box accepted; `detail` 'double' means a double free. */
-  reject(ptr: number, word: number, detail: string | null): HeapError;
+  /** The error for a pointer no box accepted; `result` is what the owning box found (FREE_INVALID when no box owns the page). */
+  reject(ptr: number, word: number, result: FreeResult): HeapError;
   counters(): Record<string, number>;
 }
 
@@ -217,6 +217,14 @@ export interface FrontGateImplementation {
   readonly FrontGate: new (lm: LinearMemory, pages: PageLayer) => FrontGateBox;
   /** Free's hot path: the page word of `ptr`'s page, or PK_FREE outside the region. */
   readonly pageWordOf: (u32: Uint32Array, firstIndex: number, basePage: number, regionPages: number, ptr: number) => number;
+  /** The router: which box serves `size` bytes (ROUTE_TINY, ROUTE_MID or ROUTE_LARGE), given the superslab's and the mid box's guard bytes. */
+  readonly routeOfSize: (size: number, tinyGuard: number, midGuard: number) => Route;
+  /** Which box owns a page, from its page word (ROUTE_* of `@hakmem/contracts`). */
+  readonly routeOfWord: (word: number) => Route;
+  /** Which box serves a page-aligned run of `pages` whole pages (ROUTE_MID or ROUTE_LARGE). */
+  readonly routeOfPageRun: (pages: number) => Route;
+  /** Pages of the large run for `size` bytes (more than any mid run has, so free routes it to BigCache). */
+  readonly largeRunPages: (size: number) => number;
 }
 
 // ----------------------------------------------------------- midLargeAce

@@ -103,7 +103,7 @@ const SHAPES: { [K in BoxName]: BoxShape<BoxImplementations[K], Instance<K>> } =
     counters: ['hits', 'misses', 'puts'],
   },
   frontGate: {
-    module: { variant: 'variant', FrontGate: 'class', pageWordOf: 'function' },
+    module: { variant: 'variant', FrontGate: 'class', pageWordOf: 'function', routeOfSize: 'function', routeOfWord: 'function', routeOfPageRun: 'function', largeRunPages: 'function' },
     statics: [],
     instance: { firstIndex: 'number', basePage: 'number', regionPages: 'number', pageWord: 'function', reject: 'function', counters: 'function' },
     counters: [],

@@ -3,4 +3,5 @@ export * from './size-classes.js';
 export * from './heap-error.js';
 export * from './boxes.js';
 export * from './walk.js';
+export * from './routes.js';
 export type { SlabOccupancy, SpanOccupancy } from './occupancy.js';

@@ -150,7 +150,7 @@ export const H_END_PAGE = 20;
 export const H_META_PAGES = 24;
 /** (under the page lock) pages currently handed to boxes. */
 export const H_PAGES_IN_USE = 28;
-/** Lock words (atomic). Order: pool or bigcache lock first, then the page lock. */
+/** Lock words (atomic); what each guards and the order they are taken in: @hakmem/linear-memory lock.ts. */
 export const H_PAGE_LOCK = 32;
 export const H_POOL_LOCK = 36;
 export const H_BIGCACHE_LOCK = 40;

@@ -1,4 +1,4 @@
-import { HeapError } from '@hakmem/contracts';
+import { FREE_DOUBLE, FREE_INSIDE, FREE_INVALID, HeapError, ROUTE_LARGE, ROUTE_MID, ROUTE_NONE, ROUTE_RUN_BODY, ROUTE_TINY } from '@hakmem/contracts';
 import {
   MID_MAX,
   PAGE_SIZE,
@@ -17,7 +17,7 @@ import {
 } from '@hakmem/contracts/layout';
 import { LinearMemory, PageLayer, planGeometry } from '@hakmem/linear-memory';
 import { describe, expect, it } from 'vitest';
-import { FrontGate, ROUTE_LARGE, ROUTE_MID, ROUTE_TINY } from './front-gate.js';
+import { FrontGate, largeRunPages, routeOfPageRun, routeOfSize, routeOfWord } from './front-gate.js';
 import { layRun, laySpan, laySuperslab, layTinySlab } from './layout-fixtures.js';
 
 /** A heap whose region starts `basePage` pages into the memory and spans `pages` pages. */
@@ -31,19 +31,47 @@ function setup(pages: number, basePage = 0) {
 }
 
 describe(`front gate (${__HAKMEM_DEBUG__ ? 'debug' : 'release'} build)`, () => {
-  it('routes sizes at the tiny/mid and mid/large boundaries', () => {
-    const { gate } = setup(16);
+  it('routes sizes at the tiny/mid and mid/large boundaries, guards included', () => {
     expect(TINY_MAX).toBe(1024);
     expect(MID_MAX).toBe(1 << 20);
-    expect(gate.route(0)).toBe(ROUTE_TINY);
-    expect(gate.route(1)).toBe(ROUTE_TINY);
-    expect(gate.route(1024)).toBe(ROUTE_TINY);
-    expect(gate.route(1025)).toBe(ROUTE_MID);
-    expect(gate.route(65536)).toBe(ROUTE_MID);
-    expect(gate.route(1 << 20)).toBe(ROUTE_MID);
-    expect(gate.route((1 << 20) + 1)).toBe(ROUTE_LARGE);
-    expect(gate.route(2 ** 32 - 1)).toBe(ROUTE_LARGE);
+    const cases: [number, number, number, number][] = [
+      [0, 0, 0, ROUTE_TINY],
+      [1, 0, 0, ROUTE_TINY],
+      [1024, 0, 0, ROUTE_TINY],
+      [1025, 0, 0, ROUTE_MID],
+      [65536, 0, 0, ROUTE_MID],
+      [1 << 20, 0, 0, ROUTE_MID],
+      [(1 << 20) + 1, 0, 0, ROUTE_LARGE],
+      [2 ** 32 - 1, 0, 0, ROUTE_LARGE],
+      // A debug build's guard bytes count: a size whose guard does not fit moves up a box.
+      [1008, 16, 16, ROUTE_TINY],
+      [1009, 16, 16, ROUTE_MID],
+      [(1 << 20) - 16, 16, 16, ROUTE_MID],
+      [(1 << 20) - 15, 16, 16, ROUTE_LARGE],
+    ];
+    for (const [size, tg, mg, route] of cases) expect(routeOfSize(size, tg, mg), `routeOfSize(${size}, ${tg}, ${mg})`).toBe(route);
     expect(new Set([ROUTE_TINY, ROUTE_MID, ROUTE_LARGE]).size).toBe(3);
+    // A large run always has more pages than a mid run, so that free routes it to BigCache.
+    expect(largeRunPages((1 << 20) - 15)).toBe(17);
+    expect(largeRunPages(8 << 20)).toBe(128);
+    expect(routeOfPageRun(16)).toBe(ROUTE_MID);
+    expect(routeOfPageRun(17)).toBe(ROUTE_LARGE);
+  });
+
+  it('routes page words to the box that owns the page', () => {
+    const cases: [number, number][] = [
+      [PK_FREE, ROUTE_NONE],
+      [PK_META, ROUTE_NONE],
+      [tinyPageWord(3, 2), ROUTE_TINY],
+      [PK_SS_SPARE, ROUTE_TINY],
+      [midSpanPageWord(8, 1), ROUTE_MID],
+      [runHeadWord(PK_RUN_LIVE, 16), ROUTE_MID],
+      [runHeadWord(PK_RUN_FREE, 16), ROUTE_MID],
+      [runHeadWord(PK_RUN_LIVE, 17), ROUTE_LARGE],
+      [runHeadWord(PK_RUN_FREE, 300), ROUTE_LARGE],
+      [PK_RUN_BODY, ROUTE_RUN_BODY],
+    ];
+    for (const [word, route] of cases) expect(routeOfWord(word), `routeOfWord(${word})`).toBe(route);
   });
 
   it('pageWord reads the page table word of the page holding the pointer', () => {
@@ -76,17 +104,19 @@ describe(`front gate (${__HAKMEM_DEBUG__ ? 'debug' : 'release'} build)`, () => {
 
   it('reject() of a freed tiny or mid block is DOUBLE_FREE from the owning box', () => {
     const { gate } = setup(16);
-    const tiny = gate.reject(0x20010, tinyPageWord(3, 2), 'double');
+    const tiny = gate.reject(0x20010, tinyPageWord(3, 2), FREE_DOUBLE);
     expect(tiny).toBeInstanceOf(HeapError);
     expect(tiny).toMatchObject({ code: 'DOUBLE_FREE', box: 'superslab', ptr: 0x20010 });
     expect(tiny.message).toMatch(/already freed/);
-    const mid = gate.reject(0x30040, midSpanPageWord(8, 0), 'double');
+    const mid = gate.reject(0x30040, midSpanPageWord(8, 0), FREE_DOUBLE);
     expect(mid).toMatchObject({ code: 'DOUBLE_FREE', box: 'midLargeAce', ptr: 0x30040 });
-    const run = gate.reject(0x40000, runHeadWord(PK_RUN_FREE, 20), 'double');
+    const run = gate.reject(0x40000, runHeadWord(PK_RUN_FREE, 20), FREE_DOUBLE);
     expect(run).toMatchObject({ code: 'DOUBLE_FREE', ptr: 0x40000, box: 'bigcache' });
-    expect(gate.reject(0x40000, runHeadWord(PK_RUN_FREE, 3), 'double').box).toBe('midLargeAce');
+    expect(gate.reject(0x40000, runHeadWord(PK_RUN_FREE, 3), FREE_DOUBLE).box).toBe('midLargeAce');
     expect(run.message).toMatch(/cached free/);
-    expect(gate.counters().rejected).toBe(4);
+    // The head of a run held free is a freed block whatever the box found: the gate words it so itself.
+    expect(gate.reject(0x40000, runHeadWord(PK_RUN_FREE, 20), FREE_INVALID)).toMatchObject({ code: 'DOUBLE_FREE', box: 'bigcache' });
+    expect(gate.counters().rejected).toBe(5);
   });
 
   it('reject() of a pointer no box accepted is INVALID_POINTER naming why', () => {
@@ -98,11 +128,11 @@ describe(`front gate (${__HAKMEM_DEBUG__ ? 'debug' : 'release'} build)`, () => {
       [0x60000, PK_SS_SPARE, /unused slab/, 'frontGate'],
       [0x70010, PK_RUN_BODY, /inside a large block/, 'frontGate'],
       [0x80010, runHeadWord(PK_RUN_LIVE, 20), /inside a block, not at its start/, 'bigcache'],
-      [0x90000, runHeadWord(PK_RUN_FREE, 20), /not a live block/, 'bigcache'],
+      [0x90000, runHeadWord(PK_RUN_LIVE, 20), /not a live block/, 'bigcache'],
       [0xa0010, runHeadWord(PK_RUN_LIVE, 2), /inside a block, not at its start/, 'midLargeAce'],
     ];
     for (const [ptr, word, why, box] of cases) {
-      const e = gate.reject(ptr, word, null);
+      const e = gate.reject(ptr, word, FREE_INVALID);
       expect(e).toBeInstanceOf(HeapError);
       expect(e).toMatchObject({ code: 'INVALID_POINTER', ptr, box });
       expect(e.message).toMatch(why);
@@ -112,10 +142,10 @@ describe(`front gate (${__HAKMEM_DEBUG__ ? 'debug' : 'release'} build)`, () => {
 
   it("reject() keeps the owning box's own explanation and names that box", () => {
     const { gate } = setup(16);
-    const t = gate.reject(0x20018, tinyPageWord(1, 2), 'the pointer is not the start of a block of its slab');
+    const t = gate.reject(0x20018, tinyPageWord(1, 2), FREE_INSIDE);
     expect(t).toMatchObject({ code: 'INVALID_POINTER', box: 'superslab', ptr: 0x20018 });
     expect(t.message).toMatch(/not the start of a block of its slab/);
-    const m = gate.reject(0x30044, midSpanPageWord(2, 1), null);
+    const m = gate.reject(0x30044, midSpanPageWord(2, 1), FREE_INVALID);
     expect(m).toMatchObject({ code: 'INVALID_POINTER', box: 'midLargeAce' });
     expect(m.message).toMatch(/not the start of a live block/);
     expect(gate.counters().rejected).toBe(2);

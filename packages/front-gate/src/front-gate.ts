@@ -1,4 +1,4 @@
-import { HeapError } from '@hakmem/contracts';
+import { FREE_DOUBLE, FREE_INSIDE, HeapError, ROUTE_LARGE, ROUTE_MID, ROUTE_NONE, ROUTE_RUN_BODY, ROUTE_TINY, type BoxName, type FreeResult, type Route } from '@hakmem/contracts';
 import {
   MID_MAX,
   PAGE_MASK,
@@ -26,14 +26,10 @@ import {
 import type { LinearMemory, PageLayer } from '@hakmem/linear-memory';
 import { checkedPageWord } from './page-word-check.js';
 
-/** Where `malloc` sends a size. */
-export const ROUTE_TINY = 0;
-export const ROUTE_MID = 1;
-export const ROUTE_LARGE = 2;
-
 /**
- * Front gate box: size → route for malloc, pointer → owning box in O(1) for
- * free. The pointer side is one read of the page table (a u32 per 64 KiB page
+ * Front gate box: the router. Size → box for malloc (`routeOfSize`), page
+ * word → box for free, usableSize and the heap walk (`routeOfWord`), pointer
+ * → page word in O(1) (`pageWordOf`). The pointer side is one read of the page table (a u32 per 64 KiB page
  * at a fixed place in the memory): its kind says which box owns the page and
  * its payload gives the class, so no header and no registry lookup is needed.
  * The gate reads shared words only; it writes none.
@@ -52,10 +48,6 @@ export class FrontGate {
     this.firstIndex = pages.pt0 + pages.basePage;
   }
 
-  route(size: number): number {
-    return size <= TINY_MAX ? ROUTE_TINY : size <= MID_MAX ? ROUTE_MID : ROUTE_LARGE;
-  }
-
   /**
    * The page-table word of the page holding `ptr`, or 0 (PK_FREE) when `ptr`
    * lies outside the region or beyond the current view (the caller then
@@ -66,19 +58,23 @@ export class FrontGate {
     return pageWordOf(this.lm.u32, this.firstIndex, this.basePage, this.regionPages, ptr);
   }
 
-  /** Slow path: builds the error for a pointer no box accepted. `detail` comes from the owning box. */
-  reject(ptr: number, word: number, detail: string | null): HeapError {
+  /**
+   * Slow path: builds the error for a pointer no box accepted. `result` is
+   * what the owning box found (FREE_INVALID when no box owns the page).
+   */
+  reject(ptr: number, word: number, result: FreeResult): HeapError {
     this.rejected++;
     const kind = word & PK_KIND_MASK;
-    const box = boxOfWord(word);
-    if (detail === 'double') return new HeapError('DOUBLE_FREE', describeDouble(kind), ptr, box);
+    const box = ownerBox(word);
+    if (result === FREE_DOUBLE) return new HeapError('DOUBLE_FREE', describeDouble(kind), ptr, box);
+    if (result === FREE_INSIDE) return new HeapError('INVALID_POINTER', 'the pointer is not the start of a block of its slab', ptr, box ?? 'frontGate');
+    // A run head cached free, a span's block start no box called live: freed already (usableSize and free agree).
+    if ((kind === PK_RUN_FREE && (ptr & PAGE_MASK) === 0) || (kind === PK_MID_SPAN && wasBlockStart(ptr, word))) return new HeapError('DOUBLE_FREE', describeDouble(kind), ptr, box);
     // A page that went back remembers what it held: a block start there was freed already.
-    // So is a block start of a span that no box called live (usableSize and free agree).
-    if (detail === null && kind === PK_MID_SPAN && wasBlockStart(ptr, word)) return new HeapError('DOUBLE_FREE', describeDouble(kind), ptr, box);
-    const held = detail === null ? rememberedWord(word) : PK_FREE;
+    const held = rememberedWord(word);
     if (held !== PK_FREE && wasBlockStart(ptr, held))
-      return new HeapError('DOUBLE_FREE', `the block was already freed: its ${kind === PK_FREE ? 'pages went back to the heap' : 'slab is unused now'} and have not been handed out again`, ptr, boxOfWord(held));
-    return new HeapError('INVALID_POINTER', detail ?? this.describeInvalid(ptr, word), ptr, box ?? 'frontGate');
+      return new HeapError('DOUBLE_FREE', `the block was already freed: its ${kind === PK_FREE ? 'pages went back to the heap' : 'slab is unused now'} and have not been handed out again`, ptr, ownerBox(held));
+    return new HeapError('INVALID_POINTER', this.describeInvalid(ptr, word), ptr, box ?? 'frontGate');
   }
 
   /** Why no box accepts `ptr`, from where it lies and what its page holds (slow path: may read the page table). */
@@ -138,13 +134,47 @@ export function pageWordOf(u32: Uint32Array, firstIndex: number, basePage: numbe
   return u32[firstIndex + pg] | 0;
 }
 
-/** The box that owns a page, from its page-table word; undefined for pages no box owns. */
-function boxOfWord(word: number): 'superslab' | 'midLargeAce' | 'bigcache' | undefined {
-  const kind = word & PK_KIND_MASK;
-  if (kind === PK_TINY) return 'superslab';
-  if (kind === PK_MID_SPAN) return 'midLargeAce';
-  if (kind === PK_RUN_LIVE || kind === PK_RUN_FREE) return word >>> 8 > SPAN_MAX_PAGES ? 'bigcache' : 'midLargeAce';
-  return undefined;
+/** Which box serves `size` bytes, given the guard bytes the superslab and mid builds keep after each block. */
+export function routeOfSize(size: number, tinyGuard: number, midGuard: number): Route {
+  return size + tinyGuard <= TINY_MAX ? ROUTE_TINY : size + midGuard <= MID_MAX ? ROUTE_MID : ROUTE_LARGE;
+}
+
+/** Pages of the large run for `size` bytes: always more than a mid run has, so that free routes it to BigCache. */
+export function largeRunPages(size: number): number {
+  return Math.max(SPAN_MAX_PAGES + 1, Math.ceil(size / PAGE_SIZE));
+}
+
+/** Which box serves a page-aligned run of `pages` whole pages (alignedAlloc): mid page classes up to a span's size, then BigCache. */
+export function routeOfPageRun(pages: number): Route {
+  return pages <= SPAN_MAX_PAGES ? ROUTE_MID : ROUTE_LARGE;
+}
+
+/** Which box owns a page, from its page-table word. */
+export function routeOfWord(word: number): Route {
+  switch (word & PK_KIND_MASK) {
+    case PK_TINY:
+    case PK_SS_SPARE:
+      return ROUTE_TINY;
+    case PK_MID_SPAN:
+      return ROUTE_MID;
+    case PK_RUN_LIVE:
+    case PK_RUN_FREE:
+      return word >>> 8 > SPAN_MAX_PAGES ? ROUTE_LARGE : ROUTE_MID;
+    case PK_RUN_BODY:
+      return ROUTE_RUN_BODY;
+    default:
+      return ROUTE_NONE;
+  }
+}
+
+/** The box a route names, for errors; undefined for pages no box owns. */
+export function boxOfRoute(route: Route): BoxName | undefined {
+  return route === ROUTE_TINY ? 'superslab' : route === ROUTE_MID ? 'midLargeAce' : route === ROUTE_LARGE ? 'bigcache' : undefined;
+}
+
+/** The box named in an error about a pointer in a page with `word`: an unused slab's page is no box's. */
+function ownerBox(word: number): BoxName | undefined {
+  return (word & PK_KIND_MASK) === PK_SS_SPARE ? undefined : boxOfRoute(routeOfWord(word));
 }
 
 /** Whether `ptr` was the start of a block when its page held `held` (a live page word). */

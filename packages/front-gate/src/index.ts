@@ -1,2 +1,2 @@
-export { FrontGate, pageWordOf, ROUTE_TINY, ROUTE_MID, ROUTE_LARGE } from './front-gate.js';
+export { FrontGate, pageWordOf, routeOfSize, routeOfWord, routeOfPageRun, largeRunPages, boxOfRoute } from './front-gate.js';
 export const variant: 'release' | 'debug' = __HAKMEM_DEBUG__ ? 'debug' : 'release';

@@ -1,4 +1,4 @@
-import { HeapError } from '@hakmem/contracts';
+import { FREE_INVALID, HeapError } from '@hakmem/contracts';
 import {
   PAGE_SIZE,
   PK_FREE,
@@ -147,7 +147,7 @@ describe(`front gate: why a pointer is rejected (${__HAKMEM_DEBUG__ ? 'debug' : 
     for (const [ptr, why] of cases) {
       const word = s.gate.pageWord(ptr);
       expect(word).toBe(PK_FREE);
-      const e = s.gate.reject(ptr, word, null);
+      const e = s.gate.reject(ptr, word, FREE_INVALID);
       expect(e).toMatchObject({ code: 'INVALID_POINTER', box: 'frontGate', ptr });
       expect(e.message).toMatch(/not inside any block this heap handed out/);
       expect(e.message).toMatch(why);
@@ -157,11 +157,11 @@ describe(`front gate: why a pointer is rejected (${__HAKMEM_DEBUG__ ? 'debug' : 
   it('an interior pointer of a run says where its block starts, from the head page or from a body page', () => {
     const s = setup();
     const start = s.run * PAGE_SIZE;
-    const inHead = s.gate.reject(start + 40, s.gate.pageWord(start + 40), null);
+    const inHead = s.gate.reject(start + 40, s.gate.pageWord(start + 40), FREE_INVALID);
     expect(inHead).toMatchObject({ code: 'INVALID_POINTER', ptr: start + 40 });
     expect(inHead.message).toMatch(new RegExp(`inside a block, not at its start: the block starts at ${start}, 40 bytes before it`));
     const deep = start + 2 * PAGE_SIZE + 16;
-    const inBody = s.gate.reject(deep, s.gate.pageWord(deep), null);
+    const inBody = s.gate.reject(deep, s.gate.pageWord(deep), FREE_INVALID);
     expect(inBody).toMatchObject({ code: 'INVALID_POINTER', box: 'frontGate', ptr: deep });
     expect(inBody.message).toMatch(new RegExp(`inside a large block, not at its start: the block starts at ${start}, ${2 * PAGE_SIZE + 16} bytes before it`));
   });

@@ -1,14 +1,42 @@
 /**
- * A mutex in one i32 word of the linear memory. The word holds 0 when the
- * lock is free and the holder's worker id while it is held, so a surviving
- * worker can tell that a dead worker holds it and take it back
- * (`breakLockOf`). Contended lockers sleep in `Atomics.wait` on the holder's
- * id instead of spinning, so a waiting worker does not burn the other core;
- * the wait has a short timeout, so a notify lost to a race costs at most
- * that timeout, never a deadlock.
+ * The heap's locks, and the one order they are taken in. Every other file
+ * that takes a lock points here instead of restating it.
  *
- * In a heap that is not shared there is only one thread: the word is still
- * written (for `check()` and debugging) but no atomic instruction is paid.
+ * Each lock is a mutex in one i32 word of the heap header
+ * (`@hakmem/contracts/layout`, H_*_LOCK). The word holds 0 when the lock is
+ * free and the holder's worker id while it is held, so a surviving worker
+ * can tell that a dead worker holds it and take it back (`breakLockOf`).
+ * Contended lockers sleep in `Atomics.wait` on the holder's id instead of
+ * spinning, so a waiting worker does not burn the other core; the wait has a
+ * short timeout, so a notify lost to a race costs at most that timeout,
+ * never a deadlock. In a heap that is not shared there is only one thread:
+ * the word is still written (for `check()` and debugging) but no atomic
+ * instruction is paid.
+ *
+ * Lock order (take a lower number before a higher one, never the reverse):
+ *
+ *   1. a box lock, at most one of these at a time:
+ *      - H_POOL_LOCK (shared-pool): the EMPTY slab lists and their counts,
+ *        the list of SuperSlabs with UNUSED slabs (SS_NEXT/SS_PREV/
+ *        SS_IN_LIST, SS_ACTIVE_SLABS, SS_UNUSED_SLABS), the abandoned slab
+ *        lists, and SM_STATE/SM_OWNER/SM_NEXT/SM_PREV of slabs on them.
+ *      - H_BIGCACHE_LOCK (bigcache): the BigCache table, its size buckets,
+ *        age list, unused-entry stack and budget.
+ *      - H_MID_LOCK (mid-large-ace): the abandoned span lists, and SP_NEXT/
+ *        SP_OWNER of the spans on them.
+ *   2. H_PAGE_LOCK (page layer, innermost): free page words and the free
+ *      bitmap, H_END_PAGE (growth), H_PAGES_IN_USE and the page counters.
+ *      Taken alone or inside one box lock; no lock is taken while it is held.
+ *
+ * Not locks: remote-free lists (SM_REMOTE_HEAD, SP_REMOTE_HEAD) are pushed
+ * with compare-and-swap and taken whole by their owner with one exchange;
+ * live bits of a shared heap are set and cleared atomically; H_NEXT_WORKER
+ * is an atomic add.
+ *
+ * A survivor repairing a dead worker's heap (`Heap.reclaim`) breaks the page
+ * lock first: it is the innermost, so a survivor holding a box lock may be
+ * waiting for it, and each box's `reclaimWorker` then takes its own lock
+ * (and the page lock inside it) to repair what the dead worker left.
  */
 const WAIT_MS = 20;
 
@@ -36,8 +64,8 @@ export function unlockWord(i32: Int32Array, index: number, shared: boolean): voi
 /**
  * Frees the lock if `holder` holds it (that worker died holding it). Returns
  * whether it did. Whatever the lock guards may be half-updated: the caller
- * repairs it before anyone else takes the lock, so it must take the lock
- * itself first (see the callers' `recover` methods).
+ * repairs it before anyone else takes the lock, so it takes the lock itself
+ * (the boxes' and the page layer's `reclaimWorker` methods).
  */
 export function breakLockOf(i32: Int32Array, index: number, holder: number, by: number): boolean {
   return Atomics.compareExchange(i32, index, holder, by) === holder;

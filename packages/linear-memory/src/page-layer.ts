@@ -16,6 +16,7 @@ import {
   H_MAX_BYTES_LO,
   H_META_PAGES,
   H_MID_AREA,
+  H_NEXT_WORKER,
   H_PAGE_LOCK,
   H_PAGE_TABLE,
   H_PAGES_IN_USE,
@@ -23,6 +24,7 @@ import {
   H_POOL_AREA,
   H_RUNS_ALLOCATED,
   H_RUNS_FREED,
+  H_VARIANTS,
   H_VERSION,
   HEADER_BYTES,
   HEAP_LAYOUT_VERSION,
@@ -213,6 +215,22 @@ export class PageLayer {
   }
 
   /** Page-table word of absolute page `page` (caller checks the range). */
+  /** A new worker id for this heap (1, 2, …): unique among every worker that ever attached (H_NEXT_WORKER). */
+  nextWorkerId(): number {
+    const i = this.h + H_NEXT_WORKER / 4;
+    return this.lm.shared ? Atomics.add(this.lm.u32, i, 1) + 1 : ++this.lm.u32[i];
+  }
+
+  /** The H_VARIANTS byte of box `index` (BOX_NAMES order): what that box runs. */
+  variantByte(index: number): number {
+    return this.lm.u8[this.base + H_VARIANTS + index];
+  }
+
+  /** Records what box `index` runs (at format, before any worker attaches). */
+  setVariantByte(index: number, byte: number): void {
+    this.lm.u8[this.base + H_VARIANTS + index] = byte;
+  }
+
   word(page: number): number {
     return this.lm.u32[this.pt0 + page];
   }
