@@ -82,7 +82,7 @@ describe('the view rule (LinearMemory, docs/ARCHITECTURE.md "Views and growth")'
     const facade = sources(join(root, 'apps', 'hakmem', 'src')).filter((f) => !f.endsWith('.test.ts'));
     const refreshes = facade.flatMap((f) => code(f).match(REFRESH_CALL) ?? []);
     expect(refreshes).toHaveLength(1);
-    const heap = code(join(root, 'apps', 'hakmem', 'src', 'heap.ts'));
+    const heap = code(join(root, 'apps', 'hakmem', 'src', 'heap-core.ts'));
     // The constructor's and syncViews' assignments of u8 and u32, nothing else.
     expect(heap.match(VIEW_IN_FIELD)).toHaveLength(4);
   });

@@ -1,0 +1,514 @@
+import { FREE_DOUBLE, FREE_INSIDE, FREE_INVALID, FREE_OK, HeapError, ROUTE_LARGE, ROUTE_MID, ROUTE_TINY, type BoxName, type FreeResult, type Variant } from '@hakmem/contracts';
+import {
+  GRANULE_SHIFT,
+  PAGE_MASK,
+  PAGE_SHIFT,
+  PAGE_SIZE,
+  PK_KIND_MASK,
+  PK_RUN_LIVE,
+  PK_FREE,
+  SM_OWNER,
+  SS_MASK,
+  TINY_CLASS_OF_GRANULES,
+  TINY_MAX,
+  TLS_SLL_STRIDE,
+  isTinyPage,
+  pageClass,
+} from '@hakmem/contracts/layout';
+import type { LinearMemory, PageLayer } from '@hakmem/linear-memory';
+import { slabRecordOf } from '@hakmem/superslab';
+import type {
+  BigCacheBox,
+  BoxVariant,
+  FrontGateBox,
+  FrontGateImplementation,
+  MidLargeAceBox,
+  SharedPoolBox,
+  SuperslabBox,
+  SuperslabImplementation,
+  TlsSllBox,
+  TlsSllImplementation,
+} from './box-contracts.js';
+import { builds } from './box-builds.js';
+import type { HeapParts } from './heap-parts.js';
+import { LIVE_BITMAP, TLS_CAPACITY_AT, TLS_COUNT_AT } from './hot-layout.js';
+
+/**
+ * The facade's hot half: the boxes' fast-path state held in fields, the
+ * written-out tiny malloc and free, their slow paths, and the view rule. A
+ * class lookup, a cache pop or push, and one live-bit update; everything else
+ * goes to a box through a separately named slow path. `Heap` (heap.ts)
+ * adds the rest of the API on top.
+ *
+ * One class with its fast paths and their slow paths side by side, so it is
+ * longer than the other facade files: splitting it further would put a call
+ * through another object on the hot path.
+ */
+export class HeapCore {
+  readonly memory: WebAssembly.Memory;
+  readonly variant: Variant;
+  readonly variants: Record<BoxName, BoxVariant>;
+  /** The wired boxes (heap-parts.ts): what the walk and the lifecycle functions work through. */
+  protected readonly parts: HeapParts;
+  protected readonly lm: LinearMemory;
+  protected readonly pages: PageLayer;
+  protected readonly tls: TlsSllBox;
+  protected readonly ss: SuperslabBox;
+  protected readonly pool: SharedPoolBox;
+  protected readonly big: BigCacheBox;
+  protected readonly gate: FrontGateBox;
+  protected readonly mid: MidLargeAceBox;
+  protected readonly worker: number;
+  protected readonly maxBytes: number;
+  protected readonly shared: boolean;
+  protected readonly scratch: Uint32Array;
+  protected staleRetries = 0;
+  protected oomReclaims = 0;
+
+  // Hot state, held here rather than reached through the boxes: each field
+  // load saved on the tiny fast path shows in W1 (see docs/ARCHITECTURE.md).
+  // The functions are the hot operations of the build picked for each box.
+  // `declare`: no class-field initialiser, so the constructor's assignment is
+  // each field's first store and V8 keeps its type (a typed array's map, a
+  // Smi) exact; a field first set to undefined loses it, and every fast-path
+  // load then pays a map or Smi check (measured: ~1 ns per W2-64 iteration).
+  protected declare hotU8: Uint8Array;
+  protected declare hotU32: Uint32Array;
+  protected declare readonly tlsCount: Int32Array;
+  protected declare readonly tlsCapacity: Int32Array;
+  protected declare readonly tlsSlots: Uint32Array;
+  protected declare readonly tlsOps: Float64Array;
+  /** The built-in cache's one view (TlsSll.state); an empty array for any other build, whose heap never reads it. */
+  protected declare readonly tlsState: Uint32Array;
+  /** Fast-path tiny frees not yet added to tlsOps[1] (the cache's push counter). */
+  protected tinyFrees = 0;
+  protected declare readonly gateFirstIndex: number;
+  protected declare readonly gateBasePage: number;
+  protected declare readonly gateRegionPages: number;
+  protected declare readonly popBlock: TlsSllImplementation['popBlock'];
+  protected declare readonly pushBlock: TlsSllImplementation['pushBlock'];
+  protected declare readonly markLive: SuperslabImplementation['markLive'];
+  protected declare readonly clearLive: SuperslabImplementation['clearLive'];
+  protected declare readonly pageWordOf: FrontGateImplementation['pageWordOf'];
+  /**
+   * Guard bytes the superslab and mid builds keep at the end of each block
+   * (0 in release): usable size = class size − guard. A debug build of either
+   * box installs the guarded malloc paths below at construction, so release
+   * paths never look at these.
+   */
+  protected readonly tinyGuard: number;
+  protected readonly midGuard: number;
+  /** The front gate's routing functions (FrontGateImplementation). */
+  protected readonly routeOfSize: FrontGateImplementation['routeOfSize'];
+  protected readonly routeOfWord: FrontGateImplementation['routeOfWord'];
+  protected readonly routeOfPageRun: FrontGateImplementation['routeOfPageRun'];
+  protected readonly largeRunPages: FrontGateImplementation['largeRunPages'];
+
+  /**
+   * `parts` holds what each box runs, built-in or the user's: a user
+   * implementation only puts other functions and arrays in the same fields,
+   * so the hot paths below are the same code whatever the boxes are.
+   */
+  constructor(parts: HeapParts) {
+    const lm = parts.lm;
+    const boxes = parts.boxes;
+    this.parts = parts;
+    this.lm = lm;
+    this.pages = parts.pages;
+    this.memory = lm.memory;
+    this.shared = parts.shared;
+    this.variants = parts.variants;
+    this.variant = parts.variant;
+    this.maxBytes = parts.pages.maxBytes;
+    this.worker = parts.worker;
+    this.scratch = parts.scratch;
+    this.tls = parts.tls;
+    this.ss = parts.ss;
+    this.pool = parts.pool;
+    this.big = parts.big;
+    this.gate = parts.gate;
+    this.mid = parts.mid;
+    this.tinyGuard = parts.tinyGuard;
+    this.midGuard = parts.midGuard;
+    const tlsBuild = boxes.tlsSll;
+    const ssBuild = boxes.superslab;
+    const gateBuild = boxes.frontGate;
+    this.routeOfSize = gateBuild.routeOfSize;
+    this.routeOfWord = gateBuild.routeOfWord;
+    this.routeOfPageRun = gateBuild.routeOfPageRun;
+    this.largeRunPages = gateBuild.largeRunPages;
+    // The written-out fast paths (`malloc`, `free`) hold for the built-in
+    // release builds in a private heap only (a shared heap sets live bits atomically).
+    const flatTiny = tlsBuild === builds.tlsSll.release && ssBuild === builds.superslab.release && !lm.shared && LITTLE_ENDIAN;
+    if (!flatTiny) this.malloc = this.mallocBoxed;
+    if (this.tinyGuard !== 0) this.malloc = this.mallocGuarded;
+    this.hotU8 = lm.u8;
+    this.hotU32 = lm.u32;
+    this.tlsCount = this.tls.count;
+    this.tlsCapacity = this.tls.capacity;
+    this.tlsSlots = this.tls.slots;
+    this.tlsOps = this.tls.ops;
+    this.tlsState = (flatTiny ? this.tls.state : undefined) ?? new Uint32Array(0);
+    this.gateFirstIndex = this.gate.firstIndex;
+    this.gateBasePage = this.gate.basePage;
+    this.gateRegionPages = this.gate.regionPages;
+    this.popBlock = tlsBuild.popBlock;
+    this.pushBlock = tlsBuild.pushBlock;
+    this.markLive = lm.shared ? ssBuild.markLiveShared : ssBuild.markLive;
+    this.clearLive = lm.shared ? ssBuild.clearLiveShared : ssBuild.clearLive;
+    this.pageWordOf = gateBuild.pageWordOf;
+    if (lm.shared) this.free = this.freeShared;
+    else if (!flatTiny || gateBuild !== builds.frontGate.release) this.free = this.freeBoxed;
+  }
+
+  // ------------------------------------------------------------------ malloc
+
+  /**
+   * Tiny malloc over the built-in release TLS cache and SuperSlab in a
+   * private heap, written out: the pop of `popBlock` through the cache's one
+   * `state` view and the live-bit set of `markLive` (same layout,
+   * contracts/layout.ts), with no call through a function field and no pop
+   * counter (the cache derives its pops, see TlsSll.counters). Each typed
+   * array a fast path touches costs a map, detach and bounds check, so it
+   * touches two: `state` and `hotU32`. Any other build of either box, or a
+   * shared heap, gets `mallocBoxed` instead (constructor).
+   */
+  malloc(size: number): number {
+    if ((size >>> 0) !== size) return this.mallocHugeOrThrow(size);
+    if (size <= TINY_MAX) {
+      const cls = TINY_CLASS_OF_GRANULES[(size + 15) >>> 4];
+      const st = this.tlsState;
+      const n = st[TLS_COUNT_AT + cls] - 1;
+      if (n >= 0) {
+        const ptr = st[cls * TLS_SLL_STRIDE + n];
+        st[TLS_COUNT_AT + cls] = n;
+        // The live bit as a bit of a little-endian word: the same bit the boxes read as a byte.
+        const u32 = this.hotU32;
+        const i = ((ptr - (ptr & SS_MASK) + LIVE_BITMAP) >>> 2) + ((ptr & SS_MASK) >>> 9);
+        // A detached or short view (the memory grew) has no word i: the slow path refreshes it.
+        if (i < u32.length) {
+          u32[i] |= 1 << ((ptr >>> GRANULE_SHIFT) & 31);
+          return ptr;
+        }
+        return this.mallocTinySlow(cls, ptr);
+      }
+      return this.mallocTinySlow(cls, 0);
+    }
+    return this.mallocMidLarge(size);
+  }
+
+  /** `malloc` through the boxes' hot functions: any TLS or SuperSlab build other than the built-in release. */
+  protected mallocBoxed(size: number): number {
+    if ((size >>> 0) !== size) return this.mallocHugeOrThrow(size);
+    if (size <= TINY_MAX) {
+      const cls = TINY_CLASS_OF_GRANULES[(size + 15) >>> 4];
+      const ptr = this.popBlock(this.tlsCount, this.tlsSlots, this.tlsOps, cls);
+      if (ptr !== 0 && this.markLive(this.hotU8, ptr)) return ptr;
+      return this.mallocTinySlow(cls, ptr);
+    }
+    return this.mallocMidLarge(size);
+  }
+
+  /**
+   * `malloc` when the superslab runs its debug build: a tiny block keeps a
+   * guard after its usable end, so the class is the one for size + guard,
+   * and sizes whose guard does not fit a tiny class go to the mid box.
+   */
+  protected mallocGuarded(size: number): number {
+    if ((size >>> 0) !== size) return this.mallocHugeOrThrow(size);
+    const need = size + this.tinyGuard;
+    if (need <= TINY_MAX) {
+      const cls = TINY_CLASS_OF_GRANULES[(need + 15) >>> 4];
+      const ptr = this.popBlock(this.tlsCount, this.tlsSlots, this.tlsOps, cls);
+      if (ptr !== 0 && this.markLive(this.hotU8, ptr)) return ptr;
+      return this.mallocTinySlow(cls, ptr);
+    }
+    return this.mallocMidLarge(size <= TINY_MAX ? TINY_MAX + 1 : size);
+  }
+
+  /** Sizes the fast paths do not take: not a u32 (2^32 itself may be a valid request), or above maxBytes. */
+  protected mallocHugeOrThrow(size: number): number {
+    if (Number.isInteger(size) && size >= 0 && size <= this.maxBytes) return this.mallocLarge(Math.ceil(size / PAGE_SIZE));
+    throw new RangeError(`hakmem: malloc size must be an integer in [0, maxBytes = ${this.maxBytes}], got ${String(size)}`);
+  }
+
+  protected checkSize(size: number, what: string): void {
+    if (typeof size !== 'number' || !Number.isInteger(size) || size < 0 || size > this.maxBytes)
+      throw new RangeError(`hakmem: ${what} must be an integer in [0, maxBytes = ${this.maxBytes}], got ${String(size)}`);
+  }
+
+  /** Tiny slow path: the cache was empty (or the view went stale). */
+  protected mallocTinySlow(cls: number, popped: number): number {
+    if (popped !== 0) {
+      this.refreshViews();
+      if (this.markLive(this.hotU8, popped)) return popped;
+      throw new HeapError('CORRUPTION', 'cached block lies outside the memory', popped, 'tlsSll');
+    }
+    this.enter();
+    let n = this.refillTiny(cls);
+    if (n === 0) {
+      this.reclaimForOom();
+      n = this.refillTiny(cls);
+      // No slab to be had (a region too small or too full for a 1 MiB
+      // SuperSlab): the mid box's smallest class serves the size instead.
+      if (n === 0) return this.mallocMidLarge(TINY_MAX + 1);
+    }
+    this.syncViews();
+    const ptr = this.tls.pop(cls);
+    this.markLive(this.hotU8, ptr);
+    return ptr;
+  }
+
+  protected refillTiny(cls: number): number {
+    const want = this.tls.refillCount(cls);
+    let n = this.ss.refill(cls, this.scratch, want);
+    // An adopted abandoned slab may have nothing to give yet (it joins this
+    // worker's dry list); the pool runs out of those before it runs out of memory.
+    while (n === 0) {
+      const slab = this.pool.acquire(cls, this.worker);
+      if (slab === 0) return 0;
+      this.ss.adopt(cls, slab);
+      n = this.ss.refill(cls, this.scratch, want);
+    }
+    this.tls.splice(cls, this.scratch, n);
+    return n;
+  }
+
+  /** Mid and large sizes, and the tiny sizes a guard or a missing SuperSlab sends on (front gate `routeOfSize`). */
+  protected mallocMidLarge(size: number): number {
+    if (size > this.maxBytes) return this.mallocHugeOrThrow(size);
+    this.enter();
+    if (this.routeOfSize(size, 0, this.midGuard) !== ROUTE_LARGE) {
+      let ptr = this.mid.malloc(size);
+      if (ptr === 0) {
+        this.reclaimForOom();
+        ptr = this.mid.malloc(size);
+      }
+      return this.handOut(ptr, size);
+    }
+    return this.mallocLarge(this.largeRunPages(size));
+  }
+
+  /**
+   * Every mid and large block leaves through here: the views (and so this
+   * worker's `memory.buffer`) must reach its end, since a block another
+   * worker freed may lie past them.
+   */
+  protected handOut(ptr: number, size: number): number {
+    if (ptr !== 0) this.lm.cover(ptr + size);
+    this.syncViews();
+    return ptr;
+  }
+
+  protected mallocLarge(pages: number): number {
+    this.enter();
+    // More pages than the region has can never be served (and would not fit the page word).
+    if (pages > this.pages.limitPage - this.pages.firstDataPage) return 0;
+    let page = this.big.alloc(pages);
+    if (page === 0) {
+      this.reclaimForOom();
+      page = this.big.alloc(pages);
+    }
+    return this.handOut(page === 0 ? 0 : (page << PAGE_SHIFT) >>> 0, pages * PAGE_SIZE);
+  }
+
+  /** Gives every block cached by this worker, every empty slab and span and every cached large run back. */
+  protected flushCaches(): void {
+    this.foldTinyFrees();
+    this.refreshViews();
+    this.parts.flushCaches();
+    this.refreshViews();
+  }
+
+  /** Before admitting out-of-memory: every cache of this worker gives its blocks back. */
+  protected reclaimForOom(): void {
+    this.oomReclaims++;
+    this.flushCaches();
+  }
+
+  // -------------------------------------------------------------------- free
+
+  /**
+   * Tiny free over the built-in release front gate, TLS cache and SuperSlab
+   * in a private heap, written out as `malloc` is: the page word of
+   * `pageWordOf` and the live-bit test and clear of `clearLive` through
+   * `hotU32`, the push of `pushBlock` through `state`, counted in a plain field
+   * (`tinyFrees`, folded into the cache's counter by stats and slow paths).
+   * A detached view reads undefined, so a block past it falls to
+   * `freeOther`, which refreshes the views and tries again.
+   */
+  free(ptr: number): void {
+    if ((ptr >>> 0) === ptr) {
+      const pg = (ptr >>> PAGE_SHIFT) - this.gateBasePage;
+      const word = pg < 0 || pg >= this.gateRegionPages ? PK_FREE : this.hotU32[this.gateFirstIndex + pg] | 0;
+      if (isTinyPage(word) && (ptr & 15) === 0) {
+        const u32 = this.hotU32;
+        const i = ((ptr - (ptr & SS_MASK) + LIVE_BITMAP) >>> 2) + ((ptr & SS_MASK) >>> 9);
+        const bit = 1 << ((ptr >>> GRANULE_SHIFT) & 31);
+        const old = u32[i];
+        if ((old & bit) !== 0) {
+          u32[i] = old & ~bit;
+          const cls = pageClass(word);
+          const st = this.tlsState;
+          const n = st[TLS_COUNT_AT + cls];
+          if (n < st[TLS_CAPACITY_AT + cls]) {
+            st[cls * TLS_SLL_STRIDE + n] = ptr;
+            st[TLS_COUNT_AT + cls] = n + 1;
+            this.tinyFrees++;
+            return;
+          }
+          return this.freeTinySlow(cls, ptr);
+        }
+      }
+      if (ptr === 0) return;
+      this.freeOther(ptr, word);
+      return;
+    }
+    this.throwNotAPointer(ptr);
+  }
+
+  /** `free` through the boxes' hot functions: any front gate, TLS or SuperSlab build other than the built-in release. */
+  protected freeBoxed(ptr: number): void {
+    if ((ptr >>> 0) === ptr) {
+      const word = this.pageWordOf(this.hotU32, this.gateFirstIndex, this.gateBasePage, this.gateRegionPages, ptr);
+      if (isTinyPage(word) && (ptr & 15) === 0 && this.clearLive(this.hotU8, ptr)) {
+        const cls = pageClass(word);
+        if (!this.pushBlock(this.tlsCount, this.tlsCapacity, this.tlsSlots, this.tlsOps, cls, ptr)) this.freeTinySlow(cls, ptr);
+        return;
+      }
+      if (ptr === 0) return;
+      this.freeOther(ptr, word);
+      return;
+    }
+    this.throwNotAPointer(ptr);
+  }
+
+  /**
+   * `free` in a shared heap: a tiny block of a slab another worker owns goes
+   * back to that slab (its remote list) at once instead of into this worker's
+   * cache. Kept in this worker's cache it would be handed out here again, and
+   * the owner's and this worker's blocks would interleave in the same cache
+   * lines and live-bitmap bytes, which both cores then fight over.
+   */
+  protected freeShared(ptr: number): void {
+    if ((ptr >>> 0) === ptr) {
+      const word = this.pageWordOf(this.hotU32, this.gateFirstIndex, this.gateBasePage, this.gateRegionPages, ptr);
+      if (isTinyPage(word) && (ptr & 15) === 0 && this.clearLive(this.hotU8, ptr)) {
+        if (this.hotU32[(slabRecordOf(ptr) + SM_OWNER) >>> 2] !== this.worker) return this.freeRemoteTiny(ptr);
+        const cls = pageClass(word);
+        if (!this.pushBlock(this.tlsCount, this.tlsCapacity, this.tlsSlots, this.tlsOps, cls, ptr)) this.freeTinySlow(cls, ptr);
+        return;
+      }
+      if (ptr === 0) return;
+      this.freeOther(ptr, word);
+      return;
+    }
+    this.throwNotAPointer(ptr);
+  }
+
+  /** Remote free of a tiny block: onto its slab's remote list, for the owner to collect. */
+  protected freeRemoteTiny(ptr: number): void {
+    this.scratch[0] = ptr;
+    this.ss.returnBlocks(this.scratch, 1);
+  }
+
+  /** `free` of a value that is no u32: a TypeError for a non-number, else INVALID_POINTER. */
+  protected throwNotAPointer(ptr: unknown): void {
+    if (typeof ptr !== 'number') throw new TypeError(`hakmem: free expects a number, got ${typeof ptr}`);
+    throw new HeapError('INVALID_POINTER', 'a pointer is an integer in [0, 2^32)', ptr as number, 'frontGate');
+  }
+
+  /** Tiny slow path: the class cache is full; drain its older half back to the slabs. */
+  protected freeTinySlow(cls: number, ptr: number): void {
+    this.enter();
+    this.foldTinyFrees();
+    const n = this.tls.drain(cls, this.scratch);
+    this.ss.returnBlocks(this.scratch, n);
+    this.releaseEmptiedSlabs();
+    this.tls.push(cls, ptr);
+  }
+
+  /** Adds the fast path's tiny frees to the cache's push counter. */
+  protected foldTinyFrees(): void {
+    this.tlsOps[1] += this.tinyFrees; // ops is [pops, pushes] (TlsSllBox.ops)
+    this.tinyFrees = 0;
+  }
+
+  protected releaseEmptiedSlabs(): void {
+    this.parts.releaseEmptiedSlabs();
+  }
+
+  /** Mid, large, and every pointer the tiny fast path did not accept: the front gate routes it to its box. */
+  protected freeOther(ptr: number, word: number): void {
+    // The word was read through the hot view, which may have been detached
+    // (it reads 0): on fresh views the fast path may take the block after all.
+    if (this.enter()) return this.free(ptr);
+    let r: FreeResult = FREE_INVALID;
+    const route = this.routeOfWord(word);
+    if (route === ROUTE_MID) r = this.mid.free(ptr, word) as FreeResult;
+    else if (route === ROUTE_LARGE) r = this.freeLarge(ptr, word);
+    else if (route === ROUTE_TINY && isTinyPage(word)) r = this.tinyRejection(ptr);
+    if (r !== FREE_OK) this.freeRejected(ptr, word, r);
+  }
+
+  /** A large run's head: BigCache takes it back, or says it is not live. */
+  protected freeLarge(ptr: number, word: number): FreeResult {
+    if ((word & PK_KIND_MASK) !== PK_RUN_LIVE || (ptr & PAGE_MASK) !== 0) return FREE_INVALID;
+    return this.big.free(ptr >>> PAGE_SHIFT, word >>> 8) ? FREE_OK : FREE_DOUBLE;
+  }
+
+  /** What the superslab says of a pointer in a tiny page that the fast path refused. */
+  protected tinyRejection(ptr: number): FreeResult {
+    if (!this.ss.isBlockStart(ptr)) return FREE_INSIDE;
+    return this.ss.isLive(ptr) ? FREE_INVALID : FREE_DOUBLE;
+  }
+
+  /** Before calling a pointer bad, make sure our views are not simply stale (the memory grew). */
+  protected freeRejected(ptr: number, word: number, result: FreeResult): void {
+    if (this.refreshViews()) {
+      this.staleRetries++;
+      this.free(ptr);
+      return;
+    }
+    throw this.gate.reject(ptr, word, result);
+  }
+
+  /**
+   * The view rule's step 2 for the facade (see LinearMemory): every slow path
+   * and every public method other than the two fast paths starts here.
+   * Returns whether the views changed.
+   */
+  protected enter(): boolean {
+    this.lm.fresh();
+    return this.syncViews();
+  }
+
+  /**
+   * Brings this facade's views up to date with the memory. True when they
+   * changed: a box may already have refreshed the shared views, so the test
+   * is against the facade's own copies.
+   */
+  protected refreshViews(): boolean {
+    this.lm.refresh();
+    return this.syncViews();
+  }
+
+  /**
+   * Takes the shared views over if a box refreshed them (the page layer does
+   * when it grows the memory). Cheap: no `memory.buffer` read, so it can
+   * follow every slow path; only a stale-view suspicion needs `refreshViews`.
+   */
+  protected syncViews(): boolean {
+    const lm = this.lm;
+    if (this.hotU8 === lm.u8) return false;
+    this.hotU8 = lm.u8;
+    this.hotU32 = lm.u32;
+    return true;
+  }
+
+}
+
+
+/** The private fast paths set live bits as bits of u32 words, which are the bitmap's bytes only on a little-endian host. */
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
