@@ -49,7 +49,11 @@ export type WasmBytes = ArrayBuffer | ArrayBufferView;
 export const HAKMEM_IMPORT_MODULE = 'hakmem';
 
 /** An address space of wasm32: sizes the heap cannot serve are answered with 0 rather than a RangeError. */
-const WASM32_BYTES = 2 ** 32;
+const WASM32_BITS = 32;
+const WASM32_BYTES = 2 ** WASM32_BITS;
+/** hakmem aligns every block to 8 bytes and aligned allocations to at most a page (64 KiB). */
+const MIN_ALIGNMENT = 8;
+const MAX_ALIGNMENT = 65536;
 
 /**
  * Compiles (when given bytes) and instantiates a module whose malloc is
@@ -171,8 +175,8 @@ class MallocImports {
         alignment >>>= 0;
         size >>>= 0;
         // hakmem aligns from 8 up; a smaller power of two is met by 8. Above 64 KiB it cannot.
-        if (size > this.limit || alignment > 65536) return 0;
-        return h.alignedAlloc(alignment < 8 ? 8 : alignment, size);
+        if (size > this.limit || alignment > MAX_ALIGNMENT) return 0;
+        return h.alignedAlloc(alignment < MIN_ALIGNMENT ? MIN_ALIGNMENT : alignment, size);
       },
       usable_size: (ptr: number) => (this.heap ?? heap()).usableSize(ptr >>> 0),
     };
