@@ -74,7 +74,14 @@ export function lintConfig(opts = {}) {
     js.configs.recommended,
     tseslint.configs.recommended,
     {
-      languageOptions: { ecmaVersion: 2022, sourceType: 'module', globals: { ...globals.node, ...globals.browser } },
+      languageOptions: {
+        ecmaVersion: 2022,
+        sourceType: 'module',
+        globals: { ...globals.node, ...globals.browser },
+        // Set, not inferred: typescript-eslint guesses it from the calling config file and refuses
+        // when one process loads several packages' configs (the preset's own test does).
+        parserOptions: { tsconfigRootDir: process.cwd() },
+      },
       linterOptions: { reportUnusedDisableDirectives: 'error' },
       rules: baseRules,
     },
