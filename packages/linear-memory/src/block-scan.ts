@@ -1,4 +1,6 @@
+import { MAX_PAGES } from '@hakmem/contracts/layout';
 import { fillWords, findChangedWord } from './poison.js';
+import { WORD_BYTES } from './words.js';
 
 /**
  * Whole-block pattern fill and check at memory speed, for the debug builds.
@@ -32,13 +34,34 @@ const BLOCK = 0x02, LOOP = 0x03, IF = 0x04, END = 0x0b, BR = 0x0c, BR_IF = 0x0d,
 const GET = 0x20, SET = 0x21, I32_CONST = 0x41, GE_U = 0x4f, GT_U = 0x4b, ADD = 0x6a;
 const SIMD = 0xfd, V_LOAD = 0x00, V_STORE = 0x0b, SPLAT_I32X4 = 0x11, V_OR = 0x50, V_XOR = 0x51, V_ANY = 0x53;
 const I32 = 0x7f, V128 = 0x7b;
+// Module structure: section ids, the function-type tag, the version, memory limit flags.
+const SEC_TYPE = 1, SEC_IMPORT = 2, SEC_FUNCTION = 3, SEC_EXPORT = 7, SEC_CODE = 10;
+const FUNC_TYPE = 0x60, WASM_VERSION = 1, LIMITS_SHARED_WITH_MAX = 0x03, EXTERN_MEMORY = 0x02;
+// LEB128: seven payload bits a byte, the high bit says more follow, bit 6 of the last is the sign.
+const LEB_BITS = 7, LEB_PAYLOAD = 0x7f, LEB_MORE = 0x80, LEB_SIGN = 0x40;
+
+/** Bytes of a v128; the wasm loops take the 16-byte-aligned middle of a range. */
+const V128_BYTES = 16;
+const V128_MASK = V128_BYTES - 1;
+/** log2 of the v128.load/store alignment hint (16 bytes). */
+const V128_ALIGN_LOG2 = 4;
+/** find's first loop tests this many bytes (four v128) per step. */
+const GROUP_BYTES = 64;
+/** Local of both functions after the three i32 parameters: the splat of $word. */
+const L_SPLAT = 3;
 
 /** v128.load/store with a 16-byte alignment hint and the given offset (< 128). */
-const mem = (op: number, offset: number): number[] => [SIMD, op, 4, offset];
-/** (param $from $to $word) locals: 3 = v128 splat of $word. */
-const splat = [GET, 2, SIMD, SPLAT_I32X4, SET, 3];
+const mem = (op: number, offset: number): number[] => [SIMD, op, V128_ALIGN_LOG2, offset];
+/** (param $from $to $word) locals: L_SPLAT = v128 splat of $word. */
+const splat = [GET, 2, SIMD, SPLAT_I32X4, SET, L_SPLAT];
 /** Pushes (load(p + off) xor splat). */
-const diff = (off: number): number[] => [GET, 0, ...mem(V_LOAD, off), GET, 3, SIMD, V_XOR];
+const diff = (off: number): number[] => [GET, 0, ...mem(V_LOAD, off), GET, L_SPLAT, SIMD, V_XOR];
+/** Pushes the or of `diff` over the GROUP_BYTES at p. */
+const groupDiff = (): number[] => {
+  const out = diff(0);
+  for (let off = V128_BYTES; off < GROUP_BYTES; off += V128_BYTES) out.push(...diff(off), SIMD, V_OR);
+  return out;
+};
 const step = (n: number): number[] => [GET, 0, I32_CONST, n, ADD, SET, 0];
 
 /** fill(from, to, word): v128 stores of the splat while from < to. */
@@ -46,8 +69,8 @@ const FILL_BODY = [
   ...splat,
   BLOCK, VOID, LOOP, VOID,
   GET, 0, GET, 1, GE_U, BR_IF, 1,
-  GET, 0, GET, 3, ...mem(V_STORE, 0),
-  ...step(16),
+  GET, 0, GET, L_SPLAT, ...mem(V_STORE, 0),
+  ...step(V128_BYTES),
   BR, 0, END, END,
   END,
 ];
@@ -59,29 +82,43 @@ const FILL_BODY = [
 const FIND_BODY = [
   ...splat,
   BLOCK, VOID, LOOP, VOID,
-  GET, 0, I32_CONST, 0xc0, 0x00, ADD, GET, 1, GT_U, BR_IF, 1, // from + 64 > to: leave the 64-byte loop
-  ...diff(0), ...diff(16), SIMD, V_OR, ...diff(32), SIMD, V_OR, ...diff(48), SIMD, V_OR,
+  GET, 0, I32_CONST, ...sleb(GROUP_BYTES), ADD, GET, 1, GT_U, BR_IF, 1, // from + 64 > to: leave the 64-byte loop
+  ...groupDiff(),
   SIMD, V_ANY, IF, VOID, GET, 0, RETURN, END,
-  GET, 0, I32_CONST, 0xc0, 0x00, ADD, SET, 0,
+  GET, 0, I32_CONST, ...sleb(GROUP_BYTES), ADD, SET, 0,
   BR, 0, END, END,
   BLOCK, VOID, LOOP, VOID,
   GET, 0, GET, 1, GE_U, BR_IF, 1,
   ...diff(0), SIMD, V_ANY, IF, VOID, GET, 0, RETURN, END,
-  ...step(16),
+  ...step(V128_BYTES),
   BR, 0, END, END,
-  I32_CONST, 0x7f, // -1
+  I32_CONST, ...sleb(-1),
   END,
 ];
 
 function leb(n: number): number[] {
   const out: number[] = [];
   do {
-    let b = n & 0x7f;
-    n >>>= 7;
-    if (n !== 0) b |= 0x80;
+    let b = n & LEB_PAYLOAD;
+    n >>>= LEB_BITS;
+    if (n !== 0) b |= LEB_MORE;
     out.push(b);
   } while (n !== 0);
   return out;
+}
+
+const vec = (items: number[]): number[] => [items.length, ...items];
+
+/** Signed LEB128 (the immediate of i32.const). */
+function sleb(n: number): number[] {
+  const out: number[] = [];
+  for (;;) {
+    const b = n & LEB_PAYLOAD;
+    n >>= LEB_BITS;
+    const last = (n === 0 && (b & LEB_SIGN) === 0) || (n === -1 && (b & LEB_SIGN) !== 0);
+    out.push(last ? b : b | LEB_MORE);
+    if (last) return out;
+  }
 }
 
 const section = (id: number, body: number[]): number[] => [id, ...leb(body.length), ...body];
@@ -93,14 +130,15 @@ const code = (body: number[]): number[] => {
 
 /** The module's bytes; a shared memory must be imported as shared (and then with a maximum). */
 function moduleBytes(shared: boolean): Uint8Array<ArrayBuffer> {
-  const limits = shared ? [0x03, 0x00, ...leb(65536)] : [0x00, 0x00];
+  const limits = shared ? [LIMITS_SHARED_WITH_MAX, 0x00, ...leb(MAX_PAGES)] : [0x00, 0x00];
+  const params = [I32, I32, I32]; // $from $to $word
   return new Uint8Array([
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, [2, 0x60, 3, I32, I32, I32, 0, 0x60, 3, I32, I32, I32, 1, I32]),
-    ...section(2, [1, ...name('e'), ...name('m'), 0x02, ...limits]),
-    ...section(3, [2, 0, 1]),
-    ...section(7, [2, ...name('fill'), 0x00, 0, ...name('find'), 0x00, 1]),
-    ...section(10, [2, ...code(FILL_BODY), ...code(FIND_BODY)]),
+    ...Array.from('\0asm', (c) => c.charCodeAt(0)), WASM_VERSION, 0, 0, 0,
+    ...section(SEC_TYPE, [2, FUNC_TYPE, ...vec(params), ...vec([]), FUNC_TYPE, ...vec(params), ...vec([I32])]),
+    ...section(SEC_IMPORT, [1, ...name('e'), ...name('m'), EXTERN_MEMORY, ...limits]),
+    ...section(SEC_FUNCTION, [2, 0, 1]),
+    ...section(SEC_EXPORT, [2, ...name('fill'), 0x00, 0, ...name('find'), 0x00, 1]),
+    ...section(SEC_CODE, [2, ...code(FILL_BODY), ...code(FIND_BODY)]),
   ]);
 }
 
@@ -119,13 +157,13 @@ class WasmScanner implements BlockScanner {
   }
 
   fill(from: number, to: number, word: number): void {
-    const a = ((from + 15) & ~15) >>> 0;
-    const b = (to & ~15) >>> 0;
-    if (from < to && a < b && b - a >= 64) {
+    const a = ((from + V128_MASK) & ~V128_MASK) >>> 0;
+    const b = (to & ~V128_MASK) >>> 0;
+    if (from < to && a < b && b - a >= GROUP_BYTES) {
       const i32 = this.i32();
       const w = word | 0;
-      for (let p = from; p < a; p += 4) i32[p >>> 2] = w;
-      for (let p = b; p < to; p += 4) i32[p >>> 2] = w;
+      for (let p = from; p < a; p += WORD_BYTES) i32[p >>> 2] = w;
+      for (let p = b; p < to; p += WORD_BYTES) i32[p >>> 2] = w;
       this.wfill(a, b, w);
       return;
     }
@@ -134,18 +172,18 @@ class WasmScanner implements BlockScanner {
 
   find(from: number, to: number, word: number): number {
     if (from >= to) return -1;
-    const a = ((from + 15) & ~15) >>> 0;
-    const b = (to & ~15) >>> 0;
-    if (from < to && a < b && b - a >= 64) {
+    const a = ((from + V128_MASK) & ~V128_MASK) >>> 0;
+    const b = (to & ~V128_MASK) >>> 0;
+    if (from < to && a < b && b - a >= GROUP_BYTES) {
       const i32 = this.i32();
       const w = word | 0;
-      for (let p = from; p < a; p += 4) if (i32[p >>> 2] !== w) return p;
+      for (let p = from; p < a; p += WORD_BYTES) if (i32[p >>> 2] !== w) return p;
       const at = this.wfind(a, b, w);
       if (at !== -1) {
         const g = at >>> 0;
-        return findChangedWord(i32, g, Math.min(g + 64, b), word);
+        return findChangedWord(i32, g, Math.min(g + GROUP_BYTES, b), word);
       }
-      for (let p = b; p < to; p += 4) if (i32[p >>> 2] !== w) return p;
+      for (let p = b; p < to; p += WORD_BYTES) if (i32[p >>> 2] !== w) return p;
       return -1;
     }
     return findChangedWord(this.i32(), from, to, word);

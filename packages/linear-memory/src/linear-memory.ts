@@ -29,6 +29,11 @@ import { PAGE_SHIFT, PAGE_SIZE } from '@hakmem/contracts/layout';
  * - `ensurePages(n)` makes the memory at least `n` pages long, growing it if
  *   needed, and returns false (never throws) when the memory cannot grow.
  */
+/** `ensurePages` grows by at least this many pages (1 MiB)... */
+const GROW_MIN_PAGES = 16;
+/** ...or by an eighth of the memory (`pages >>> 3`), whichever is more. */
+const GROW_SHIFT = 3;
+
 export class LinearMemory {
   readonly memory: WebAssembly.Memory;
   readonly shared: boolean;
@@ -108,7 +113,7 @@ export class LinearMemory {
   ensurePages(pages: number, limit = pages): boolean {
     const have = this.pages();
     if (have >= pages) return true;
-    const generous = Math.min(limit, Math.max(pages, have + Math.max(16, have >>> 3)));
+    const generous = Math.min(limit, Math.max(pages, have + Math.max(GROW_MIN_PAGES, have >>> GROW_SHIFT)));
     if (generous > pages && this.tryGrow(generous - have)) return true;
     if (this.tryGrow(pages - have)) return true;
     // Another worker may have grown it meanwhile.

@@ -45,6 +45,7 @@ import {
 import { LinearMemory } from './linear-memory.js';
 import { breakLockOf, lockWord, unlockWord } from './lock.js';
 import { fillWords, findChangedWord } from './poison.js';
+import { ALL_BITS, WORD_BIT_MASK, WORD_BIT_SHIFT, WORD_BITS, WORD_BYTES, WORD_RANGE } from './words.js';
 
 /**
  * The page layer: hands out and takes back runs of whole pages of the region,
@@ -85,15 +86,19 @@ export interface HeapGeometry {
 }
 
 const BITMAP_OFFSET = 2048;
+/** The page table starts on a 64-byte (cache-line) boundary after the bitmap. */
+const TABLE_ALIGN = 64;
+/** PK_RESERVED (layout.ts): the taker's worker id sits above the kind bits. */
+const RESERVED_HOLDER_SHIFT = 8;
 const AREAS_OFFSET = HEADER_BYTES;
 
 export function planGeometry(heapBase: number, maxBytes: number): HeapGeometry {
   const basePage = Math.ceil(heapBase / PAGE_SIZE);
   const limitPage = Math.min(MAX_PAGES, Math.floor((heapBase + maxBytes) / PAGE_SIZE));
   const regionPages = Math.max(0, limitPage - basePage);
-  const bitmapBytes = Math.ceil(regionPages / 32) * 4;
-  const tableOffset = alignUp(BITMAP_OFFSET + bitmapBytes, 64);
-  const metaBytes = tableOffset + regionPages * 4;
+  const bitmapBytes = Math.ceil(regionPages / WORD_BITS) * WORD_BYTES;
+  const tableOffset = alignUp(BITMAP_OFFSET + bitmapBytes, TABLE_ALIGN);
+  const metaBytes = tableOffset + regionPages * WORD_BYTES;
   return {
     heapBase,
     maxBytes,
@@ -131,23 +136,23 @@ export class PageLayer {
     this.lm = lm;
     const u32 = lm.u32;
     const h = base >>> 2;
-    if (u32[h + H_MAGIC / 4] !== HEAP_MAGIC || u32[h + H_VERSION / 4] !== HEAP_LAYOUT_VERSION)
+    if (u32[h + H_MAGIC / WORD_BYTES] !== HEAP_MAGIC || u32[h + H_VERSION / WORD_BYTES] !== HEAP_LAYOUT_VERSION)
       throw new HeapError('CORRUPTION', 'no hakmem heap header at this base (wrong handle, or the header was overwritten)', base);
     this.h = h;
     this.base = base;
-    this.basePage = u32[h + H_BASE_PAGE / 4];
-    this.limitPage = u32[h + H_LIMIT_PAGE / 4];
-    this.metaPages = u32[h + H_META_PAGES / 4];
+    this.basePage = u32[h + H_BASE_PAGE / WORD_BYTES];
+    this.limitPage = u32[h + H_LIMIT_PAGE / WORD_BYTES];
+    this.metaPages = u32[h + H_META_PAGES / WORD_BYTES];
     this.firstDataPage = this.basePage + this.metaPages;
-    this.heapBase = u32[h + H_HEAP_BASE / 4];
+    this.heapBase = u32[h + H_HEAP_BASE / WORD_BYTES];
     // What the user gave: sizes up to it are requests (served or 0), above it errors.
-    this.maxBytes = u32[h + H_MAX_BYTES_LO / 4] + u32[h + H_MAX_BYTES_HI / 4] * 2 ** 32;
-    this.pt0 = (u32[h + H_PAGE_TABLE / 4] >>> 2) - this.basePage;
-    this.bm = u32[h + H_FREE_BITMAP / 4] >>> 2;
-    this.poolArea = u32[h + H_POOL_AREA / 4];
-    this.midArea = u32[h + H_MID_AREA / 4];
-    this.bigcacheArea = u32[h + H_BIGCACHE_AREA / 4];
-    lm.endWord = h + H_END_PAGE / 4;
+    this.maxBytes = u32[h + H_MAX_BYTES_LO / WORD_BYTES] + u32[h + H_MAX_BYTES_HI / WORD_BYTES] * WORD_RANGE;
+    this.pt0 = (u32[h + H_PAGE_TABLE / WORD_BYTES] >>> 2) - this.basePage;
+    this.bm = u32[h + H_FREE_BITMAP / WORD_BYTES] >>> 2;
+    this.poolArea = u32[h + H_POOL_AREA / WORD_BYTES];
+    this.midArea = u32[h + H_MID_AREA / WORD_BYTES];
+    this.bigcacheArea = u32[h + H_BIGCACHE_AREA / WORD_BYTES];
+    lm.endWord = h + H_END_PAGE / WORD_BYTES;
   }
 
   /**
@@ -161,25 +166,25 @@ export class PageLayer {
     const u32 = lm.u32;
     const h = base >>> 2;
     const regionPages = limitPage - basePage;
-    const bitmapBytes = Math.ceil(regionPages / 32) * 4;
-    const table = base + alignUp(BITMAP_OFFSET + bitmapBytes, 64);
-    u32[h + H_MAGIC / 4] = HEAP_MAGIC;
-    u32[h + H_VERSION / 4] = HEAP_LAYOUT_VERSION;
-    u32[h + H_FLAGS / 4] = shared ? FLAG_SHARED : 0;
-    u32[h + H_BASE_PAGE / 4] = basePage;
-    u32[h + H_LIMIT_PAGE / 4] = limitPage;
-    u32[h + H_META_PAGES / 4] = metaPages;
-    u32[h + H_END_PAGE / 4] = basePage + metaPages;
-    u32[h + H_PEAK_PAGES / 4] = 0;
-    u32[h + H_PAGE_TABLE / 4] = table;
-    u32[h + H_FREE_BITMAP / 4] = base + BITMAP_OFFSET;
-    u32[h + H_POOL_AREA / 4] = base + AREAS_OFFSET;
-    u32[h + H_MID_AREA / 4] = base + AREAS_OFFSET + POOL_AREA_BYTES;
-    u32[h + H_BIGCACHE_AREA / 4] = base + AREAS_OFFSET + POOL_AREA_BYTES + MID_AREA_BYTES;
-    u32[h + H_HEAP_BASE / 4] = geo.heapBase;
-    u32[h + H_MAX_BYTES / 4] = Math.floor(Math.min(geo.maxBytes, MAX_PAGES * PAGE_SIZE) / PAGE_SIZE);
-    u32[h + H_MAX_BYTES_LO / 4] = geo.maxBytes % 2 ** 32;
-    u32[h + H_MAX_BYTES_HI / 4] = Math.floor(geo.maxBytes / 2 ** 32);
+    const bitmapBytes = Math.ceil(regionPages / WORD_BITS) * WORD_BYTES;
+    const table = base + alignUp(BITMAP_OFFSET + bitmapBytes, TABLE_ALIGN);
+    u32[h + H_MAGIC / WORD_BYTES] = HEAP_MAGIC;
+    u32[h + H_VERSION / WORD_BYTES] = HEAP_LAYOUT_VERSION;
+    u32[h + H_FLAGS / WORD_BYTES] = shared ? FLAG_SHARED : 0;
+    u32[h + H_BASE_PAGE / WORD_BYTES] = basePage;
+    u32[h + H_LIMIT_PAGE / WORD_BYTES] = limitPage;
+    u32[h + H_META_PAGES / WORD_BYTES] = metaPages;
+    u32[h + H_END_PAGE / WORD_BYTES] = basePage + metaPages;
+    u32[h + H_PEAK_PAGES / WORD_BYTES] = 0;
+    u32[h + H_PAGE_TABLE / WORD_BYTES] = table;
+    u32[h + H_FREE_BITMAP / WORD_BYTES] = base + BITMAP_OFFSET;
+    u32[h + H_POOL_AREA / WORD_BYTES] = base + AREAS_OFFSET;
+    u32[h + H_MID_AREA / WORD_BYTES] = base + AREAS_OFFSET + POOL_AREA_BYTES;
+    u32[h + H_BIGCACHE_AREA / WORD_BYTES] = base + AREAS_OFFSET + POOL_AREA_BYTES + MID_AREA_BYTES;
+    u32[h + H_HEAP_BASE / WORD_BYTES] = geo.heapBase;
+    u32[h + H_MAX_BYTES / WORD_BYTES] = Math.floor(Math.min(geo.maxBytes, MAX_PAGES * PAGE_SIZE) / PAGE_SIZE);
+    u32[h + H_MAX_BYTES_LO / WORD_BYTES] = geo.maxBytes % WORD_RANGE;
+    u32[h + H_MAX_BYTES_HI / WORD_BYTES] = Math.floor(geo.maxBytes / WORD_RANGE);
     if (AREAS_OFFSET + POOL_AREA_BYTES + MID_AREA_BYTES + BIGCACHE_AREA_BYTES > BITMAP_OFFSET)
       throw new Error('hakmem: metadata areas overlap the free bitmap (layout constants are inconsistent)');
     const pt0 = (table >>> 2) - basePage;
@@ -205,12 +210,12 @@ export class PageLayer {
     if (base + HEADER_BYTES > lm.u8.length) return `base ${base} lies past the memory's ${lm.u8.length} bytes`;
     const u32 = lm.u32;
     const h = base >>> 2;
-    if (u32[h + H_MAGIC / 4] !== HEAP_MAGIC || u32[h + H_VERSION / 4] !== HEAP_LAYOUT_VERSION) return `no hakmem heap header at base ${base}`;
-    if (u32[h + H_BASE_PAGE / 4] * PAGE_SIZE !== base) return `the heap header at ${base} records another base`;
-    if ((u32[h + H_FLAGS / 4] & FLAG_SHARED) === 0) return `the heap at base ${base} was not created with shared: true`;
-    const limit = u32[h + H_LIMIT_PAGE / 4];
-    const meta = u32[h + H_META_PAGES / 4];
-    if (limit > MAX_PAGES || meta === 0 || u32[h + H_BASE_PAGE / 4] + meta >= limit) return `the heap header at ${base} has an impossible geometry`;
+    if (u32[h + H_MAGIC / WORD_BYTES] !== HEAP_MAGIC || u32[h + H_VERSION / WORD_BYTES] !== HEAP_LAYOUT_VERSION) return `no hakmem heap header at base ${base}`;
+    if (u32[h + H_BASE_PAGE / WORD_BYTES] * PAGE_SIZE !== base) return `the heap header at ${base} records another base`;
+    if ((u32[h + H_FLAGS / WORD_BYTES] & FLAG_SHARED) === 0) return `the heap at base ${base} was not created with shared: true`;
+    const limit = u32[h + H_LIMIT_PAGE / WORD_BYTES];
+    const meta = u32[h + H_META_PAGES / WORD_BYTES];
+    if (limit > MAX_PAGES || meta === 0 || u32[h + H_BASE_PAGE / WORD_BYTES] + meta >= limit) return `the heap header at ${base} has an impossible geometry`;
     return null;
   }
 
@@ -246,11 +251,11 @@ export class PageLayer {
   }
 
   endPage(): number {
-    return this.lm.u32[this.h + H_END_PAGE / 4];
+    return this.lm.u32[this.h + H_END_PAGE / WORD_BYTES];
   }
 
   pagesInUse(): number {
-    return this.lm.u32[this.h + H_PAGES_IN_USE / 4];
+    return this.lm.u32[this.h + H_PAGES_IN_USE / WORD_BYTES];
   }
 
   /** Bytes of the memory the heap holds: the metadata zone plus every page handed to a box. */
@@ -260,17 +265,17 @@ export class PageLayer {
 
   isFree(page: number): boolean {
     const rel = page - this.basePage;
-    return ((this.lm.u32[this.bm + (rel >>> 5)] >>> (rel & 31)) & 1) === 1;
+    return ((this.lm.u32[this.bm + (rel >>> WORD_BIT_SHIFT)] >>> (rel & WORD_BIT_MASK)) & 1) === 1;
   }
 
   /** Sets or clears the free bits of pages [page, page + n), a 32-bit word at a time. */
   private setFreeBits(page: number, n: number, free: boolean): void {
     const u32 = this.lm.u32;
     for (let rel = page - this.basePage, end = rel + n; rel < end; ) {
-      const bit = rel & 31;
-      const take = Math.min(32 - bit, end - rel);
-      const mask = take === 32 ? 0xffffffff : ((1 << take) - 1) << bit;
-      const i = this.bm + (rel >>> 5);
+      const bit = rel & WORD_BIT_MASK;
+      const take = Math.min(WORD_BITS - bit, end - rel);
+      const mask = take === WORD_BITS ? ALL_BITS : ((1 << take) - 1) << bit;
+      const i = this.bm + (rel >>> WORD_BIT_SHIFT);
       u32[i] = free ? u32[i] | mask : u32[i] & ~mask;
       rel += take;
     }
@@ -282,23 +287,23 @@ export class PageLayer {
     const lo = from - this.basePage;
     let hi = to - this.basePage; // exclusive
     while (hi > lo) {
-      const w = (hi - 1) >>> 5;
-      const start = Math.max(lo, w << 5);
+      const w = (hi - 1) >>> WORD_BIT_SHIFT;
+      const start = Math.max(lo, w << WORD_BIT_SHIFT);
       const width = hi - start;
-      const mask = width === 32 ? 0xffffffff : ((1 << width) - 1) << (start & 31);
+      const mask = width === WORD_BITS ? ALL_BITS : ((1 << width) - 1) << (start & WORD_BIT_MASK);
       const used = ~u32[this.bm + w] & mask;
-      if (used !== 0) return this.basePage + (w << 5) + 31 - Math.clz32(used);
+      if (used !== 0) return this.basePage + (w << WORD_BIT_SHIFT) + WORD_BIT_MASK - Math.clz32(used);
       hi = start;
     }
     return -1;
   }
 
   lock(): void {
-    lockWord(this.lm.i32, this.h + H_PAGE_LOCK / 4, this.lm.shared, this.lm.holder);
+    lockWord(this.lm.i32, this.h + H_PAGE_LOCK / WORD_BYTES, this.lm.shared, this.lm.holder);
   }
 
   unlock(): void {
-    unlockWord(this.lm.i32, this.h + H_PAGE_LOCK / 4, this.lm.shared);
+    unlockWord(this.lm.i32, this.h + H_PAGE_LOCK / WORD_BYTES, this.lm.shared);
   }
 
   /**
@@ -314,12 +319,12 @@ export class PageLayer {
       if (page === 0) page = this.extend(n, align);
       if (page !== 0) {
         this.checkPoisoned(page, n);
-        this.setWords(page, n, PK_RESERVED | (this.lm.holder << 8));
+        this.setWords(page, n, PK_RESERVED | (this.lm.holder << RESERVED_HOLDER_SHIFT));
         this.setFreeBits(page, n, false);
         const u32 = this.lm.u32;
-        const inUse = (u32[this.h + H_PAGES_IN_USE / 4] += n);
-        if (inUse > u32[this.h + H_PEAK_PAGES / 4]) u32[this.h + H_PEAK_PAGES / 4] = inUse;
-        u32[this.h + H_RUNS_ALLOCATED / 4]++;
+        const inUse = (u32[this.h + H_PAGES_IN_USE / WORD_BYTES] += n);
+        if (inUse > u32[this.h + H_PEAK_PAGES / WORD_BYTES]) u32[this.h + H_PEAK_PAGES / WORD_BYTES] = inUse;
+        u32[this.h + H_RUNS_ALLOCATED / WORD_BYTES]++;
         // Free pages below the end may lie past this worker's view, if
         // another worker moved the end up: the caller writes there next.
         this.lm.cover((page + n) * PAGE_SIZE);
@@ -346,8 +351,8 @@ export class PageLayer {
       const u32 = this.lm.u32;
       for (let p = page; p < page + n; p++) u32[this.pt0 + p] = freePageWord(u32[this.pt0 + p], poison);
       this.setFreeBits(page, n, true);
-      u32[this.h + H_PAGES_IN_USE / 4] -= n;
-      u32[this.h + H_RUNS_FREED / 4]++;
+      u32[this.h + H_PAGES_IN_USE / WORD_BYTES] -= n;
+      u32[this.h + H_RUNS_FREED / WORD_BYTES]++;
     } finally {
       this.unlock();
     }
@@ -392,9 +397,9 @@ export class PageLayer {
     if (newEnd > this.limitPage) return 0;
     const before = this.lm.u8.length;
     if (!this.lm.ensurePages(newEnd, this.limitPage)) return 0;
-    if (this.lm.u8.length !== before) this.lm.u32[this.h + H_GROWS / 4]++;
+    if (this.lm.u8.length !== before) this.lm.u32[this.h + H_GROWS / WORD_BYTES]++;
     this.setFreeBits(end, newEnd - end, true);
-    this.lm.u32[this.h + H_END_PAGE / 4] = newEnd;
+    this.lm.u32[this.h + H_END_PAGE / WORD_BYTES] = newEnd;
     return start;
   }
 
@@ -405,10 +410,10 @@ export class PageLayer {
    * whether it had to.
    */
   reclaimWorker(dead: number): boolean {
-    const reservedByDead = PK_RESERVED | (dead << 8);
+    const reservedByDead = PK_RESERVED | (dead << RESERVED_HOLDER_SHIFT);
     // Whether or not the dead worker held the lock, pages it reserved and
     // never stamped are freed; the rebuild is valid under the lock either way.
-    const broke = breakLockOf(this.lm.i32, this.h + H_PAGE_LOCK / 4, dead, this.lm.holder);
+    const broke = breakLockOf(this.lm.i32, this.h + H_PAGE_LOCK / WORD_BYTES, dead, this.lm.holder);
     if (!broke) this.lock();
     try {
       this.lm.refresh();
@@ -420,7 +425,7 @@ export class PageLayer {
         this.setFreeBits(p, 1, free);
         if (!free) used++;
       }
-      this.lm.u32[this.h + H_PAGES_IN_USE / 4] = used;
+      this.lm.u32[this.h + H_PAGES_IN_USE / WORD_BYTES] = used;
       return broke;
     } finally {
       this.unlock();
@@ -430,13 +435,13 @@ export class PageLayer {
   counters(): Record<string, number> {
     const u32 = this.lm.u32;
     return {
-      pagesInUse: u32[this.h + H_PAGES_IN_USE / 4],
-      peakPagesInUse: u32[this.h + H_PEAK_PAGES / 4],
-      endPage: u32[this.h + H_END_PAGE / 4],
+      pagesInUse: u32[this.h + H_PAGES_IN_USE / WORD_BYTES],
+      peakPagesInUse: u32[this.h + H_PEAK_PAGES / WORD_BYTES],
+      endPage: u32[this.h + H_END_PAGE / WORD_BYTES],
       metaPages: this.metaPages,
-      grows: u32[this.h + H_GROWS / 4],
-      runsAllocated: u32[this.h + H_RUNS_ALLOCATED / 4],
-      runsFreed: u32[this.h + H_RUNS_FREED / 4],
+      grows: u32[this.h + H_GROWS / WORD_BYTES],
+      runsAllocated: u32[this.h + H_RUNS_ALLOCATED / WORD_BYTES],
+      runsFreed: u32[this.h + H_RUNS_FREED / WORD_BYTES],
     };
   }
 

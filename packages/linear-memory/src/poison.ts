@@ -1,4 +1,5 @@
 import { GUARD_BYTE, GUARD_BYTES, POISON_WORD } from '@hakmem/contracts/layout';
+import { WIDE_BYTES, WIDE_MASK, WIDE_SHIFT, WORD_BYTES, WORDS_PER_WIDE } from './words.js';
 
 /**
  * Helpers for the debug-build block patterns (POISON_* and GUARD_* in
@@ -42,7 +43,9 @@ const WIDE_CACHE = { word: 0, wide: wideWord(0) };
 /** The patterns every debug check uses, made once: no cache lookup on the common call. */
 const POISON_I32 = POISON_WORD | 0;
 const WIDE_POISON = wideWord(POISON_WORD);
-const WIDE_GUARD = wideWord(GUARD_BYTE * 0x01010101);
+/** A byte times this is that byte in all four bytes of a word. */
+const REPEAT_BYTE = 0x01010101;
+const WIDE_GUARD = wideWord(GUARD_BYTE * REPEAT_BYTE);
 function wideValue(word: number): number {
   if ((word | 0) === POISON_I32) return WIDE_POISON;
   if (WIDE_CACHE.word !== (word | 0)) {
@@ -59,19 +62,19 @@ function wideValue(word: number): number {
  */
 export function fillWords(i32: Int32Array, from: number, to: number, word: number): void {
   const w = word | 0;
-  if ((from & 7) !== 0 && from < to) {
+  if ((from & WIDE_MASK) !== 0 && from < to) {
     i32[from >>> 2] = w;
-    from += 4;
+    from += WORD_BYTES;
   }
-  if ((to & 7) !== 0 && from < to) {
-    to -= 4;
+  if ((to & WIDE_MASK) !== 0 && from < to) {
+    to -= WORD_BYTES;
     i32[to >>> 2] = w;
   }
   const f64 = wideOf(i32);
   const v = wideValue(word);
   // Past a few hundred bytes the native fill beats the loop (its call costs about as much as 16 stores).
-  if (to - from >= WIDE_FILL_MIN) f64.fill(v, from >>> 3, to >>> 3);
-  else for (let i = from >>> 3, end = to >>> 3; i < end; i++) f64[i] = v;
+  if (to - from >= WIDE_FILL_MIN) f64.fill(v, from >>> WIDE_SHIFT, to >>> WIDE_SHIFT);
+  else for (let i = from >>> WIDE_SHIFT, end = to >>> WIDE_SHIFT; i < end; i++) f64[i] = v;
 }
 
 /** Bytes from which `fillWords` calls the native fill. */
@@ -80,17 +83,17 @@ const WIDE_FILL_MIN = 256;
 /** First byte address in [from, to) whose word is not `word`, or -1 when the range holds the pattern. */
 export function findChangedWord(i32: Int32Array, from: number, to: number, word: number): number {
   const w = word | 0;
-  if ((from & 7) !== 0 && from < to) {
+  if ((from & WIDE_MASK) !== 0 && from < to) {
     if (i32[from >>> 2] !== w) return from;
-    from += 4;
+    from += WORD_BYTES;
   }
   const f64 = wideOf(i32);
   const v = wideValue(word);
-  const end = to >>> 3;
-  for (let i = from >>> 3; i < end; i++) {
-    if (f64[i] !== v) return i32[i * 2] !== w ? i * 8 : i * 8 + 4;
+  const end = to >>> WIDE_SHIFT;
+  for (let i = from >>> WIDE_SHIFT; i < end; i++) {
+    if (f64[i] !== v) return i32[i * WORDS_PER_WIDE] !== w ? i * WIDE_BYTES : i * WIDE_BYTES + WORD_BYTES;
   }
-  if ((to & 7) !== 0 && end * 8 < to && i32[end * 2] !== w) return end * 8;
+  if ((to & WIDE_MASK) !== 0 && end * WIDE_BYTES < to && i32[end * WORDS_PER_WIDE] !== w) return end * WIDE_BYTES;
   return -1;
 }
 
@@ -127,11 +130,13 @@ export function poisonBreach(i32: Int32Array, ptr: number, from: number, size: n
  * instead of sixteen (it is written on every debug malloc and checked on
  * every debug free).
  */
+/** The guard is exactly two f64 lanes, so an aligned one is two stores. */
+const GUARD_IS_TWO_LANES = GUARD_BYTES === 2 * WIDE_BYTES;
 let wideBytes: Float64Array = new Float64Array(0);
 let wideBytesFor: Uint8Array | null = null;
 function wideOfBytes(u8: Uint8Array): Float64Array {
   if (wideBytesFor !== u8) {
-    wideBytes = new Float64Array(u8.buffer, 0, u8.length >>> 3);
+    wideBytes = new Float64Array(u8.buffer, 0, u8.length >>> WIDE_SHIFT);
     wideBytesFor = u8;
   }
   return wideBytes;
@@ -140,10 +145,10 @@ function wideOfBytes(u8: Uint8Array): Float64Array {
 /** Writes the guard at the end of the `size`-byte block at `ptr`. */
 export function writeGuard(u8: Uint8Array, ptr: number, size: number): void {
   const end = ptr + size;
-  if (GUARD_BYTES === 16 && (end & 7) === 0) {
+  if (GUARD_IS_TWO_LANES && (end & WIDE_MASK) === 0) {
     const f64 = wideOfBytes(u8);
-    f64[(end >>> 3) - 2] = WIDE_GUARD;
-    f64[(end >>> 3) - 1] = WIDE_GUARD;
+    f64[(end >>> WIDE_SHIFT) - 2] = WIDE_GUARD;
+    f64[(end >>> WIDE_SHIFT) - 1] = WIDE_GUARD;
     return;
   }
   fillBytes(u8, end - GUARD_BYTES, end, GUARD_BYTE);
@@ -152,10 +157,10 @@ export function writeGuard(u8: Uint8Array, ptr: number, size: number): void {
 /** First guard byte of the `size`-byte block at `ptr` that changed, or -1. */
 export function guardBreach(u8: Uint8Array, ptr: number, size: number): number {
   const end = ptr + size;
-  if (GUARD_BYTES === 16 && (end & 7) === 0) {
+  if (GUARD_IS_TWO_LANES && (end & WIDE_MASK) === 0) {
     const f64 = wideOfBytes(u8);
     // Whole guard intact: done. Otherwise the byte scan names the first changed byte.
-    if (f64[(end >>> 3) - 2] === WIDE_GUARD && f64[(end >>> 3) - 1] === WIDE_GUARD) return -1;
+    if (f64[(end >>> WIDE_SHIFT) - 2] === WIDE_GUARD && f64[(end >>> WIDE_SHIFT) - 1] === WIDE_GUARD) return -1;
   }
   return findChangedByte(u8, end - GUARD_BYTES, end, GUARD_BYTE);
 }

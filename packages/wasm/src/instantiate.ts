@@ -49,7 +49,11 @@ export type WasmBytes = ArrayBuffer | ArrayBufferView;
 export const HAKMEM_IMPORT_MODULE = 'hakmem';
 
 /** An address space of wasm32: sizes the heap cannot serve are answered with 0 rather than a RangeError. */
-const WASM32_BYTES = 2 ** 32;
+const WASM32_BITS = 32;
+const WASM32_BYTES = 2 ** WASM32_BITS;
+/** hakmem aligns every block to 8 bytes and aligned allocations to at most a page (64 KiB). */
+const MIN_ALIGNMENT = 8;
+const MAX_ALIGNMENT = 65536;
 
 /**
  * Compiles (when given bytes) and instantiates a module whose malloc is
@@ -144,38 +148,37 @@ class MallocImports {
   }
 
   functions(): Record<string, (...args: number[]) => number | void> {
-    const self = this;
     const heap = (): Allocator => {
-      if (self.heap === null) throw new TypeError('@hakmem/wasm: the module allocated before instantiate returned (in a wasm start function); call its initialisation after instantiate');
-      return self.heap;
+      if (this.heap === null) throw new TypeError('@hakmem/wasm: the module allocated before instantiate returned (in a wasm start function); call its initialisation after instantiate');
+      return this.heap;
     };
     // After the first call the heap is known; the functions below read it once per call.
     return {
       malloc: (size: number) => {
-        const h = self.heap ?? heap();
+        const h = this.heap ?? heap();
         size >>>= 0;
-        return size <= self.limit ? h.malloc(size) : 0;
+        return size <= this.limit ? h.malloc(size) : 0;
       },
-      free: (ptr: number) => (self.heap ?? heap()).free(ptr >>> 0),
+      free: (ptr: number) => (this.heap ?? heap()).free(ptr >>> 0),
       calloc: (bytes: number) => {
-        const h = self.heap ?? heap();
+        const h = this.heap ?? heap();
         bytes >>>= 0;
-        return bytes <= self.limit ? h.calloc(1, bytes) : 0;
+        return bytes <= this.limit ? h.calloc(1, bytes) : 0;
       },
       realloc: (ptr: number, size: number) => {
-        const h = self.heap ?? heap();
+        const h = this.heap ?? heap();
         size >>>= 0;
-        return size <= self.limit ? h.realloc(ptr >>> 0, size) : 0;
+        return size <= this.limit ? h.realloc(ptr >>> 0, size) : 0;
       },
       aligned_alloc: (alignment: number, size: number) => {
-        const h = self.heap ?? heap();
+        const h = this.heap ?? heap();
         alignment >>>= 0;
         size >>>= 0;
         // hakmem aligns from 8 up; a smaller power of two is met by 8. Above 64 KiB it cannot.
-        if (size > self.limit || alignment > 65536) return 0;
-        return h.alignedAlloc(alignment < 8 ? 8 : alignment, size);
+        if (size > this.limit || alignment > MAX_ALIGNMENT) return 0;
+        return h.alignedAlloc(alignment < MIN_ALIGNMENT ? MIN_ALIGNMENT : alignment, size);
       },
-      usable_size: (ptr: number) => (self.heap ?? heap()).usableSize(ptr >>> 0),
+      usable_size: (ptr: number) => (this.heap ?? heap()).usableSize(ptr >>> 0),
     };
   }
 }

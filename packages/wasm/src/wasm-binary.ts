@@ -17,6 +17,20 @@ const SECTION_CUSTOM = 0;
 const SECTION_IMPORT = 2;
 const IMPORT_KIND_MEMORY = 2;
 const NAME_SUBSECTION_FUNCTIONS = 1;
+const IMPORT_KIND_FUNCTION = 0;
+const IMPORT_KIND_TABLE = 1;
+const IMPORT_KIND_GLOBAL = 3;
+/** Limits flags: bit 0 says a maximum follows, bit 1 that the memory is shared. */
+const LIMITS_HAS_MAX = 1;
+const LIMITS_SHARED = 2;
+/** The module header: "\0asm", then a 4-byte version. */
+const MAGIC = '\0asm';
+const HEADER_BYTES = 8;
+// LEB128: seven payload bits a byte, the high bit says more follow; a u32 takes at most five bytes.
+const LEB_BITS = 7;
+const LEB_PAYLOAD = 0x7f;
+const LEB_MORE = 0x80;
+const LEB_U32_MAX_SHIFT = 35;
 
 class Reader {
   pos: number;
@@ -36,10 +50,10 @@ class Reader {
     let shift = 0;
     for (;;) {
       const x = this.byte();
-      result += (x & 0x7f) * 2 ** shift;
-      if ((x & 0x80) === 0) return result;
-      shift += 7;
-      if (shift > 35) throw new RangeError('@hakmem/wasm: bad LEB128 in wasm module');
+      result += (x & LEB_PAYLOAD) * 2 ** shift;
+      if ((x & LEB_MORE) === 0) return result;
+      shift += LEB_BITS;
+      if (shift > LEB_U32_MAX_SHIFT) throw new RangeError('@hakmem/wasm: bad LEB128 in wasm module');
     }
   }
   name(): string {
@@ -56,9 +70,9 @@ function asBytes(source: ArrayBuffer | ArrayBufferView): Uint8Array {
 
 /** Calls `visit(id, reader)` for every section; the reader spans the section's payload. */
 function sections(bytes: Uint8Array, visit: (id: number, r: Reader) => boolean | void): void {
-  if (bytes.length < 8 || bytes[0] !== 0 || bytes[1] !== 0x61 || bytes[2] !== 0x73 || bytes[3] !== 0x6d)
+  if (bytes.length < HEADER_BYTES || Array.from(MAGIC).some((c, i) => bytes[i] !== c.charCodeAt(0)))
     throw new TypeError('@hakmem/wasm: not a WebAssembly module (no \\0asm header)');
-  const r = new Reader(bytes, 8);
+  const r = new Reader(bytes, HEADER_BYTES);
   while (r.pos < bytes.length) {
     const id = r.byte();
     const size = r.u32();
@@ -71,8 +85,8 @@ function sections(bytes: Uint8Array, visit: (id: number, r: Reader) => boolean |
 function limits(r: Reader): MemoryLimits {
   const flags = r.byte();
   const initial = r.u32();
-  const out: MemoryLimits = { initial, shared: (flags & 2) !== 0 };
-  if ((flags & 1) !== 0) out.maximum = r.u32();
+  const out: MemoryLimits = { initial, shared: (flags & LIMITS_SHARED) !== 0 };
+  if ((flags & LIMITS_HAS_MAX) !== 0) out.maximum = r.u32();
   return out;
 }
 
@@ -91,11 +105,11 @@ export function memoryImportLimits(source: ArrayBuffer | ArrayBufferView): Memor
         return true;
       }
       // function: type index; table: reftype + limits; global: valtype + mutability.
-      if (kind === 0) r.u32();
-      else if (kind === 1) {
+      if (kind === IMPORT_KIND_FUNCTION) r.u32();
+      else if (kind === IMPORT_KIND_TABLE) {
         r.byte();
         limits(r);
-      } else if (kind === 3) {
+      } else if (kind === IMPORT_KIND_GLOBAL) {
         r.byte();
         r.byte();
       } else throw new TypeError(`@hakmem/wasm: unknown import kind ${kind}`);

@@ -42,7 +42,11 @@ async function callCost(wasm: string): Promise<{ nsPerCall: number; nsPerLoop: n
   const withCall = instance.exports.with_call as (n: number) => number;
   const noCall = instance.exports.no_call as (n: number) => number;
   const n = 2_000_000;
-  for (let i = 0; i < 3; i++) (withCall(n), noCall(n)); // warm up: both tiers compiled
+  for (let i = 0; i < 3; i++) {
+    // warm up: both tiers compiled
+    withCall(n);
+    noCall(n);
+  }
   const time = (f: (n: number) => number) => {
     const samples: number[] = [];
     for (let i = 0; i < 7; i++) {

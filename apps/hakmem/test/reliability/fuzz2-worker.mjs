@@ -57,7 +57,10 @@ function grower(round) {
   }
   for (let i = 0; i < HAND_SLOTS; i++) {
     const p = Atomics.exchange(ctl, HAND + i, 0);
-    if (p !== 0) heap.free(p), ops++;
+    if (p !== 0) {
+      heap.free(p);
+      ops++;
+    }
   }
   const size = pickSize();
   let y;
@@ -66,7 +69,10 @@ function grower(round) {
     if (q === 0) fail(round, 'malloc(100) returned 0');
     y = heap.realloc(q, size);
     ops += 2;
-  } else (y = heap.malloc(size)), ops++;
+  } else {
+    y = heap.malloc(size);
+    ops++;
+  }
   if (y === 0) fail(round, `allocation of ${size} returned 0`);
   new Uint8Array(heap.memory.buffer).fill(0xee, y, y + size);
   heap.free(y);
@@ -140,14 +146,20 @@ try {
     pass(me === 0 ? 1 : 0);
   }
   if (me === 1) {
-    for (const b of held) userVerify(rounds, b, 'held block at the end'), heap.free(b.ptr);
+    for (const b of held) {
+      userVerify(rounds, b, 'held block at the end');
+      heap.free(b.ptr);
+    }
     held.length = 0;
   } else {
     // The user's last hand-offs.
     waitTurn();
     for (let i = 0; i < HAND_SLOTS; i++) {
       const p = Atomics.exchange(ctl, HAND + i, 0);
-      if (p !== 0) heap.free(p), ops++;
+      if (p !== 0) {
+      heap.free(p);
+      ops++;
+    }
     }
   }
   heap.detach();

@@ -3,7 +3,7 @@
 // size above it is a RangeError. A default heap's maxBytes is what the memory
 // can ever hold: 4 GiB minus heapBase.
 import { createAllocator } from '../../dist/index.js';
-import { BUILDS, MiB, eq, expectBlock, expectFilled, expectThrows, fill, ok, thrown } from './lib.mjs';
+import { BUILDS, eq, expectBlock, expectFilled, expectThrows, fill, ok, thrown } from './lib.mjs';
 
 export function statsMaxBytes({ build, maxBytes, heapBase }) {
   const h = createAllocator({ ...BUILDS[build], maxBytes, heapBase });

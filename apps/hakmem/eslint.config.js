@@ -1,0 +1,2 @@
+import { lintConfig } from '@hakmem/tooling/eslint';
+export default lintConfig();

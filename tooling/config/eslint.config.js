@@ -1,0 +1,2 @@
+import { lintConfig } from './eslint.js';
+export default lintConfig();
