@@ -93,3 +93,67 @@ describe('the view rule (LinearMemory, docs/ARCHITECTURE.md "Views and growth")'
     expect('if (x) this.lm.refresh();'.match(REFRESH_CALL)).toHaveLength(1);
   });
 });
+
+/**
+ * What the facade may import from the contracts: geometry, size classes,
+ * the page table's word format (the page layer's, through the decoders),
+ * the shared walk and free vocabulary. Everything else in layout.ts lays out
+ * some box's records (SuperSlab headers, slab records, spans, BigCache, the
+ * pool, the TLS cache, the heap header), which only that box (or the page
+ * layer) reads.
+ */
+const FACADE_LAYOUT_NAMES = new Set([
+  'PAGE_SIZE', 'PAGE_SHIFT', 'PAGE_MASK', 'GRANULE', 'GRANULE_SHIFT', 'TINY_MAX', 'MID_MAX', 'TINY_CLASSES', 'TINY_CLASS_SIZES',
+  'TINY_CLASS_OF_GRANULES', 'MID_CLASS_SIZES', 'midClassOf', 'SPAN_MAX_PAGES', 'VARIANT_DEBUG_BYTE',
+  'pageKind', 'isTinyPage', 'pageClass', 'pageSlab', 'pageDistance', 'runPages', 'isRunHead', 'PK_FREE', 'PK_META', 'PK_TINY', 'PK_SS_SPARE',
+  'PK_MID_SPAN', 'PK_RUN_LIVE', 'PK_RUN_FREE', 'PK_RUN_BODY', 'PK_RESERVED', 'PK_KIND_MASK',
+]);
+/**
+ * The hot functions the facade's written-out private fast path calls by name:
+ * the built-in release builds' own, used only when those builds run
+ * (HeapCore's constructor checks). Each is a function of its box's package:
+ * the box keeps its layout, the facade calls it.
+ */
+const FACADE_BOX_FUNCTIONS: Record<string, string[]> = {
+  '@hakmem/superslab': ['markLiveWord', 'clearLiveWord'],
+  '@hakmem/tls-sll-box': ['popState', 'pushState'],
+};
+
+/** Named imports of `file` from `spec`: `import { a, b as c, type D } from 'spec'`. */
+function namedImports(source: string, spec: string): string[] {
+  const text = source.replace(/\/\*[\s\S]*?\*\//g, '');
+  const esc = spec.replace(/[/\\^$*+?.()|[\]{}]/g, '\\$&');
+  return [...text.matchAll(new RegExp(`import\\s+(type\\s+)?\\{([^}]*)\\}\\s*from\\s*['"]${esc}['"]`, 'g'))].flatMap((m) =>
+    m[1] !== undefined ? [] : m[2].split(',').map((n) => n.trim()).filter((n) => n !== '' && !n.startsWith('type ')).map((n) => n.split(/\s+as\s+/)[0]),
+  );
+}
+
+describe('the facade reads no box record (issue 11)', () => {
+  const facade = sources(join(root, 'apps', 'hakmem', 'src')).filter((f) => !f.endsWith('.test.ts'));
+  const BOX_SPECS = BOXES.map((b) => `@hakmem/${b}`);
+
+  it('imports no record-layout constant or accessor of any box from the contracts', () => {
+    for (const file of facade) {
+      const src = readFileSync(file, 'utf8');
+      for (const spec of ['@hakmem/contracts/layout', '@hakmem/contracts'])
+        for (const name of namedImports(src, spec)) {
+          const allowed = FACADE_LAYOUT_NAMES.has(name) || (spec === '@hakmem/contracts' && !/^[A-Z][A-Z0-9_]*$/.test(name)) || /^(FREE_|ROUTE_|BOX_NAMES$)/.test(name);
+          expect(allowed, `${file} imports ${name} from ${spec}`).toBe(true);
+        }
+    }
+  });
+
+  it('imports from a box package only the built-in fast path functions (the build tables import whole modules)', () => {
+    for (const file of facade) {
+      const src = readFileSync(file, 'utf8');
+      for (const spec of [...BOX_SPECS, ...BOX_SPECS.map((s) => `${s}/debug`)])
+        for (const name of namedImports(src, spec)) expect(FACADE_BOX_FUNCTIONS[spec] ?? [], `${file} imports ${name} from ${spec}`).toContain(name);
+    }
+  });
+
+  it('the rule sees what it forbids', () => {
+    expect(namedImports("import { SM_OWNER, PAGE_SIZE as P, type X } from '@hakmem/contracts/layout';", '@hakmem/contracts/layout')).toEqual(['SM_OWNER', 'PAGE_SIZE']);
+    expect(namedImports("import { slabRecordOf } from '@hakmem/superslab';", '@hakmem/superslab')).toEqual(['slabRecordOf']);
+    expect(FACADE_LAYOUT_NAMES.has('SM_OWNER')).toBe(false);
+  });
+});

@@ -219,10 +219,9 @@ export class PageLayer {
     return null;
   }
 
-  /** Page-table word of absolute page `page` (caller checks the range). */
   /** A new worker id for this heap (1, 2, …): unique among every worker that ever attached (H_NEXT_WORKER). */
   nextWorkerId(): number {
-    const i = this.h + H_NEXT_WORKER / 4;
+    const i = this.h + H_NEXT_WORKER / WORD_BYTES;
     return this.lm.shared ? Atomics.add(this.lm.u32, i, 1) + 1 : ++this.lm.u32[i];
   }
 
@@ -236,6 +235,7 @@ export class PageLayer {
     this.lm.u8[this.base + H_VARIANTS + index] = byte;
   }
 
+  /** Page-table word of absolute page `page` (caller checks the range). */
   word(page: number): number {
     return this.lm.u32[this.pt0 + page];
   }
