@@ -26,16 +26,16 @@ import {
  * Free blocks are the carved ones whose out bit is clear: there is no free list.
  */
 
+/** Block number → byte of its bit in a bitmap, and bit within that byte. */
+export const BIT_BYTE_SHIFT = 3;
+export const BIT_IN_BYTE = 7;
 /** Bytes of one per-block bitmap: a slab holds at most one block per 16-byte granule. */
-export const SLAB_BITS_BYTES = (SLAB_SIZE >>> GRANULE_SHIFT) >>> 3;
+export const SLAB_BITS_BYTES = (SLAB_SIZE >>> GRANULE_SHIFT) >>> BIT_BYTE_SHIFT;
 /** Bytes at the end of each slab's page that hold its two bitmaps instead of blocks. */
 export const TRAILER_BYTES = 2 * SLAB_BITS_BYTES;
 export const LIVE_BITS_AT = SLAB_SIZE - TRAILER_BYTES;
 export const OUT_BITS_AT = SLAB_SIZE - SLAB_BITS_BYTES;
 
-/** Block number → byte of its bit in a bitmap, and bit within that byte. */
-export const BIT_BYTE_SHIFT = 3;
-export const BIT_IN_BYTE = 7;
 /** Math.clz32 counts from this bit down: 31 - clz32(x) is the index of x's highest set bit. */
 export const TOP_BIT = 31;
 /** A bitmap byte whose eight blocks are all out. */

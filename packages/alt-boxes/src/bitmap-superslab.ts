@@ -137,12 +137,12 @@ export class BitmapSuperslab {
   private carvedBlockOf(ptr: number): number {
     const u32 = this.lm.u32;
     const m = slabRecordOf(ptr) >>> 2;
-    if (m + SM_USED / 4 >= u32.length) return -1;
-    const state = u32[m + SM_STATE / 4];
-    const cls = u32[m + SM_CLASS / 4];
+    if (m + (SM_USED >>> 2) >= u32.length) return -1;
+    const state = u32[m + (SM_STATE >>> 2)];
+    const cls = u32[m + (SM_CLASS >>> 2)];
     if ((state !== SLAB_ACTIVE && state !== SLAB_EMPTY) || cls >= TINY_CLASSES) return -1;
     const b = blockStartOf(ptr, cls);
-    return b >= 0 && b < u32[m + SM_CARVED / 4] ? b : -1;
+    return b >= 0 && b < u32[m + (SM_CARVED >>> 2)] ? b : -1;
   }
 
   /**
@@ -174,9 +174,9 @@ export class BitmapSuperslab {
   adopt(cls: number, slab: number): void {
     const u32 = this.lm.u32;
     const m = slab >>> 2;
-    if (u32[m + SM_STATE / 4] !== SLAB_ACTIVE || u32[m + SM_CLASS / 4] !== cls || u32[m + SM_OWNER / 4] !== this.worker)
+    if (u32[m + (SM_STATE >>> 2)] !== SLAB_ACTIVE || u32[m + (SM_CLASS >>> 2)] !== cls || u32[m + (SM_OWNER >>> 2)] !== this.worker)
       throw new HeapError('CORRUPTION', `adopt: slab ${slab} is not an ACTIVE class-${cls} slab owned by worker ${this.worker}`, slab, 'superslab');
-    if (u32[m + SM_CARVED / 4] === 0) this.format(slab, cls);
+    if (u32[m + (SM_CARVED >>> 2)] === 0) this.format(slab, cls);
     const cur = this.current[cls];
     if (cur !== 0 && cur !== slab) this.list(cls, cur);
     this.current[cls] = slab;
@@ -193,29 +193,29 @@ export class BitmapSuperslab {
     const m = slab >>> 2;
     const page = slabPageOf(slabDataStart(slab));
     this.lm.u8.fill(0, page + LIVE_BITS_AT, page + LIVE_BITS_AT + TRAILER_BYTES);
-    u32[m + SM_CAPACITY / 4] = bitmapCapacity(cls, slabIndexOfRecord(slab));
-    u32[m + SM_USED / 4] = 0;
-    u32[m + SM_SCAN_HINT / 4] = 0;
-    u32[m + SM_LISTED / 4] = 0;
+    u32[m + (SM_CAPACITY >>> 2)] = bitmapCapacity(cls, slabIndexOfRecord(slab));
+    u32[m + (SM_USED >>> 2)] = 0;
+    u32[m + (SM_SCAN_HINT >>> 2)] = 0;
+    u32[m + (SM_LISTED >>> 2)] = 0;
   }
 
   private nextPartial(cls: number): number {
     const slab = this.partial[cls].pop();
     if (slab === undefined) return 0;
-    this.lm.u32[(slab >>> 2) + SM_LISTED / 4] = 0;
+    this.lm.u32[(slab >>> 2) + (SM_LISTED >>> 2)] = 0;
     this.partialHits++;
     return slab;
   }
 
   private list(cls: number, slab: number): void {
-    const i = (slab >>> 2) + SM_LISTED / 4;
+    const i = (slab >>> 2) + (SM_LISTED >>> 2);
     if (this.lm.u32[i] !== 0) return;
     this.lm.u32[i] = 1;
     this.partial[cls].push(slab);
   }
 
   private unlist(cls: number, slab: number): void {
-    const i = (slab >>> 2) + SM_LISTED / 4;
+    const i = (slab >>> 2) + (SM_LISTED >>> 2);
     if (this.lm.u32[i] === 0) return;
     this.lm.u32[i] = 0;
     const list = this.partial[cls];
@@ -237,12 +237,12 @@ export class BitmapSuperslab {
     const size = SIZES[cls];
     const start = slabDataStart(slab);
     const out = slabPageOf(start) + OUT_BITS_AT;
-    let carved = u32[m + SM_CARVED / 4];
-    const used = u32[m + SM_USED / 4];
+    let carved = u32[m + (SM_CARVED >>> 2)];
+    const used = u32[m + (SM_USED >>> 2)];
     let got = 0;
     if (used < carved) {
       const end = (carved + BIT_IN_BYTE) >>> BIT_BYTE_SHIFT;
-      let i = u32[m + SM_SCAN_HINT / 4];
+      let i = u32[m + (SM_SCAN_HINT >>> 2)];
       while (i < end && got < want) {
         let byte = u8[out + i];
         while (byte !== FULL_BYTE && got < want) {
@@ -255,10 +255,10 @@ export class BitmapSuperslab {
         u8[out + i] = byte;
         if (got < want) i++;
       }
-      u32[m + SM_SCAN_HINT / 4] = i;
+      u32[m + (SM_SCAN_HINT >>> 2)] = i;
     }
     this.reusedBlocks += got;
-    const capacity = u32[m + SM_CAPACITY / 4];
+    const capacity = u32[m + (SM_CAPACITY >>> 2)];
     if (got < want && carved < capacity) {
       const k = Math.min(want - got, capacity - carved);
       for (let j = 0; j < k; j++) {
@@ -269,9 +269,9 @@ export class BitmapSuperslab {
       carved += k;
       got += k;
       this.carvedBlocks += k;
-      u32[m + SM_CARVED / 4] = carved;
+      u32[m + (SM_CARVED >>> 2)] = carved;
     }
-    u32[m + SM_USED / 4] = used + got;
+    u32[m + (SM_USED >>> 2)] = used + got;
     return got;
   }
 
@@ -287,16 +287,16 @@ export class BitmapSuperslab {
       const ptr = src[k];
       const slab = slabRecordOf(ptr);
       const m = slab >>> 2;
-      if (u32[m + SM_OWNER / 4] !== this.worker)
-        throw new HeapError('CORRUPTION', `block return: ${ptr} is in slab ${slab} of worker ${u32[m + SM_OWNER / 4]}; this box serves one worker (no remote frees)`, ptr, 'superslab');
-      const cls = u32[m + SM_CLASS / 4];
+      if (u32[m + (SM_OWNER >>> 2)] !== this.worker)
+        throw new HeapError('CORRUPTION', `block return: ${ptr} is in slab ${slab} of worker ${u32[m + (SM_OWNER >>> 2)]}; this box serves one worker (no remote frees)`, ptr, 'superslab');
+      const cls = u32[m + (SM_CLASS >>> 2)];
       const b = this.carvedBlockOf(ptr);
       const page = slabPageOf(ptr);
       if (b < 0 || !bitIsSet(u8, page + OUT_BITS_AT, b) || bitIsSet(u8, page + LIVE_BITS_AT, b))
         throw new HeapError('CORRUPTION', `block return: ${ptr} is not a block of slab ${slab} that is out and not live`, ptr, 'superslab');
       u8[page + OUT_BITS_AT + (b >>> BIT_BYTE_SHIFT)] &= ~(1 << (b & BIT_IN_BYTE));
-      if (b >>> BIT_BYTE_SHIFT < u32[m + SM_SCAN_HINT / 4]) u32[m + SM_SCAN_HINT / 4] = b >>> BIT_BYTE_SHIFT;
-      const used = --u32[m + SM_USED / 4];
+      if (b >>> BIT_BYTE_SHIFT < u32[m + (SM_SCAN_HINT >>> 2)]) u32[m + (SM_SCAN_HINT >>> 2)] = b >>> BIT_BYTE_SHIFT;
+      const used = --u32[m + (SM_USED >>> 2)];
       this.localReturns++;
       if (this.current[cls] === slab) continue;
       if (used === 0) this.retire(cls, slab);
@@ -311,17 +311,17 @@ export class BitmapSuperslab {
       const slab = this.current[c];
       if (slab === 0) continue;
       this.current[c] = 0;
-      if (u32[(slab >>> 2) + SM_USED / 4] === 0) this.retire(c, slab);
+      if (u32[(slab >>> 2) + (SM_USED >>> 2)] === 0) this.retire(c, slab);
       else this.list(c, slab);
     }
-    for (let c = 0; c < TINY_CLASSES; c++) for (const slab of [...this.partial[c]]) if (u32[(slab >>> 2) + SM_USED / 4] === 0) this.retire(c, slab);
+    for (let c = 0; c < TINY_CLASSES; c++) for (const slab of [...this.partial[c]]) if (u32[(slab >>> 2) + (SM_USED >>> 2)] === 0) this.retire(c, slab);
   }
 
   /** Detach: every slab this worker still owns (all have blocks out), off its lists, for the pool to abandon. */
   disown(): number[] {
     const u32 = this.lm.u32;
     const out = [...this.owned];
-    for (const slab of out) this.unlist(u32[(slab >>> 2) + SM_CLASS / 4], slab);
+    for (const slab of out) this.unlist(u32[(slab >>> 2) + (SM_CLASS >>> 2)], slab);
     this.owned.clear();
     this.current.fill(0);
     return out;

@@ -77,10 +77,10 @@ export function scanSuperslab(lm: LinearMemory, ss: number, t: SlabTally, valida
   for (let s = 0; s < SLABS_PER_SS; s++) {
     const slab = slabRecordAt(ss, s);
     const m = slab >>> 2;
-    const state = u32[m + SM_STATE / 4];
+    const state = u32[m + (SM_STATE >>> 2)];
     const inUse = state === SLAB_ACTIVE || state === SLAB_EMPTY;
-    const cls = u32[m + SM_CLASS / 4];
-    const carved = u32[m + SM_CARVED / 4];
+    const cls = u32[m + (SM_CLASS >>> 2)];
+    const carved = u32[m + (SM_CARVED >>> 2)];
     const page = slabPageOf(slabDataStartAt(ss, s));
     if (!validate) {
       if (!inUse || cls >= TINY_CLASSES) continue;
@@ -106,10 +106,10 @@ export function scanSuperslab(lm: LinearMemory, ss: number, t: SlabTally, valida
     if (state === SLAB_ACTIVE) t.activeSlabs++;
     else t.emptySlabs++;
     if (cls >= TINY_CLASSES) return `slab ${slab}: class ${cls} out of range`;
-    const capacity = u32[m + SM_CAPACITY / 4];
-    const used = u32[m + SM_USED / 4];
-    const hint = u32[m + SM_SCAN_HINT / 4];
-    const listed = u32[m + SM_LISTED / 4];
+    const capacity = u32[m + (SM_CAPACITY >>> 2)];
+    const used = u32[m + (SM_USED >>> 2)];
+    const hint = u32[m + (SM_SCAN_HINT >>> 2)];
+    const listed = u32[m + (SM_LISTED >>> 2)];
     if (capacity !== bitmapCapacity(cls, s)) return `slab ${slab}: capacity ${capacity} wrong for class ${cls}`;
     if (carved > capacity) return `slab ${slab}: carved ${carved} > capacity ${capacity}`;
     if (used > carved) return `slab ${slab}: used ${used} > carved ${carved}`;
@@ -205,15 +205,15 @@ export function slabOccupancy(lm: LinearMemory, ptr: number): SlabOccupancy | nu
   const ss = superslabOf(ptr);
   if (ss + SLAB_SIZE > u8.length || u32[(ss + SS_MAGIC) >>> 2] !== SS_MAGIC_VALUE) return null;
   const m = slabRecordOf(ptr) >>> 2;
-  const state = u32[m + SM_STATE / 4];
-  const owner = u32[m + SM_OWNER / 4];
+  const state = u32[m + (SM_STATE >>> 2)];
+  const owner = u32[m + (SM_OWNER >>> 2)];
   if (state !== SLAB_ACTIVE && state !== SLAB_EMPTY) return { state: 'unused', sizeClass: -1, blockBytes: 0, live: 0, capacity: 0, carved: 0, owner };
-  const cls = u32[m + SM_CLASS / 4];
+  const cls = u32[m + (SM_CLASS >>> 2)];
   if (cls >= TINY_CLASSES) return null;
-  const carved = u32[m + SM_CARVED / 4];
+  const carved = u32[m + (SM_CARVED >>> 2)];
   const bits = slabPageOf(ptr) + LIVE_BITS_AT;
   if (bits + SLAB_BITS_BYTES > u8.length) return null;
   let live = 0;
   for (let i = 0; i < (carved + BIT_IN_BYTE) >>> BIT_BYTE_SHIFT; i++) live += POPCOUNT8[u8[bits + i]];
-  return { state: state === SLAB_ACTIVE ? 'active' : 'empty', sizeClass: cls, blockBytes: SIZES[cls], live, capacity: u32[m + SM_CAPACITY / 4], carved, owner };
+  return { state: state === SLAB_ACTIVE ? 'active' : 'empty', sizeClass: cls, blockBytes: SIZES[cls], live, capacity: u32[m + (SM_CAPACITY >>> 2)], carved, owner };
 }
