@@ -4,7 +4,7 @@ import {
   MID_CLASSES,
   MID_ABANDONED_HEADS,
   MID_FIRST_RUN_CLASS,
-  MID_LOCK,
+  H_MID_LOCK,
   MID_SPAN_PAGES,
   PAGE_SHIFT,
   PAGE_SIZE,
@@ -31,7 +31,7 @@ import {
 import { LinearMemory, PageLayer, planGeometry } from '@hakmem/linear-memory';
 import { describe, expect, it } from 'vitest';
 import { BLOCK_GUARD as G } from './block-guard.js';
-import { MID_FREE_DOUBLE, MID_FREE_INVALID, MID_FREE_OK, MidLargeAce, spanStart, validateSpan, type SpanWalk } from './mid-large-ace.js';
+import { MID_FREE_DOUBLE, MID_FREE_INVALID, MID_FREE_OK, MidLargeAce, spanStart, validateSpan, type SpanWalk } from './index.js';
 
 function setup(pages: number, budgetBytes?: number, shared = false) {
   const memory = new WebAssembly.Memory(shared ? { initial: 1, maximum: pages + 2, shared: true } : { initial: 1, maximum: pages + 2 });
@@ -275,7 +275,7 @@ describe(`mid-large ACE (${__HAKMEM_DEBUG__ ? 'debug' : 'release'} build)`, () =
     const spanB = spanStart(b, word(b));
     const cls = lm.u32[(spanA + SP_CLASS) >>> 2];
     const head = ((pl.midArea + MID_ABANDONED_HEADS) >>> 2) + cls;
-    const lock = (pl.midArea + MID_LOCK) >>> 2;
+    const lock = (pl.base + H_MID_LOCK) >>> 2;
     mid.flush();
     mid.abandonAll(); // worker 1 detaches with a block still out: span A is abandoned
     expect(lm.u32[head]).toBe(spanA);
