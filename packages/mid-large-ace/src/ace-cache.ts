@@ -28,7 +28,7 @@ export const MIN_CAPACITY = 2;
 /** Capacity every class starts with. */
 const INITIAL_CAPACITY = 4;
 /** Per-class bound on cached bytes (it sets each class's maximum capacity). */
-const CLASS_CACHE_BYTES = 2 << 20;
+const CLASS_CACHE_BYTES = 2_097_152; // 2 MiB
 /** Cache operations of a class between two adaptations. */
 const ADAPT_WINDOW = 64;
 /** A class grows when more than one operation in this many missed. */
@@ -39,8 +39,8 @@ const SHRINK_MISS_RATE = 64;
 const SHRINK_OVERFLOW_SLACK = 8;
 /** The default byte budget is this share (1/n) of the region, between the two bounds below. */
 const BUDGET_SHARE = 8;
-const MIN_BUDGET_BYTES = 1 << 20;
-const MAX_BUDGET_BYTES = 32 << 20;
+const MIN_BUDGET_BYTES = 1_048_576; // 1 MiB
+const MAX_BUDGET_BYTES = 33_554_432; // 32 MiB
 
 /** The default cache budget of a worker whose region is `regionBytes` long. */
 export function defaultBudget(regionBytes: number): number {

@@ -70,7 +70,8 @@ import { countSpanLive, spanProblem } from './span-walk.js';
  * every span malloc and free. A negative rel truncates to 0, which the
  * callers' `q * size === rel` test rejects.
  */
-export const MID_INVERSE = Float64Array.from(MID_CLASS_SIZES, (size) => (1 + 2 ** -30) / size);
+const INVERSE_EXCESS = 9.313225746154785e-10; // 2^-30
+export const MID_INVERSE = Float64Array.from(MID_CLASS_SIZES, (size) => (1 + INVERSE_EXCESS) / size);
 
 export class SpanClasses {
   private readonly lm: LinearMemory;

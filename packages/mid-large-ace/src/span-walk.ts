@@ -45,17 +45,19 @@ export interface SpanWalk extends LiveCount {
   spans: number;
 }
 
-/** SWAR popcount masks (bits per 2, 4, 8; the byte-sum multiplier): a span's live count in a few operations per word. */
+// SWAR popcount (a span's live count in a few operations per bitmap word): masks of
+// 2-, 4- and 8-bit fields, the nibble shift, the multiplier that sums the bytes into the top one.
 const M1 = 0x55555555;
 const M2 = 0x33333333;
 const M4 = 0x0f0f0f0f;
+const NIBBLE = 4;
 const BYTE_SUM = 0x01010101;
 const TOP_BYTE = 24;
 
 function popcount32(x: number): number {
   let v = x - ((x >>> 1) & M1);
   v = (v & M2) + ((v >>> 2) & M2);
-  return Math.imul((v + (v >>> 4)) & M4, BYTE_SUM) >>> TOP_BYTE;
+  return Math.imul((v + (v >>> NIBBLE)) & M4, BYTE_SUM) >>> TOP_BYTE;
 }
 
 /** Live blocks of the span at `span`: the popcount of its live bitmap (no check). */
