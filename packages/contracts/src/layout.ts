@@ -272,7 +272,7 @@ export const SP_USED = 12;
 export const SP_FREE_HEAD = 16;
 /** (atomic) see SM_REMOTE_HEAD. */
 export const SP_REMOTE_HEAD = 20;
-/** Worker id of the span's owner (written once, when the span is made). */
+/** Worker id of the span's owner: written when the span is made, and under the mid lock when it is abandoned (0) or adopted. */
 export const SP_OWNER = 24;
 export const SP_PAGES = 28;
 /** Live-block bitmap, one bit per block (a span holds at most SPAN_MAX_BLOCKS). */
