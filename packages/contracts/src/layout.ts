@@ -154,6 +154,8 @@ export const H_PAGES_IN_USE = 28;
 export const H_PAGE_LOCK = 32;
 export const H_POOL_LOCK = 36;
 export const H_BIGCACHE_LOCK = 40;
+/** The mid lock: the mid area's abandoned span lists and SP_OWNER of the spans on them (mid-large-ace). */
+export const H_MID_LOCK = 44;
 /** (atomic) last worker id handed out. */
 export const H_NEXT_WORKER = 48;
 export const H_PAGE_TABLE = 52;
@@ -270,13 +272,13 @@ export const SP_USED = 12;
 export const SP_FREE_HEAD = 16;
 /** (atomic) see SM_REMOTE_HEAD. */
 export const SP_REMOTE_HEAD = 20;
-/** Worker id of the span's owner (written once, when the span is made). */
+/** Worker id of the span's owner: written when the span is made, and under the mid lock when it is abandoned (0) or adopted. */
 export const SP_OWNER = 24;
 export const SP_PAGES = 28;
 /** Live-block bitmap, one bit per block (a span holds at most SPAN_MAX_BLOCKS). */
 export const SP_BITMAP = 32;
-/** Which of its owner's lists the span is on (SLAB_LIST_*). Owner only. */
-export const SP_PARTIAL = 48;
+/** Which of its owner's lists the span is on: SLAB_LIST_NONE (current or none), _PARTIAL or _DRY. Owner only. */
+export const SP_LIST = 48;
 export const SP_MAGIC = 52;
 /** Link in the mid area's list of abandoned spans of its class (under the mid lock). */
 export const SP_NEXT = 56;
@@ -285,8 +287,32 @@ export const SPAN_MAX_BLOCKS = 128;
 export const SPAN_MAX_PAGES = 16;
 export const MID_CLASSES = MID_FIRST_RUN_CLASS + SPAN_MAX_PAGES;
 
+/** Live-bitmap words of a span header (SP_BITMAP). */
+export const SPAN_BITMAP_WORDS = SPAN_MAX_BLOCKS / 32;
+
+// Address arithmetic of spans: name it here, not at the sites (V8 inlines these).
 /** The first byte of the span holding `ptr`, whose page word is `word` (PK_MID_SPAN). */
 export const spanStartOf = (ptr: number, word: number): number => (((ptr >>> PAGE_SHIFT) - ((word >>> 4) & 15)) << PAGE_SHIFT) >>> 0;
+/** The first byte of page `page`: a span's start when `page` is its head page (and a run's, for a run head). */
+export const pageStart = (page: number): number => (page << PAGE_SHIFT) >>> 0;
+/** Whether a page word is the head page of a span (PK_MID_SPAN at distance 0). */
+export const isSpanHead = (word: number): boolean => pageKind(word) === PK_MID_SPAN && pageDistance(word) === 0;
+/** u32 index of header field `field` (an SP_* byte offset) of the span at `span`. */
+export const spanWord = (span: number, field: number): number => (span + field) >>> 2;
+/** First byte of block `q` of the span at `span`, whose blocks are `size` bytes. */
+export const spanBlock = (span: number, q: number, size: number): number => span + SPAN_HEADER_BYTES + q * size;
+/** Byte offset of `ptr` from the first block of the span at `span` (negative inside the header). */
+export const spanBlockOffset = (ptr: number, span: number): number => ptr - span - SPAN_HEADER_BYTES;
+/** u32 index of the live-bitmap word of the span at `span` that holds block `q`'s bit. */
+export const spanLiveWordIndex = (span: number, q: number): number => ((span + SP_BITMAP) >>> 2) + (q >>> 5);
+/** Block `q`'s live bit within its word (spanLiveWordIndex). */
+export const spanLiveBit = (q: number): number => 1 << (q & 31);
+/** Whether mid class `cls` is a whole-page run class (one block of its pages) rather than a span class. */
+export const isMidRunClass = (cls: number): boolean => cls >= MID_FIRST_RUN_CLASS;
+/** The run class of a mid page run of `pages` (1..SPAN_MAX_PAGES) pages. */
+export const midRunClass = (pages: number): number => MID_FIRST_RUN_CLASS - 1 + pages;
+/** The page count of run class `cls`. */
+export const midRunClassPages = (cls: number): number => cls - MID_FIRST_RUN_CLASS + 1;
 
 // ---------------------------------------------------------------------------
 // Box areas in the metadata zone.
@@ -325,10 +351,16 @@ export const BC_TABLE = BC_BUCKETS + BC_BUCKET_COUNT * 4;
 export const BC_ENTRY_BYTES = 24;
 export const BIGCACHE_AREA_BYTES = BC_TABLE + BIGCACHE_ENTRIES * BC_ENTRY_BYTES;
 
-/** Mid-large ACE: per span class, head of the list of abandoned spans (owner 0, linked by SP_NEXT); then its lock word. */
+/**
+ * Mid-large ACE: per span class, head of the list of abandoned spans (owner 0,
+ * linked by SP_NEXT; under the mid lock, H_MID_LOCK). The rest of the area
+ * (it once held the lock word) is unused: the area keeps its size so that
+ * BigCache's area stays where it was.
+ */
 export const MID_ABANDONED_HEADS = 0;
-export const MID_LOCK = 192;
 export const MID_AREA_BYTES = 256;
+/** u32 index of the abandoned-list head of span class `cls` in the mid area at `midArea`. */
+export const midAbandonedHead = (midArea: number, cls: number): number => ((midArea + MID_ABANDONED_HEADS) >>> 2) + cls;
 
 // ---------------------------------------------------------------------------
 // Debug-build block patterns (see linear-memory/src/poison.ts). Release

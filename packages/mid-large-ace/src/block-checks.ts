@@ -1,21 +1,28 @@
 import { HeapError } from '@hakmem/contracts';
 import {
   MID_CLASS_SIZES,
-  MID_FIRST_RUN_CLASS,
   PAGE_MASK,
   PAGE_SHIFT,
-  PAGE_SIZE,
-  PK_KIND_MASK,
   PK_MID_SPAN,
   PK_RUN_FREE,
-  runHeadWord,
-  SP_BITMAP,
+  POISON_WORD,
+  SP_CAPACITY,
   SP_CARVED,
+  SP_CLASS,
+  SP_FREE_HEAD,
   SP_MAGIC,
   SP_USED,
-  POISON_WORD,
-  SPAN_HEADER_BYTES,
   SPAN_MAGIC_VALUE,
+  isMidRunClass,
+  midRunClassPages,
+  pageClass,
+  pageKind,
+  runHeadWord,
+  spanBlockOffset,
+  spanLiveBit,
+  spanLiveWordIndex,
+  spanStartOf,
+  spanWord,
 } from '@hakmem/contracts/layout';
 import { blockScanner, guardBreach, type BlockScanner, type LinearMemory } from '@hakmem/linear-memory';
 
@@ -34,10 +41,8 @@ import { blockScanner, guardBreach, type BlockScanner, type LinearMemory } from 
  * box hands it out, when it leaves a cache, and by `check()`.
  */
 
-/** Bytes of the block of class `cls` (a run class is whole pages). */
-export function classBytes(cls: number): number {
-  return cls >= MID_FIRST_RUN_CLASS ? (cls - MID_FIRST_RUN_CLASS + 1) * PAGE_SIZE : MID_CLASS_SIZES[cls];
-}
+/** Bytes of a free-list node's link (its first word): the only bytes of a block on a span list that are not poisoned. */
+export const LINK_BYTES = 4;
 
 /** Throws CORRUPTION when the guard of the live block at `ptr` changed: a write past its usable end. */
 export function checkGuard(u8: Uint8Array, ptr: number, size: number): void {
@@ -81,13 +86,12 @@ export function checkPoison(lm: LinearMemory, ptr: number, from: number, size: n
 
 /** Before a block goes back onto its span's list: a carved, non-live block of a span with blocks out. */
 export function checkSpanReturn(u32: Uint32Array, span: number, ptr: number, size: number): void {
-  const h = span >>> 2;
-  const rel = ptr - span - SPAN_HEADER_BYTES;
+  const rel = spanBlockOffset(ptr, span);
   const q = rel / size;
-  if (u32[h + SP_MAGIC / 4] !== SPAN_MAGIC_VALUE || rel < 0 || rel % size !== 0 || q >= u32[h + SP_CARVED / 4])
+  if (u32[spanWord(span, SP_MAGIC)] !== SPAN_MAGIC_VALUE || rel < 0 || rel % size !== 0 || q >= u32[spanWord(span, SP_CARVED)])
     throw new HeapError('CORRUPTION', `block return: ${ptr} is not a carved block of span ${span}`, ptr, 'midLargeAce');
-  if ((u32[h + SP_BITMAP / 4 + (q >>> 5)] >>> (q & 31)) & 1) throw new HeapError('CORRUPTION', 'block return: the block is live', ptr, 'midLargeAce');
-  if (u32[h + SP_USED / 4] === 0) throw new HeapError('CORRUPTION', `block return: span ${span} has no block out`, ptr, 'midLargeAce');
+  if (u32[spanLiveWordIndex(span, q)] & spanLiveBit(q)) throw new HeapError('CORRUPTION', 'block return: the block is live', ptr, 'midLargeAce');
+  if (u32[spanWord(span, SP_USED)] === 0) throw new HeapError('CORRUPTION', `block return: span ${span} has no block out`, ptr, 'midLargeAce');
 }
 
 /** The guard of a live block being freed, checked before anything changes. */
@@ -96,21 +100,48 @@ export function guardOnFree(lm: LinearMemory, ptr: number, size: number): void {
   checkGuard(lm.u8, ptr, size);
 }
 
-/** A cached block of class `cls` is a free block of its class (per the page table and its span) that kept its poison. */
+/** A cached block of class `cls` is a free block of its class (per the page table and its span, or its run head word) that kept its poison. */
 export function checkCachedBlock(lm: LinearMemory, pt0: number, cls: number, p: number): void {
   const u32 = lm.u32;
   const word = u32[pt0 + (p >>> PAGE_SHIFT)];
-  if (cls >= MID_FIRST_RUN_CLASS) {
-    if (word !== runHeadWord(PK_RUN_FREE, cls - MID_FIRST_RUN_CLASS + 1) || (p & PAGE_MASK) !== 0)
+  if (isMidRunClass(cls)) {
+    if (word !== runHeadWord(PK_RUN_FREE, midRunClassPages(cls)) || (p & PAGE_MASK) !== 0)
       throw new HeapError('CORRUPTION', `cached block of class ${cls} is not a free run of its class`, p, 'midLargeAce');
   } else {
-    const span = ((p >>> PAGE_SHIFT) - ((word >>> 4) & 15)) * PAGE_SIZE;
+    const span = spanStartOf(p, word);
     const size = MID_CLASS_SIZES[cls];
-    const rel = p - span - SPAN_HEADER_BYTES;
-    if ((word & PK_KIND_MASK) !== PK_MID_SPAN || ((word >>> 8) & 0xff) !== cls || rel < 0 || rel % size !== 0 || rel / size >= u32[(span + SP_CARVED) >>> 2])
+    const rel = spanBlockOffset(p, span);
+    if (pageKind(word) !== PK_MID_SPAN || pageClass(word) !== cls || rel < 0 || rel % size !== 0 || rel / size >= u32[spanWord(span, SP_CARVED)])
       throw new HeapError('CORRUPTION', `cached block of class ${cls} is not a carved block of a class-${cls} span`, p, 'midLargeAce');
     const q = rel / size;
-    if ((u32[((span + SP_BITMAP) >>> 2) + (q >>> 5)] >>> (q & 31)) & 1) throw new HeapError('CORRUPTION', 'cached block is marked live', p, 'midLargeAce');
+    if (u32[spanLiveWordIndex(span, q)] & spanLiveBit(q)) throw new HeapError('CORRUPTION', 'cached block is marked live', p, 'midLargeAce');
   }
-  checkPoison(lm, p, 0, classBytes(cls), 'in the cache');
+  checkPoison(lm, p, 0, MID_CLASS_SIZES[cls], 'in the cache');
+}
+
+/** Cached blocks [from, to) of class `cls` (in `slots`, `stride` per class), about to leave the cache, still hold their poison. */
+export function checkLeaving(lm: LinearMemory, slots: Uint32Array, stride: number, cls: number, from: number, to: number): void {
+  if (to > from) lm.fresh();
+  const size = MID_CLASS_SIZES[cls];
+  for (let i = from; i < to; i++) checkPoison(lm, slots[cls * stride + i], 0, size, 'in the cache');
+}
+
+/**
+ * Before a refill changes anything: the first `want` free-list blocks of the
+ * span are carved blocks of it that kept their poison (past the link).
+ */
+export function checkTake(lm: LinearMemory, span: number, cls: number, want: number): void {
+  const u32 = lm.u32;
+  const size = MID_CLASS_SIZES[cls];
+  const carved = u32[spanWord(span, SP_CARVED)];
+  if (u32[spanWord(span, SP_MAGIC)] !== SPAN_MAGIC_VALUE || u32[spanWord(span, SP_CLASS)] !== cls || carved > u32[spanWord(span, SP_CAPACITY)] || u32[spanWord(span, SP_USED)] > carved)
+    throw new HeapError('CORRUPTION', `refill: span ${span} header broken for class ${cls}`, span, 'midLargeAce');
+  let p = u32[spanWord(span, SP_FREE_HEAD)];
+  for (let k = 0; p !== 0 && k < want; k++) {
+    const rel = spanBlockOffset(p, span);
+    if (rel < 0 || rel % size !== 0 || rel / size >= carved)
+      throw new HeapError('CORRUPTION', `refill: free-list node ${p} is not a carved block of span ${span}`, p, 'midLargeAce');
+    checkPoison(lm, p, LINK_BYTES, size, 'on its span list');
+    p = u32[p >>> 2];
+  }
 }

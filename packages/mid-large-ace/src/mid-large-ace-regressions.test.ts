@@ -9,7 +9,7 @@ import {
 import { LinearMemory, PageLayer, planGeometry } from '@hakmem/linear-memory';
 import { describe, expect, it } from 'vitest';
 import { BLOCK_GUARD as G } from './block-guard.js';
-import { MidLargeAce, spanStart } from './mid-large-ace.js';
+import { MidLargeAce, spanStart } from './index.js';
 
 function setup(pages: number, budgetBytes?: number) {
   const memory = new WebAssembly.Memory({ initial: 1, maximum: pages + 2 });

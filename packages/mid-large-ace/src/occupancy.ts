@@ -1,4 +1,4 @@
-import { MID_CLASS_SIZES, MID_FIRST_RUN_CLASS, SP_BITMAP, SP_CAPACITY, SP_CARVED, SP_CLASS, SP_MAGIC, SP_OWNER, SP_PAGES, SPAN_MAGIC_VALUE } from '@hakmem/contracts/layout';
+import { MID_CLASS_SIZES, SP_CAPACITY, SP_CARVED, SP_CLASS, SP_MAGIC, SP_OWNER, SP_PAGES, SPAN_MAGIC_VALUE, isMidRunClass, spanLiveBit, spanLiveWordIndex, spanWord } from '@hakmem/contracts/layout';
 import type { SpanOccupancy } from '@hakmem/contracts';
 import type { LinearMemory } from '@hakmem/linear-memory';
 
@@ -12,20 +12,19 @@ export type { SpanOccupancy };
  */
 export function spanOccupancy(lm: LinearMemory, span: number): SpanOccupancy | null {
   const u32 = lm.u32;
-  const h = span >>> 2;
-  if (h + SP_MAGIC / 4 >= u32.length || u32[h + SP_MAGIC / 4] !== SPAN_MAGIC_VALUE) return null;
-  const cls = u32[h + SP_CLASS / 4];
-  if (cls >= MID_FIRST_RUN_CLASS) return null;
-  const capacity = u32[h + SP_CAPACITY / 4];
+  if (spanWord(span, SP_MAGIC) >= u32.length || u32[spanWord(span, SP_MAGIC)] !== SPAN_MAGIC_VALUE) return null;
+  const cls = u32[spanWord(span, SP_CLASS)];
+  if (isMidRunClass(cls)) return null;
+  const capacity = u32[spanWord(span, SP_CAPACITY)];
   let live = 0;
-  for (let q = 0; q < capacity; q++) live += (u32[h + SP_BITMAP / 4 + (q >>> 5)] >>> (q & 31)) & 1;
+  for (let q = 0; q < capacity; q++) if (u32[spanLiveWordIndex(span, q)] & spanLiveBit(q)) live++;
   return {
     sizeClass: cls,
     blockBytes: MID_CLASS_SIZES[cls],
     live,
     capacity,
-    carved: u32[h + SP_CARVED / 4],
-    pages: u32[h + SP_PAGES / 4],
-    owner: u32[h + SP_OWNER / 4],
+    carved: u32[spanWord(span, SP_CARVED)],
+    pages: u32[spanWord(span, SP_PAGES)],
+    owner: u32[spanWord(span, SP_OWNER)],
   };
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MID_CLASS_SIZES, MID_FIRST_RUN_CLASS, SPAN_MAX_PAGES, PAGE_SIZE } from '@hakmem/contracts/layout';
-import { MID_INVERSE } from './mid-large-ace.js';
+import { MID_INVERSE } from './span-classes.js';
 
 describe('span block index by reciprocal', () => {
   it('(rel * MID_INVERSE[cls]) | 0 is floor(rel / size) for every offset a span can hold, in every span class', () => {

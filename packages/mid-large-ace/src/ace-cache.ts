@@ -1,0 +1,183 @@
+import { HeapError } from '@hakmem/contracts';
+import { MID_CLASS_SIZES, MID_CLASSES } from '@hakmem/contracts/layout';
+import { checkLeaving, poisonMid } from './block-checks.js';
+import type { LinearMemory } from '@hakmem/linear-memory';
+
+/**
+ * The ACE cache policy: one LIFO cache of free blocks per mid class, per
+ * worker, in JS memory, whose capacities adapt to how each class is used.
+ *
+ * Every ADAPT_WINDOW cache operations of a class (hits, misses, overflows;
+ * counted always, acted on in its slow paths only), a miss rate above
+ * 1/GROW_MISS_RATE doubles its capacity, up to a per-class bound
+ * (CLASS_CACHE_BYTES worth of its blocks, between MIN_CAPACITY and STRIDE);
+ * a class that overflows far more than it misses halves it (not below
+ * MIN_CAPACITY). A per-worker byte budget bounds all classes together: a
+ * block is cached only while `cachedBytes` stays within `budgetBytes`.
+ *
+ * The cache holds block addresses only. What a block is (a span block or a
+ * page run) and where it goes when the cache gives it back is the subclass's
+ * business (`returnBlock`): the box class, MidAce, extends this one so that
+ * its hot paths read the cache arrays off the same object.
+ */
+
+/** Slots per class in `slots` (class c's stack starts at c * STRIDE): the largest capacity. */
+export const STRIDE = 64;
+/** Smallest capacity a class shrinks to: a class still caches a block freed right after one handed out. */
+export const MIN_CAPACITY = 2;
+/** Capacity every class starts with. */
+const INITIAL_CAPACITY = 4;
+/** Per-class bound on cached bytes (it sets each class's maximum capacity). */
+const CLASS_CACHE_BYTES = 2_097_152; // 2 MiB
+/** Cache operations of a class between two adaptations. */
+const ADAPT_WINDOW = 64;
+/** A class grows when more than one operation in this many missed. */
+const GROW_MISS_RATE = 16;
+/** A class shrinks only when at most one operation in this many missed ... */
+const SHRINK_MISS_RATE = 64;
+/** ... and it overflowed more than twice its misses plus this many times. */
+const SHRINK_OVERFLOW_SLACK = 8;
+/** The default byte budget is this share (1/n) of the region, between the two bounds below. */
+const BUDGET_SHARE = 8;
+const MIN_BUDGET_BYTES = 1_048_576; // 1 MiB
+const MAX_BUDGET_BYTES = 33_554_432; // 32 MiB
+
+/** The default cache budget of a worker whose region is `regionBytes` long. */
+export function defaultBudget(regionBytes: number): number {
+  return Math.max(MIN_BUDGET_BYTES, Math.min(MAX_BUDGET_BYTES, Math.floor(regionBytes / BUDGET_SHARE)));
+}
+
+export abstract class AceCache {
+  readonly lm: LinearMemory;
+  readonly slots = new Uint32Array(MID_CLASSES * STRIDE);
+  readonly count = new Int32Array(MID_CLASSES);
+  readonly capacity = new Int32Array(MID_CLASSES);
+  readonly maxCapacity = new Int32Array(MID_CLASSES);
+  /** This window's hits, misses and overflows per class (reset by `adapt`). */
+  protected readonly hitsW = new Int32Array(MID_CLASSES);
+  protected readonly missesW = new Int32Array(MID_CLASSES);
+  protected readonly overflowsW = new Int32Array(MID_CLASSES);
+  readonly budgetBytes: number;
+  cachedBytes = 0;
+  hits = 0;
+  misses = 0;
+  frees = 0;
+  overflows = 0;
+  capacityGrows = 0;
+  capacityShrinks = 0;
+
+  constructor(lm: LinearMemory, budgetBytes: number) {
+    this.lm = lm;
+    this.budgetBytes = budgetBytes;
+    for (let c = 0; c < MID_CLASSES; c++) {
+      const max = Math.max(MIN_CAPACITY, Math.min(STRIDE, Math.floor(CLASS_CACHE_BYTES / MID_CLASS_SIZES[c])));
+      this.maxCapacity[c] = max;
+      this.capacity[c] = Math.min(INITIAL_CAPACITY, max);
+    }
+  }
+
+  /** Gives one cached (not live) block of class `cls` back to where it came from. */
+  protected abstract returnBlock(cls: number, ptr: number): void;
+
+  /** Caches a block that already holds its poison (debug): one being freed, or one off a span list whose poison was just checked. */
+  cacheBlock(cls: number, ptr: number): void {
+    this.slots[cls * STRIDE + this.count[cls]++] = ptr;
+    this.cachedBytes += MID_CLASS_SIZES[cls];
+  }
+
+  /** Caches a block that is not poisoned yet (debug: it is poisoned now): a fresh run or a freshly carved block. */
+  pushFresh(cls: number, ptr: number): void {
+    if (__HAKMEM_DEBUG__) poisonMid(this.lm, ptr, MID_CLASS_SIZES[cls]);
+    this.cacheBlock(cls, ptr);
+  }
+
+  /** Blocks a refill of `cls` should fetch: half a cache's worth, but never more than the budget has room for (plus the block returned now). */
+  protected refillWant(cls: number): number {
+    const room = Math.floor((this.budgetBytes - this.cachedBytes) / MID_CLASS_SIZES[cls]);
+    return Math.max(1, Math.min(this.capacity[cls] >>> 1, room + 1));
+  }
+
+  /** The cache of `cls` is full (or the budget is spent): return half of it, then cache or return `ptr` (which free() poisoned). */
+  protected overflow(cls: number, ptr: number): void {
+    this.overflows++;
+    this.overflowsW[cls]++;
+    this.adapt(cls);
+    const n = this.count[cls];
+    const out = n - Math.min(n >>> 1, this.capacity[cls] >>> 1);
+    const base = cls * STRIDE;
+    if (__HAKMEM_DEBUG__) checkLeaving(this.lm, this.slots, STRIDE, cls, 0, out);
+    for (let i = 0; i < out; i++) this.returnBlock(cls, this.slots[base + i]);
+    this.slots.copyWithin(base, base + out, base + n);
+    this.count[cls] = n - out;
+    this.cachedBytes -= out * MID_CLASS_SIZES[cls];
+    if (this.count[cls] < this.capacity[cls] && this.cachedBytes + MID_CLASS_SIZES[cls] <= this.budgetBytes) this.cacheBlock(cls, ptr);
+    else this.returnBlock(cls, ptr);
+  }
+
+  /** Returns every cached block of every class. */
+  protected emptyCaches(): void {
+    if (__HAKMEM_DEBUG__) for (let c = 0; c < MID_CLASSES; c++) checkLeaving(this.lm, this.slots, STRIDE, c, 0, this.count[c]);
+    for (let c = 0; c < MID_CLASSES; c++) {
+      const n = this.count[c];
+      for (let i = 0; i < n; i++) this.returnBlock(c, this.slots[c * STRIDE + i]);
+      this.count[c] = 0;
+    }
+    this.cachedBytes = 0;
+  }
+
+  /** ACE: resize class `cls`'s cache from its recent hit, miss and overflow counts. */
+  protected adapt(cls: number): void {
+    const hits = this.hitsW[cls];
+    const misses = this.missesW[cls];
+    const overflows = this.overflowsW[cls];
+    if (hits + misses + overflows < ADAPT_WINDOW) return;
+    const cap = this.capacity[cls];
+    if (misses * GROW_MISS_RATE > hits + misses && cap < this.maxCapacity[cls]) {
+      this.capacity[cls] = Math.min(this.maxCapacity[cls], cap * 2);
+      this.capacityGrows++;
+    } else if (overflows > 2 * misses + SHRINK_OVERFLOW_SLACK && misses * SHRINK_MISS_RATE <= hits + misses && cap > MIN_CAPACITY) {
+      this.capacity[cls] = Math.max(MIN_CAPACITY, cap >>> 1);
+      this.capacityShrinks++;
+    }
+    if (__HAKMEM_DEBUG__) {
+      const c = this.capacity[cls];
+      if (c < MIN_CAPACITY || c > this.maxCapacity[cls])
+        throw new HeapError('CORRUPTION', `ACE moved class ${cls}'s capacity to ${c}, outside [${MIN_CAPACITY}, ${this.maxCapacity[cls]}]`, undefined, 'midLargeAce');
+    }
+    this.hitsW[cls] = 0;
+    this.missesW[cls] = 0;
+    this.overflowsW[cls] = 0;
+  }
+
+  /** Whether the cache of a class in [from, to) holds the block (or run) at `ptr`. */
+  holds(ptr: number, from: number, to: number): boolean {
+    for (let c = from; c < to; c++) for (let i = 0; i < this.count[c]; i++) if (this.slots[c * STRIDE + i] === ptr) return true;
+    return false;
+  }
+
+  /** Cache invariants: counts within capacity, capacity within bounds, budget respected; `checkBlock` (debug) checks each cached block. */
+  protected validateCaches(checkBlock: ((cls: number, ptr: number) => void) | null): string | null {
+    let bytes = 0;
+    for (let c = 0; c < MID_CLASSES; c++) {
+      if (this.capacity[c] < MIN_CAPACITY || this.capacity[c] > this.maxCapacity[c]) return `class ${c} capacity ${this.capacity[c]} outside [${MIN_CAPACITY}, ${this.maxCapacity[c]}]`;
+      if (this.count[c] < 0 || this.count[c] > STRIDE) return `class ${c} cache count ${this.count[c]} out of range`;
+      bytes += this.count[c] * MID_CLASS_SIZES[c];
+      if (checkBlock !== null) for (let i = 0; i < this.count[c]; i++) checkBlock(c, this.slots[c * STRIDE + i]);
+    }
+    if (bytes !== this.cachedBytes) return `cached bytes ${this.cachedBytes} but caches hold ${bytes}`;
+    if (bytes > this.budgetBytes) return `caches hold ${bytes} bytes, over the ${this.budgetBytes}-byte budget`;
+    return null;
+  }
+
+  /** The cache policy's counters (the box adds its own). */
+  protected cacheCounters(): Record<string, number | number[]> {
+    return {
+      hits: this.hits,
+      misses: this.misses,
+      frees: this.frees,
+      overflows: this.overflows,
+      capacityGrows: this.capacityGrows,
+      capacityShrinks: this.capacityShrinks,
+    };
+  }
+}
