@@ -174,7 +174,7 @@ export class BigCache {
     // a pointer there is an invalid pointer, not a double free).
     if (rem > n >>> 2) {
       this.bump(BC_SPLITS);
-      this.pages.freeRun(page + n, rem);
+      this.pages.freeBodyRun(page + n, rem);
       give = n;
     }
     this.pages.setWord(page, runHeadWord(PK_RUN_LIVE, give));
@@ -278,7 +278,7 @@ export class BigCache {
   /** The tail goes to the page layer, whose free words remember it was a run's body (see `take`). */
   private shrink(page: number, oldPages: number, newPages: number): boolean {
     this.pages.setWord(page, runHeadWord(PK_RUN_LIVE, newPages));
-    this.pages.freeRun(page + newPages, oldPages - newPages);
+    this.pages.freeBodyRun(page + newPages, oldPages - newPages);
     return true;
   }
 
@@ -298,7 +298,7 @@ export class BigCache {
       let give = newPages;
       this.removeEntry(id, e);
       // As in `take`: a quarter of slack stays with the block, more goes to the page layer.
-      if (rem > newPages >>> 2) this.pages.freeRun(next + need, rem);
+      if (rem > newPages >>> 2) this.pages.freeBodyRun(next + need, rem);
       else give = oldPages + k;
       this.pages.setWord(next, PK_RUN_BODY);
       this.pages.setWord(page, runHeadWord(PK_RUN_LIVE, give));
@@ -333,7 +333,7 @@ export class BigCache {
     this.bump(BC_PUTS);
     const budget = u32[this.area + BC_BUDGET_PAGES / 4];
     if (n > budget) {
-      this.pages.freeRun(page, n);
+      this.pages.freeBodyRun(page, n);
       return;
     }
     while (this.count() >= BIGCACHE_ENTRIES || u32[this.area + BC_CACHED_PAGES / 4] + n > budget) this.evictOldest();
@@ -411,7 +411,7 @@ export class BigCache {
     const n = u32[e + BCE_PAGES];
     this.removeEntry(id, e);
     this.bump(BC_EVICTIONS);
-    this.pages.freeRun(page, n);
+    this.pages.freeBodyRun(page, n);
   }
 
   private evictAll(): void {
@@ -549,7 +549,7 @@ export class BigCache {
         n = q - p;
         this.pages.setWord(p, runHeadWord(PK_RUN_FREE, n));
         this.bump(BC_EVICTIONS);
-        this.pages.freeRun(p, n);
+        this.pages.freeBodyRun(p, n);
       }
       p += n;
     }

@@ -178,6 +178,13 @@ export const H_MAX_BYTES_HI = 116;
 export const HEADER_BYTES = 256;
 
 export const FLAG_SHARED = 1;
+/**
+ * H_FLAGS bit set (under the page lock, never cleared) the first time a box
+ * gives pages back poisoned: until then no free page can hold a write after
+ * free, and taking pages skips looking for one (a heap of release boxes never
+ * pays for the debug boxes' poison).
+ */
+export const FLAG_POISONED = 2;
 
 // ---------------------------------------------------------------------------
 // SuperSlab header, at the SuperSlab's first byte.

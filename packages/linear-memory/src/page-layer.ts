@@ -1,6 +1,7 @@
 import { HeapError } from '@hakmem/contracts';
 import {
   BIGCACHE_AREA_BYTES,
+  FLAG_POISONED,
   FLAG_SHARED,
   H_BASE_PAGE,
   H_BIGCACHE_AREA,
@@ -35,6 +36,7 @@ import {
   PK_KIND_MASK,
   PK_META,
   PK_RESERVED,
+  PK_RUN_BODY,
   FREE_POISONED,
   POISON_WORD,
   freePageWord,
@@ -83,6 +85,8 @@ export interface HeapGeometry {
 }
 
 const BITMAP_OFFSET = 2048;
+/** The free word of a page that was a run's body (see `freeBodyRun`). */
+const FREE_BODY_WORD = freePageWord(PK_RUN_BODY, false);
 const AREAS_OFFSET = HEADER_BYTES;
 
 export function planGeometry(heapBase: number, maxBytes: number): HeapGeometry {
@@ -103,7 +107,8 @@ export function planGeometry(heapBase: number, maxBytes: number): HeapGeometry {
 }
 
 export function alignUp(n: number, a: number): number {
-  return Math.ceil(n / a) * a;
+  // Most runs want no alignment: skip the float division the general case needs (a need not be a power of two).
+  return a === 1 ? n : Math.ceil(n / a) * a;
 }
 
 export class PageLayer {
@@ -258,23 +263,6 @@ export class PageLayer {
     }
   }
 
-  /** The last used page in [from, to), or -1 when all are free; reads a bitmap word at a time. */
-  private lastUsed(from: number, to: number): number {
-    const u32 = this.lm.u32;
-    const lo = from - this.basePage;
-    let hi = to - this.basePage; // exclusive
-    while (hi > lo) {
-      const w = (hi - 1) >>> 5;
-      const start = Math.max(lo, w << 5);
-      const width = hi - start;
-      const mask = width === 32 ? 0xffffffff : ((1 << width) - 1) << (start & 31);
-      const used = ~u32[this.bm + w] & mask;
-      if (used !== 0) return this.basePage + (w << 5) + 31 - Math.clz32(used);
-      hi = start;
-    }
-    return -1;
-  }
-
   lock(): void {
     lockWord(this.lm.i32, this.h + H_PAGE_LOCK / 4, this.lm.shared, this.lm.holder);
   }
@@ -295,7 +283,7 @@ export class PageLayer {
       let page = this.findFreeRun(n, align);
       if (page === 0) page = this.extend(n, align);
       if (page !== 0) {
-        this.checkPoisoned(page, n);
+        if ((this.lm.u32[this.h + H_FLAGS / 4] & FLAG_POISONED) !== 0) this.checkPoisoned(page, n);
         this.setWords(page, n, PK_RESERVED | (this.lm.holder << 8));
         this.setFreeBits(page, n, false);
         const u32 = this.lm.u32;
@@ -326,13 +314,39 @@ export class PageLayer {
     this.lock();
     try {
       const u32 = this.lm.u32;
+      if (poison) u32[this.h + H_FLAGS / 4] |= FLAG_POISONED;
       for (let p = page; p < page + n; p++) u32[this.pt0 + p] = freePageWord(u32[this.pt0 + p], poison);
-      this.setFreeBits(page, n, true);
-      u32[this.h + H_PAGES_IN_USE / 4] -= n;
-      u32[this.h + H_RUNS_FREED / 4]++;
+      this.released(page, n);
     } finally {
       this.unlock();
     }
+  }
+
+  /**
+   * `freeRun(page, n)` (not poisoned) for a run whose pages after the first
+   * all hold PK_RUN_BODY, as the box that owns it stamped them (a large run,
+   * or a tail cut from one): their free words are all the same, so they are
+   * written with one fill instead of a page at a time.
+   */
+  freeBodyRun(page: number, n: number): void {
+    this.lock();
+    try {
+      const u32 = this.lm.u32;
+      const i = this.pt0 + page;
+      u32[i] = freePageWord(u32[i], false);
+      u32.fill(FREE_BODY_WORD, i + 1, i + n);
+      this.released(page, n);
+    } finally {
+      this.unlock();
+    }
+  }
+
+  /** Under the lock: pages [page, page + n), their free words written, are free. */
+  private released(page: number, n: number): void {
+    const u32 = this.lm.u32;
+    this.setFreeBits(page, n, true);
+    u32[this.h + H_PAGES_IN_USE / 4] -= n;
+    u32[this.h + H_RUNS_FREED / 4]++;
   }
 
   /** Throws CORRUPTION if a poisoned free page of [page, page + n) was written since it came back. */
@@ -352,16 +366,43 @@ export class PageLayer {
     return -1;
   }
 
-  /** First fit over the free bitmap: a used page inside a candidate run moves the search past it. */
+  /**
+   * First fit over the free bitmap: the lowest page, on a multiple of
+   * `align`, that starts `n` free pages below the end. From a used candidate
+   * the search moves to the next free page, and from a free one that is too
+   * short past the used page that ends it, a bitmap word (32 pages) at a time.
+   */
   private findFreeRun(n: number, align: number): number {
     const end = this.endPage();
     let p = alignUp(this.firstDataPage, align);
     while (p + n <= end) {
-      const used = this.lastUsed(p, p + n);
-      if (used < 0) return p;
+      const free = this.nextWithBit(p, end, true);
+      if (free !== p) {
+        p = alignUp(free, align);
+        continue;
+      }
+      const used = this.nextWithBit(p, p + n, false);
+      if (used === p + n) return p;
       p = alignUp(used + 1, align);
     }
     return 0;
+  }
+
+  /** The first page in [from, to) whose free bit is `free` (set: free, clear: used), or `to`. */
+  private nextWithBit(from: number, to: number, free: boolean): number {
+    const u32 = this.lm.u32;
+    const flip = free ? 0 : -1;
+    let rel = from - this.basePage;
+    const stop = to - this.basePage;
+    let w = rel >>> 5;
+    let bits = ((u32[this.bm + w] ^ flip) >>> (rel & 31)) << (rel & 31);
+    while (bits === 0) {
+      rel = ++w << 5;
+      if (rel >= stop) return to;
+      bits = u32[this.bm + w] ^ flip;
+    }
+    const at = (w << 5) + 31 - Math.clz32(bits & -bits);
+    return at >= stop ? to : this.basePage + at;
   }
 
   /** Moves the heap's end up so that a run fits after the free pages at its tail. */
