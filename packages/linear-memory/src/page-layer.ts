@@ -107,8 +107,7 @@ export function planGeometry(heapBase: number, maxBytes: number): HeapGeometry {
 }
 
 export function alignUp(n: number, a: number): number {
-  // Most runs want no alignment: skip the float division the general case needs (a need not be a power of two).
-  return a === 1 ? n : Math.ceil(n / a) * a;
+  return Math.ceil(n / a) * a;
 }
 
 export class PageLayer {
@@ -263,6 +262,23 @@ export class PageLayer {
     }
   }
 
+  /** The last used page in [from, to), or -1 when all are free; reads a bitmap word at a time. */
+  private lastUsed(from: number, to: number): number {
+    const u32 = this.lm.u32;
+    const lo = from - this.basePage;
+    let hi = to - this.basePage; // exclusive
+    while (hi > lo) {
+      const w = (hi - 1) >>> 5;
+      const start = Math.max(lo, w << 5);
+      const width = hi - start;
+      const mask = width === 32 ? 0xffffffff : ((1 << width) - 1) << (start & 31);
+      const used = ~u32[this.bm + w] & mask;
+      if (used !== 0) return this.basePage + (w << 5) + 31 - Math.clz32(used);
+      hi = start;
+    }
+    return -1;
+  }
+
   lock(): void {
     lockWord(this.lm.i32, this.h + H_PAGE_LOCK / 4, this.lm.shared, this.lm.holder);
   }
@@ -366,43 +382,16 @@ export class PageLayer {
     return -1;
   }
 
-  /**
-   * First fit over the free bitmap: the lowest page, on a multiple of
-   * `align`, that starts `n` free pages below the end. From a used candidate
-   * the search moves to the next free page, and from a free one that is too
-   * short past the used page that ends it, a bitmap word (32 pages) at a time.
-   */
+  /** First fit over the free bitmap: a used page inside a candidate run moves the search past it. */
   private findFreeRun(n: number, align: number): number {
     const end = this.endPage();
     let p = alignUp(this.firstDataPage, align);
     while (p + n <= end) {
-      const free = this.nextWithBit(p, end, true);
-      if (free !== p) {
-        p = alignUp(free, align);
-        continue;
-      }
-      const used = this.nextWithBit(p, p + n, false);
-      if (used === p + n) return p;
+      const used = this.lastUsed(p, p + n);
+      if (used < 0) return p;
       p = alignUp(used + 1, align);
     }
     return 0;
-  }
-
-  /** The first page in [from, to) whose free bit is `free` (set: free, clear: used), or `to`. */
-  private nextWithBit(from: number, to: number, free: boolean): number {
-    const u32 = this.lm.u32;
-    const flip = free ? 0 : -1;
-    let rel = from - this.basePage;
-    const stop = to - this.basePage;
-    let w = rel >>> 5;
-    let bits = ((u32[this.bm + w] ^ flip) >>> (rel & 31)) << (rel & 31);
-    while (bits === 0) {
-      rel = ++w << 5;
-      if (rel >= stop) return to;
-      bits = u32[this.bm + w] ^ flip;
-    }
-    const at = (w << 5) + 31 - Math.clz32(bits & -bits);
-    return at >= stop ? to : this.basePage + at;
   }
 
   /** Moves the heap's end up so that a run fits after the free pages at its tail. */
