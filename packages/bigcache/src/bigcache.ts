@@ -88,6 +88,12 @@ const COUNTER_NAMES = ['hits', 'misses', 'puts', 'evictions', 'splits', 'allocFa
 /** Runs of the request's own bucket looked at before going to a larger bucket (the last bucket, unbounded above, is walked whole). */
 const SAME_BUCKET_PROBES = 4;
 const LAST_BUCKET = BC_BUCKET_COUNT - 1;
+/** Default budget: an eighth of the region (a shift of 3), at least 8 MiB and at most 128 MiB (in 64 KiB pages). */
+const BUDGET_SHARE_SHIFT = 3;
+const MIN_BUDGET_PAGES = (8 << 20) >>> PAGE_SHIFT;
+const MAX_BUDGET_PAGES = (128 << 20) >>> PAGE_SHIFT;
+/** Highest bit index of a u32 (the bucket mask): `HIGH_BIT - Math.clz32(x)` is the index of x's highest set bit. */
+const HIGH_BIT = 31;
 
 export class BigCache {
   readonly lm: LinearMemory;
@@ -111,7 +117,7 @@ export class BigCache {
   /** Sets the default budget when the heap is formatted: an eighth of the region, 8..128 MiB. */
   static formatBudget(lm: LinearMemory, pages: PageLayer): void {
     const regionPages = pages.limitPage - pages.basePage;
-    lm.u32[(pages.bigcacheArea >>> 2) + BC_BUDGET_PAGES / 4] = Math.max(128, Math.min(2048, regionPages >>> 3));
+    lm.u32[(pages.bigcacheArea >>> 2) + BC_BUDGET_PAGES / 4] = Math.max(MIN_BUDGET_PAGES, Math.min(MAX_BUDGET_PAGES, regionPages >>> BUDGET_SHARE_SHIFT));
   }
 
   private lock(): void {
@@ -156,7 +162,7 @@ export class BigCache {
     }
     // Every run of a larger bucket is at least as large as any of bucket b.
     const above = u32[this.area + BC_BUCKET_MASK / 4] & (-2 << b);
-    return above === 0 ? 0 : u32[this.bk + 31 - Math.clz32(above & -above)];
+    return above === 0 ? 0 : u32[this.bk + HIGH_BIT - Math.clz32(above & -above)];
   }
 
   /** Hands out `n` pages of the cached run in slot `id` (under the lock). */
