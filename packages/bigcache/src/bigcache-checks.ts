@@ -19,7 +19,7 @@ import {
   PK_RUN_BODY,
   PK_RUN_FREE,
   bcEntryIndex,
-  pageKind,
+  PK_KIND_MASK,
   runHeadWord,
 } from '@hakmem/contracts/layout';
 import { HeapError } from '@hakmem/contracts';
@@ -59,8 +59,22 @@ export function entryError(lm: LinearMemory, pages: PageLayer, id: number, op: s
 }
 
 export function bodyError(pages: PageLayer, page: number, n: number, op: string): HeapError | null {
-  for (let p = page + 1; p < page + n; p++) if (pages.word(p) !== PK_RUN_BODY) return corruption(`run at page ${page} of ${n} pages: page ${p} is not part of it`, page, op);
-  return null;
+  const p = firstNotBody(pages, page, n, -1);
+  return p < 0 ? null : corruption(`run at page ${page} of ${n} pages: page ${p} is not part of it`, page, op);
+}
+
+/**
+ * The first page after the head of the run of `n` pages at `page` whose
+ * word, under `mask` (-1: the whole word, PK_KIND_MASK: its kind), is not
+ * PK_RUN_BODY, or -1. The debug build runs this on every run it
+ * hands out or takes in, so it reads the page table directly, not through a
+ * call per page.
+ */
+function firstNotBody(pages: PageLayer, page: number, n: number, mask: number): number {
+  const u32 = pages.lm.u32;
+  const t = pages.pt0;
+  for (let p = page + 1; p < page + n; p++) if ((u32[t + p] & mask) !== PK_RUN_BODY) return p;
+  return -1;
 }
 
 export function ageListError(id: number, count: number, cached: number, op: string): HeapError {
@@ -94,7 +108,8 @@ export function entryViolation(lm: LinearMemory, pages: PageLayer, id: number): 
   if (n === 0) return { message: `slot ${id} is on a list but holds no run`, page: 0 };
   if (page < pages.firstDataPage || page + n > end) return { message: `cached run at page ${page} of ${n} pages is not inside the heap's pages`, page };
   if (pages.word(page) !== runHeadWord(PK_RUN_FREE, n)) return { message: `cached run at page ${page} has head word ${pages.word(page)}, not a free run of ${n} pages`, page };
-  for (let p = page + 1; p < page + n; p++) if (pageKind(pages.word(p)) !== PK_RUN_BODY) return { message: `cached run at page ${page}: page ${p} is not part of it`, page };
+  const stray = firstNotBody(pages, page, n, PK_KIND_MASK);
+  if (stray >= 0) return { message: `cached run at page ${page}: page ${stray} is not part of it`, page };
   if (page + n < end && pages.word(page + n) === PK_RUN_BODY) return { message: `cached run at page ${page}: its pages go on past the ${n} its entry and head word say`, page };
   return null;
 }
