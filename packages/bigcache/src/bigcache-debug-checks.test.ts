@@ -7,6 +7,10 @@ import {
   BC_ENTRY_BYTES,
   BC_FRESH,
   BC_TABLE,
+  BCE_AGE_NEXT,
+  BCE_AGE_PREV,
+  BCE_PAGE,
+  BCE_PAGES,
   BIGCACHE_ENTRIES,
   BIGCACHE_AREA_BYTES,
   PAGE_SIZE,
@@ -84,7 +88,7 @@ const cases: { name: string; damage: (s: Setup) => number | undefined; why: RegE
   {
     name: 'an entry and head word that agree on a length shorter than the run',
     damage: ({ lm, pl, a, entry, word }) => {
-      lm.u32[entry(1) + 1] = 4;
+      lm.u32[entry(1) + BCE_PAGES] = 4;
       lm.u32[word(BC_CACHED_PAGES)] -= 2;
       pl.setWord(a, runHeadWord(PK_RUN_FREE, 4));
       return a;
@@ -97,9 +101,9 @@ const cases: { name: string; damage: (s: Setup) => number | undefined; why: RegE
     damage: ({ lm, a, entry, word }) => {
       // Slot 3 a copy of a's slot 2, appended to the age list.
       lm.u32.copyWithin(entry(2), entry(1), entry(1) + BC_ENTRY_BYTES / 4);
-      lm.u32[entry(2) + 4] = 0;
-      lm.u32[entry(2) + 5] = 2;
-      lm.u32[entry(1) + 4] = 3;
+      lm.u32[entry(2) + BCE_AGE_NEXT] = 0;
+      lm.u32[entry(2) + BCE_AGE_PREV] = 2;
+      lm.u32[entry(1) + BCE_AGE_NEXT] = 3;
       lm.u32[word(BC_AGE_TAIL)] = 3;
       lm.u32[word(BC_FRESH)] = 3;
       lm.u32[word(BC_COUNT)] = 3;
@@ -112,7 +116,7 @@ const cases: { name: string; damage: (s: Setup) => number | undefined; why: RegE
   {
     name: 'an entry outside the heap',
     damage: ({ lm, pl, entry }) => {
-      lm.u32[entry(1)] = pl.endPage() + 2;
+      lm.u32[entry(1) + BCE_PAGE] = pl.endPage() + 2;
       return pl.endPage() + 2;
     },
     why: /of 6 pages is not inside the heap's pages/,

@@ -2,6 +2,8 @@ import {
   BC_CACHED_PAGES,
   BC_ENTRY_BYTES,
   BC_TABLE,
+  BCE_PAGE,
+  BCE_PAGES,
   BIGCACHE_ENTRIES,
   H_BIGCACHE_LOCK,
   PAGE_SIZE,
@@ -244,12 +246,12 @@ describe(`bigcache (${__HAKMEM_DEBUG__ ? 'debug' : 'release'} build)`, () => {
     expect(bc.validate()).toMatch(new RegExp(`cached run at page ${page} has head word .*not a free run of 7 pages`));
     lm.u32[e + 1] = 6;
 
-    lm.u32[entry(pl, 2)] = page; // the same run twice (with the length of the first)
-    lm.u32[entry(pl, 2) + 1] = 6;
+    lm.u32[entry(pl, 2) + BCE_PAGE] = page; // the same run twice (with the length of the first)
+    lm.u32[entry(pl, 2) + BCE_PAGES] = 6;
     lm.u32[(pl.bigcacheArea + BC_CACHED_PAGES) >>> 2] += 2;
     expect(bc.validate()).toMatch(new RegExp(`run at page ${page} is cached twice`));
-    lm.u32[entry(pl, 2)] = other;
-    lm.u32[entry(pl, 2) + 1] = 4;
+    lm.u32[entry(pl, 2) + BCE_PAGE] = other;
+    lm.u32[entry(pl, 2) + BCE_PAGES] = 4;
     lm.u32[(pl.bigcacheArea + BC_CACHED_PAGES) >>> 2] -= 2;
 
     pl.setWord(page + 3, PK_FREE); // a body page lost

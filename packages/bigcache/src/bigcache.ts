@@ -1,29 +1,50 @@
 import {
   BC_AGE_HEAD,
   BC_AGE_TAIL,
+  BC_ALLOC_FAILURES,
   BC_BUCKET_COUNT,
   BC_BUCKET_MASK,
   BC_BUCKETS,
   BC_BUDGET_PAGES,
   BC_CACHED_PAGES,
   BC_COUNT,
+  BC_COUNTER_COUNT,
   BC_COUNTERS,
-  BC_ENTRY_BYTES,
+  BC_ENTRY_WORDS,
+  BC_EVICTIONS,
   BC_FREE_ENTRY,
   BC_FRESH,
+  BC_HITS,
+  BC_MISSES,
+  BC_PUTS,
+  BC_RESIZES,
+  BC_SPLITS,
   BC_TABLE,
+  BCE_AGE_NEXT,
+  BCE_AGE_PREV,
+  BCE_BUCKET_NEXT,
+  BCE_BUCKET_PREV,
+  BCE_PAGE,
+  BCE_PAGES,
   BIGCACHE_ENTRIES,
   H_BIGCACHE_LOCK,
+  PAGE_MASK,
   PAGE_SHIFT,
-  PK_KIND_MASK,
+  PAGE_SIZE,
   PK_RUN_BODY,
   PK_RUN_FREE,
   PK_RUN_LIVE,
   SPAN_MAX_PAGES,
+  isRunHead,
+  pageKind,
   runHeadWord,
+  runPages,
 } from '@hakmem/contracts/layout';
-import { HeapError } from '@hakmem/contracts';
+import { FREE_DOUBLE, FREE_INVALID, FREE_OK, type FreeResult, type HeapError, type HeapWalk } from '@hakmem/contracts';
 import { breakLockOf, lockWord, unlockWord, type LinearMemory, type PageLayer } from '@hakmem/linear-memory';
+import { ageListError, assertCacheValid, bodyError, bucketOf, cacheViolation, countsError, entryError, runViolation } from './bigcache-checks.js';
+
+export { bucketOf } from './bigcache-checks.js';
 
 /**
  * BigCache box: large blocks (above 1 MiB) as whole page runs. A freed run is
@@ -62,40 +83,24 @@ import { breakLockOf, lockWord, unlockWord, type LinearMemory, type PageLayer } 
  * damaged record or page word is a HeapError('CORRUPTION') from the
  * operation that would have acted on it, and from `check()` in any case.
  */
+/** `counters()` names, in counter-index order (BC_HITS .. BC_RESIZES). */
 const COUNTER_NAMES = ['hits', 'misses', 'puts', 'evictions', 'splits', 'allocFailures', 'resizes'] as const;
-const HITS = 0;
-const MISSES = 1;
-const PUTS = 2;
-const EVICTIONS = 3;
-const SPLITS = 4;
-const FAILURES = 5;
-const RESIZES = 6;
-
-/** Entry fields (u32 offsets in a record). */
-const PAGE = 0;
-const PAGES = 1;
-const BNEXT = 2;
-const BPREV = 3;
-const ANEXT = 4;
-const APREV = 5;
-const W = BC_ENTRY_BYTES / 4;
 /** Runs of the request's own bucket looked at before going to a larger bucket (the last bucket, unbounded above, is walked whole). */
 const SAME_BUCKET_PROBES = 4;
 const LAST_BUCKET = BC_BUCKET_COUNT - 1;
-
-/** Size bucket of a run of `n` pages: four per power of two from 16 pages; below 16 is bucket 0, 3584 and up the last. */
-export function bucketOf(n: number): number {
-  if (n < 16) return 0;
-  const fl = 31 - Math.clz32(n);
-  return fl >= 12 ? LAST_BUCKET : ((fl - 4) << 2) | ((n >>> (fl - 2)) & 3);
-}
+/** Default budget: an eighth of the region (a shift of 3), at least 8 MiB and at most 128 MiB (in 64 KiB pages). */
+const BUDGET_SHARE_SHIFT = 3;
+const MIN_BUDGET_PAGES = (8 << 20) >>> PAGE_SHIFT;
+const MAX_BUDGET_PAGES = (128 << 20) >>> PAGE_SHIFT;
+/** Highest bit index of a u32 (the bucket mask): `HIGH_BIT - Math.clz32(x)` is the index of x's highest set bit. */
+const HIGH_BIT = 31;
 
 export class BigCache {
   readonly lm: LinearMemory;
   readonly pages: PageLayer;
   private readonly area: number;
   private readonly lockIndex: number;
-  /** u32 index such that entry `id` (1-based) starts at `t0 + id * W`. */
+  /** u32 index such that entry `id` (1-based) starts at `t0 + id * BC_ENTRY_WORDS` (`bcEntryIndex` spelled for the hot path). */
   private readonly t0: number;
   private readonly bk: number;
 
@@ -103,7 +108,7 @@ export class BigCache {
     this.lm = lm;
     this.pages = pages;
     this.area = pages.bigcacheArea >>> 2;
-    this.t0 = this.area + BC_TABLE / 4 - W;
+    this.t0 = this.area + BC_TABLE / 4 - BC_ENTRY_WORDS;
     this.bk = this.area + BC_BUCKETS / 4;
     this.lockIndex = (pages.base + H_BIGCACHE_LOCK) >>> 2;
     if (budgetBytes !== undefined) lm.u32[this.area + BC_BUDGET_PAGES / 4] = budgetBytes >>> PAGE_SHIFT;
@@ -112,7 +117,7 @@ export class BigCache {
   /** Sets the default budget when the heap is formatted: an eighth of the region, 8..128 MiB. */
   static formatBudget(lm: LinearMemory, pages: PageLayer): void {
     const regionPages = pages.limitPage - pages.basePage;
-    lm.u32[(pages.bigcacheArea >>> 2) + BC_BUDGET_PAGES / 4] = Math.max(128, Math.min(2048, regionPages >>> 3));
+    lm.u32[(pages.bigcacheArea >>> 2) + BC_BUDGET_PAGES / 4] = Math.max(MIN_BUDGET_PAGES, Math.min(MAX_BUDGET_PAGES, regionPages >>> BUDGET_SHARE_SHIFT));
   }
 
   private lock(): void {
@@ -152,30 +157,30 @@ export class BigCache {
     const b = bucketOf(n);
     let id = u32[this.bk + b];
     for (let k = 0; id !== 0 && (k < SAME_BUCKET_PROBES || b === LAST_BUCKET); k++) {
-      if (u32[this.t0 + id * W + PAGES] >= n) return id;
-      id = u32[this.t0 + id * W + BNEXT];
+      if (u32[this.t0 + id * BC_ENTRY_WORDS + BCE_PAGES] >= n) return id;
+      id = u32[this.t0 + id * BC_ENTRY_WORDS + BCE_BUCKET_NEXT];
     }
     // Every run of a larger bucket is at least as large as any of bucket b.
     const above = u32[this.area + BC_BUCKET_MASK / 4] & (-2 << b);
-    return above === 0 ? 0 : u32[this.bk + 31 - Math.clz32(above & -above)];
+    return above === 0 ? 0 : u32[this.bk + HIGH_BIT - Math.clz32(above & -above)];
   }
 
   /** Hands out `n` pages of the cached run in slot `id` (under the lock). */
   private take(id: number, n: number): number {
     const u32 = this.lm.u32;
-    const e = this.t0 + id * W;
-    const page = u32[e + PAGE];
-    const m = u32[e + PAGES];
+    const e = this.t0 + id * BC_ENTRY_WORDS;
+    const page = u32[e + BCE_PAGE];
+    const m = u32[e + BCE_PAGES];
     const rem = m - n;
     let give = m;
-    this.bump(HITS);
+    this.bump(BC_HITS);
     this.removeEntry(id, e);
     // Keep up to a quarter of slack; more goes back to the page layer, whose
     // free words remember that those pages were a run's body (a later free of
     // a pointer there is an invalid pointer, not a double free).
     if (rem > n >>> 2) {
-      this.bump(SPLITS);
-      this.pages.freeRun(page + n, rem);
+      this.bump(BC_SPLITS);
+      this.pages.freeBodyRun(page + n, rem);
       give = n;
     }
     this.pages.setWord(page, runHeadWord(PK_RUN_LIVE, give));
@@ -186,7 +191,7 @@ export class BigCache {
   /** `alloc` when nothing cached fits: fresh pages (the lock is held; released here). */
   private allocMiss(n: number): number {
     try {
-      this.bump(MISSES);
+      this.bump(BC_MISSES);
       let page = this.pages.allocRun(n, 1);
       if (page === 0 && this.count() > 0) {
         // Everything cached goes back before the heap admits it is full.
@@ -195,7 +200,7 @@ export class BigCache {
         page = this.pages.allocRun(n, 1);
       }
       if (page === 0) {
-        this.bump(FAILURES);
+        this.bump(BC_ALLOC_FAILURES);
         return 0;
       }
       this.pages.setWord(page, runHeadWord(PK_RUN_LIVE, n));
@@ -208,8 +213,34 @@ export class BigCache {
   }
 
   /**
+   * Frees the large block at `ptr`, whose page word (as the caller read it)
+   * is `word`: FREE_OK when it was a live run and is cached or released now;
+   * FREE_INVALID, changing nothing, when `ptr` is not page-aligned at the
+   * head of a run of more pages than a mid span (the front gate words why
+   * from the page word: inside a run, a mid run, ...); FREE_DOUBLE, changing
+   * nothing, when it heads a free run, or a live run other than the one
+   * `word` says (another worker freed it first, and it may be in use again).
+   */
+  freeBlock(ptr: number, word: number): FreeResult {
+    if ((ptr & PAGE_MASK) !== 0 || !isRunHead(word) || runPages(word) <= SPAN_MAX_PAGES) return FREE_INVALID;
+    if (pageKind(word) === PK_RUN_FREE) return FREE_DOUBLE;
+    return this.free(ptr >>> PAGE_SHIFT, runPages(word)) ? FREE_OK : FREE_DOUBLE;
+  }
+
+  /**
+   * Usable size of the live large block at `ptr` whose page word is `word`:
+   * its whole run (large runs carry no guard in either build), or -1 when
+   * `ptr` is not the first byte of a live run of this box.
+   */
+  usableSize(ptr: number, word: number): number {
+    if ((ptr & PAGE_MASK) !== 0 || pageKind(word) !== PK_RUN_LIVE || runPages(word) <= SPAN_MAX_PAGES) return -1;
+    return runPages(word) * PAGE_SIZE;
+  }
+
+  /**
    * Frees the live run at `page`. Returns false, changing nothing, if its head
-   * is not a live run (a double free raced with us).
+   * is not a live run of `n` pages (a double free raced with us).
+   * @deprecated: removed when the facade switches to `freeBlock(ptr, word)` (renamed `free` then).
    */
   free(page: number, n: number): boolean {
     this.lock();
@@ -242,7 +273,7 @@ export class BigCache {
       if (newPages <= SPAN_MAX_PAGES || this.pages.word(page) !== runHeadWord(PK_RUN_LIVE, oldPages)) return false;
       if (newPages === oldPages) return true;
       const ok = newPages < oldPages ? this.shrink(page, oldPages, newPages) : this.grow(page, oldPages, newPages);
-      if (ok) this.bump(RESIZES);
+      if (ok) this.bump(BC_RESIZES);
       return ok;
     } finally {
       this.guarded = false;
@@ -253,7 +284,7 @@ export class BigCache {
   /** The tail goes to the page layer, whose free words remember it was a run's body (see `take`). */
   private shrink(page: number, oldPages: number, newPages: number): boolean {
     this.pages.setWord(page, runHeadWord(PK_RUN_LIVE, newPages));
-    this.pages.freeRun(page + newPages, oldPages - newPages);
+    this.pages.freeBodyRun(page + newPages, oldPages - newPages);
     return true;
   }
 
@@ -261,19 +292,19 @@ export class BigCache {
     const need = newPages - oldPages;
     const next = page + oldPages;
     const end = this.pages.endPage();
-    if (next < end && (this.pages.word(next) & PK_KIND_MASK) === PK_RUN_FREE) {
+    if (next < end && pageKind(this.pages.word(next)) === PK_RUN_FREE) {
       const id = this.slotOf(next);
       if (id === 0) return false;
       const u32 = this.lm.u32;
-      const e = this.t0 + id * W;
-      const k = u32[e + PAGES];
+      const e = this.t0 + id * BC_ENTRY_WORDS;
+      const k = u32[e + BCE_PAGES];
       if (k < need) return false;
       if (__HAKMEM_DEBUG__) this.assertEntry(id, 'resize');
       const rem = k - need;
       let give = newPages;
       this.removeEntry(id, e);
       // As in `take`: a quarter of slack stays with the block, more goes to the page layer.
-      if (rem > newPages >>> 2) this.pages.freeRun(next + need, rem);
+      if (rem > newPages >>> 2) this.pages.freeBodyRun(next + need, rem);
       else give = oldPages + k;
       this.pages.setWord(next, PK_RUN_BODY);
       this.pages.setWord(page, runHeadWord(PK_RUN_LIVE, give));
@@ -305,10 +336,10 @@ export class BigCache {
   /** Caches the free run at `page` (head word already PK_RUN_FREE), evicting the oldest runs to make room. */
   private put(page: number, n: number): void {
     const u32 = this.lm.u32;
-    this.bump(PUTS);
+    this.bump(BC_PUTS);
     const budget = u32[this.area + BC_BUDGET_PAGES / 4];
     if (n > budget) {
-      this.pages.freeRun(page, n);
+      this.pages.freeBodyRun(page, n);
       return;
     }
     while (this.count() >= BIGCACHE_ENTRIES || u32[this.area + BC_CACHED_PAGES / 4] + n > budget) this.evictOldest();
@@ -320,16 +351,16 @@ export class BigCache {
     const u32 = this.lm.u32;
     const a = this.area;
     let id = u32[a + BC_FREE_ENTRY / 4];
-    if (id !== 0) u32[a + BC_FREE_ENTRY / 4] = u32[this.t0 + id * W + BNEXT];
+    if (id !== 0) u32[a + BC_FREE_ENTRY / 4] = u32[this.t0 + id * BC_ENTRY_WORDS + BCE_BUCKET_NEXT];
     else id = ++u32[a + BC_FRESH / 4];
-    const e = this.t0 + id * W;
-    u32[e + PAGE] = page;
-    u32[e + PAGES] = n;
+    const e = this.t0 + id * BC_ENTRY_WORDS;
+    u32[e + BCE_PAGE] = page;
+    u32[e + BCE_PAGES] = n;
     this.linkBucket(id, e, n);
     const tail = u32[a + BC_AGE_TAIL / 4];
-    u32[e + ANEXT] = 0;
-    u32[e + APREV] = tail;
-    if (tail !== 0) u32[this.t0 + tail * W + ANEXT] = id;
+    u32[e + BCE_AGE_NEXT] = 0;
+    u32[e + BCE_AGE_PREV] = tail;
+    if (tail !== 0) u32[this.t0 + tail * BC_ENTRY_WORDS + BCE_AGE_NEXT] = id;
     else u32[a + BC_AGE_HEAD / 4] = id;
     u32[a + BC_AGE_TAIL / 4] = id;
     u32[a + BC_COUNT / 4]++;
@@ -340,54 +371,53 @@ export class BigCache {
     const u32 = this.lm.u32;
     const b = bucketOf(n);
     const head = u32[this.bk + b];
-    u32[e + BNEXT] = head;
-    u32[e + BPREV] = 0;
-    if (head !== 0) u32[this.t0 + head * W + BPREV] = id;
+    u32[e + BCE_BUCKET_NEXT] = head;
+    u32[e + BCE_BUCKET_PREV] = 0;
+    if (head !== 0) u32[this.t0 + head * BC_ENTRY_WORDS + BCE_BUCKET_PREV] = id;
     u32[this.bk + b] = id;
     u32[this.area + BC_BUCKET_MASK / 4] |= 1 << b;
   }
 
-  private unlinkBucket(id: number, e: number): void {
+  private unlinkBucket(e: number): void {
     const u32 = this.lm.u32;
-    const next = u32[e + BNEXT];
-    const prev = u32[e + BPREV];
-    if (next !== 0) u32[this.t0 + next * W + BPREV] = prev;
-    if (prev !== 0) u32[this.t0 + prev * W + BNEXT] = next;
+    const next = u32[e + BCE_BUCKET_NEXT];
+    const prev = u32[e + BCE_BUCKET_PREV];
+    if (next !== 0) u32[this.t0 + next * BC_ENTRY_WORDS + BCE_BUCKET_PREV] = prev;
+    if (prev !== 0) u32[this.t0 + prev * BC_ENTRY_WORDS + BCE_BUCKET_NEXT] = next;
     else {
-      const b = bucketOf(u32[e + PAGES]);
+      const b = bucketOf(u32[e + BCE_PAGES]);
       u32[this.bk + b] = next;
       if (next === 0) u32[this.area + BC_BUCKET_MASK / 4] &= ~(1 << b);
     }
-    void id;
   }
 
   /** Drops slot `id` from its lists and the totals, onto the unused stack. */
   private removeEntry(id: number, e: number): void {
     const u32 = this.lm.u32;
     const a = this.area;
-    this.unlinkBucket(id, e);
-    const next = u32[e + ANEXT];
-    const prev = u32[e + APREV];
-    if (next !== 0) u32[this.t0 + next * W + APREV] = prev;
+    this.unlinkBucket(e);
+    const next = u32[e + BCE_AGE_NEXT];
+    const prev = u32[e + BCE_AGE_PREV];
+    if (next !== 0) u32[this.t0 + next * BC_ENTRY_WORDS + BCE_AGE_PREV] = prev;
     else u32[a + BC_AGE_TAIL / 4] = prev;
-    if (prev !== 0) u32[this.t0 + prev * W + ANEXT] = next;
+    if (prev !== 0) u32[this.t0 + prev * BC_ENTRY_WORDS + BCE_AGE_NEXT] = next;
     else u32[a + BC_AGE_HEAD / 4] = next;
-    u32[a + BC_CACHED_PAGES / 4] -= u32[e + PAGES];
+    u32[a + BC_CACHED_PAGES / 4] -= u32[e + BCE_PAGES];
     u32[a + BC_COUNT / 4]--;
-    u32[e + PAGES] = 0;
-    u32[e + BNEXT] = u32[a + BC_FREE_ENTRY / 4];
+    u32[e + BCE_PAGES] = 0;
+    u32[e + BCE_BUCKET_NEXT] = u32[a + BC_FREE_ENTRY / 4];
     u32[a + BC_FREE_ENTRY / 4] = id;
   }
 
   private evictOldest(): void {
     const u32 = this.lm.u32;
     const id = u32[this.area + BC_AGE_HEAD / 4];
-    const e = this.t0 + id * W;
-    const page = u32[e + PAGE];
-    const n = u32[e + PAGES];
+    const e = this.t0 + id * BC_ENTRY_WORDS;
+    const page = u32[e + BCE_PAGE];
+    const n = u32[e + BCE_PAGES];
     this.removeEntry(id, e);
-    this.bump(EVICTIONS);
-    this.pages.freeRun(page, n);
+    this.bump(BC_EVICTIONS);
+    this.pages.freeBodyRun(page, n);
   }
 
   private evictAll(): void {
@@ -408,11 +438,44 @@ export class BigCache {
   counters(): Record<string, number> {
     const u32 = this.lm.u32;
     const out: Record<string, number> = {};
-    COUNTER_NAMES.forEach((name, i) => (out[name] = u32[this.area + BC_COUNTERS / 4 + i]));
+    for (let i = 0; i < BC_COUNTER_COUNT; i++) out[COUNTER_NAMES[i]] = u32[this.area + BC_COUNTERS / 4 + i];
     out.cachedRuns = this.count();
-    out.cachedBytes = u32[this.area + BC_CACHED_PAGES / 4] * (1 << PAGE_SHIFT);
-    out.budgetBytes = u32[this.area + BC_BUDGET_PAGES / 4] * (1 << PAGE_SHIFT);
+    out.cachedBytes = u32[this.area + BC_CACHED_PAGES / 4] * PAGE_SIZE;
+    out.budgetBytes = u32[this.area + BC_BUDGET_PAGES / 4] * PAGE_SIZE;
     return out;
+  }
+
+  /**
+   * The heap walk's step for the large run whose head is page `page` (its
+   * word a run head of more pages than a mid span): counts a live run as one
+   * block of its whole run's bytes, and sets `w.nextPage` past the run (past
+   * `page` at least). With `w.validate`, it also checks the run's page words
+   * (it ends inside the heap, its body pages are PK_RUN_BODY) and that a free
+   * run is one this cache holds; it returns the first broken one, with
+   * `w.problemAt` the run's first byte, else null.
+   */
+  walk(page: number, w: HeapWalk): string | null {
+    const word = this.pages.word(page);
+    const n = runPages(word);
+    w.nextPage = page + Math.max(1, n);
+    if (w.validate) {
+      w.problemAt = page * PAGE_SIZE;
+      if (!isRunHead(word) || n <= SPAN_MAX_PAGES) {
+        w.nextPage = page + 1;
+        return `page ${page} has word ${word}, not the head of a large run`;
+      }
+      const v = runViolation(this.pages, page, n);
+      if (v !== null) {
+        w.nextPage = page + 1;
+        return v;
+      }
+      if (pageKind(word) === PK_RUN_FREE && this.slotOf(page) === 0) return `free run at page ${page} is held by no cache (lost memory)`;
+    }
+    if (pageKind(word) === PK_RUN_LIVE) {
+      w.liveBlocks++;
+      w.liveBytes += n * PAGE_SIZE;
+    }
+    return null;
   }
 
   /**
@@ -448,9 +511,9 @@ export class BigCache {
       const keep: number[] = [];
       const fresh = Math.min(u32[a + BC_FRESH / 4], BIGCACHE_ENTRIES);
       for (let id = 1; id <= fresh; id++) {
-        const e = this.t0 + id * W;
-        const page = u32[e + PAGE];
-        const n = u32[e + PAGES];
+        const e = this.t0 + id * BC_ENTRY_WORDS;
+        const page = u32[e + BCE_PAGE];
+        const n = u32[e + BCE_PAGES];
         if (n === 0 || page < this.pages.firstDataPage || page + n > end || keep.includes(page)) continue;
         if (this.pages.word(page) === runHeadWord(PK_RUN_FREE, n)) keep.push(page, n);
       }
@@ -461,7 +524,7 @@ export class BigCache {
       u32[a + BC_AGE_TAIL / 4] = 0;
       u32[a + BC_BUCKET_MASK / 4] = 0;
       u32.fill(0, this.bk, this.bk + BC_BUCKET_COUNT);
-      u32.fill(0, this.t0 + W, this.t0 + W + BIGCACHE_ENTRIES * W);
+      u32.fill(0, this.t0 + BC_ENTRY_WORDS, this.t0 + BC_ENTRY_WORDS + BIGCACHE_ENTRIES * BC_ENTRY_WORDS);
       for (let i = 0; i < keep.length; i += 2) this.insert(keep[i], keep[i + 1]);
       this.releaseOrphanRuns();
       return true;
@@ -481,19 +544,18 @@ export class BigCache {
     let p = this.pages.firstDataPage;
     while (p < end) {
       const w = this.pages.word(p);
-      const kind = w & PK_KIND_MASK;
-      let n = w >>> 8;
-      if ((kind !== PK_RUN_FREE && kind !== PK_RUN_LIVE) || n === 0 || p + n > end) {
+      let n = runPages(w);
+      if (!isRunHead(w) || n === 0 || p + n > end) {
         p++;
         continue;
       }
-      if (kind === PK_RUN_FREE && n > SPAN_MAX_PAGES && !this.holds(p)) {
+      if (pageKind(w) === PK_RUN_FREE && n > SPAN_MAX_PAGES && this.slotOf(p) === 0) {
         let q = p + 1;
         while (q < p + n && this.pages.word(q) === PK_RUN_BODY) q++;
         n = q - p;
         this.pages.setWord(p, runHeadWord(PK_RUN_FREE, n));
-        this.bump(EVICTIONS);
-        this.pages.freeRun(p, n);
+        this.bump(BC_EVICTIONS);
+        this.pages.freeBodyRun(p, n);
       }
       p += n;
     }
@@ -503,11 +565,14 @@ export class BigCache {
   private slotOf(page: number): number {
     const u32 = this.lm.u32;
     const fresh = Math.min(u32[this.area + BC_FRESH / 4], BIGCACHE_ENTRIES);
-    for (let id = 1; id <= fresh; id++) if (u32[this.t0 + id * W + PAGES] !== 0 && u32[this.t0 + id * W + PAGE] === page) return id;
+    for (let id = 1; id <= fresh; id++) if (u32[this.t0 + id * BC_ENTRY_WORDS + BCE_PAGES] !== 0 && u32[this.t0 + id * BC_ENTRY_WORDS + BCE_PAGE] === page) return id;
     return 0;
   }
 
-  /** Whether `page` heads a run this cache holds. */
+  /**
+   * Whether `page` heads a run this cache holds.
+   * @deprecated: removed when the facade switches to `walk(page, w)` (which checks it for a free run).
+   */
   holds(page: number): boolean {
     return this.slotOf(page) !== 0;
   }
@@ -543,8 +608,8 @@ export class BigCache {
       if (id === 0 || id > BIGCACHE_ENTRIES || k >= BIGCACHE_ENTRIES) this.refuse(ageListError(id, count, cached, op));
       this.assertEntry(id, op);
       count--;
-      cached -= u32[this.t0 + id * W + PAGES];
-      id = u32[this.t0 + id * W + ANEXT];
+      cached -= u32[this.t0 + id * BC_ENTRY_WORDS + BCE_PAGES];
+      id = u32[this.t0 + id * BC_ENTRY_WORDS + BCE_AGE_NEXT];
     }
   }
 
@@ -559,112 +624,3 @@ export class BigCache {
   }
 }
 
-function countsError(lm: LinearMemory, pages: PageLayer, op: string): HeapError | null {
-  const v = countsViolation(lm.u32, pages.bigcacheArea >>> 2);
-  return v === null ? null : corruption(v, 0, op);
-}
-
-function entryError(lm: LinearMemory, pages: PageLayer, id: number, op: string): HeapError | null {
-  const v = entryViolation(lm, pages, id);
-  return v === null ? null : corruption(v.message, v.page, op);
-}
-
-function bodyError(pages: PageLayer, page: number, n: number, op: string): HeapError | null {
-  for (let p = page + 1; p < page + n; p++) if (pages.word(p) !== PK_RUN_BODY) return corruption(`run at page ${page} of ${n} pages: page ${p} is not part of it`, page, op);
-  return null;
-}
-
-function ageListError(id: number, count: number, cached: number, op: string): HeapError {
-  return corruption(`the age list ends (at slot ${id}) before ${count} runs of ${cached} pages were passed`, 0, op);
-}
-
-function corruption(message: string, page: number, op: string): HeapError {
-  return new HeapError('CORRUPTION', `${message} (found by ${op}, before touching the cache)`, page === 0 ? undefined : (page << PAGE_SHIFT) >>> 0, 'bigcache');
-}
-
-/** The table's counts: what any operation may trust before it reads a list. */
-function countsViolation(u32: Uint32Array, a: number): string | null {
-  const count = u32[a + BC_COUNT / 4];
-  if (count > BIGCACHE_ENTRIES) return `entry count ${count} > ${BIGCACHE_ENTRIES}`;
-  const fresh = u32[a + BC_FRESH / 4];
-  if (fresh > BIGCACHE_ENTRIES || fresh < count) return `slots ever used ${fresh}, with ${count} in use and ${BIGCACHE_ENTRIES} in the table`;
-  const cached = u32[a + BC_CACHED_PAGES / 4];
-  const budget = u32[a + BC_BUDGET_PAGES / 4];
-  if (cached > budget) return `cache holds ${cached} pages, over its budget of ${budget}`;
-  return null;
-}
-
-/** The cached run in slot `id`: inside the heap, head word FREE of its size, body words, and its end. */
-function entryViolation(lm: LinearMemory, pages: PageLayer, id: number): { message: string; page: number } | null {
-  const u32 = lm.u32;
-  if (id < 1 || id > BIGCACHE_ENTRIES) return { message: `slot ${id} is outside the table of ${BIGCACHE_ENTRIES}`, page: 0 };
-  const e = (pages.bigcacheArea >>> 2) + BC_TABLE / 4 + (id - 1) * W;
-  const page = u32[e + PAGE];
-  const n = u32[e + PAGES];
-  const end = pages.endPage();
-  if (n === 0) return { message: `slot ${id} is on a list but holds no run`, page: 0 };
-  if (page < pages.firstDataPage || page + n > end) return { message: `cached run at page ${page} of ${n} pages is not inside the heap's pages`, page };
-  if (pages.word(page) !== runHeadWord(PK_RUN_FREE, n)) return { message: `cached run at page ${page} has head word ${pages.word(page)}, not a free run of ${n} pages`, page };
-  for (let p = page + 1; p < page + n; p++) if ((pages.word(p) & PK_KIND_MASK) !== PK_RUN_BODY) return { message: `cached run at page ${page}: page ${p} is not part of it`, page };
-  if (page + n < end && pages.word(page + n) === PK_RUN_BODY) return { message: `cached run at page ${page}: its pages go on past the ${n} its entry and head word say`, page };
-  return null;
-}
-
-/**
- * The cache's invariants, read from memory (see `validate`): the first broken
- * one and the run it concerns (page 0: the table as a whole).
- */
-function cacheViolation(lm: LinearMemory, pages: PageLayer): { message: string; page: number } | null {
-  const u32 = lm.u32;
-  const a = pages.bigcacheArea >>> 2;
-  const t0 = a + BC_TABLE / 4 - W;
-  const counts = countsViolation(u32, a);
-  if (counts !== null) return { message: counts, page: 0 };
-  const count = u32[a + BC_COUNT / 4];
-  const fresh = u32[a + BC_FRESH / 4];
-  const onAge = new Set<number>();
-  const runs = new Set<number>();
-  let total = 0;
-  let prev = 0;
-  for (let id = u32[a + BC_AGE_HEAD / 4]; id !== 0; id = u32[t0 + id * W + ANEXT]) {
-    if (onAge.has(id) || onAge.size >= count) return { message: `the age list holds more than the ${count} cached runs (slot ${id})`, page: 0 };
-    const v = entryViolation(lm, pages, id);
-    if (v !== null) return v;
-    const page = u32[t0 + id * W + PAGE];
-    if (runs.has(page)) return { message: `run at page ${page} is cached twice`, page };
-    if (u32[t0 + id * W + APREV] !== prev) return { message: `slot ${id} on the age list links back to ${u32[t0 + id * W + APREV]}, not ${prev}`, page };
-    onAge.add(id);
-    runs.add(page);
-    total += u32[t0 + id * W + PAGES];
-    prev = id;
-  }
-  if (onAge.size !== count) return { message: `entry count ${count} but the age list holds ${onAge.size}`, page: 0 };
-  if (u32[a + BC_AGE_TAIL / 4] !== prev) return { message: `the age list ends at slot ${prev}, its tail says ${u32[a + BC_AGE_TAIL / 4]}`, page: 0 };
-  for (let id = 1; id <= fresh; id++)
-    if (u32[t0 + id * W + PAGES] !== 0 && !onAge.has(id)) return { message: `slot ${id} holds a run at page ${u32[t0 + id * W + PAGE]} that is on no list`, page: u32[t0 + id * W + PAGE] };
-  let listed = 0;
-  const mask = u32[a + BC_BUCKET_MASK / 4];
-  for (let b = 0; b < BC_BUCKET_COUNT; b++) {
-    const head = u32[a + BC_BUCKETS / 4 + b];
-    if ((head !== 0) !== ((mask >>> b) & 1) > 0) return { message: `bucket ${b} ${head !== 0 ? 'holds runs' : 'is empty'} but the bucket mask says otherwise`, page: 0 };
-    let back = 0;
-    for (let id = head; id !== 0; id = u32[t0 + id * W + BNEXT]) {
-      if (!onAge.has(id) || listed >= count) return { message: `bucket ${b} lists slot ${id}, which is not a cached run (or is listed twice)`, page: 0 };
-      const n = u32[t0 + id * W + PAGES];
-      if (bucketOf(n) !== b) return { message: `cached run at page ${u32[t0 + id * W + PAGE]} of ${n} pages is in bucket ${b}, not ${bucketOf(n)}`, page: u32[t0 + id * W + PAGE] };
-      if (u32[t0 + id * W + BPREV] !== back) return { message: `slot ${id} in bucket ${b} links back to ${u32[t0 + id * W + BPREV]}, not ${back}`, page: 0 };
-      back = id;
-      listed++;
-    }
-  }
-  if (listed !== count) return { message: `the buckets list ${listed} runs, the count says ${count}`, page: 0 };
-  const cached = u32[a + BC_CACHED_PAGES / 4];
-  if (total !== cached) return { message: `cached pages ${cached} but entries add to ${total}`, page: 0 };
-  return null;
-}
-
-/** Debug build: the whole cache must be sound before `op` acts on all of it (under the lock, nothing changed yet). */
-function assertCacheValid(lm: LinearMemory, pages: PageLayer, op: string): void {
-  const v = cacheViolation(lm, pages);
-  if (v !== null) throw corruption(v.message, v.page, op);
-}

@@ -180,6 +180,13 @@ export const H_MAX_BYTES_HI = 116;
 export const HEADER_BYTES = 256;
 
 export const FLAG_SHARED = 1;
+/**
+ * H_FLAGS bit set (under the page lock, never cleared) the first time a box
+ * gives pages back poisoned: until then no free page can hold a write after
+ * free, and taking pages skips looking for one (a heap of release boxes never
+ * pays for the debug boxes' poison).
+ */
+export const FLAG_POISONED = 2;
 
 // ---------------------------------------------------------------------------
 // SuperSlab header, at the SuperSlab's first byte.
@@ -332,7 +339,8 @@ export const POOL_AREA_BYTES = 640;
  * bucketPrev, ageNext, agePrev} (links are entry ids 1..BIGCACHE_ENTRIES, 0 = none),
  * threaded into BC_BUCKETS size-bucket lists (a bit per non-empty bucket in
  * BC_BUCKET_MASK), one age list (BC_AGE_HEAD oldest .. BC_AGE_TAIL newest) and a
- * stack of unused slots (BC_FREE_ENTRY, through bucketNext). Counters: 7 words from BC_COUNTERS.
+ * stack of unused slots (BC_FREE_ENTRY, through bucketNext). Counters: BC_COUNTER_COUNT words
+ * from BC_COUNTERS, in BC_HITS..BC_RESIZES order (BC_FRESH follows them).
  */
 export const BIGCACHE_ENTRIES = 28;
 export const BC_COUNT = 0;
@@ -350,6 +358,30 @@ export const BC_BUCKET_COUNT = 32;
 export const BC_TABLE = BC_BUCKETS + BC_BUCKET_COUNT * 4;
 export const BC_ENTRY_BYTES = 24;
 export const BIGCACHE_AREA_BYTES = BC_TABLE + BIGCACHE_ENTRIES * BC_ENTRY_BYTES;
+/** u32 words per BigCache entry record. */
+export const BC_ENTRY_WORDS = BC_ENTRY_BYTES / 4;
+// Fields of a BigCache entry record (u32 offsets from the record's first word).
+/** First page of the cached run. */
+export const BCE_PAGE = 0;
+/** Page count of the cached run; 0 when the slot is unused. */
+export const BCE_PAGES = 1;
+/** Next and previous entry id in the run's size-bucket list (on the unused stack: the next unused id). */
+export const BCE_BUCKET_NEXT = 2;
+export const BCE_BUCKET_PREV = 3;
+/** Next (newer) and previous (older) entry id in the age list. */
+export const BCE_AGE_NEXT = 4;
+export const BCE_AGE_PREV = 5;
+/** u32 index of the first word of entry `id` (1..BIGCACHE_ENTRIES) in the BigCache area at byte `area`. */
+export const bcEntryIndex = (area: number, id: number): number => ((area + BC_TABLE) >>> 2) + (id - 1) * BC_ENTRY_WORDS;
+// BigCache counters: u32 word BC_COUNTERS / 4 + index of the BigCache area.
+export const BC_HITS = 0;
+export const BC_MISSES = 1;
+export const BC_PUTS = 2;
+export const BC_EVICTIONS = 3;
+export const BC_SPLITS = 4;
+export const BC_ALLOC_FAILURES = 5;
+export const BC_RESIZES = 6;
+export const BC_COUNTER_COUNT = 7;
 
 /**
  * Mid-large ACE: per span class, head of the list of abandoned spans (owner 0,

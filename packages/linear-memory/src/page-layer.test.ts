@@ -8,6 +8,9 @@ import {
   PK_KIND_MASK,
   formerWord,
   POISON_WORD,
+  PK_RUN_FREE,
+  freePageWord,
+  runHeadWord,
 } from '@hakmem/contracts/layout';
 import { describe, expect, it } from 'vitest';
 import { LinearMemory } from './linear-memory.js';
@@ -132,6 +135,60 @@ describe('page layer', () => {
     lm2.u8[b * PAGE_SIZE] = 1;
     expect(pl2.validate()).toBeNull();
     expect(pl2.allocRun(1, 1)).toBe(b);
+  });
+
+  it('allocRun is first fit: the lowest aligned free run, over any pattern of used pages (checked against a page-by-page search)', () => {
+    const { pl } = layer(600);
+    // A reference first fit, one page at a time, over the free bits.
+    const reference = (n: number, align: number): number => {
+      const end = pl.endPage();
+      for (let p = Math.ceil(pl.firstDataPage / align) * align; p + n <= end; p += align) {
+        let q = p;
+        while (q < p + n && pl.isFree(q)) q++;
+        if (q === p + n) return p;
+      }
+      return -1;
+    };
+    let x = 12345;
+    const rand = (k: number): number => {
+      x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+      return (x >>> 8) % k;
+    };
+    const live: [number, number][] = [];
+    for (let step = 0; step < 600; step++) {
+      if (live.length > 0 && rand(5) < 2) {
+        const [page, n] = live.splice(rand(live.length), 1)[0];
+        pl.freeRun(page, n);
+        continue;
+      }
+      const n = 1 + rand(rand(4) === 0 ? 70 : 9);
+      const align = [1, 1, 1, 2, 3, 16, 33][rand(7)];
+      const want = reference(n, align);
+      const got = pl.allocRun(n, align);
+      if (want >= 0) expect(got).toBe(want);
+      else expect(got === 0 || got >= pl.firstDataPage).toBe(true); // a fit past the old end, or none
+      if (got !== 0) {
+        pl.setWords(got, n, PK_RUN_BODY);
+        live.push([got, n]);
+      }
+    }
+    expect(pl.validate()).toBeNull();
+  });
+
+  it('freeBodyRun gives a run back as freeRun does, its body words remembered as body', () => {
+    const { pl } = layer(64);
+    const a = pl.allocRun(20, 1);
+    pl.setWord(a, runHeadWord(PK_RUN_FREE, 20));
+    pl.setWords(a + 1, 19, PK_RUN_BODY);
+    const used = pl.pagesInUse();
+    pl.freeBodyRun(a, 20);
+    expect(pl.word(a)).toBe(freePageWord(runHeadWord(PK_RUN_FREE, 20), false));
+    for (let p = a + 1; p < a + 20; p++) expect(pl.word(p)).toBe(freePageWord(PK_RUN_BODY, false));
+    for (let p = a; p < a + 20; p++) expect(pl.isFree(p)).toBe(true);
+    expect(pl.pagesInUse()).toBe(used - 20);
+    expect(pl.counters().runsFreed).toBe(1);
+    expect(pl.validate()).toBeNull();
+    expect(pl.allocRun(20, 1)).toBe(a);
   });
 
   it('fresh() notices a detached view and a shared view the heap grew past; cover() a short one', () => {

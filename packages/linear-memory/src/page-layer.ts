@@ -1,6 +1,7 @@
 import { HeapError } from '@hakmem/contracts';
 import {
   BIGCACHE_AREA_BYTES,
+  FLAG_POISONED,
   FLAG_SHARED,
   H_BASE_PAGE,
   H_BIGCACHE_AREA,
@@ -37,6 +38,7 @@ import {
   PK_KIND_MASK,
   PK_META,
   PK_RESERVED,
+  PK_RUN_BODY,
   FREE_POISONED,
   POISON_WORD,
   freePageWord,
@@ -90,6 +92,8 @@ const BITMAP_OFFSET = 2048;
 const TABLE_ALIGN = 64;
 /** PK_RESERVED (layout.ts): the taker's worker id sits above the kind bits. */
 const RESERVED_HOLDER_SHIFT = 8;
+/** The free word of a page that was a run's body (see `freeBodyRun`). */
+const FREE_BODY_WORD = freePageWord(PK_RUN_BODY, false);
 const AREAS_OFFSET = HEADER_BYTES;
 
 export function planGeometry(heapBase: number, maxBytes: number): HeapGeometry {
@@ -318,7 +322,7 @@ export class PageLayer {
       let page = this.findFreeRun(n, align);
       if (page === 0) page = this.extend(n, align);
       if (page !== 0) {
-        this.checkPoisoned(page, n);
+        if ((this.lm.u32[this.h + H_FLAGS / WORD_BYTES] & FLAG_POISONED) !== 0) this.checkPoisoned(page, n);
         this.setWords(page, n, PK_RESERVED | (this.lm.holder << RESERVED_HOLDER_SHIFT));
         this.setFreeBits(page, n, false);
         const u32 = this.lm.u32;
@@ -349,13 +353,39 @@ export class PageLayer {
     this.lock();
     try {
       const u32 = this.lm.u32;
+      if (poison) u32[this.h + H_FLAGS / WORD_BYTES] |= FLAG_POISONED;
       for (let p = page; p < page + n; p++) u32[this.pt0 + p] = freePageWord(u32[this.pt0 + p], poison);
-      this.setFreeBits(page, n, true);
-      u32[this.h + H_PAGES_IN_USE / WORD_BYTES] -= n;
-      u32[this.h + H_RUNS_FREED / WORD_BYTES]++;
+      this.released(page, n);
     } finally {
       this.unlock();
     }
+  }
+
+  /**
+   * `freeRun(page, n)` (not poisoned) for a run whose pages after the first
+   * all hold PK_RUN_BODY, as the box that owns it stamped them (a large run,
+   * or a tail cut from one): their free words are all the same, so they are
+   * written with one fill instead of a page at a time.
+   */
+  freeBodyRun(page: number, n: number): void {
+    this.lock();
+    try {
+      const u32 = this.lm.u32;
+      const i = this.pt0 + page;
+      u32[i] = freePageWord(u32[i], false);
+      u32.fill(FREE_BODY_WORD, i + 1, i + n);
+      this.released(page, n);
+    } finally {
+      this.unlock();
+    }
+  }
+
+  /** Under the lock: pages [page, page + n), their free words written, are free. */
+  private released(page: number, n: number): void {
+    const u32 = this.lm.u32;
+    this.setFreeBits(page, n, true);
+    u32[this.h + H_PAGES_IN_USE / WORD_BYTES] -= n;
+    u32[this.h + H_RUNS_FREED / WORD_BYTES]++;
   }
 
   /** Throws CORRUPTION if a poisoned free page of [page, page + n) was written since it came back. */

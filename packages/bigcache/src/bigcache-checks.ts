@@ -1,0 +1,189 @@
+import {
+  BC_AGE_HEAD,
+  BC_AGE_TAIL,
+  BC_BUCKET_COUNT,
+  BC_BUCKET_MASK,
+  BC_BUCKETS,
+  BC_BUDGET_PAGES,
+  BC_CACHED_PAGES,
+  BC_COUNT,
+  BC_FRESH,
+  BCE_AGE_NEXT,
+  BCE_AGE_PREV,
+  BCE_BUCKET_NEXT,
+  BCE_BUCKET_PREV,
+  BCE_PAGE,
+  BCE_PAGES,
+  BIGCACHE_ENTRIES,
+  PAGE_SHIFT,
+  PK_RUN_BODY,
+  PK_RUN_FREE,
+  bcEntryIndex,
+  PK_KIND_MASK,
+  runHeadWord,
+} from '@hakmem/contracts/layout';
+import { HeapError } from '@hakmem/contracts';
+import type { LinearMemory, PageLayer } from '@hakmem/linear-memory';
+
+/**
+ * BigCache's validators, read from memory: `cacheViolation` is what
+ * `validate()` (and so `check()`) runs over the whole table; the others are
+ * the parts the debug build runs on the records one operation is about to
+ * act on, and `runViolation` is the per-run part of `walk`.
+ */
+
+/** Size bucket of a run of `n` pages: four per power of two from 16 pages; below 16 is bucket 0, 3584 and up the last. */
+export function bucketOf(n: number): number {
+  if (n < BUCKET_FIRST_PAGES) return 0;
+  const fl = HIGH_BIT - Math.clz32(n);
+  return fl >= BUCKET_LAST_LOG2 ? BC_BUCKET_COUNT - 1 : ((fl - BUCKET_FIRST_LOG2) << SUB_BITS) | ((n >>> (fl - SUB_BITS)) & SUB_MASK);
+}
+/** Four buckets per power of two: the two bits below the highest set bit pick one. */
+const SUB_BITS = 2;
+const SUB_MASK = (1 << SUB_BITS) - 1;
+/** Runs below 2^BUCKET_FIRST_LOG2 pages share bucket 0; from 2^BUCKET_LAST_LOG2 pages on they share the last. */
+const BUCKET_FIRST_LOG2 = 4;
+const BUCKET_FIRST_PAGES = 1 << BUCKET_FIRST_LOG2;
+const BUCKET_LAST_LOG2 = 12;
+/** Highest bit index of a u32: `HIGH_BIT - Math.clz32(n)` is floor(log2 n). */
+const HIGH_BIT = 31;
+
+export function countsError(lm: LinearMemory, pages: PageLayer, op: string): HeapError | null {
+  const v = countsViolation(lm.u32, pages.bigcacheArea >>> 2);
+  return v === null ? null : corruption(v, 0, op);
+}
+
+export function entryError(lm: LinearMemory, pages: PageLayer, id: number, op: string): HeapError | null {
+  const v = entryViolation(lm, pages, id);
+  return v === null ? null : corruption(v.message, v.page, op);
+}
+
+export function bodyError(pages: PageLayer, page: number, n: number, op: string): HeapError | null {
+  const p = firstNotBody(pages, page, n, -1);
+  return p < 0 ? null : corruption(`run at page ${page} of ${n} pages: page ${p} is not part of it`, page, op);
+}
+
+/**
+ * The first page after the head of the run of `n` pages at `page` whose
+ * word, under `mask` (-1: the whole word, PK_KIND_MASK: its kind), is not
+ * PK_RUN_BODY, or -1. The debug build runs this on every run it
+ * hands out or takes in, so it reads the page table directly, not through a
+ * call per page.
+ */
+function firstNotBody(pages: PageLayer, page: number, n: number, mask: number): number {
+  const u32 = pages.lm.u32;
+  const t = pages.pt0;
+  for (let p = page + 1; p < page + n; p++) if ((u32[t + p] & mask) !== PK_RUN_BODY) return p;
+  return -1;
+}
+
+export function ageListError(id: number, count: number, cached: number, op: string): HeapError {
+  return corruption(`the age list ends (at slot ${id}) before ${count} runs of ${cached} pages were passed`, 0, op);
+}
+
+function corruption(message: string, page: number, op: string): HeapError {
+  return new HeapError('CORRUPTION', `${message} (found by ${op}, before touching the cache)`, page === 0 ? undefined : (page << PAGE_SHIFT) >>> 0, 'bigcache');
+}
+
+/** The table's counts: what any operation may trust before it reads a list. `a`: u32 index of the BigCache area. */
+export function countsViolation(u32: Uint32Array, a: number): string | null {
+  const count = u32[a + BC_COUNT / 4];
+  if (count > BIGCACHE_ENTRIES) return `entry count ${count} > ${BIGCACHE_ENTRIES}`;
+  const fresh = u32[a + BC_FRESH / 4];
+  if (fresh > BIGCACHE_ENTRIES || fresh < count) return `slots ever used ${fresh}, with ${count} in use and ${BIGCACHE_ENTRIES} in the table`;
+  const cached = u32[a + BC_CACHED_PAGES / 4];
+  const budget = u32[a + BC_BUDGET_PAGES / 4];
+  if (cached > budget) return `cache holds ${cached} pages, over its budget of ${budget}`;
+  return null;
+}
+
+/** The cached run in slot `id`: inside the heap, head word FREE of its size, body words, and its end. */
+export function entryViolation(lm: LinearMemory, pages: PageLayer, id: number): { message: string; page: number } | null {
+  const u32 = lm.u32;
+  if (id < 1 || id > BIGCACHE_ENTRIES) return { message: `slot ${id} is outside the table of ${BIGCACHE_ENTRIES}`, page: 0 };
+  const e = bcEntryIndex(pages.bigcacheArea, id);
+  const page = u32[e + BCE_PAGE];
+  const n = u32[e + BCE_PAGES];
+  const end = pages.endPage();
+  if (n === 0) return { message: `slot ${id} is on a list but holds no run`, page: 0 };
+  if (page < pages.firstDataPage || page + n > end) return { message: `cached run at page ${page} of ${n} pages is not inside the heap's pages`, page };
+  if (pages.word(page) !== runHeadWord(PK_RUN_FREE, n)) return { message: `cached run at page ${page} has head word ${pages.word(page)}, not a free run of ${n} pages`, page };
+  const stray = firstNotBody(pages, page, n, PK_KIND_MASK);
+  if (stray >= 0) return { message: `cached run at page ${page}: page ${stray} is not part of it`, page };
+  if (page + n < end && pages.word(page + n) === PK_RUN_BODY) return { message: `cached run at page ${page}: its pages go on past the ${n} its entry and head word say`, page };
+  return null;
+}
+
+/**
+ * The cache's invariants, read from memory (see `BigCache.validate`): the
+ * first broken one and the run it concerns (page 0: the table as a whole).
+ */
+export function cacheViolation(lm: LinearMemory, pages: PageLayer): { message: string; page: number } | null {
+  const u32 = lm.u32;
+  const area = pages.bigcacheArea;
+  const a = area >>> 2;
+  const counts = countsViolation(u32, a);
+  if (counts !== null) return { message: counts, page: 0 };
+  const count = u32[a + BC_COUNT / 4];
+  const fresh = u32[a + BC_FRESH / 4];
+  const onAge = new Set<number>();
+  const runs = new Set<number>();
+  let total = 0;
+  let prev = 0;
+  for (let id = u32[a + BC_AGE_HEAD / 4]; id !== 0; id = u32[bcEntryIndex(area, id) + BCE_AGE_NEXT]) {
+    if (onAge.has(id) || onAge.size >= count) return { message: `the age list holds more than the ${count} cached runs (slot ${id})`, page: 0 };
+    const v = entryViolation(lm, pages, id);
+    if (v !== null) return v;
+    const e = bcEntryIndex(area, id);
+    const page = u32[e + BCE_PAGE];
+    if (runs.has(page)) return { message: `run at page ${page} is cached twice`, page };
+    if (u32[e + BCE_AGE_PREV] !== prev) return { message: `slot ${id} on the age list links back to ${u32[e + BCE_AGE_PREV]}, not ${prev}`, page };
+    onAge.add(id);
+    runs.add(page);
+    total += u32[e + BCE_PAGES];
+    prev = id;
+  }
+  if (onAge.size !== count) return { message: `entry count ${count} but the age list holds ${onAge.size}`, page: 0 };
+  if (u32[a + BC_AGE_TAIL / 4] !== prev) return { message: `the age list ends at slot ${prev}, its tail says ${u32[a + BC_AGE_TAIL / 4]}`, page: 0 };
+  for (let id = 1; id <= fresh; id++) {
+    const e = bcEntryIndex(area, id);
+    if (u32[e + BCE_PAGES] !== 0 && !onAge.has(id)) return { message: `slot ${id} holds a run at page ${u32[e + BCE_PAGE]} that is on no list`, page: u32[e + BCE_PAGE] };
+  }
+  let listed = 0;
+  const mask = u32[a + BC_BUCKET_MASK / 4];
+  for (let b = 0; b < BC_BUCKET_COUNT; b++) {
+    const head = u32[a + BC_BUCKETS / 4 + b];
+    if ((head !== 0) !== ((mask >>> b) & 1) > 0) return { message: `bucket ${b} ${head !== 0 ? 'holds runs' : 'is empty'} but the bucket mask says otherwise`, page: 0 };
+    let back = 0;
+    for (let id = head; id !== 0; id = u32[bcEntryIndex(area, id) + BCE_BUCKET_NEXT]) {
+      if (!onAge.has(id) || listed >= count) return { message: `bucket ${b} lists slot ${id}, which is not a cached run (or is listed twice)`, page: 0 };
+      const e = bcEntryIndex(area, id);
+      const n = u32[e + BCE_PAGES];
+      if (bucketOf(n) !== b) return { message: `cached run at page ${u32[e + BCE_PAGE]} of ${n} pages is in bucket ${b}, not ${bucketOf(n)}`, page: u32[e + BCE_PAGE] };
+      if (u32[e + BCE_BUCKET_PREV] !== back) return { message: `slot ${id} in bucket ${b} links back to ${u32[e + BCE_BUCKET_PREV]}, not ${back}`, page: 0 };
+      back = id;
+      listed++;
+    }
+  }
+  if (listed !== count) return { message: `the buckets list ${listed} runs, the count says ${count}`, page: 0 };
+  const cached = u32[a + BC_CACHED_PAGES / 4];
+  if (total !== cached) return { message: `cached pages ${cached} but entries add to ${total}`, page: 0 };
+  return null;
+}
+
+/** Debug build: the whole cache must be sound before `op` acts on all of it (under the lock, nothing changed yet). */
+export function assertCacheValid(lm: LinearMemory, pages: PageLayer, op: string): void {
+  const v = cacheViolation(lm, pages);
+  if (v !== null) throw corruption(v.message, v.page, op);
+}
+
+/**
+ * The page words of the large run whose head (page `p`) has `n` pages, as
+ * `walk` checks them (the facade's texts before the walk moved here): it
+ * ends inside the heap, and every page after the head is a body page.
+ */
+export function runViolation(pages: PageLayer, p: number, n: number): string | null {
+  if (n === 0 || p + n > pages.endPage()) return `run at page ${p} has ${n} pages, past the heap end`;
+  for (let q = p + 1; q < p + n; q++) if (pages.word(q) !== PK_RUN_BODY) return `run at page ${p}: page ${q} has word ${pages.word(q)}`;
+  return null;
+}
