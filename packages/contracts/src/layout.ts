@@ -220,8 +220,8 @@ export const SM_OWNER = 28;
 /** Links in the pool's EMPTY list of its class. */
 export const SM_NEXT = 32;
 export const SM_PREV = 36;
-/** Which of its owner's lists the slab is on: SLAB_LIST_NONE (current or none), _PARTIAL or _DRY. Owner only. */
-export const SM_PARTIAL = 40;
+/** Which of its owner's lists the slab is on: a SLAB_LIST_* tag, NONE (current or none), PARTIAL or DRY. Owner only. */
+export const SM_LIST = 40;
 export const SLAB_LIST_NONE = 0;
 /** On the owner's partial list: it has free blocks. */
 export const SLAB_LIST_PARTIAL = 1;
@@ -241,6 +241,8 @@ export const slabIndexOf = (ptr: number): number => (ptr & SS_MASK) >>> PAGE_SHI
 export const slabRecordAt = (ss: number, index: number): number => ss + SS_SLAB_META + index * SLAB_META_BYTES;
 /** The metadata record of the slab holding `ptr`. */
 export const slabRecordOf = (ptr: number): number => slabRecordAt(superslabOf(ptr), slabIndexOf(ptr));
+/** The page number of slab `index` of the SuperSlab at `ss` (a slab is one page). */
+export const slabPageAt = (ss: number, index: number): number => (ss >>> PAGE_SHIFT) + index;
 /** The index of the slab a metadata record describes. */
 export const slabIndexOfRecord = (slab: number): number => ((slab & SS_MASK) - SS_SLAB_META) / SLAB_META_BYTES;
 /** First block address of slab `index` of the SuperSlab at `ss` (slab 0's blocks follow the header). */
@@ -257,6 +259,8 @@ export const liveWordIndex = (ptr: number): number => ((superslabOf(ptr) + SS_BI
 export const liveWordBit = (ptr: number): number => 1 << ((ptr >>> GRANULE_SHIFT) & 31);
 /** Bytes of the live bitmap that cover one slab. */
 export const SLAB_BITMAP_BYTES = SS_BITMAP_BYTES / SLABS_PER_SS;
+/** u32 index of the first bitmap word of slab `index` of the SuperSlab at `ss` (its share is SLAB_BITMAP_BYTES). */
+export const slabBitmapWordAt = (ss: number, index: number): number => (ss + SS_BITMAP + index * SLAB_BITMAP_BYTES) >>> 2;
 
 // ---------------------------------------------------------------------------
 // Mid span header, at the span's first byte. Blocks follow it.
@@ -298,8 +302,35 @@ export const POOL_EMPTY_HEADS = 0;
 export const POOL_ABANDONED_HEADS = 128;
 export const POOL_SS_HEAD = 256;
 export const POOL_EMPTY_COUNTS = 260;
+/** POOL_COUNTER_WORDS u32 event counters, indexed by the POOL_C_* names below (under the pool lock). */
 export const POOL_COUNTERS = 516;
 export const POOL_AREA_BYTES = 640;
+/** acquire served from an EMPTY slab of the class (stage 1). */
+export const POOL_C_STAGE1_HITS = 0;
+/** acquire served from an UNUSED slab of a listed SuperSlab (stage 2). */
+export const POOL_C_STAGE2_HITS = 1;
+/** acquire that needed a new SuperSlab (stage 3). */
+export const POOL_C_STAGE3_HITS = 2;
+/** Slabs taken back by release. */
+export const POOL_C_RELEASES = 3;
+/** SuperSlabs given back to the page layer. */
+export const POOL_C_SS_RELEASED = 4;
+/** Abandoned slabs a worker took over (stage 0). */
+export const POOL_C_STAGE0_ADOPTIONS = 5;
+/** Slabs put on an abandoned list. */
+export const POOL_C_SLABS_ABANDONED = 6;
+export const POOL_COUNTER_WORDS = 7;
+// u32 indexes of the pool area's words, for the pool area at byte `area`.
+/** Head of class `cls`'s EMPTY slab list. */
+export const poolEmptyHeadIndex = (area: number, cls: number): number => ((area + POOL_EMPTY_HEADS) >>> 2) + cls;
+/** Head of class `cls`'s abandoned slab list. */
+export const poolAbandonedHeadIndex = (area: number, cls: number): number => ((area + POOL_ABANDONED_HEADS) >>> 2) + cls;
+/** Slabs on class `cls`'s EMPTY list. */
+export const poolEmptyCountIndex = (area: number, cls: number): number => ((area + POOL_EMPTY_COUNTS) >>> 2) + cls;
+/** Head of the list of SuperSlabs that have UNUSED slabs. */
+export const poolSsHeadIndex = (area: number): number => (area + POOL_SS_HEAD) >>> 2;
+/** Counter `counter` (a POOL_C_* name). */
+export const poolCounterIndex = (area: number, counter: number): number => ((area + POOL_COUNTERS) >>> 2) + counter;
 
 /**
  * BigCache: BIGCACHE_ENTRIES records {page, pages (0: slot unused), bucketNext,

@@ -13,7 +13,7 @@ import {
   SM_CLASS,
   SM_FREE_HEAD,
   SM_OWNER,
-  SM_PARTIAL,
+  SM_LIST,
   SM_REMOTE_HEAD,
   SM_STATE,
   SM_USED,
@@ -202,7 +202,7 @@ describe(`superslab (${__HAKMEM_DEBUG__ ? 'debug' : 'release'} build)`, () => {
     expect(box.current[cls]).toBe(0);
 
     box.returnBlocks(Uint32Array.from(all.slice(0, 2)), 2);
-    expect(field(lm, slab, SM_PARTIAL)).toBe(1);
+    expect(field(lm, slab, SM_LIST)).toBe(1);
     expect(box.emptied).toEqual([]);
     const back = take(box, cls, 2);
     expect(back.sort()).toEqual(all.slice(0, 2).sort());
@@ -226,7 +226,7 @@ describe(`superslab (${__HAKMEM_DEBUG__ ? 'debug' : 'release'} build)`, () => {
     take(box, 3, 4);
     box.adopt(3, b);
     expect(box.current[3]).toBe(b);
-    expect(field(lm, a, SM_PARTIAL)).toBe(1);
+    expect(field(lm, a, SM_LIST)).toBe(1);
     const capB = tinySlabCapacity(3, 2);
     const got = take(box, 3, capB + 2);
     expect(got.length).toBe(capB + 2);
@@ -264,7 +264,7 @@ describe(`superslab (${__HAKMEM_DEBUG__ ? 'debug' : 'release'} build)`, () => {
     expect(box.emptied).toEqual([a]);
     expect(box.current[2]).toBe(0);
     expect(box.current[6]).toBe(0);
-    expect(field(lm, b, SM_PARTIAL)).toBe(1);
+    expect(field(lm, b, SM_LIST)).toBe(1);
   });
 
   describe.each([false, true])('remote frees (shared memory: %s)', (shared) => {

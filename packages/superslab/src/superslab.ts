@@ -16,7 +16,7 @@ import {
   SM_CLASS,
   SM_FREE_HEAD,
   SM_OWNER,
-  SM_PARTIAL,
+  SM_LIST,
   SM_REMOTE_HEAD,
   SM_STATE,
   SM_USED,
@@ -67,7 +67,7 @@ export class Superslab {
   readonly current = new Uint32Array(TINY_CLASSES);
   /**
    * Slabs this worker owns besides the current ones: partial (free blocks to
-   * give) and dry (SM_PARTIAL says which). `refill` looks at the dry ones for
+   * give) and dry (SM_LIST says which). `refill` looks at the dry ones for
    * a non-empty remote list before it asks the pool for a new slab.
    */
   private readonly lists: OwnerLists;
@@ -85,7 +85,7 @@ export class Superslab {
     this.lm = lm;
     this.worker = worker;
     this.shared = lm.shared;
-    this.lists = new OwnerLists(lm, TINY_CLASSES, SM_PARTIAL, SM_REMOTE_HEAD);
+    this.lists = new OwnerLists(lm, TINY_CLASSES, SM_LIST, SM_REMOTE_HEAD);
   }
 
   markLive(ptr: number): boolean {
@@ -137,7 +137,7 @@ export class Superslab {
 
   /**
    * The partial lists hold exactly the ACTIVE slabs this worker owns that are
-   * not current and have blocks to give (SM_PARTIAL set). A slab leaves its
+   * not current and have blocks to give (SM_LIST set). A slab leaves its
    * list before it goes back to the pool, so an entry never points at pages
    * that another box may own by now.
    */
@@ -148,7 +148,7 @@ export class Superslab {
       if (slab === 0) return 0;
     } else this.partialHits++;
     if (__HAKMEM_DEBUG__) assertOwnedSlab(this.lm, slab, cls, this.worker, 'partial list');
-    this.lm.u32[(slab >>> 2) + SM_PARTIAL / 4] = SLAB_LIST_NONE;
+    this.lm.u32[(slab >>> 2) + SM_LIST / 4] = SLAB_LIST_NONE;
     return slab;
   }
 
