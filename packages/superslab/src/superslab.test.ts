@@ -30,11 +30,15 @@ import {
   tinyClassOf,
   tinyPageWord,
   tinySlabCapacity,
+  slabDataStart,
+  slabIndexOfRecord,
+  slabRecordOf,
 } from '@hakmem/contracts/layout';
 import { LinearMemory, PageLayer, planGeometry, pushRemote } from '@hakmem/linear-memory';
 import { describe, expect, it } from 'vitest';
 import { BLOCK_GUARD } from './block-guard.js';
-import { Superslab, clearLive, slabDataStart, slabIndexOf, slabRecordOf, validateSuperslab, type SuperslabWalk } from './superslab.js';
+import { Superslab, clearLive } from './superslab.js';
+import { validateSuperslab, type SuperslabWalk } from './superslab-walk.js';
 
 /**
  * A heap with one SuperSlab formatted by hand, the way the shared pool lays it
@@ -83,7 +87,7 @@ describe(`superslab (${__HAKMEM_DEBUG__ ? 'debug' : 'release'} build)`, () => {
     const rec3 = ss + SS_SLAB_META + 3 * SLAB_META_BYTES;
     expect(slabRecordOf(ss + 3 * SLAB_SIZE)).toBe(rec3);
     expect(slabRecordOf(ss + 4 * SLAB_SIZE - 16)).toBe(rec3);
-    expect(slabIndexOf(rec3)).toBe(3);
+    expect(slabIndexOfRecord(rec3)).toBe(3);
     expect(slabDataStart(rec3)).toBe(ss + 3 * SLAB_SIZE);
     expect(slabDataStart(ss + SS_SLAB_META)).toBe(ss + SS_HEADER_BYTES);
     expect(slabRecordOf(ss + SS_SIZE - 16)).toBe(ss + SS_SLAB_META + 15 * SLAB_META_BYTES);
