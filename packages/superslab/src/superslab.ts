@@ -18,7 +18,6 @@ import {
   SM_REMOTE_HEAD,
   SM_STATE,
   SM_USED,
-  SS_MAGIC_VALUE,
   TINY_CLASSES,
   TINY_CLASS_SIZES,
   liveByteOf,
@@ -26,11 +25,10 @@ import {
   pageClass,
   slabDataStart,
   slabRecordOf,
-  superslabOf,
 } from '@hakmem/contracts/layout';
-import { drainRemoteInto, OwnerLists, poisonBlock, pushRemote, writeGuard, type LinearMemory, type PageLayer } from '@hakmem/linear-memory';
+import { drainRemoteInto, OwnerLists, pushRemote, type LinearMemory, type PageLayer } from '@hakmem/linear-memory';
 import { BLOCK_GUARD } from './block-guard.js';
-import { checkBlockOfSlab, checkGuard, checkPoison, checkSlabRecord, tinyBlockSize } from './block-checks.js';
+import { assertOwnedSlab, checkNotLive, checkReturn, checkTake, guardOnFree, guardOnMalloc } from './block-checks.js';
 import { walkSuperslab } from './superslab-walk.js';
 
 /**
@@ -140,7 +138,7 @@ export class Superslab {
 
   /**
    * The partial lists hold exactly the ACTIVE slabs this worker owns that are
-   * not current and have blocks to give (SM_LIST set). A slab leaves its
+   * not current and have blocks to give (SM_LIST = SLAB_LIST_PARTIAL). A slab leaves its
    * list before it goes back to the pool, so an entry never points at pages
    * that another box may own by now.
    */
@@ -418,69 +416,4 @@ export function clearLiveShared(u8: Uint8Array, ptr: number): boolean {
     if ((Atomics.load(u8, i) & bit) !== 0 && !guardOnFree(u8, ptr)) return false;
   }
   return (Atomics.and(u8, i, ~bit & 0xff) & bit) !== 0;
-}
-
-/** Debug only: `slab` is an ACTIVE slab of class `cls` owned by `worker`, inside a SuperSlab. */
-function assertOwnedSlab(lm: LinearMemory, slab: number, cls: number, worker: number, op: string): void {
-  const u32 = lm.u32;
-  const m = slab >>> 2;
-  if (u32[superslabOf(slab) >>> 2] !== SS_MAGIC_VALUE)
-    throw new HeapError('CORRUPTION', `${op}: slab record ${slab} is not inside a SuperSlab`, slab, 'superslab');
-  if (u32[m + SM_STATE / 4] !== SLAB_ACTIVE || u32[m + SM_CLASS / 4] !== cls || u32[m + SM_OWNER / 4] !== worker)
-    throw new HeapError('CORRUPTION', `${op}: slab ${slab} is not an ACTIVE class-${cls} slab owned by worker ${worker}`, slab, 'superslab');
-}
-
-function checkNotLive(u8: Uint8Array, i: number, bit: number, ptr: number): void {
-  if ((u8[i] & bit) !== 0) throw new HeapError('CORRUPTION', 'block handed out while already live', ptr, 'superslab');
-}
-
-/** Debug: writes the guard of a block being handed out; false when the view does not reach the block (refresh, retry). */
-function guardOnMalloc(u8: Uint8Array, ptr: number): boolean {
-  const size = tinyBlockSize(u8, slabRecordOf(ptr));
-  if (ptr + size > u8.length) return false;
-  writeGuard(u8, ptr, size);
-  return true;
-}
-
-/** Debug: checks the guard of a live block being freed, before anything changes; false on a short view. */
-function guardOnFree(u8: Uint8Array, ptr: number): boolean {
-  const size = tinyBlockSize(u8, slabRecordOf(ptr));
-  if (ptr + size > u8.length) return false;
-  checkGuard(u8, ptr, size);
-  return true;
-}
-
-/**
- * Debug, before a refill changes anything: the slab record is sane, and the
- * first `want` free-list blocks are carved blocks of the slab that kept
- * their poison.
- */
-function checkTake(lm: LinearMemory, slab: number, cls: number, want: number): void {
-  const u32 = lm.u32;
-  const m = slab >>> 2;
-  checkSlabRecord(u32, slab, 'refill');
-  if (u32[m + SM_CLASS / 4] !== cls) throw new HeapError('CORRUPTION', `refill: slab ${slab} is not of class ${cls}`, slab, 'superslab');
-  const size = TINY_CLASS_SIZES[cls];
-  const start = slabDataStart(slab);
-  const carved = u32[m + SM_CARVED / 4];
-  let p = u32[m + SM_FREE_HEAD / 4];
-  for (let k = 0; p !== 0 && k < want; k++) {
-    checkBlockOfSlab(p, start, size, carved, slab, 'refill: free list');
-    checkPoison(lm.i32, p, size, 'free list');
-    p = u32[p >>> 2];
-  }
-}
-
-/** Debug, before a block goes back to its slab: a carved, non-live block of a slab in use with blocks out; then poisons it. */
-function checkReturn(lm: LinearMemory, slab: number, ptr: number): void {
-  const u32 = lm.u32;
-  const m = slab >>> 2;
-  if (u32[superslabOf(slab) >>> 2] !== SS_MAGIC_VALUE)
-    throw new HeapError('CORRUPTION', `block return: ${ptr} is not inside a SuperSlab`, ptr, 'superslab');
-  checkSlabRecord(u32, slab, 'block return');
-  const size = TINY_CLASS_SIZES[u32[m + SM_CLASS / 4]];
-  checkBlockOfSlab(ptr, slabDataStart(slab), size, u32[m + SM_CARVED / 4], slab, 'block return');
-  if (u32[m + SM_USED / 4] === 0) throw new HeapError('CORRUPTION', `block return: slab ${slab} has no block out`, ptr, 'superslab');
-  if ((lm.u8[liveByteOf(ptr)] & liveMaskOf(ptr)) !== 0) throw new HeapError('CORRUPTION', 'block return: the block is live', ptr, 'superslab');
-  poisonBlock(lm.i32, ptr, size); // its first word is then written as the link
 }
