@@ -132,6 +132,42 @@ describe(`Superslab.walk (${__HAKMEM_DEBUG__ ? 'debug' : 'release'} build)`, () 
     expect(w.superslabs).toEqual([ss]);
   });
 
+  it('agrees with the facade count and its own validating count after a random run of mallocs and frees', () => {
+    const h = heap();
+    const box = new Superslab(h.lm, 1, h.pages);
+    const classes = [tinyClassOf(16), tinyClassOf(80), tinyClassOf(640)];
+    classes.forEach((cls, i) => box.adopt(cls, h.activate(1 + i * 4, cls, 1)));
+    let seed = 12345;
+    const rand = (n: number) => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 8) % n;
+    const live: number[] = [];
+    const cache: number[][] = classes.map(() => []);
+    for (let step = 0; step < 3000; step++) {
+      const k = rand(classes.length);
+      if (rand(3) !== 0) {
+        // malloc: from the cache, else a refill batch into it.
+        if (cache[k].length === 0) cache[k].push(...take(box, classes[k], 8));
+        const p = cache[k].pop();
+        if (p === undefined) continue;
+        expect(box.markLive(p)).toBe(true);
+        live.push(p);
+      } else if (live.length > 0) {
+        const p = live.splice(rand(live.length), 1)[0];
+        expect(box.clearLive(p)).toBe(true);
+        const c = classes.indexOf(h.lm.u32[(slabRecordAt(h.ss, (p - h.ss) >>> PAGE_SHIFT) + SM_CLASS) >>> 2]);
+        // free: into the cache, whose older half drains back to the slab when it is full.
+        if (cache[c].push(p) > 16) box.returnBlocks(Uint32Array.from(cache[c].splice(0, 8)), 8);
+      }
+    }
+    const cached = Uint32Array.from(cache.flat()).sort();
+    const counted = newHeapWalk(false);
+    const checked = newHeapWalk(true);
+    expect(box.walk(h.page, counted, cached, cached.length)).toBeNull();
+    expect(box.walk(h.page, checked, cached, cached.length)).toBeNull();
+    expect(counted.liveBlocks).toBe(live.length);
+    expect({ liveBlocks: counted.liveBlocks, liveBytes: counted.liveBytes }).toEqual(facadeCount(h.lm, h.ss));
+    expect({ liveBlocks: checked.liveBlocks, liveBytes: checked.liveBytes }).toEqual(facadeCount(h.lm, h.ss));
+  });
+
   it('finds the page table from the heap header when it was given no page layer', () => {
     const { lm, page, cached, slabs } = busy();
     const bare = new Superslab(lm, 1);
