@@ -33,11 +33,13 @@ import {
   slabDataStart,
   slabIndexOfRecord,
   slabRecordOf,
+  liveByteOf,
+  liveMaskOf,
 } from '@hakmem/contracts/layout';
 import { LinearMemory, PageLayer, planGeometry, pushRemote } from '@hakmem/linear-memory';
 import { describe, expect, it } from 'vitest';
 import { BLOCK_GUARD } from './block-guard.js';
-import { Superslab, clearLive } from './superslab.js';
+import { Superslab, clearLive, clearLiveShared, markLive, markLiveShared } from './superslab.js';
 import { validateSuperslab, type SuperslabWalk } from './superslab-walk.js';
 
 /**
@@ -430,5 +432,28 @@ describe(`superslab (${__HAKMEM_DEBUG__ ? 'debug' : 'release'} build)`, () => {
       expect(field(lm, slab, SM_REMOTE_HEAD)).toBe(got[0]);
       expect(validateSuperslab(lm, ss, newWalk(), none)).toMatch(new RegExp(`remote list node ${got[0]} is live`));
     });
+  });
+
+  it('the written-out hot functions set and clear exactly the bit liveByteOf/liveMaskOf name', () => {
+    for (const shared of [false, true]) {
+      const { lm, activate, ss } = setup(shared);
+      const cls = tinyClassOf(16);
+      const slab = activate(0, cls, 1);
+      const box = new Superslab(lm, 1);
+      box.adopt(cls, slab);
+      const blocks = take(box, cls, 300); // 16-byte blocks: every bit of a stretch of bitmap bytes
+      const [mark, clear] = shared ? [markLiveShared, clearLiveShared] : [markLive, clearLive];
+      const bitmap = () => Array.from(lm.u8.subarray(ss + SS_BITMAP, ss + SS_BITMAP + SS_BITMAP_BYTES));
+      for (const p of blocks.filter((_, i) => i % 7 === 0 || i % 8 === 7)) {
+        const want = bitmap();
+        want[liveByteOf(p) - ss - SS_BITMAP] |= liveMaskOf(p);
+        expect(mark(lm.u8, p)).toBe(true);
+        expect(bitmap()).toEqual(want);
+        want[liveByteOf(p) - ss - SS_BITMAP] &= ~liveMaskOf(p);
+        expect(clear(lm.u8, p)).toBe(true);
+        expect(bitmap()).toEqual(want);
+        expect(clear(lm.u8, p)).toBe(false);
+      }
+    }
   });
 });

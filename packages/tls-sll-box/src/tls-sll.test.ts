@@ -171,6 +171,10 @@ describe(`tls-sll cache bound to a heap memory (${__HAKMEM_DEBUG__ ? 'debug' : '
       expect(c.state[stateSlotIndex(cls, 0)]).toBe(0x40000 + cls * 16);
       expect(c.state[stateSlotIndex(cls, 1)]).toBe(0x80000 + cls * 16);
       expect(stateSlotIndex(cls, 1)).toBe(cls * TLS_SLL_STRIDE + 1);
+      // popBlock reads the slot stateSlotIndex names (it spells the index out).
+      c.state[stateSlotIndex(cls, 1)] = 0x70000;
+      expect(c.pop(cls)).toBe(0x70000);
+      expect(c.state[stateCountIndex(cls)]).toBe(1);
     }
     // Writes through the state view are writes to the typed arrays.
     c.state[stateCapacityIndex(9)] = 11;

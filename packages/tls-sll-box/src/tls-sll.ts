@@ -29,7 +29,10 @@ import type { LinearMemory } from '@hakmem/linear-memory';
  * The hot operations are the functions `popBlock` and `pushBlock` over the
  * cache's typed arrays; the facade holds those arrays itself and calls the
  * functions directly, because every field load saved on this path shows in
- * the benchmark. The `TlsCache` methods call the same functions.
+ * the benchmark. They spell `stateSlotIndex(cls, n)` out as
+ * `cls * STRIDE + n`: through the accessor a push+pop loop measured about 3%
+ * slower (2.36 → 2.44 ns per call, median of 10 runs); the state-accessor
+ * test checks both name the same slot. The `TlsCache` methods call the same functions.
  */
 
 /**
@@ -42,9 +45,9 @@ export function popBlock(count: Int32Array, slots: Uint32Array, ops: Float64Arra
   if (__HAKMEM_DEBUG__) checkClass(cls);
   const n = count[cls] - 1;
   if (n < 0) return 0;
-  if (__HAKMEM_DEBUG__) checkLeaving(count, cls, slots[stateSlotIndex(cls, n)]);
+  if (__HAKMEM_DEBUG__) checkLeaving(count, cls, slots[cls * STRIDE + n]);
   count[cls] = n;
-  return slots[stateSlotIndex(cls, n)];
+  return slots[cls * STRIDE + n];
 }
 
 /** Caches `ptr`; false when the class is at capacity (the caller drains, then pushes again). */
@@ -52,7 +55,7 @@ export function pushBlock(count: Int32Array, capacity: Int32Array, slots: Uint32
   if (__HAKMEM_DEBUG__) checkPush(count, slots, cls, ptr);
   const n = count[cls];
   if (n >= capacity[cls]) return false;
-  slots[stateSlotIndex(cls, n)] = ptr;
+  slots[cls * STRIDE + n] = ptr;
   count[cls] = n + 1;
   ops[OP_PUSHES]++;
   if (__HAKMEM_DEBUG__) poisonEntering(count, cls, ptr);
