@@ -1,4 +1,4 @@
-import type { BoxName, FreeResult, HeapError, Route, SlabOccupancy, SpanOccupancy, Variant } from '@hakmem/contracts';
+import type { BoxName, FreeResult, HeapError, HeapWalk, Route, SlabOccupancy, SpanOccupancy, Variant } from '@hakmem/contracts';
 
 export type { SlabOccupancy, SpanOccupancy };
 import type { LinearMemory, PageLayer } from '@hakmem/linear-memory';
@@ -33,22 +33,23 @@ export type BoxVariant = Variant | 'custom';
 
 /**
  * One worker's caches of free tiny blocks, a LIFO stack per tiny size class
- * (`TINY_CLASSES` classes). Class `c`'s blocks are
- * `slots[c * TLS_SLL_STRIDE + i]` for `i < count[c]`; the facade reads that
- * layout directly (`check()` finds every cached block through it).
+ * (`TINY_CLASSES` classes). How the stacks lie in `slots` is the box's own
+ * business: the facade passes the arrays to the build's `popBlock` and
+ * `pushBlock` and reads nothing in them (`check()` asks `listCached`).
  */
-export interface TlsSllBox {
-  /** Cached blocks, `TLS_SLL_STRIDE` slots per class. */
+export interface TlsCacheBox {
+  /** Cached blocks (the box's layout), for `popBlock`/`pushBlock`. */
   readonly slots: Uint32Array;
-  /** Blocks cached per class. */
+  /** Blocks cached per class (`TINY_CLASSES` entries). */
   readonly count: Int32Array;
-  /** Most blocks a class may hold before `pushBlock` refuses (at most `TLS_SLL_STRIDE`). */
+  /** Most blocks a class may hold before `pushBlock` refuses (`TINY_CLASSES` entries, each at least 1). */
   readonly capacity: Int32Array;
   /** Fast-path counters: `[pops, pushes]`. A build may leave pops at 0 and derive them in `counters()`. */
   readonly ops: Float64Array;
   /**
-   * The built-in build only: one view over `slots`, `count` and `capacity`
-   * (tls-sll-box cache-layout.ts), for the facade's written-out fast paths.
+   * The built-in build only: one view over `slots`, `count` and `capacity`,
+   * for the facade's written-out fast path (through that build's
+   * `popState`/`pushState`).
    */
   readonly state?: Uint32Array;
   /** Same as `popBlock` over this cache's arrays. */
@@ -63,6 +64,8 @@ export interface TlsSllBox {
   drain(cls: number, dest: Uint32Array): number;
   /** Moves every block of class `cls` into `dest` (trim, detach, out of memory); returns how many. */
   drainAll(cls: number, dest: Uint32Array): number;
+  /** Every cached block of every class, sorted ascending (slow path: `check()`). */
+  listCached(): Uint32Array;
   /** At least `pops`, `pushes`, `refills`, `drains` (the facade derives its path counters from them). */
   counters(): { pops: number; pushes: number; refills: number; drains: number };
   validate(): string | null;
@@ -70,28 +73,29 @@ export interface TlsSllBox {
   bindMemory?(lm: LinearMemory, pt0: number): void;
 }
 
-export interface TlsSllImplementation {
+export interface TlsCacheImplementation {
   /** Which build this is; a user implementation may say 'debug' if it validates (default 'release'). */
   readonly variant?: Variant;
-  readonly TlsSll: new () => TlsSllBox;
+  readonly TlsCache: new () => TlsCacheBox;
   /** Tiny malloc's hot path: the top block of class `cls`, or 0 when it is empty. */
   readonly popBlock: (count: Int32Array, slots: Uint32Array, ops: Float64Array, cls: number) => number;
   /** Tiny free's hot path: caches `ptr`, or returns false when the class is at capacity. */
   readonly pushBlock: (count: Int32Array, capacity: Int32Array, slots: Uint32Array, ops: Float64Array, cls: number, ptr: number) => boolean;
 }
 
+/** @deprecated the old names of TlsCacheBox and TlsCacheImplementation (a cache of array stacks, not a linked list). */
+export type TlsSllBox = TlsCacheBox;
+/** @deprecated see TlsCacheImplementation. */
+export type TlsSllImplementation = TlsCacheImplementation;
+
 // ------------------------------------------------------------- superslab
 
-/** What `validateSuperslab` adds its findings to. */
-export interface SuperslabWalk {
-  liveBlocks: number;
-  liveBytes: number;
-  activeSlabs: number;
-  emptySlabs: number;
-  unusedSlabs: number;
-}
-
-/** One worker's view of SuperSlabs: carving tiny blocks out of slabs and taking them back. */
+/**
+ * One worker's view of SuperSlabs: carving tiny blocks out of slabs and
+ * taking them back. Its slab records and live bits are its own (beyond the
+ * words the shared pool reads, layout.ts): the facade asks `walk`,
+ * `usableSize`, `freeProblem` and `ownerOf`.
+ */
 export interface SuperslabBox {
   /** Slabs whose last block came back; the facade hands them to the shared pool and empties the array. */
   readonly emptied: number[];
@@ -107,13 +111,23 @@ export interface SuperslabBox {
   disown(): number[];
   isBlockStart(ptr: number): boolean;
   isLive(ptr: number): boolean;
+  /** Usable size of the live tiny block at `ptr` (whose page word is `word`), or -1 when `ptr` is not one. */
+  usableSize(ptr: number, word: number): number;
+  /** For a pointer in a tiny page the fast path refused: FREE_INSIDE (no block start), FREE_DOUBLE (a block start not live) or FREE_OK (live). */
+  freeProblem(ptr: number): FreeResult;
+  /**
+   * The heap walk over the SuperSlab whose page word routes here at `page`
+   * (see HeapWalk). `cached[0..cachedCount)` are this worker's cached tiny
+   * blocks, sorted ascending. Returns the first broken invariant, or null.
+   */
+  walk(page: number, w: HeapWalk, cached: Uint32Array, cachedCount: number): string | null;
   /** At least `reusedBlocks`, `carvedBlocks`, `refills`. */
   counters(): Record<string, number>;
 }
 
 export interface SuperslabImplementation {
   readonly variant?: Variant;
-  readonly Superslab: new (lm: LinearMemory, worker: number) => SuperslabBox;
+  readonly Superslab: new (lm: LinearMemory, worker: number, pages: PageLayer) => SuperslabBox;
   /** Tiny malloc's hot path: sets `ptr`'s live bit; false if it was set already (or `ptr` lies outside the view). */
   readonly markLive: (u8: Uint8Array, ptr: number) => boolean;
   /** Tiny free's hot path: clears `ptr`'s live bit; false if it was clear. */
@@ -122,8 +136,8 @@ export interface SuperslabImplementation {
   readonly markLiveShared: (u8: Uint8Array, ptr: number) => boolean;
   /** `clearLive` for a shared memory (atomic). */
   readonly clearLiveShared: (u8: Uint8Array, ptr: number) => boolean;
-  /** `check()`: validates the SuperSlab at `ss`, adding its live blocks to `walk`. */
-  readonly validateSuperslab: (lm: LinearMemory, ss: number, walk: SuperslabWalk, cachedInSlab: (slab: number) => number) => string | null;
+  /** A shared heap's free: the worker id that owns the slab of tiny block `ptr` (0: none). */
+  readonly ownerOf: (u32: Uint32Array, ptr: number) => number;
   /** Guard bytes kept after each block's usable end (debug builds: 16); absent means 0. */
   readonly BLOCK_GUARD?: number;
   /**
@@ -163,15 +177,17 @@ export interface SharedPoolImplementation {
 
 /**
  * Large blocks (above `MID_MAX`) as whole page runs. A live run's head page
- * word is `runHeadWord(PK_RUN_LIVE, pages)` and its other pages `PK_RUN_BODY`;
- * a run this box keeps for reuse is `PK_RUN_FREE` and must be reported by
- * `holds`, or `check()` calls it lost memory.
+ * word is `runHeadWord(PK_RUN_LIVE, pages)` (the front gate routes it here
+ * when it has more pages than a mid run); the rest of its pages and its
+ * cached runs are this box's to lay out and walk.
  */
 export interface BigCacheBox {
   /** A live run of at least `pages` pages; its first page, or 0 when memory is out. */
   alloc(pages: number): number;
-  /** Frees the live run of `pages` pages at `page`; false, changing nothing, when it is not one. */
-  free(page: number, pages: number): boolean;
+  /** Frees the large block at `ptr` (page word `word`): FREE_OK, FREE_DOUBLE (a run it holds free) or FREE_INVALID; nothing changes unless FREE_OK. */
+  free(ptr: number, word: number): FreeResult;
+  /** Usable size of the live large block at `ptr`, or -1 when `ptr` is not one. */
+  usableSize(ptr: number, word: number): number;
   /** Gives every kept run back to the page layer. */
   flush(): void;
   /**
@@ -180,7 +196,8 @@ export interface BigCacheBox {
    * changed) when the block must move. Without it, realloc always moves.
    */
   resize?(page: number, oldPages: number, newPages: number): boolean;
-  holds(page: number): boolean;
+  /** The heap walk over the run whose head page word routes here at `page` (see HeapWalk). */
+  walk(page: number, w: HeapWalk): string | null;
   /** At least `hits`, `misses`, `puts`. */
   counters(): Record<string, number>;
   validate(): string | null;
@@ -229,28 +246,23 @@ export interface FrontGateImplementation {
 
 // ----------------------------------------------------------- midLargeAce
 
-/** What `validateSpan` adds its findings to. */
-export interface SpanWalk {
-  liveBlocks: number;
-  liveBytes: number;
-  spans: number;
-}
-
-/** Mid blocks (above `TINY_MAX` up to `MID_MAX`): spans of one class, and page runs of up to `SPAN_MAX_PAGES`. */
-export interface MidLargeAceBox {
+/**
+ * Mid blocks (above `TINY_MAX` up to `MID_MAX`): spans of one class, and page
+ * runs of up to `SPAN_MAX_PAGES`, with the ACE caches over them. Spans and
+ * runs are this box's to lay out and walk.
+ */
+export interface MidAceBox {
   /** A block of at least `size` bytes, or 0 when memory is out. */
   malloc(size: number): number;
-  /** A block of mid class `cls`, or 0. */
-  mallocClass(cls: number): number;
-  /** 0: freed; 1: a double free; 2: not a block (nothing changed in either case). */
-  free(ptr: number, word: number): number;
+  /** A page-aligned run of `pages` (1..SPAN_MAX_PAGES) whole pages, or 0 (alignedAlloc). */
+  mallocPages(pages: number): number;
+  /** Frees the block at `ptr` (page word `word`): FREE_OK, FREE_DOUBLE or FREE_INVALID; nothing changes unless FREE_OK. */
+  free(ptr: number, word: number): FreeResult;
   /** Usable size of the live block at `ptr`, or -1 when `ptr` is not one. */
   usableSize(ptr: number, word: number): number;
   flush(): void;
-  /** Blocks of the span at `span` this worker's caches hold. */
-  cachedIn(span: number): number;
-  /** Whether a cache holds the free run starting at byte `ptr`. */
-  cachesRun(ptr: number): boolean;
+  /** The heap walk over the span or mid run whose page word routes here at `page` (see HeapWalk). */
+  walk(page: number, w: HeapWalk): string | null;
   /** At least `hits`, `misses`, `frees`. */
   counters(): Record<string, number | number[]>;
   validate(): string | null;
@@ -260,15 +272,11 @@ export interface MidLargeAceBox {
   reclaimWorker(dead: number): number;
 }
 
-export interface MidLargeAceImplementation {
+export interface MidAceImplementation {
   readonly variant?: Variant;
-  readonly MidLargeAce: new (lm: LinearMemory, pages: PageLayer, worker: number) => MidLargeAceBox;
-  /** `check()`: validates the span at `span` (`cached` of its blocks sit in caches), adding its live blocks to `walk`. */
-  readonly validateSpan: (lm: LinearMemory, pages: PageLayer, span: number, walk: SpanWalk, cached: number) => string | null;
+  readonly MidAce: new (lm: LinearMemory, pages: PageLayer, worker: number) => MidAceBox;
   /** Guard bytes kept after each block's usable end (debug builds: 16); absent means 0. */
   readonly BLOCK_GUARD?: number;
-  /** Optional: checks a live mid run (its guard); `check()` calls it for every live run of a mid class. */
-  readonly validateLiveRun?: (lm: LinearMemory, ptr: number, pages: number) => string | null;
   /**
    * Optional, for `heap.map()`: the occupancy of the span starting at byte
    * `span`, read from this implementation's own header (null if it finds
@@ -277,17 +285,22 @@ export interface MidLargeAceImplementation {
   readonly spanOccupancy?: (lm: LinearMemory, span: number) => SpanOccupancy | null;
 }
 
+/** @deprecated the old names of MidAceBox and MidAceImplementation (the box serves mid sizes only). */
+export type MidLargeAceBox = MidAceBox;
+/** @deprecated see MidAceImplementation. */
+export type MidLargeAceImplementation = MidAceImplementation;
+
 
 // ---------------------------------------------------------------- by box
 
 /** The contract of each box, by box name. */
 export interface BoxImplementations {
-  tlsSll: TlsSllImplementation;
+  tlsSll: TlsCacheImplementation;
   superslab: SuperslabImplementation;
   sharedPool: SharedPoolImplementation;
   bigcache: BigCacheImplementation;
   frontGate: FrontGateImplementation;
-  midLargeAce: MidLargeAceImplementation;
+  midLargeAce: MidAceImplementation;
 }
 
 /**

@@ -1,14 +1,14 @@
 import type { BoxName } from '@hakmem/contracts';
-import { TINY_CLASSES, TLS_SLL_STRIDE } from '@hakmem/contracts/layout';
+import { TINY_CLASSES } from '@hakmem/contracts/layout';
 import type {
   BigCacheBox,
   BoxImplementation,
   BoxImplementations,
   FrontGateBox,
-  MidLargeAceBox,
+  MidAceBox,
   SharedPoolBox,
   SuperslabBox,
-  TlsSllBox,
+  TlsCacheBox,
 } from './box-contracts.js';
 
 /**
@@ -34,17 +34,17 @@ interface BoxShape<I, B> {
 }
 
 type Instance<K extends BoxName> = {
-  tlsSll: TlsSllBox;
+  tlsSll: TlsCacheBox;
   superslab: SuperslabBox;
   sharedPool: SharedPoolBox;
   bigcache: BigCacheBox;
   frontGate: FrontGateBox;
-  midLargeAce: MidLargeAceBox;
+  midLargeAce: MidAceBox;
 }[K];
 
 const SHAPES: { [K in BoxName]: BoxShape<BoxImplementations[K], Instance<K>> } = {
   tlsSll: {
-    module: { variant: 'variant', TlsSll: 'class', popBlock: 'function', pushBlock: 'function' },
+    module: { variant: 'variant', TlsCache: 'class', popBlock: 'function', pushBlock: 'function' },
     statics: [],
     instance: {
       slots: 'Uint32Array',
@@ -58,6 +58,7 @@ const SHAPES: { [K in BoxName]: BoxShape<BoxImplementations[K], Instance<K>> } =
       splice: 'function',
       drain: 'function',
       drainAll: 'function',
+      listCached: 'function',
       counters: 'function',
       validate: 'function',
       bindMemory: 'function?',
@@ -72,7 +73,7 @@ const SHAPES: { [K in BoxName]: BoxShape<BoxImplementations[K], Instance<K>> } =
       clearLive: 'function',
       markLiveShared: 'function',
       clearLiveShared: 'function',
-      validateSuperslab: 'function',
+      ownerOf: 'function',
       BLOCK_GUARD: 'number?',
       slabOccupancy: 'function?',
     },
@@ -86,6 +87,9 @@ const SHAPES: { [K in BoxName]: BoxShape<BoxImplementations[K], Instance<K>> } =
       disown: 'function',
       isBlockStart: 'function',
       isLive: 'function',
+      usableSize: 'function',
+      freeProblem: 'function',
+      walk: 'function',
       counters: 'function',
     },
     counters: ['reusedBlocks', 'carvedBlocks', 'refills'],
@@ -99,7 +103,7 @@ const SHAPES: { [K in BoxName]: BoxShape<BoxImplementations[K], Instance<K>> } =
   bigcache: {
     module: { variant: 'variant', BigCache: 'class' },
     statics: ['formatBudget'],
-    instance: { alloc: 'function', free: 'function', flush: 'function', resize: 'function?', holds: 'function', reclaimWorker: 'function', counters: 'function', validate: 'function' },
+    instance: { alloc: 'function', free: 'function', usableSize: 'function', flush: 'function', resize: 'function?', walk: 'function', reclaimWorker: 'function', counters: 'function', validate: 'function' },
     counters: ['hits', 'misses', 'puts'],
   },
   frontGate: {
@@ -109,18 +113,17 @@ const SHAPES: { [K in BoxName]: BoxShape<BoxImplementations[K], Instance<K>> } =
     counters: [],
   },
   midLargeAce: {
-    module: { variant: 'variant', MidLargeAce: 'class', validateSpan: 'function', BLOCK_GUARD: 'number?', validateLiveRun: 'function?', spanOccupancy: 'function?' },
+    module: { variant: 'variant', MidAce: 'class', BLOCK_GUARD: 'number?', spanOccupancy: 'function?' },
     statics: [],
     instance: {
       malloc: 'function',
-      mallocClass: 'function',
+      mallocPages: 'function',
       free: 'function',
       usableSize: 'function',
       flush: 'function',
+      walk: 'function',
       abandonAll: 'function',
       reclaimWorker: 'function',
-      cachedIn: 'function',
-      cachesRun: 'function',
       counters: 'function',
       validate: 'function',
     },
@@ -196,20 +199,18 @@ export function checkInstance(box: BoxName, instance: unknown): void {
   const counters = (obj.counters as () => unknown).call(obj) as Record<string, unknown> | null;
   if (typeof counters !== 'object' || counters === null) fail(box, `${where}.counters()`, 'an object', counters);
   for (const c of shape.counters) if (typeof counters[c] !== 'number') fail(box, `${where}.counters().${c}`, 'a number', counters[c]);
-  if (box === 'tlsSll') checkCacheLayout(obj as unknown as TlsSllBox);
+  if (box === 'tlsSll') checkCacheLayout(obj as unknown as TlsCacheBox);
 }
 
-/** The facade indexes a TLS cache's arrays itself, so their lengths are part of the contract. */
-function checkCacheLayout(tls: TlsSllBox): void {
+/** The facade passes a TLS cache's per-class arrays to the build's hot functions, so their lengths are part of the contract. */
+function checkCacheLayout(tls: TlsCacheBox): void {
   const need: [string, { length: number }, number][] = [
-    ['slots', tls.slots, TINY_CLASSES * TLS_SLL_STRIDE],
     ['count', tls.count, TINY_CLASSES],
     ['capacity', tls.capacity, TINY_CLASSES],
     ['ops', tls.ops, 2],
   ];
   for (const [name, arr, length] of need)
-    if (arr.length < length) throw new TypeError(`hakmem: boxes.tlsSll: the implementation's new TlsSll().${name} must hold at least ${length} elements (it holds ${arr.length})`);
+    if (arr.length < length) throw new TypeError(`hakmem: boxes.tlsSll: the implementation's new TlsCache().${name} must hold at least ${length} elements (it holds ${arr.length})`);
   for (let c = 0; c < TINY_CLASSES; c++)
-    if (tls.capacity[c] < 1 || tls.capacity[c] > TLS_SLL_STRIDE)
-      throw new TypeError(`hakmem: boxes.tlsSll: the implementation's capacity of class ${c} is ${tls.capacity[c]}, outside [1, ${TLS_SLL_STRIDE}]`);
+    if (!(tls.capacity[c] >= 1)) throw new TypeError(`hakmem: boxes.tlsSll: the implementation's capacity of class ${c} is ${tls.capacity[c]}; a class must be able to cache at least one block`);
 }

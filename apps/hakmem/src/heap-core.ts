@@ -7,7 +7,6 @@ import {
   PK_KIND_MASK,
   PK_RUN_LIVE,
   PK_FREE,
-  SM_OWNER,
   SS_MASK,
   TINY_CLASS_OF_GRANULES,
   TINY_MAX,
@@ -16,18 +15,17 @@ import {
   pageClass,
 } from '@hakmem/contracts/layout';
 import type { LinearMemory, PageLayer } from '@hakmem/linear-memory';
-import { slabRecordOf } from '@hakmem/superslab';
 import type {
   BigCacheBox,
   BoxVariant,
   FrontGateBox,
   FrontGateImplementation,
-  MidLargeAceBox,
+  MidAceBox,
   SharedPoolBox,
   SuperslabBox,
   SuperslabImplementation,
-  TlsSllBox,
-  TlsSllImplementation,
+  TlsCacheBox,
+  TlsCacheImplementation,
 } from './box-contracts.js';
 import { builds } from './box-builds.js';
 import type { HeapParts } from './heap-parts.js';
@@ -52,12 +50,12 @@ export class HeapCore {
   protected readonly parts: HeapParts;
   protected readonly lm: LinearMemory;
   protected readonly pages: PageLayer;
-  protected readonly tls: TlsSllBox;
+  protected readonly tls: TlsCacheBox;
   protected readonly ss: SuperslabBox;
   protected readonly pool: SharedPoolBox;
   protected readonly big: BigCacheBox;
   protected readonly gate: FrontGateBox;
-  protected readonly mid: MidLargeAceBox;
+  protected readonly mid: MidAceBox;
   protected readonly worker: number;
   protected readonly maxBytes: number;
   protected readonly shared: boolean;
@@ -78,18 +76,19 @@ export class HeapCore {
   protected declare readonly tlsCapacity: Int32Array;
   protected declare readonly tlsSlots: Uint32Array;
   protected declare readonly tlsOps: Float64Array;
-  /** The built-in cache's one view (TlsSll.state); an empty array for any other build, whose heap never reads it. */
+  /** The built-in cache's one view (TlsCache.state); an empty array for any other build, whose heap never reads it. */
   protected declare readonly tlsState: Uint32Array;
   /** Fast-path tiny frees not yet added to tlsOps[1] (the cache's push counter). */
   protected tinyFrees = 0;
   protected declare readonly gateFirstIndex: number;
   protected declare readonly gateBasePage: number;
   protected declare readonly gateRegionPages: number;
-  protected declare readonly popBlock: TlsSllImplementation['popBlock'];
-  protected declare readonly pushBlock: TlsSllImplementation['pushBlock'];
+  protected declare readonly popBlock: TlsCacheImplementation['popBlock'];
+  protected declare readonly pushBlock: TlsCacheImplementation['pushBlock'];
   protected declare readonly markLive: SuperslabImplementation['markLive'];
   protected declare readonly clearLive: SuperslabImplementation['clearLive'];
   protected declare readonly pageWordOf: FrontGateImplementation['pageWordOf'];
+  protected declare readonly ownerOf: SuperslabImplementation['ownerOf'];
   /**
    * Guard bytes the superslab and mid builds keep at the end of each block
    * (0 in release): usable size = class size − guard. A debug build of either
@@ -157,6 +156,7 @@ export class HeapCore {
     this.markLive = lm.shared ? ssBuild.markLiveShared : ssBuild.markLive;
     this.clearLive = lm.shared ? ssBuild.clearLiveShared : ssBuild.clearLive;
     this.pageWordOf = gateBuild.pageWordOf;
+    this.ownerOf = ssBuild.ownerOf;
     if (lm.shared) this.free = this.freeShared;
     else if (!flatTiny || gateBuild !== builds.frontGate.release) this.free = this.freeBoxed;
   }
@@ -168,7 +168,7 @@ export class HeapCore {
    * private heap, written out: the pop of `popBlock` through the cache's one
    * `state` view and the live-bit set of `markLive` (same layout,
    * contracts/layout.ts), with no call through a function field and no pop
-   * counter (the cache derives its pops, see TlsSll.counters). Each typed
+   * counter (the cache derives its pops, see TlsCache.counters). Each typed
    * array a fast path touches costs a map, detach and bounds check, so it
    * touches two: `state` and `hotU32`. Any other build of either box, or a
    * shared heap, gets `mallocBoxed` instead (constructor).
@@ -394,7 +394,7 @@ export class HeapCore {
     if ((ptr >>> 0) === ptr) {
       const word = this.pageWordOf(this.hotU32, this.gateFirstIndex, this.gateBasePage, this.gateRegionPages, ptr);
       if (isTinyPage(word) && (ptr & 15) === 0 && this.clearLive(this.hotU8, ptr)) {
-        if (this.hotU32[(slabRecordOf(ptr) + SM_OWNER) >>> 2] !== this.worker) return this.freeRemoteTiny(ptr);
+        if (this.ownerOf(this.hotU32, ptr) !== this.worker) return this.freeRemoteTiny(ptr);
         const cls = pageClass(word);
         if (!this.pushBlock(this.tlsCount, this.tlsCapacity, this.tlsSlots, this.tlsOps, cls, ptr)) this.freeTinySlow(cls, ptr);
         return;
@@ -430,7 +430,7 @@ export class HeapCore {
 
   /** Adds the fast path's tiny frees to the cache's push counter. */
   protected foldTinyFrees(): void {
-    this.tlsOps[1] += this.tinyFrees; // ops is [pops, pushes] (TlsSllBox.ops)
+    this.tlsOps[1] += this.tinyFrees; // ops is [pops, pushes] (TlsCacheBox.ops)
     this.tinyFrees = 0;
   }
 
@@ -446,21 +446,19 @@ export class HeapCore {
     let r: FreeResult = FREE_INVALID;
     const route = this.routeOfWord(word);
     if (route === ROUTE_MID) r = this.mid.free(ptr, word) as FreeResult;
-    else if (route === ROUTE_LARGE) r = this.freeLarge(ptr, word);
+    else if (route === ROUTE_LARGE) r = this.big.free(ptr, word);
     else if (route === ROUTE_TINY && isTinyPage(word)) r = this.tinyRejection(ptr);
     if (r !== FREE_OK) this.freeRejected(ptr, word, r);
   }
 
-  /** A large run's head: BigCache takes it back, or says it is not live. */
-  protected freeLarge(ptr: number, word: number): FreeResult {
-    if ((word & PK_KIND_MASK) !== PK_RUN_LIVE || (ptr & PAGE_MASK) !== 0) return FREE_INVALID;
-    return this.big.free(ptr >>> PAGE_SHIFT, word >>> 8) ? FREE_OK : FREE_DOUBLE;
-  }
-
-  /** What the superslab says of a pointer in a tiny page that the fast path refused. */
+  /**
+   * What the superslab says of a pointer in a tiny page that the fast path
+   * refused; a live block start here (only a stale view gets here with one,
+   * and `enter` retried that) is no block the fast path can take either.
+   */
   protected tinyRejection(ptr: number): FreeResult {
-    if (!this.ss.isBlockStart(ptr)) return FREE_INSIDE;
-    return this.ss.isLive(ptr) ? FREE_INVALID : FREE_DOUBLE;
+    const r = this.ss.freeProblem(ptr);
+    return r === FREE_OK ? FREE_INVALID : r;
   }
 
   /** Before calling a pointer bad, make sure our views are not simply stale (the memory grew). */

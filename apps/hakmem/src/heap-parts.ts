@@ -6,10 +6,10 @@ import type {
   BoxImplementations,
   BoxVariant,
   FrontGateBox,
-  MidLargeAceBox,
+  MidAceBox,
   SharedPoolBox,
   SuperslabBox,
-  TlsSllBox,
+  TlsCacheBox,
 } from './box-contracts.js';
 import { checkInstance } from './box-shape.js';
 
@@ -33,12 +33,12 @@ export class HeapParts {
   readonly variant: Variant;
   readonly shared: boolean;
   readonly worker: number;
-  readonly tls: TlsSllBox;
+  readonly tls: TlsCacheBox;
   readonly ss: SuperslabBox;
   readonly pool: SharedPoolBox;
   readonly big: BigCacheBox;
   readonly gate: FrontGateBox;
-  readonly mid: MidLargeAceBox;
+  readonly mid: MidAceBox;
   /**
    * Guard bytes the superslab and mid builds keep at the end of each block
    * (0 in release): usable size = class size − guard.
@@ -57,13 +57,13 @@ export class HeapParts {
     this.variant = BOX_NAMES.some((b) => variants[b] === 'debug' || (variants[b] === 'custom' && boxes[b].variant === 'debug')) ? 'debug' : 'release';
     this.worker = pages.nextWorkerId();
     lm.holder = this.worker;
-    this.tls = new boxes.tlsSll.TlsSll();
+    this.tls = new boxes.tlsSll.TlsCache();
     if (this.tls.bindMemory !== undefined) this.tls.bindMemory(lm, pages.pt0);
-    this.ss = new boxes.superslab.Superslab(lm, this.worker);
+    this.ss = new boxes.superslab.Superslab(lm, this.worker, pages);
     this.pool = new boxes.sharedPool.SharedPool(lm, pages);
     this.big = new boxes.bigcache.BigCache(lm, pages);
     this.gate = new boxes.frontGate.FrontGate(lm, pages);
-    this.mid = new boxes.midLargeAce.MidLargeAce(lm, pages, this.worker);
+    this.mid = new boxes.midLargeAce.MidAce(lm, pages, this.worker);
     if (variants.tlsSll === 'custom') checkInstance('tlsSll', this.tls);
     if (variants.superslab === 'custom') checkInstance('superslab', this.ss);
     if (variants.sharedPool === 'custom') checkInstance('sharedPool', this.pool);

@@ -1,152 +1,60 @@
-import { HeapError, type BoxName } from '@hakmem/contracts';
-import {
-  MID_CLASS_SIZES,
-  PAGE_SHIFT,
-  PAGE_SIZE,
-  PK_KIND_MASK,
-  PK_MID_SPAN,
-  PK_RUN_BODY,
-  PK_RUN_FREE,
-  PK_RUN_LIVE,
-  PK_SS_SPARE,
-  PK_TINY,
-  SLAB_ACTIVE,
-  SLAB_EMPTY,
-  SLAB_META_BYTES,
-  SLABS_PER_SS,
-  SM_CARVED,
-  SM_CLASS,
-  SM_STATE,
-  SP_BITMAP,
-  SP_PAGES,
-  SPAN_MAX_BLOCKS,
-  SPAN_MAX_PAGES,
-  SS_BITMAP,
-  SS_BITMAP_BYTES,
-  SS_MAGIC_VALUE,
-  SS_MASK,
-  SS_PAGES,
-  SS_SLAB_META,
-  TINY_CLASS_SIZES,
-  TINY_CLASSES,
-  TLS_SLL_STRIDE,
-} from '@hakmem/contracts/layout';
-import { slabRecordOf } from '@hakmem/superslab';
+import { HeapError, newHeapWalk, ROUTE_LARGE, ROUTE_MID, ROUTE_RUN_BODY, ROUTE_TINY, type BoxName } from '@hakmem/contracts';
+import { PAGE_SIZE } from '@hakmem/contracts/layout';
 import type { AllocatorStats } from './stats.js';
 import type { HeapParts } from './heap-parts.js';
 
 /**
- * The facade's whole-heap walks: `check()` and `stats()` (and the counters
- * `stats()` gathers from every box).
+ * The facade's whole-heap walks, `check()` and `stats()`: one pass over the
+ * page table in which the front gate says which box owns each page and that
+ * box walks its own records from there (HeapWalk in @hakmem/contracts).
+ * Nothing here knows how a slab, span or run is laid out.
  */
 
-/**
- * Walks the page table once: counts live blocks and, with `validate`, runs
- * every box's validator over every SuperSlab, span and run.
- */
+/** Live blocks and bytes of the whole heap; with `validate`, every box's invariants of every region on the way. */
 export function walkHeap(parts: HeapParts, validate: boolean): { liveBlocks: number; liveBytes: number } {
-  const u8 = parts.lm.u8;
-  const u32 = parts.lm.u32;
-  const pages = parts.pages;
+  const { pages, ss, mid, big } = parts;
+  const routeOfWord = parts.boxes.frontGate.routeOfWord;
+  const w = newHeapWalk(validate);
+  const cached = validate ? cachedTinyBlocks(parts) : EMPTY;
   const end = pages.endPage();
-  const out = { liveBlocks: 0, liveBytes: 0, activeSlabs: 0, emptySlabs: 0, unusedSlabs: 0, spans: 0 };
-  const superslabs: number[] = [];
-  const fail = (box: BoxName, msg: string | null, at: number) => {
-    if (msg !== null) throw new HeapError('CORRUPTION', msg, at, box);
-  };
-  const cachedTiny = validate ? cachedTinyBySlab(parts) : null;
-  const ssValidate = parts.boxes.superslab.validateSuperslab;
-  const validateLiveRun = parts.boxes.midLargeAce.validateLiveRun ?? noLiveRunCheck;
-  const spanValidate = parts.boxes.midLargeAce.validateSpan;
   for (let p = pages.firstDataPage; p < end; ) {
-    const w = pages.word(p);
-    const kind = w & PK_KIND_MASK;
-    if (kind === PK_TINY || kind === PK_SS_SPARE) {
-      const ss = p << PAGE_SHIFT >>> 0;
-      if ((ss & SS_MASK) !== 0 || u32[ss >>> 2] !== SS_MAGIC_VALUE) {
-        fail('superslab', `page ${p} is a SuperSlab page but no SuperSlab header is at ${ss - (ss & SS_MASK)}`, ss);
-        p++;
-        continue;
-      }
-      superslabs.push(ss);
-      if (validate) {
-        for (let s = 0; s < SLABS_PER_SS; s++) {
-          const slab = ss + SS_SLAB_META + s * SLAB_META_BYTES;
-          const state = u32[(slab >>> 2) + SM_STATE / 4];
-          const pw = pages.word(p + s);
-          const want = state === SLAB_ACTIVE || state === SLAB_EMPTY ? PK_TINY : PK_SS_SPARE;
-          if ((pw & PK_KIND_MASK) !== want) fail('superslab', `slab ${slab} in state ${state} has page word ${pw}`, slab);
-          if (want === PK_TINY && ((pw >>> 8) & 0xff) !== u32[(slab >>> 2) + SM_CLASS / 4]) fail('superslab', `slab ${slab}: page word class differs from its record`, slab);
-        }
-        fail('superslab', ssValidate(parts.lm, ss, out, (slab) => cachedTiny!.get(slab) ?? 0), ss);
-      } else {
-        for (let s = 0; s < SLABS_PER_SS; s++) {
-          const slab = ss + SS_SLAB_META + s * SLAB_META_BYTES;
-          const m = slab >>> 2;
-          const state = u32[m + SM_STATE / 4];
-          if (state !== SLAB_ACTIVE && state !== SLAB_EMPTY) continue;
-          const size = TINY_CLASS_SIZES[u32[m + SM_CLASS / 4]];
-          // Live bits of this slab's granules: its share of the SuperSlab bitmap.
-          let live = 0;
-          const from = ss + SS_BITMAP + s * SLAB_BITMAP_BYTES;
-          if (u32[m + SM_CARVED / 4] > 0) for (let i = from; i < from + SLAB_BITMAP_BYTES; i++) live += POPCOUNT8[u8[i]];
-          out.liveBlocks += live;
-          out.liveBytes += live * (size - parts.tinyGuard);
-        }
-      }
-      p += SS_PAGES;
-    } else if (kind === PK_MID_SPAN) {
-      const span = p << PAGE_SHIFT >>> 0;
-      if (((w >>> 4) & 15) !== 0) fail('midLargeAce', `page ${p} is a mid span page with no span head before it`, span);
-      const n = u32[(span + SP_PAGES) >>> 2];
-      const walk = { liveBlocks: 0, liveBytes: 0, spans: 0 };
-      if (validate) fail('midLargeAce', spanValidate(parts.lm, pages, span, walk, parts.mid.cachedIn(span)), span);
-      else {
-        let live = 0;
-        for (let i = 0; i < SPAN_MAX_BLOCKS / 32; i++) live += popcount32(u32[((span + SP_BITMAP) >>> 2) + i]);
-        walk.liveBlocks = live;
-        walk.liveBytes = live * (MID_CLASS_SIZES[(w >>> 8) & 0xff] - parts.midGuard);
-      }
-      out.liveBlocks += walk.liveBlocks;
-      out.liveBytes += walk.liveBytes;
-      p += Math.max(1, n);
-    } else if (kind === PK_RUN_LIVE || kind === PK_RUN_FREE) {
-      const n = w >>> 8;
-      if (validate) {
-        if (n === 0 || p + n > end) fail('bigcache', `run at page ${p} has ${n} pages, past the heap end`, p * PAGE_SIZE);
-        for (let q = p + 1; q < p + n; q++) if (pages.word(q) !== PK_RUN_BODY) fail(n > SPAN_MAX_PAGES ? 'bigcache' : 'midLargeAce', `run at page ${p}: page ${q} has word ${pages.word(q)}`, p * PAGE_SIZE);
-        if (kind === PK_RUN_FREE) {
-          const held = n > SPAN_MAX_PAGES ? parts.big.holds(p) : parts.mid.cachesRun((p << PAGE_SHIFT) >>> 0) || parts.shared;
-          if (!held) fail(n > SPAN_MAX_PAGES ? 'bigcache' : 'midLargeAce', `free run at page ${p} is held by no cache (lost memory)`, p * PAGE_SIZE);
-        }
-      }
-      if (kind === PK_RUN_LIVE) {
-        const midRun = n <= SPAN_MAX_PAGES;
-        if (validate && midRun) fail('midLargeAce', validateLiveRun(parts.lm, p * PAGE_SIZE, n), p * PAGE_SIZE);
-        out.liveBlocks++;
-        out.liveBytes += n * PAGE_SIZE - (midRun ? parts.midGuard : 0);
-      }
-      p += Math.max(1, n);
-    } else {
-      if (validate && kind === PK_RUN_BODY) fail('bigcache', `page ${p} is a run body with no run head`, p * PAGE_SIZE);
-      p++;
+    const word = pages.word(p);
+    const route = routeOfWord(word);
+    let problem: string | null = null;
+    let box: BoxName = 'frontGate';
+    w.nextPage = p + 1;
+    w.problemAt = p * PAGE_SIZE;
+    if (route === ROUTE_TINY) {
+      box = 'superslab';
+      problem = ss.walk(p, w, cached, cached.length);
+    } else if (route === ROUTE_MID) {
+      box = 'midLargeAce';
+      problem = mid.walk(p, w);
+    } else if (route === ROUTE_LARGE) {
+      box = 'bigcache';
+      problem = big.walk(p, w);
+    } else if (route === ROUTE_RUN_BODY && validate) {
+      box = 'bigcache';
+      problem = `page ${p} is a run body with no run head`;
     }
+    if (problem !== null) throw new HeapError('CORRUPTION', problem, w.problemAt, box);
+    p = Math.max(p + 1, w.nextPage);
   }
-  if (validate) fail('sharedPool', parts.pool.validate(superslabs), 0);
-  return out;
+  if (validate) {
+    const problem = parts.pool.validate(w.superslabs);
+    if (problem !== null) throw new HeapError('CORRUPTION', problem, 0, 'sharedPool');
+  }
+  return { liveBlocks: w.liveBlocks, liveBytes: w.liveBytes };
 }
 
-function cachedTinyBySlab(parts: HeapParts): Map<number, number> {
-  const m = new Map<number, number>();
-  const slots = parts.tls.slots;
-  for (let c = 0; c < TINY_CLASSES; c++)
-    for (let i = 0; i < parts.tls.count[c]; i++) {
-      const p = slots[c * TLS_SLL_STRIDE + i];
-      const slab = slabRecordOf(p);
-      if (parts.ss.isLive(p)) throw new HeapError('CORRUPTION', 'a cached block is marked live', p, 'tlsSll');
-      m.set(slab, (m.get(slab) ?? 0) + 1);
-    }
-  return m;
+const EMPTY = new Uint32Array(0);
+
+/** This worker's cached tiny blocks, sorted (for the superslab's used-count check); none of them may be live. */
+function cachedTinyBlocks(parts: HeapParts): Uint32Array {
+  const cached = parts.tls.listCached();
+  for (let i = 0; i < cached.length; i++)
+    if (parts.ss.isLive(cached[i])) throw new HeapError('CORRUPTION', 'a cached block is marked live', cached[i], 'tlsSll');
+  return cached;
 }
 
 /** `check()`: every box's validator, then one walk of the page table validating every region. */
@@ -205,24 +113,4 @@ export function heapStats(parts: HeapParts, facade: FacadeCounters): AllocatorSt
       midLargeAce: { fastPathHits: mid.hits as number, slowPathHits: mid.misses as number, ...mid },
     },
   };
-}
-
-/** Bytes of the SuperSlab live bitmap that cover one slab. */
-const SLAB_BITMAP_BYTES = SS_BITMAP_BYTES / SLABS_PER_SS;
-
-const POPCOUNT8 = (() => {
-  const t = new Uint8Array(256);
-  for (let i = 1; i < 256; i++) t[i] = (i & 1) + t[i >>> 1];
-  return t;
-})();
-
-function popcount32(x: number): number {
-  x = x - ((x >>> 1) & 0x55555555);
-  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
-  return (Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24);
-}
-
-/** For a mid implementation without `validateLiveRun`: live runs have nothing beyond their page words to check. */
-function noLiveRunCheck(): string | null {
-  return null;
 }

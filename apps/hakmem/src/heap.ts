@@ -1,5 +1,5 @@
 import { FREE_INVALID, HeapError, ROUTE_LARGE, ROUTE_MID, ROUTE_TINY } from '@hakmem/contracts';
-import { MID_CLASS_SIZES, MID_FIRST_RUN_CLASS, PAGE_MASK, PAGE_SHIFT, PAGE_SIZE, PK_KIND_MASK, PK_RUN_LIVE, TINY_CLASS_OF_GRANULES, TINY_CLASS_SIZES, TINY_MAX, isTinyPage, midClassOf, pageClass, runPages } from '@hakmem/contracts/layout';
+import { MID_CLASS_SIZES, PAGE_SHIFT, PAGE_SIZE, TINY_CLASS_OF_GRANULES, TINY_CLASS_SIZES, TINY_MAX, isTinyPage, midClassOf } from '@hakmem/contracts/layout';
 import { HeapCore } from './heap-core.js';
 import { buildHeapMap, type HeapMap } from './heap-map.js';
 import { attachHeap, detachFromHeap, formatHeap, reclaimWorker, shareHeap, type SharedHeapHandle } from './heap-lifecycle.js';
@@ -60,10 +60,10 @@ export class Heap extends HeapCore {
     const pages = Math.max(1, Math.ceil((size + this.midGuard) / PAGE_SIZE));
     if (this.routeOfPageRun(pages) === ROUTE_LARGE) return this.mallocLarge(this.largeRunPages(size));
     this.enter();
-    let ptr = this.mid.mallocClass(MID_FIRST_RUN_CLASS - 1 + pages);
+    let ptr = this.mid.mallocPages(pages);
     if (ptr === 0) {
       this.reclaimForOom();
-      ptr = this.mid.mallocClass(MID_FIRST_RUN_CLASS - 1 + pages);
+      ptr = this.mid.mallocPages(pages);
     }
     return this.handOut(ptr, pages * PAGE_SIZE);
   }
@@ -89,11 +89,11 @@ export class Heap extends HeapCore {
     const word = this.gate.pageWord(ptr);
     switch (this.routeOfWord(word)) {
       case ROUTE_TINY:
-        return isTinyPage(word) && (ptr & 15) === 0 && this.ss.isBlockStart(ptr) && this.ss.isLive(ptr) ? TINY_CLASS_SIZES[pageClass(word)] - this.tinyGuard : -1;
+        return isTinyPage(word) ? this.ss.usableSize(ptr, word) : -1;
       case ROUTE_MID:
         return this.mid.usableSize(ptr, word);
       case ROUTE_LARGE:
-        return (word & PK_KIND_MASK) === PK_RUN_LIVE && (ptr & PAGE_MASK) === 0 ? runPages(word) * PAGE_SIZE : -1;
+        return this.big.usableSize(ptr, word);
       default:
         return -1;
     }

@@ -33,7 +33,7 @@ function setup(pages: number, budgetPages?: number) {
 
 const ptrOf = (page: number): number => page * PAGE_SIZE;
 
-describe(`bigcache walk, freeBlock, usableSize (${__HAKMEM_DEBUG__ ? 'debug' : 'release'} build)`, () => {
+describe(`bigcache walk, free, usableSize (${__HAKMEM_DEBUG__ ? 'debug' : 'release'} build)`, () => {
   it('the entry-field and counter names fit the layout they name', () => {
     expect(BC_ENTRY_WORDS * 4).toBe(BC_ENTRY_BYTES);
     expect(Math.max(BCE_PAGE, BCE_PAGES)).toBeLessThan(BC_ENTRY_WORDS);
@@ -42,31 +42,31 @@ describe(`bigcache walk, freeBlock, usableSize (${__HAKMEM_DEBUG__ ? 'debug' : '
     expect(bcEntryIndex(4096, 3) - bcEntryIndex(4096, 2)).toBe(BC_ENTRY_WORDS);
   });
 
-  it('freeBlock frees a live run (FREE_OK), then names a second free a double free', () => {
+  it('free frees a live run (FREE_OK), then names a second free a double free', () => {
     const { pl, bc } = setup(96, 60);
     const page = bc.alloc(20);
     bc.alloc(1);
     const live = pl.word(page);
-    expect(bc.freeBlock(ptrOf(page), live)).toBe(FREE_OK);
+    expect(bc.free(ptrOf(page), live)).toBe(FREE_OK);
     expect(pl.word(page)).toBe(runHeadWord(PK_RUN_FREE, 20));
     expect(bc.counters()).toMatchObject({ puts: 1, cachedRuns: 1 });
     // With the word as it is now (free) and with the stale live word a racing worker read.
-    expect(bc.freeBlock(ptrOf(page), pl.word(page))).toBe(FREE_DOUBLE);
-    expect(bc.freeBlock(ptrOf(page), live)).toBe(FREE_DOUBLE);
+    expect(bc.free(ptrOf(page), pl.word(page))).toBe(FREE_DOUBLE);
+    expect(bc.free(ptrOf(page), live)).toBe(FREE_DOUBLE);
     expect(bc.counters()).toMatchObject({ puts: 1, cachedRuns: 1 });
     expect(bc.validate()).toBeNull();
   });
 
-  it('freeBlock refuses, changing nothing, a pointer that is not a large run head (FREE_INVALID)', () => {
+  it('free refuses, changing nothing, a pointer that is not a large run head (FREE_INVALID)', () => {
     const { pl, bc } = setup(96, 60);
     const page = bc.alloc(20);
     const head = pl.word(page);
-    expect(bc.freeBlock(ptrOf(page) + 16, head)).toBe(FREE_INVALID); // not page-aligned
-    expect(bc.freeBlock(ptrOf(page + 3), pl.word(page + 3))).toBe(FREE_INVALID); // inside the run
-    expect(bc.freeBlock(ptrOf(page + 30), pl.word(page + 30))).toBe(FREE_INVALID); // a free page
+    expect(bc.free(ptrOf(page) + 16, head)).toBe(FREE_INVALID); // not page-aligned
+    expect(bc.free(ptrOf(page + 3), pl.word(page + 3))).toBe(FREE_INVALID); // inside the run
+    expect(bc.free(ptrOf(page + 30), pl.word(page + 30))).toBe(FREE_INVALID); // a free page
     // A live run of a mid span's size or less is the mid box's, not this one's.
     pl.setWord(page + 40, runHeadWord(PK_RUN_LIVE, SPAN_MAX_PAGES));
-    expect(bc.freeBlock(ptrOf(page + 40), pl.word(page + 40))).toBe(FREE_INVALID);
+    expect(bc.free(ptrOf(page + 40), pl.word(page + 40))).toBe(FREE_INVALID);
     pl.setWord(page + 40, PK_FREE);
     expect(pl.word(page)).toBe(head);
     expect(bc.counters()).toMatchObject({ puts: 0, cachedRuns: 0 });
@@ -79,7 +79,7 @@ describe(`bigcache walk, freeBlock, usableSize (${__HAKMEM_DEBUG__ ? 'debug' : '
     expect(bc.usableSize(ptrOf(page), pl.word(page))).toBe(20 * PAGE_SIZE);
     expect(bc.usableSize(ptrOf(page) + 16, pl.word(page))).toBe(-1);
     expect(bc.usableSize(ptrOf(page + 1), pl.word(page + 1))).toBe(-1);
-    expect(bc.freeBlock(ptrOf(page), pl.word(page))).toBe(FREE_OK);
+    expect(bc.free(ptrOf(page), pl.word(page))).toBe(FREE_OK);
     expect(bc.usableSize(ptrOf(page), pl.word(page))).toBe(-1);
   });
 
@@ -96,7 +96,7 @@ describe(`bigcache walk, freeBlock, usableSize (${__HAKMEM_DEBUG__ ? 'debug' : '
       expect([w.liveBlocks, w.liveBytes]).toEqual([2, 38 * PAGE_SIZE]);
     }
     // A cached run counts nothing and passes: this cache holds it.
-    bc.free(a, 20);
+    bc.freeRun(a, 20);
     const w = newHeapWalk(true);
     expect(bc.walk(a, w)).toBeNull();
     expect([w.nextPage, w.liveBlocks]).toEqual([a + 20, 0]);
@@ -132,7 +132,7 @@ describe(`bigcache walk, freeBlock, usableSize (${__HAKMEM_DEBUG__ ? 'debug' : '
     const { lm, pl, bc } = setup(96, 60);
     const a = bc.alloc(20);
     bc.alloc(1);
-    bc.free(a, 20);
+    bc.freeRun(a, 20);
     lm.u32[bcEntryIndex(pl.bigcacheArea, 1) + BCE_PAGE] = a + 1;
     expect(bc.walk(a, newHeapWalk(true))).toMatch(/held by no cache/);
   });

@@ -58,7 +58,7 @@ describe(`bigcache (${__HAKMEM_DEBUG__ ? 'debug' : 'release'} build)`, () => {
   it('free caches the run, and the next alloc of the same size gets it back', () => {
     const { pl, bc } = setup(64, 40);
     const page = bc.alloc(20);
-    expect(bc.free(page, 20)).toBe(true);
+    expect(bc.freeRun(page, 20)).toBe(true);
     expect(pl.word(page)).toBe(runHeadWord(PK_RUN_FREE, 20));
     expect(bc.holds(page)).toBe(true);
     expect(pl.pagesInUse()).toBe(20); // cached pages stay out of the page layer
@@ -77,7 +77,7 @@ describe(`bigcache (${__HAKMEM_DEBUG__ ? 'debug' : 'release'} build)`, () => {
   it('a slightly smaller request takes the whole cached run without splitting it', () => {
     const { pl, bc } = setup(64, 40);
     const page = bc.alloc(20);
-    bc.free(page, 20);
+    bc.freeRun(page, 20);
     expect(bc.alloc(16)).toBe(page); // 20 ≤ 16 + 16/4: a quarter of slack is kept
     expect(bc.lastPages).toBe(20);
     expect(pl.word(page)).toBe(runHeadWord(PK_RUN_LIVE, 20));
@@ -88,7 +88,7 @@ describe(`bigcache (${__HAKMEM_DEBUG__ ? 'debug' : 'release'} build)`, () => {
   it('splits once the slack is more than a quarter of the request', () => {
     const { pl, bc } = setup(64, 40);
     const page = bc.alloc(20);
-    bc.free(page, 20);
+    bc.freeRun(page, 20);
     expect(bc.alloc(15)).toBe(page); // 20 > 15 + 15/4
     expect(bc.lastPages).toBe(15);
     expect(bc.counters()).toMatchObject({ splits: 1 });
@@ -99,7 +99,7 @@ describe(`bigcache (${__HAKMEM_DEBUG__ ? 'debug' : 'release'} build)`, () => {
   it('a much smaller request splits the cached run and releases its tail', () => {
     const { pl, bc } = setup(64, 40);
     const page = bc.alloc(20);
-    bc.free(page, 20);
+    bc.freeRun(page, 20);
     expect(bc.alloc(8)).toBe(page);
     expect(bc.lastPages).toBe(8);
     expect(pl.word(page)).toBe(runHeadWord(PK_RUN_LIVE, 8));
@@ -108,16 +108,16 @@ describe(`bigcache (${__HAKMEM_DEBUG__ ? 'debug' : 'release'} build)`, () => {
     expect(bc.counters()).toMatchObject({ hits: 1, splits: 1, cachedRuns: 0 });
     expect(pl.validate()).toBeNull();
     // The split run frees as an 8-page run.
-    expect(bc.free(page, 8)).toBe(true);
+    expect(bc.freeRun(page, 8)).toBe(true);
     expect(bc.validate()).toBeNull();
   });
 
   it("takes a run of the request's own size bucket before a larger one", () => {
     const { bc } = setup(128, 100);
     const [big, small, mid] = apart(bc, [40, 20, 18]);
-    bc.free(big, 40);
-    bc.free(small, 20);
-    bc.free(mid, 18);
+    bc.freeRun(big, 40);
+    bc.freeRun(small, 20);
+    bc.freeRun(mid, 18);
     expect(bc.alloc(19)).toBe(small); // 20 pages: the bucket of 19 (40 is a larger bucket)
     expect(bc.alloc(17)).toBe(mid);
     expect(bc.alloc(33)).toBe(big);
@@ -128,22 +128,22 @@ describe(`bigcache (${__HAKMEM_DEBUG__ ? 'debug' : 'release'} build)`, () => {
     const { pl, bc } = setup(128, 100);
     const a = bc.alloc(20);
     const b = bc.alloc(18);
-    bc.free(a, 20);
-    bc.free(b, 18);
+    bc.freeRun(a, 20);
+    bc.freeRun(b, 18);
     expect(bc.counters()).toMatchObject({ cachedRuns: 2 });
     expect(pl.word(b)).toBe(runHeadWord(PK_RUN_FREE, 18));
-    expect(bc.free(a, 20)).toBe(false);
-    expect(bc.free(b, 18)).toBe(false);
+    expect(bc.freeRun(a, 20)).toBe(false);
+    expect(bc.freeRun(b, 18)).toBe(false);
     expect(bc.validate()).toBeNull();
   });
 
   it('evicts the oldest runs to stay within its byte budget', () => {
     const { pl, bc } = setup(128, 40);
     const [a, b, c] = apart(bc, [17, 17, 17]);
-    bc.free(a, 17);
-    bc.free(b, 17);
+    bc.freeRun(a, 17);
+    bc.freeRun(b, 17);
     expect(bc.counters()).toMatchObject({ cachedRuns: 2, evictions: 0 });
-    bc.free(c, 17); // 51 pages > 40: a, the oldest, goes back to the page layer
+    bc.freeRun(c, 17); // 51 pages > 40: a, the oldest, goes back to the page layer
     expect(bc.holds(a)).toBe(false);
     expect(bc.holds(b)).toBe(true);
     expect(bc.holds(c)).toBe(true);
@@ -159,7 +159,7 @@ describe(`bigcache (${__HAKMEM_DEBUG__ ? 'debug' : 'release'} build)`, () => {
   it('does not cache a run larger than the whole budget', () => {
     const { pl, bc } = setup(128, 40);
     const page = bc.alloc(50);
-    expect(bc.free(page, 50)).toBe(true);
+    expect(bc.freeRun(page, 50)).toBe(true);
     expect(bc.holds(page)).toBe(false);
     expect(pl.pagesInUse()).toBe(0);
     expect(bc.counters()).toMatchObject({ puts: 1, cachedRuns: 0, cachedBytes: 0 });
@@ -171,7 +171,7 @@ describe(`bigcache (${__HAKMEM_DEBUG__ ? 'debug' : 'release'} build)`, () => {
     const runs: number[] = [];
     for (let i = 0; i <= BIGCACHE_ENTRIES; i++) runs.push(...apart(bc, [1]));
     expect(new Set(runs).size).toBe(BIGCACHE_ENTRIES + 1);
-    for (const r of runs) expect(bc.free(r, 1)).toBe(true);
+    for (const r of runs) expect(bc.freeRun(r, 1)).toBe(true);
     expect(bc.counters()).toMatchObject({ cachedRuns: BIGCACHE_ENTRIES, evictions: 1 });
     expect(bc.holds(runs[0])).toBe(false);
     for (const r of runs.slice(1)) expect(bc.holds(r)).toBe(true);
@@ -183,12 +183,12 @@ describe(`bigcache (${__HAKMEM_DEBUG__ ? 'debug' : 'release'} build)`, () => {
   it('a double free returns false and changes nothing', () => {
     const { lm, pl, bc } = setup(64, 40);
     const page = bc.alloc(5);
-    expect(bc.free(page, 5)).toBe(true);
+    expect(bc.freeRun(page, 5)).toBe(true);
     const area = lm.u8.slice(pl.bigcacheArea, pl.bigcacheArea + BC_TABLE + BIGCACHE_ENTRIES * BC_ENTRY_BYTES);
     const before = bc.counters();
-    expect(bc.free(page, 5)).toBe(false);
-    expect(bc.free(page + 1, 4)).toBe(false); // a body page is not a run head
-    expect(bc.free(page, 4)).toBe(false); // nor is a head of another size
+    expect(bc.freeRun(page, 5)).toBe(false);
+    expect(bc.freeRun(page + 1, 4)).toBe(false); // a body page is not a run head
+    expect(bc.freeRun(page, 4)).toBe(false); // nor is a head of another size
     expect(bc.counters()).toEqual(before);
     expect(lm.u8.slice(pl.bigcacheArea, pl.bigcacheArea + area.length)).toEqual(area);
     expect(pl.word(page)).toBe(runHeadWord(PK_RUN_FREE, 5));
@@ -198,9 +198,9 @@ describe(`bigcache (${__HAKMEM_DEBUG__ ? 'debug' : 'release'} build)`, () => {
   it('flush() gives every cached run back to the page layer', () => {
     const { pl, bc } = setup(128, 100);
     const runs = apart(bc, [3, 7, 20]);
-    bc.free(runs[0], 3);
-    bc.free(runs[1], 7);
-    bc.free(runs[2], 20);
+    bc.freeRun(runs[0], 3);
+    bc.freeRun(runs[1], 7);
+    bc.freeRun(runs[2], 20);
     expect(pl.pagesInUse()).toBe(33);
     bc.flush();
     expect(pl.pagesInUse()).toBe(3);
@@ -215,7 +215,7 @@ describe(`bigcache (${__HAKMEM_DEBUG__ ? 'debug' : 'release'} build)`, () => {
   it('evicts its whole cache before admitting that memory is out', () => {
     const { pl, bc } = setup(64, 60);
     const a = bc.alloc(30);
-    bc.free(a, 30);
+    bc.freeRun(a, 30);
     const b = bc.alloc(40); // does not fit beside the cached 30 pages
     expect(b).not.toBe(0);
     expect(bc.lastPages).toBe(40);
@@ -236,8 +236,8 @@ describe(`bigcache (${__HAKMEM_DEBUG__ ? 'debug' : 'release'} build)`, () => {
   it('validate() catches a corrupted entry', () => {
     const { lm, pl, bc } = setup(64, 40);
     const [page, other] = apart(bc, [6, 4]);
-    bc.free(page, 6);
-    bc.free(other, 4);
+    bc.freeRun(page, 6);
+    bc.freeRun(other, 4);
     expect(bc.validate()).toBeNull();
     const e = entry(pl, 1);
     expect(lm.u32[e]).toBe(page);
@@ -272,7 +272,7 @@ describe(`bigcache (${__HAKMEM_DEBUG__ ? 'debug' : 'release'} build)`, () => {
     const orphan = bc.alloc(18);
     const live = bc.alloc(17);
     const midRun = bc.alloc(4); // a free run of a mid span's size belongs to the mid box: left alone
-    bc.free(cached, 20);
+    bc.freeRun(cached, 20);
     // Worker 3 dies inside free(orphan): lock held, head flipped, put() never ran.
     lm.i32[lockIndex] = 3;
     pl.setWord(orphan, runHeadWord(PK_RUN_FREE, 18));
@@ -312,7 +312,7 @@ describe(`bigcache (${__HAKMEM_DEBUG__ ? 'debug' : 'release'} build)`, () => {
     const page = bc.alloc(20);
     const next = bc.alloc(40);
     const fence = bc.alloc(17);
-    bc.free(next, 40);
+    bc.freeRun(next, 40);
     expect(bc.resize(page, 20, 45)).toBe(true);
     expect(pl.word(page)).toBe(runHeadWord(PK_RUN_LIVE, 45));
     expect(pl.word(next)).toBe(PK_RUN_BODY);

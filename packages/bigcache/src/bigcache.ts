@@ -221,10 +221,10 @@ export class BigCache {
    * nothing, when it heads a free run, or a live run other than the one
    * `word` says (another worker freed it first, and it may be in use again).
    */
-  freeBlock(ptr: number, word: number): FreeResult {
+  free(ptr: number, word: number): FreeResult {
     if ((ptr & PAGE_MASK) !== 0 || !isRunHead(word) || runPages(word) <= SPAN_MAX_PAGES) return FREE_INVALID;
     if (pageKind(word) === PK_RUN_FREE) return FREE_DOUBLE;
-    return this.free(ptr >>> PAGE_SHIFT, runPages(word)) ? FREE_OK : FREE_DOUBLE;
+    return this.freeRun(ptr >>> PAGE_SHIFT, runPages(word)) ? FREE_OK : FREE_DOUBLE;
   }
 
   /**
@@ -239,10 +239,10 @@ export class BigCache {
 
   /**
    * Frees the live run at `page`. Returns false, changing nothing, if its head
-   * is not a live run of `n` pages (a double free raced with us).
-   * @deprecated: removed when the facade switches to `freeBlock(ptr, word)` (renamed `free` then).
+   * is not a live run of `n` pages (a double free raced with us). `free`'s
+   * work once it has checked the pointer.
    */
-  free(page: number, n: number): boolean {
+  freeRun(page: number, n: number): boolean {
     this.lock();
     if (__HAKMEM_DEBUG__) this.assertCounts('free');
     if (this.pages.word(page) !== runHeadWord(PK_RUN_LIVE, n)) {
@@ -570,8 +570,7 @@ export class BigCache {
   }
 
   /**
-   * Whether `page` heads a run this cache holds.
-   * @deprecated: removed when the facade switches to `walk(page, w)` (which checks it for a free run).
+   * Whether `page` heads a run this cache holds (`walk` asks it of every free run).
    */
   holds(page: number): boolean {
     return this.slotOf(page) !== 0;

@@ -29,6 +29,9 @@ export const MAX_PAGES = 65536;
 /** Every block starts on a 16-byte granule, so typed-array views of any width fit. */
 export const GRANULE_SHIFT = 4;
 export const GRANULE = 1 << GRANULE_SHIFT;
+/** The SuperSlab live bitmap (SS_BITMAP): a byte covers 8 granules; `(ptr & SS_MASK) >>> LIVE_BYTE_SHIFT` is the byte of `ptr`'s bit, `(ptr >>> GRANULE_SHIFT) & LIVE_BIT_MASK` the bit. */
+export const LIVE_BYTE_SHIFT = GRANULE_SHIFT + 3;
+export const LIVE_BIT_MASK = 7;
 
 /** A SuperSlab is 1 MiB: 16 one-page slabs, aligned so `ptr - (ptr & SS_MASK)` finds its header. */
 export const SS_SHIFT = 20;
@@ -229,8 +232,8 @@ export const SM_OWNER = 28;
 /** Links in the pool's EMPTY list of its class. */
 export const SM_NEXT = 32;
 export const SM_PREV = 36;
-/** Which of its owner's lists the slab is on: SLAB_LIST_NONE (current or none), _PARTIAL or _DRY. Owner only. */
-export const SM_PARTIAL = 40;
+/** Which of its owner's lists the slab is on: a SLAB_LIST_* tag, NONE (current or none), PARTIAL or DRY. Owner only. */
+export const SM_LIST = 40;
 export const SLAB_LIST_NONE = 0;
 /** On the owner's partial list: it has free blocks. */
 export const SLAB_LIST_PARTIAL = 1;
@@ -242,6 +245,8 @@ export const SLAB_ACTIVE = 1;
 export const SLAB_EMPTY = 2;
 
 // Address arithmetic of SuperSlabs and slabs: name it here, not at the sites (V8 inlines these).
+// The hot ones (slabRecordOf, liveByteOf, liveWordIndex) spell the SuperSlab start out rather than
+// call superslabOf: its `>>> 0` measurably slowed markLive/clearLive once inlined (issue 11 note).
 /** The SuperSlab holding `ptr` (its header's first byte). */
 export const superslabOf = (ptr: number): number => (ptr - (ptr & SS_MASK)) >>> 0;
 /** The index (0..SLABS_PER_SS-1) of the slab holding `ptr` in its SuperSlab. */
@@ -249,7 +254,9 @@ export const slabIndexOf = (ptr: number): number => (ptr & SS_MASK) >>> PAGE_SHI
 /** The metadata record of slab `index` of the SuperSlab at `ss`. */
 export const slabRecordAt = (ss: number, index: number): number => ss + SS_SLAB_META + index * SLAB_META_BYTES;
 /** The metadata record of the slab holding `ptr`. */
-export const slabRecordOf = (ptr: number): number => slabRecordAt(superslabOf(ptr), slabIndexOf(ptr));
+export const slabRecordOf = (ptr: number): number => ptr - (ptr & SS_MASK) + SS_SLAB_META + ((ptr & SS_MASK) >>> PAGE_SHIFT) * SLAB_META_BYTES;
+/** The page number of slab `index` of the SuperSlab at `ss` (a slab is one page). */
+export const slabPageAt = (ss: number, index: number): number => (ss >>> PAGE_SHIFT) + index;
 /** The index of the slab a metadata record describes. */
 export const slabIndexOfRecord = (slab: number): number => ((slab & SS_MASK) - SS_SLAB_META) / SLAB_META_BYTES;
 /** First block address of slab `index` of the SuperSlab at `ss` (slab 0's blocks follow the header). */
@@ -257,15 +264,17 @@ export const slabDataStartAt = (ss: number, index: number): number => ss + index
 /** First block address of the slab a metadata record describes. */
 export const slabDataStart = (slab: number): number => slabDataStartAt(superslabOf(slab), slabIndexOfRecord(slab));
 /** Byte of the SuperSlab live bitmap that holds `ptr`'s live bit. */
-export const liveByteOf = (ptr: number): number => superslabOf(ptr) + SS_BITMAP + ((ptr & SS_MASK) >>> (GRANULE_SHIFT + 3));
+export const liveByteOf = (ptr: number): number => ptr - (ptr & SS_MASK) + SS_BITMAP + ((ptr & SS_MASK) >>> LIVE_BYTE_SHIFT);
 /** `ptr`'s live bit within its byte (liveByteOf). */
-export const liveMaskOf = (ptr: number): number => 1 << ((ptr >>> GRANULE_SHIFT) & 7);
+export const liveMaskOf = (ptr: number): number => 1 << ((ptr >>> GRANULE_SHIFT) & LIVE_BIT_MASK);
 /** u32 index of the (little-endian) bitmap word that holds `ptr`'s live bit: the word form of liveByteOf. */
-export const liveWordIndex = (ptr: number): number => ((superslabOf(ptr) + SS_BITMAP) >>> 2) + ((ptr & SS_MASK) >>> (GRANULE_SHIFT + 5));
+export const liveWordIndex = (ptr: number): number => ((ptr - (ptr & SS_MASK) + SS_BITMAP) >>> 2) + ((ptr & SS_MASK) >>> (GRANULE_SHIFT + 5));
 /** `ptr`'s live bit within its word (liveWordIndex), on a little-endian host. */
 export const liveWordBit = (ptr: number): number => 1 << ((ptr >>> GRANULE_SHIFT) & 31);
 /** Bytes of the live bitmap that cover one slab. */
 export const SLAB_BITMAP_BYTES = SS_BITMAP_BYTES / SLABS_PER_SS;
+/** u32 index of the first bitmap word of slab `index` of the SuperSlab at `ss` (its share is SLAB_BITMAP_BYTES). */
+export const slabBitmapWordAt = (ss: number, index: number): number => (ss + SS_BITMAP + index * SLAB_BITMAP_BYTES) >>> 2;
 
 // ---------------------------------------------------------------------------
 // Mid span header, at the span's first byte. Blocks follow it.
@@ -331,8 +340,35 @@ export const POOL_EMPTY_HEADS = 0;
 export const POOL_ABANDONED_HEADS = 128;
 export const POOL_SS_HEAD = 256;
 export const POOL_EMPTY_COUNTS = 260;
+/** POOL_COUNTER_WORDS u32 event counters, indexed by the POOL_C_* names below (under the pool lock). */
 export const POOL_COUNTERS = 516;
 export const POOL_AREA_BYTES = 640;
+/** acquire served from an EMPTY slab of the class (stage 1). */
+export const POOL_C_STAGE1_HITS = 0;
+/** acquire served from an UNUSED slab of a listed SuperSlab (stage 2). */
+export const POOL_C_STAGE2_HITS = 1;
+/** acquire that needed a new SuperSlab (stage 3). */
+export const POOL_C_STAGE3_HITS = 2;
+/** Slabs taken back by release. */
+export const POOL_C_RELEASES = 3;
+/** SuperSlabs given back to the page layer. */
+export const POOL_C_SS_RELEASED = 4;
+/** Abandoned slabs a worker took over (stage 0). */
+export const POOL_C_STAGE0_ADOPTIONS = 5;
+/** Slabs put on an abandoned list. */
+export const POOL_C_SLABS_ABANDONED = 6;
+export const POOL_COUNTER_WORDS = 7;
+// u32 indexes of the pool area's words, for the pool area at byte `area`.
+/** Head of class `cls`'s EMPTY slab list. */
+export const poolEmptyHeadIndex = (area: number, cls: number): number => ((area + POOL_EMPTY_HEADS) >>> 2) + cls;
+/** Head of class `cls`'s abandoned slab list. */
+export const poolAbandonedHeadIndex = (area: number, cls: number): number => ((area + POOL_ABANDONED_HEADS) >>> 2) + cls;
+/** Slabs on class `cls`'s EMPTY list. */
+export const poolEmptyCountIndex = (area: number, cls: number): number => ((area + POOL_EMPTY_COUNTS) >>> 2) + cls;
+/** Head of the list of SuperSlabs that have UNUSED slabs. */
+export const poolSsHeadIndex = (area: number): number => (area + POOL_SS_HEAD) >>> 2;
+/** Counter `counter` (a POOL_C_* name). */
+export const poolCounterIndex = (area: number, counter: number): number => ((area + POOL_COUNTERS) >>> 2) + counter;
 
 /**
  * BigCache: BIGCACHE_ENTRIES records {page, pages (0: slot unused), bucketNext,

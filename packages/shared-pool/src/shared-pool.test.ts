@@ -27,6 +27,17 @@ import {
   POISON_WORD,
   rememberedWord,
   spareSlabWord,
+  POOL_AREA_BYTES,
+  POOL_COUNTERS,
+  POOL_COUNTER_WORDS,
+  POOL_C_RELEASES,
+  POOL_C_SLABS_ABANDONED,
+  POOL_C_SS_RELEASED,
+  POOL_C_STAGE0_ADOPTIONS,
+  POOL_C_STAGE1_HITS,
+  POOL_C_STAGE2_HITS,
+  POOL_C_STAGE3_HITS,
+  poolCounterIndex,
 } from '@hakmem/contracts/layout';
 import { LinearMemory, PageLayer, planGeometry } from '@hakmem/linear-memory';
 import { describe, expect, it } from 'vitest';
@@ -245,5 +256,18 @@ describe(`shared pool (${__HAKMEM_DEBUG__ ? 'debug' : 'release'} build)`, () => 
     expect(err).toMatchObject({ code: 'CORRUPTION', box: 'sharedPool', ptr: a });
     expect(pool.counters().releases).toBe(1);
     expect(pool.validate([ssOf(keep)])).toBeNull();
+  });
+
+  it('keeps each counter in its own named word of the pool area, and counters() reads those words', () => {
+    const { lm, pl, pool } = setup(40);
+    const names = [POOL_C_STAGE1_HITS, POOL_C_STAGE2_HITS, POOL_C_STAGE3_HITS, POOL_C_RELEASES, POOL_C_SS_RELEASED, POOL_C_STAGE0_ADOPTIONS, POOL_C_SLABS_ABANDONED];
+    expect(new Set(names).size).toBe(POOL_COUNTER_WORDS);
+    expect(names.every((c) => c >= 0 && c < POOL_COUNTER_WORDS)).toBe(true);
+    expect(POOL_COUNTERS + POOL_COUNTER_WORDS * 4).toBeLessThanOrEqual(POOL_AREA_BYTES);
+    // Distinct values in every counter word: counters() must name each one.
+    names.forEach((c, i) => (lm.u32[poolCounterIndex(pl.poolArea, c)] = 100 + i));
+    expect(pool.counters()).toMatchObject({
+      stage1Hits: 100, stage2Hits: 101, stage3Hits: 102, releases: 103, superslabsReleased: 104, stage0Adoptions: 105, slabsAbandoned: 106,
+    });
   });
 });

@@ -1,29 +1,29 @@
 import { BOX_NAMES, HeapError } from '@hakmem/contracts';
 import {
   H_POOL_LOCK,
-  PK_KIND_MASK,
-  PK_TINY,
-  POOL_ABANDONED_HEADS,
-  PK_SS_SPARE,
   H_VARIANTS,
-  VARIANT_DEBUG_BYTE,
-  spareSlabWord,
-  POOL_COUNTERS,
-  POOL_EMPTY_COUNTS,
-  POOL_EMPTY_HEADS,
-  POOL_SS_HEAD,
+  PAGE_SHIFT,
+  PK_SS_SPARE,
+  PK_TINY,
+  POOL_C_RELEASES,
+  POOL_C_SLABS_ABANDONED,
+  POOL_C_SS_RELEASED,
+  POOL_C_STAGE0_ADOPTIONS,
+  POOL_C_STAGE1_HITS,
+  POOL_C_STAGE2_HITS,
+  POOL_C_STAGE3_HITS,
+  SLABS_PER_SS,
   SLAB_ACTIVE,
   SLAB_EMPTY,
-  SLAB_META_BYTES,
+  SLAB_LIST_NONE,
   SLAB_UNUSED,
-  SLABS_PER_SS,
   SM_CAPACITY,
   SM_CARVED,
   SM_CLASS,
   SM_FREE_HEAD,
+  SM_LIST,
   SM_NEXT,
   SM_OWNER,
-  SM_PARTIAL,
   SM_PREV,
   SM_REMOTE_HEAD,
   SM_STATE,
@@ -31,7 +31,6 @@ import {
   SS_ACTIVE_SLABS,
   SS_BITMAP,
   SS_BITMAP_BYTES,
-  SS_HEADER_BYTES,
   SS_IN_LIST,
   SS_MAGIC,
   SS_MAGIC_VALUE,
@@ -39,13 +38,22 @@ import {
   SS_NEXT,
   SS_PAGES,
   SS_PREV,
-  SS_SLAB_META,
   SS_UNUSED_SLABS,
-  PAGE_SHIFT,
-  SLAB_SIZE,
-  TINY_CLASS_SIZES,
   TINY_CLASSES,
+  VARIANT_DEBUG_BYTE,
+  pageKind,
+  poolAbandonedHeadIndex,
+  poolCounterIndex,
+  poolEmptyCountIndex,
+  poolEmptyHeadIndex,
+  poolSsHeadIndex,
+  slabIndexOfRecord,
+  slabPageAt,
+  slabRecordAt,
+  spareSlabWord,
+  superslabOf,
   tinyPageWord,
+  tinySlabCapacity,
 } from '@hakmem/contracts/layout';
 import { breakLockOf, lockWord, unlockWord, type LinearMemory, type PageLayer } from '@hakmem/linear-memory';
 
@@ -114,8 +122,9 @@ export class SharedPool {
     unlockWord(this.lm.i32, this.lockIndex, this.lm.shared);
   }
 
+  /** Counts an event: `counter` is a POOL_C_* index. */
   private bump(counter: number): void {
-    this.lm.u32[(this.area + POOL_COUNTERS) / 4 + counter]++;
+    this.lm.u32[poolCounterIndex(this.area, counter)]++;
   }
 
   /** A slab of class `cls` owned by `owner`, ACTIVE, or 0 when no memory is left. */
@@ -129,16 +138,16 @@ export class SharedPool {
       if (slab !== 0) return slab;
       slab = this.popEmpty(cls);
       if (slab !== 0) {
-        this.bump(0);
+        this.bump(POOL_C_STAGE1_HITS);
         this.activate(slab, owner, false);
         return slab;
       }
-      let ss = this.lm.u32[(this.area + POOL_SS_HEAD) >>> 2];
+      let ss = this.lm.u32[poolSsHeadIndex(this.area)];
       if (ss === 0) {
         ss = this.newSuperslab();
         if (ss === 0) return 0;
-        this.bump(2);
-      } else this.bump(1);
+        this.bump(POOL_C_STAGE3_HITS);
+      } else this.bump(POOL_C_STAGE2_HITS);
       slab = this.takeUnused(ss, cls);
       this.activate(slab, owner, true);
       return slab;
@@ -157,14 +166,13 @@ export class SharedPool {
     }
     this.lock();
     try {
-      this.bump(3);
+      this.bump(POOL_C_RELEASES);
       const cls = u32[m + SM_CLASS / 4];
-      const ss = slab - (slab & SS_MASK);
+      const ss = superslabOf(slab);
       u32[m + SM_OWNER / 4] = 0;
-      u32[m + SM_PARTIAL / 4] = 0;
+      u32[m + SM_LIST / 4] = SLAB_LIST_NONE;
       u32[(ss + SS_ACTIVE_SLABS) >>> 2]--;
-      const counts = (this.area + POOL_EMPTY_COUNTS) >>> 2;
-      if (u32[counts + cls] < EMPTY_KEEP) {
+      if (u32[poolEmptyCountIndex(this.area, cls)] < EMPTY_KEEP) {
         u32[m + SM_STATE / 4] = SLAB_EMPTY;
         this.pushEmpty(cls, slab);
       } else this.makeUnused(slab);
@@ -180,7 +188,7 @@ export class SharedPool {
    * workers left once its blocks came back.
    */
   adoptAbandoned(cls: number, owner: number): number {
-    if (Atomics.load(this.lm.u32, (this.area + POOL_ABANDONED_HEADS) / 4 + cls) === 0) return 0;
+    if (Atomics.load(this.lm.u32, poolAbandonedHeadIndex(this.area, cls)) === 0) return 0;
     this.lock();
     try {
       this.lm.fresh();
@@ -194,15 +202,15 @@ export class SharedPool {
   private takeAbandoned(cls: number, owner: number): number {
     const slab = this.popAbandoned(cls);
     if (slab === 0) return 0;
-    this.bump(5);
+    this.bump(POOL_C_STAGE0_ADOPTIONS);
     this.lm.u32[(slab >>> 2) + SM_OWNER / 4] = owner;
-    this.lm.u32[(slab >>> 2) + SM_PARTIAL / 4] = 0;
+    this.lm.u32[(slab >>> 2) + SM_LIST / 4] = SLAB_LIST_NONE;
     return slab;
   }
 
   private popAbandoned(cls: number): number {
     const u32 = this.lm.u32;
-    const head = (this.area + POOL_ABANDONED_HEADS) / 4 + cls;
+    const head = poolAbandonedHeadIndex(this.area, cls);
     const slab = u32[head];
     if (slab === 0) return 0;
     u32[head] = u32[(slab >>> 2) + SM_NEXT / 4];
@@ -231,12 +239,12 @@ export class SharedPool {
     if (__HAKMEM_DEBUG__) {
       if (u32[m + SM_STATE / 4] !== SLAB_ACTIVE) throw new HeapError('CORRUPTION', `abandon of slab in state ${u32[m + SM_STATE / 4]} (expected ACTIVE)`, slab, 'sharedPool');
     }
-    const head = (this.area + POOL_ABANDONED_HEADS) / 4 + u32[m + SM_CLASS / 4];
+    const head = poolAbandonedHeadIndex(this.area, u32[m + SM_CLASS / 4]);
     u32[m + SM_OWNER / 4] = 0;
-    u32[m + SM_PARTIAL / 4] = 0;
+    u32[m + SM_LIST / 4] = SLAB_LIST_NONE;
     u32[m + SM_NEXT / 4] = u32[head];
     u32[head] = slab;
-    this.bump(6);
+    this.bump(POOL_C_SLABS_ABANDONED);
   }
 
   /**
@@ -256,7 +264,7 @@ export class SharedPool {
       let n = 0;
       for (const ss of superslabs)
         for (let s = 0; s < SLABS_PER_SS; s++) {
-          const slab = ss + SS_SLAB_META + s * SLAB_META_BYTES;
+          const slab = slabRecordAt(ss, s);
           const m = slab >>> 2;
           if (u32[m + SM_STATE / 4] === SLAB_ACTIVE && u32[m + SM_OWNER / 4] === dead) {
             this.pushAbandoned(slab);
@@ -274,7 +282,7 @@ export class SharedPool {
     const out: number[] = [];
     const end = this.pages.endPage();
     for (let p = this.pages.firstDataPage; p < end; p++) {
-      const kind = this.pages.word(p) & PK_KIND_MASK;
+      const kind = pageKind(this.pages.word(p));
       if (kind !== PK_TINY && kind !== PK_SS_SPARE) continue;
       const ss = (p << PAGE_SHIFT) >>> 0;
       if ((ss & SS_MASK) === 0 && this.lm.u32[(ss + SS_MAGIC) >>> 2] === SS_MAGIC_VALUE) {
@@ -292,19 +300,18 @@ export class SharedPool {
    */
   private rebuild(superslabs: number[]): void {
     const u32 = this.lm.u32;
-    const a = this.area >>> 2;
     for (let c = 0; c < TINY_CLASSES; c++) {
-      u32[a + POOL_EMPTY_HEADS / 4 + c] = 0;
-      u32[a + POOL_ABANDONED_HEADS / 4 + c] = 0;
-      u32[a + POOL_EMPTY_COUNTS / 4 + c] = 0;
+      u32[poolEmptyHeadIndex(this.area, c)] = 0;
+      u32[poolAbandonedHeadIndex(this.area, c)] = 0;
+      u32[poolEmptyCountIndex(this.area, c)] = 0;
     }
-    u32[a + POOL_SS_HEAD / 4] = 0;
+    u32[poolSsHeadIndex(this.area)] = 0;
     for (const ss of superslabs) {
       u32[(ss + SS_IN_LIST) >>> 2] = 0;
       u32[(ss + SS_ACTIVE_SLABS) >>> 2] = 0;
       u32[(ss + SS_UNUSED_SLABS) >>> 2] = 0;
       for (let s = 0; s < SLABS_PER_SS; s++) {
-        const slab = ss + SS_SLAB_META + s * SLAB_META_BYTES;
+        const slab = slabRecordAt(ss, s);
         const m = slab >>> 2;
         const state = u32[m + SM_STATE / 4];
         if (state === SLAB_ACTIVE) {
@@ -315,7 +322,7 @@ export class SharedPool {
           u32[m + SM_STATE / 4] = SLAB_UNUSED;
           u32[m + SM_CLASS / 4] = 0;
           u32[m + SM_OWNER / 4] = 0;
-          this.pages.setWord((ss >>> PAGE_SHIFT) + s, PK_SS_SPARE);
+          this.pages.setWord(slabPageAt(ss, s), PK_SS_SPARE);
           u32[(ss + SS_UNUSED_SLABS) >>> 2]++;
         }
       }
@@ -328,19 +335,19 @@ export class SharedPool {
     const m = slab >>> 2;
     u32[m + SM_STATE / 4] = SLAB_ACTIVE;
     u32[m + SM_OWNER / 4] = owner;
-    u32[m + SM_PARTIAL / 4] = 0;
+    u32[m + SM_LIST / 4] = SLAB_LIST_NONE;
     if (fresh) {
       u32[m + SM_CARVED / 4] = 0;
       u32[m + SM_USED / 4] = 0;
       u32[m + SM_FREE_HEAD / 4] = 0;
       u32[m + SM_REMOTE_HEAD / 4] = 0;
     }
-    u32[(slab - (slab & SS_MASK) + SS_ACTIVE_SLABS) >>> 2]++;
+    u32[(superslabOf(slab) + SS_ACTIVE_SLABS) >>> 2]++;
   }
 
   private popEmpty(cls: number): number {
     const u32 = this.lm.u32;
-    const head = (this.area + POOL_EMPTY_HEADS) / 4 + cls;
+    const head = poolEmptyHeadIndex(this.area, cls);
     const slab = u32[head];
     if (slab === 0) return 0;
     this.unlinkEmpty(cls, slab);
@@ -349,14 +356,14 @@ export class SharedPool {
 
   private pushEmpty(cls: number, slab: number): void {
     const u32 = this.lm.u32;
-    const head = (this.area + POOL_EMPTY_HEADS) / 4 + cls;
+    const head = poolEmptyHeadIndex(this.area, cls);
     const m = slab >>> 2;
     const first = u32[head];
     u32[m + SM_NEXT / 4] = first;
     u32[m + SM_PREV / 4] = 0;
     if (first !== 0) u32[(first >>> 2) + SM_PREV / 4] = slab;
     u32[head] = slab;
-    u32[(this.area + POOL_EMPTY_COUNTS) / 4 + cls]++;
+    u32[poolEmptyCountIndex(this.area, cls)]++;
   }
 
   private unlinkEmpty(cls: number, slab: number): void {
@@ -365,37 +372,36 @@ export class SharedPool {
     const next = u32[m + SM_NEXT / 4];
     const prev = u32[m + SM_PREV / 4];
     if (prev !== 0) u32[(prev >>> 2) + SM_NEXT / 4] = next;
-    else u32[(this.area + POOL_EMPTY_HEADS) / 4 + cls] = next;
+    else u32[poolEmptyHeadIndex(this.area, cls)] = next;
     if (next !== 0) u32[(next >>> 2) + SM_PREV / 4] = prev;
     u32[m + SM_NEXT / 4] = 0;
     u32[m + SM_PREV / 4] = 0;
-    u32[(this.area + POOL_EMPTY_COUNTS) / 4 + cls]--;
+    u32[poolEmptyCountIndex(this.area, cls)]--;
   }
 
   /** EMPTY/ACTIVE → UNUSED: the slab forgets its class; its page is spare. */
   private makeUnused(slab: number): void {
     const u32 = this.lm.u32;
     const m = slab >>> 2;
-    const ss = slab - (slab & SS_MASK);
-    const index = (slab - ss - SS_SLAB_META) / SLAB_META_BYTES;
+    const ss = superslabOf(slab);
+    const page = slabPageAt(ss, slabIndexOfRecord(slab));
     u32[m + SM_STATE / 4] = SLAB_UNUSED;
     u32[m + SM_CLASS / 4] = 0;
     u32[m + SM_OWNER / 4] = 0;
     // The spare word remembers the class, so a second free into the slab is still a double free.
-    this.pages.setWord((ss >>> PAGE_SHIFT) + index, spareSlabWord(this.pages.word((ss >>> PAGE_SHIFT) + index)));
+    this.pages.setWord(page, spareSlabWord(this.pages.word(page)));
     if (++u32[(ss + SS_UNUSED_SLABS) >>> 2] === 1) this.linkSuperslab(ss);
   }
 
   private takeUnused(ss: number, cls: number): number {
     const u32 = this.lm.u32;
     for (let s = 0; s < SLABS_PER_SS; s++) {
-      const slab = ss + SS_SLAB_META + s * SLAB_META_BYTES;
+      const slab = slabRecordAt(ss, s);
       const m = slab >>> 2;
       if (u32[m + SM_STATE / 4] !== SLAB_UNUSED) continue;
       u32[m + SM_CLASS / 4] = cls;
-      const start = ss + s * SLAB_SIZE + (s === 0 ? SS_HEADER_BYTES : 0);
-      u32[m + SM_CAPACITY / 4] = Math.floor((ss + (s + 1) * SLAB_SIZE - start) / TINY_CLASS_SIZES[cls]);
-      this.pages.setWord((ss >>> PAGE_SHIFT) + s, tinyPageWord(cls, s));
+      u32[m + SM_CAPACITY / 4] = tinySlabCapacity(cls, s);
+      this.pages.setWord(slabPageAt(ss, s), tinyPageWord(cls, s));
       if (--u32[(ss + SS_UNUSED_SLABS) >>> 2] === 0) this.unlinkSuperslab(ss);
       return slab;
     }
@@ -420,7 +426,7 @@ export class SharedPool {
   private releaseSuperslab(ss: number): void {
     const u32 = this.lm.u32;
     for (let s = 0; s < SLABS_PER_SS; s++) {
-      const slab = ss + SS_SLAB_META + s * SLAB_META_BYTES;
+      const slab = slabRecordAt(ss, s);
       const m = slab >>> 2;
       if (u32[m + SM_STATE / 4] === SLAB_EMPTY) {
         this.unlinkEmpty(u32[m + SM_CLASS / 4], slab);
@@ -436,12 +442,12 @@ export class SharedPool {
     // The debug build hands the pages back poisoned: a write after free into
     // them is found when they are taken again, or by check().
     this.pages.freeRun(ss >>> PAGE_SHIFT, SS_PAGES, this.poisonOnRelease);
-    this.bump(4);
+    this.bump(POOL_C_SS_RELEASED);
   }
 
   private linkSuperslab(ss: number): void {
     const u32 = this.lm.u32;
-    const head = (this.area + POOL_SS_HEAD) >>> 2;
+    const head = poolSsHeadIndex(this.area);
     const first = u32[head];
     u32[(ss + SS_NEXT) >>> 2] = first;
     u32[(ss + SS_PREV) >>> 2] = 0;
@@ -456,24 +462,24 @@ export class SharedPool {
     const next = u32[(ss + SS_NEXT) >>> 2];
     const prev = u32[(ss + SS_PREV) >>> 2];
     if (prev !== 0) u32[(prev + SS_NEXT) >>> 2] = next;
-    else u32[(this.area + POOL_SS_HEAD) >>> 2] = next;
+    else u32[poolSsHeadIndex(this.area)] = next;
     if (next !== 0) u32[(next + SS_PREV) >>> 2] = prev;
     u32[(ss + SS_IN_LIST) >>> 2] = 0;
   }
 
   counters(): Record<string, number> {
-    const c = (this.area + POOL_COUNTERS) >>> 2;
     const u32 = this.lm.u32;
+    const c = (counter: number): number => u32[poolCounterIndex(this.area, counter)];
     let empty = 0;
-    for (let k = 0; k < TINY_CLASSES; k++) empty += u32[(this.area + POOL_EMPTY_COUNTS) / 4 + k];
+    for (let k = 0; k < TINY_CLASSES; k++) empty += u32[poolEmptyCountIndex(this.area, k)];
     return {
-      stage1Hits: u32[c],
-      stage2Hits: u32[c + 1],
-      stage3Hits: u32[c + 2],
-      releases: u32[c + 3],
-      superslabsReleased: u32[c + 4],
-      stage0Adoptions: u32[c + 5],
-      slabsAbandoned: u32[c + 6],
+      stage1Hits: c(POOL_C_STAGE1_HITS),
+      stage2Hits: c(POOL_C_STAGE2_HITS),
+      stage3Hits: c(POOL_C_STAGE3_HITS),
+      releases: c(POOL_C_RELEASES),
+      superslabsReleased: c(POOL_C_SS_RELEASED),
+      stage0Adoptions: c(POOL_C_STAGE0_ADOPTIONS),
+      slabsAbandoned: c(POOL_C_SLABS_ABANDONED),
       emptySlabsKept: empty,
     };
   }
@@ -490,7 +496,7 @@ export class SharedPool {
     for (let cls = 0; cls < TINY_CLASSES; cls++) {
       let n = 0;
       let prev = 0;
-      for (let slab = u32[(this.area + POOL_EMPTY_HEADS) / 4 + cls]; slab !== 0; slab = u32[(slab >>> 2) + SM_NEXT / 4]) {
+      for (let slab = u32[poolEmptyHeadIndex(this.area, cls)]; slab !== 0; slab = u32[(slab >>> 2) + SM_NEXT / 4]) {
         const m = slab >>> 2;
         if (seen.has(slab)) return `slab ${slab} is on two EMPTY lists (or twice on one)`;
         seen.add(slab);
@@ -500,10 +506,10 @@ export class SharedPool {
         prev = slab;
         n++;
       }
-      if (n !== u32[(this.area + POOL_EMPTY_COUNTS) / 4 + cls]) return `class ${cls} EMPTY list holds ${n} slabs, counter says ${u32[(this.area + POOL_EMPTY_COUNTS) / 4 + cls]}`;
+      if (n !== u32[poolEmptyCountIndex(this.area, cls)]) return `class ${cls} EMPTY list holds ${n} slabs, counter says ${u32[poolEmptyCountIndex(this.area, cls)]}`;
     }
     for (let cls = 0; cls < TINY_CLASSES; cls++) {
-      for (let slab = u32[(this.area + POOL_ABANDONED_HEADS) / 4 + cls]; slab !== 0; slab = u32[(slab >>> 2) + SM_NEXT / 4]) {
+      for (let slab = u32[poolAbandonedHeadIndex(this.area, cls)]; slab !== 0; slab = u32[(slab >>> 2) + SM_NEXT / 4]) {
         const m = slab >>> 2;
         if (seen.has(slab)) return `slab ${slab} is on two pool lists (or twice on one)`;
         seen.add(slab);
@@ -512,7 +518,7 @@ export class SharedPool {
       }
     }
     const listed = new Set<number>();
-    for (let ss = u32[(this.area + POOL_SS_HEAD) >>> 2]; ss !== 0; ss = u32[(ss + SS_NEXT) >>> 2]) {
+    for (let ss = u32[poolSsHeadIndex(this.area)]; ss !== 0; ss = u32[(ss + SS_NEXT) >>> 2]) {
       if (listed.has(ss)) return `SuperSlab ${ss} is on the pool list twice`;
       listed.add(ss);
     }
@@ -520,10 +526,11 @@ export class SharedPool {
       let active = 0;
       let unused = 0;
       for (let s = 0; s < SLABS_PER_SS; s++) {
-        const st = u32[((ss + SS_SLAB_META + s * SLAB_META_BYTES) >>> 2) + SM_STATE / 4];
+        const slab = slabRecordAt(ss, s);
+        const st = u32[(slab >>> 2) + SM_STATE / 4];
         if (st === SLAB_ACTIVE) active++;
         else if (st === SLAB_UNUSED) unused++;
-        else if (st === SLAB_EMPTY && !seen.has(ss + SS_SLAB_META + s * SLAB_META_BYTES)) return `EMPTY slab ${ss + SS_SLAB_META + s * SLAB_META_BYTES} is on no EMPTY list`;
+        else if (st === SLAB_EMPTY && !seen.has(slab)) return `EMPTY slab ${slab} is on no EMPTY list`;
       }
       if (active !== u32[(ss + SS_ACTIVE_SLABS) >>> 2]) return `SuperSlab ${ss}: ${active} ACTIVE slabs, counter says ${u32[(ss + SS_ACTIVE_SLABS) >>> 2]}`;
       if (unused !== u32[(ss + SS_UNUSED_SLABS) >>> 2]) return `SuperSlab ${ss}: ${unused} UNUSED slabs, counter says ${u32[(ss + SS_UNUSED_SLABS) >>> 2]}`;

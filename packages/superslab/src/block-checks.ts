@@ -5,15 +5,24 @@ import {
   SM_CAPACITY,
   SM_CARVED,
   SM_CLASS,
+  SM_FREE_HEAD,
+  SM_OWNER,
   SM_STATE,
   SM_USED,
-  TINY_CLASS_SIZES,
+  SS_MAGIC_VALUE,
   TINY_CLASSES,
+  TINY_CLASS_SIZES,
+  liveByteOf,
+  liveMaskOf,
+  slabDataStart,
+  slabRecordOf,
+  superslabOf,
 } from '@hakmem/contracts/layout';
-import { guardBreach, poisonBreach } from '@hakmem/linear-memory';
+import { guardBreach, poisonBlock, poisonBreach, writeGuard, type LinearMemory } from '@hakmem/linear-memory';
 
 /**
- * Debug-build checks of tiny blocks, called only behind `__HAKMEM_DEBUG__`.
+ * Debug-build checks of tiny blocks and slab records, called only behind
+ * `__HAKMEM_DEBUG__`.
  *
  * Block layout in a debug SuperSlab (class size S, guard G = GUARD_BYTES):
  *   | state          | bytes [0, 4)  | bytes [4, S-G) | bytes [S-G, S) |
@@ -62,4 +71,69 @@ export function checkBlockOfSlab(ptr: number, start: number, size: number, carve
   const rel = ptr - start;
   if (rel < 0 || rel % size !== 0 || rel / size >= carved)
     throw new HeapError('CORRUPTION', `${op}: ${ptr} is not a carved block of slab ${slab}`, ptr, 'superslab');
+}
+
+/** Debug only: `slab` is an ACTIVE slab of class `cls` owned by `worker`, inside a SuperSlab. */
+export function assertOwnedSlab(lm: LinearMemory, slab: number, cls: number, worker: number, op: string): void {
+  const u32 = lm.u32;
+  const m = slab >>> 2;
+  if (u32[superslabOf(slab) >>> 2] !== SS_MAGIC_VALUE)
+    throw new HeapError('CORRUPTION', `${op}: slab record ${slab} is not inside a SuperSlab`, slab, 'superslab');
+  if (u32[m + SM_STATE / 4] !== SLAB_ACTIVE || u32[m + SM_CLASS / 4] !== cls || u32[m + SM_OWNER / 4] !== worker)
+    throw new HeapError('CORRUPTION', `${op}: slab ${slab} is not an ACTIVE class-${cls} slab owned by worker ${worker}`, slab, 'superslab');
+}
+
+export function checkNotLive(u8: Uint8Array, i: number, bit: number, ptr: number): void {
+  if ((u8[i] & bit) !== 0) throw new HeapError('CORRUPTION', 'block handed out while already live', ptr, 'superslab');
+}
+
+/** Debug: writes the guard of a block being handed out; false when the view does not reach the block (refresh, retry). */
+export function guardOnMalloc(u8: Uint8Array, ptr: number): boolean {
+  const size = tinyBlockSize(u8, slabRecordOf(ptr));
+  if (ptr + size > u8.length) return false;
+  writeGuard(u8, ptr, size);
+  return true;
+}
+
+/** Debug: checks the guard of a live block being freed, before anything changes; false on a short view. */
+export function guardOnFree(u8: Uint8Array, ptr: number): boolean {
+  const size = tinyBlockSize(u8, slabRecordOf(ptr));
+  if (ptr + size > u8.length) return false;
+  checkGuard(u8, ptr, size);
+  return true;
+}
+
+/**
+ * Debug, before a refill changes anything: the slab record is sane, and the
+ * first `want` free-list blocks are carved blocks of the slab that kept
+ * their poison.
+ */
+export function checkTake(lm: LinearMemory, slab: number, cls: number, want: number): void {
+  const u32 = lm.u32;
+  const m = slab >>> 2;
+  checkSlabRecord(u32, slab, 'refill');
+  if (u32[m + SM_CLASS / 4] !== cls) throw new HeapError('CORRUPTION', `refill: slab ${slab} is not of class ${cls}`, slab, 'superslab');
+  const size = TINY_CLASS_SIZES[cls];
+  const start = slabDataStart(slab);
+  const carved = u32[m + SM_CARVED / 4];
+  let p = u32[m + SM_FREE_HEAD / 4];
+  for (let k = 0; p !== 0 && k < want; k++) {
+    checkBlockOfSlab(p, start, size, carved, slab, 'refill: free list');
+    checkPoison(lm.i32, p, size, 'free list');
+    p = u32[p >>> 2];
+  }
+}
+
+/** Debug, before a block goes back to its slab: a carved, non-live block of a slab in use with blocks out; then poisons it. */
+export function checkReturn(lm: LinearMemory, slab: number, ptr: number): void {
+  const u32 = lm.u32;
+  const m = slab >>> 2;
+  if (u32[superslabOf(slab) >>> 2] !== SS_MAGIC_VALUE)
+    throw new HeapError('CORRUPTION', `block return: ${ptr} is not inside a SuperSlab`, ptr, 'superslab');
+  checkSlabRecord(u32, slab, 'block return');
+  const size = TINY_CLASS_SIZES[u32[m + SM_CLASS / 4]];
+  checkBlockOfSlab(ptr, slabDataStart(slab), size, u32[m + SM_CARVED / 4], slab, 'block return');
+  if (u32[m + SM_USED / 4] === 0) throw new HeapError('CORRUPTION', `block return: slab ${slab} has no block out`, ptr, 'superslab');
+  if ((lm.u8[liveByteOf(ptr)] & liveMaskOf(ptr)) !== 0) throw new HeapError('CORRUPTION', 'block return: the block is live', ptr, 'superslab');
+  poisonBlock(lm.i32, ptr, size); // its first word is then written as the link
 }

@@ -1,4 +1,11 @@
-export { Superslab, markLive, markLiveShared, clearLive, clearLiveShared, slabRecordOf, slabDataStart, slabIndexOf, validateSuperslab, type SuperslabWalk } from './superslab.js';
+export { Superslab, markLive, markLiveShared, clearLive, clearLiveShared, ownerOf } from './superslab.js';
+export { validateSuperslab, type SuperslabWalk } from './superslab-walk.js';
+/**
+ * Address arithmetic of SuperSlabs, from `@hakmem/contracts/layout` (the layout's own accessors, re-exported
+ * because the facade and older callers import them from here). `slabIndexOf(ptr)` takes an address in the
+ * slab; `slabIndexOfRecord(slab)` takes a slab record.
+ */
+export { slabRecordOf, slabDataStart, slabIndexOf, slabIndexOfRecord } from '@hakmem/contracts/layout';
 export { BLOCK_GUARD } from './block-guard.js';
 export { slabOccupancy, type SlabOccupancy } from './occupancy.js';
 export const variant: 'release' | 'debug' = __HAKMEM_DEBUG__ ? 'debug' : 'release';

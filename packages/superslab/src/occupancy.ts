@@ -1,5 +1,4 @@
 import {
-  GRANULE_SHIFT,
   SLAB_ACTIVE,
   SLAB_EMPTY,
   SM_CAPACITY,
@@ -10,16 +9,18 @@ import {
   SS_BITMAP,
   SS_MAGIC,
   SS_MAGIC_VALUE,
-  SS_MASK,
-  TINY_CLASS_SIZES,
   TINY_CLASSES,
+  TINY_CLASS_SIZES,
+  liveByteOf,
+  liveMaskOf,
+  slabDataStart,
+  slabRecordOf,
+  superslabOf,
 } from '@hakmem/contracts/layout';
 import type { SlabOccupancy } from '@hakmem/contracts';
 import type { LinearMemory } from '@hakmem/linear-memory';
 
 export type { SlabOccupancy };
-import { slabDataStart, slabRecordOf } from './superslab.js';
-
 
 /**
  * Occupancy of the slab holding `ptr` (any address inside its page), for
@@ -30,7 +31,7 @@ import { slabDataStart, slabRecordOf } from './superslab.js';
 export function slabOccupancy(lm: LinearMemory, ptr: number): SlabOccupancy | null {
   const u32 = lm.u32;
   const u8 = lm.u8;
-  const ss = ptr - (ptr & SS_MASK);
+  const ss = superslabOf(ptr);
   if (ss + SS_BITMAP >= u8.length || u32[(ss + SS_MAGIC) >>> 2] !== SS_MAGIC_VALUE) return null;
   const slab = slabRecordOf(ptr);
   const m = slab >>> 2;
@@ -45,7 +46,7 @@ export function slabOccupancy(lm: LinearMemory, ptr: number): SlabOccupancy | nu
   let live = 0;
   for (let b = 0; b < carved; b++) {
     const p = start + b * size;
-    live += (u8[ss + SS_BITMAP + ((p & SS_MASK) >>> 7)] >>> ((p >>> GRANULE_SHIFT) & 7)) & 1;
+    if ((u8[liveByteOf(p)] & liveMaskOf(p)) !== 0) live++;
   }
   return { state: state === SLAB_ACTIVE ? 'active' : 'empty', sizeClass: cls, blockBytes: size, live, capacity: u32[m + SM_CAPACITY / 4], carved, owner };
 }

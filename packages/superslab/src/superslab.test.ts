@@ -13,7 +13,7 @@ import {
   SM_CLASS,
   SM_FREE_HEAD,
   SM_OWNER,
-  SM_PARTIAL,
+  SM_LIST,
   SM_REMOTE_HEAD,
   SM_STATE,
   SM_USED,
@@ -30,11 +30,17 @@ import {
   tinyClassOf,
   tinyPageWord,
   tinySlabCapacity,
+  slabDataStart,
+  slabIndexOfRecord,
+  slabRecordOf,
+  liveByteOf,
+  liveMaskOf,
 } from '@hakmem/contracts/layout';
 import { LinearMemory, PageLayer, planGeometry, pushRemote } from '@hakmem/linear-memory';
 import { describe, expect, it } from 'vitest';
 import { BLOCK_GUARD } from './block-guard.js';
-import { Superslab, clearLive, slabDataStart, slabIndexOf, slabRecordOf, validateSuperslab, type SuperslabWalk } from './superslab.js';
+import { Superslab, clearLive, clearLiveShared, markLive, markLiveShared } from './superslab.js';
+import { validateSuperslab, type SuperslabWalk } from './superslab-walk.js';
 
 /**
  * A heap with one SuperSlab formatted by hand, the way the shared pool lays it
@@ -83,7 +89,7 @@ describe(`superslab (${__HAKMEM_DEBUG__ ? 'debug' : 'release'} build)`, () => {
     const rec3 = ss + SS_SLAB_META + 3 * SLAB_META_BYTES;
     expect(slabRecordOf(ss + 3 * SLAB_SIZE)).toBe(rec3);
     expect(slabRecordOf(ss + 4 * SLAB_SIZE - 16)).toBe(rec3);
-    expect(slabIndexOf(rec3)).toBe(3);
+    expect(slabIndexOfRecord(rec3)).toBe(3);
     expect(slabDataStart(rec3)).toBe(ss + 3 * SLAB_SIZE);
     expect(slabDataStart(ss + SS_SLAB_META)).toBe(ss + SS_HEADER_BYTES);
     expect(slabRecordOf(ss + SS_SIZE - 16)).toBe(ss + SS_SLAB_META + 15 * SLAB_META_BYTES);
@@ -202,7 +208,7 @@ describe(`superslab (${__HAKMEM_DEBUG__ ? 'debug' : 'release'} build)`, () => {
     expect(box.current[cls]).toBe(0);
 
     box.returnBlocks(Uint32Array.from(all.slice(0, 2)), 2);
-    expect(field(lm, slab, SM_PARTIAL)).toBe(1);
+    expect(field(lm, slab, SM_LIST)).toBe(1);
     expect(box.emptied).toEqual([]);
     const back = take(box, cls, 2);
     expect(back.sort()).toEqual(all.slice(0, 2).sort());
@@ -226,7 +232,7 @@ describe(`superslab (${__HAKMEM_DEBUG__ ? 'debug' : 'release'} build)`, () => {
     take(box, 3, 4);
     box.adopt(3, b);
     expect(box.current[3]).toBe(b);
-    expect(field(lm, a, SM_PARTIAL)).toBe(1);
+    expect(field(lm, a, SM_LIST)).toBe(1);
     const capB = tinySlabCapacity(3, 2);
     const got = take(box, 3, capB + 2);
     expect(got.length).toBe(capB + 2);
@@ -264,7 +270,7 @@ describe(`superslab (${__HAKMEM_DEBUG__ ? 'debug' : 'release'} build)`, () => {
     expect(box.emptied).toEqual([a]);
     expect(box.current[2]).toBe(0);
     expect(box.current[6]).toBe(0);
-    expect(field(lm, b, SM_PARTIAL)).toBe(1);
+    expect(field(lm, b, SM_LIST)).toBe(1);
   });
 
   describe.each([false, true])('remote frees (shared memory: %s)', (shared) => {
@@ -426,5 +432,28 @@ describe(`superslab (${__HAKMEM_DEBUG__ ? 'debug' : 'release'} build)`, () => {
       expect(field(lm, slab, SM_REMOTE_HEAD)).toBe(got[0]);
       expect(validateSuperslab(lm, ss, newWalk(), none)).toMatch(new RegExp(`remote list node ${got[0]} is live`));
     });
+  });
+
+  it('the written-out hot functions set and clear exactly the bit liveByteOf/liveMaskOf name', () => {
+    for (const shared of [false, true]) {
+      const { lm, activate, ss } = setup(shared);
+      const cls = tinyClassOf(16);
+      const slab = activate(0, cls, 1);
+      const box = new Superslab(lm, 1);
+      box.adopt(cls, slab);
+      const blocks = take(box, cls, 300); // 16-byte blocks: every bit of a stretch of bitmap bytes
+      const [mark, clear] = shared ? [markLiveShared, clearLiveShared] : [markLive, clearLive];
+      const bitmap = () => Array.from(lm.u8.subarray(ss + SS_BITMAP, ss + SS_BITMAP + SS_BITMAP_BYTES));
+      for (const p of blocks.filter((_, i) => i % 7 === 0 || i % 8 === 7)) {
+        const want = bitmap();
+        want[liveByteOf(p) - ss - SS_BITMAP] |= liveMaskOf(p);
+        expect(mark(lm.u8, p)).toBe(true);
+        expect(bitmap()).toEqual(want);
+        want[liveByteOf(p) - ss - SS_BITMAP] &= ~liveMaskOf(p);
+        expect(clear(lm.u8, p)).toBe(true);
+        expect(bitmap()).toEqual(want);
+        expect(clear(lm.u8, p)).toBe(false);
+      }
+    }
   });
 });

@@ -1,26 +1,24 @@
 import { HeapError } from '@hakmem/contracts';
 import {
   PAGE_SHIFT,
-  PK_KIND_MASK,
-  PK_TINY,
+  POISON_WORD,
   SLAB_ACTIVE,
-  SLAB_META_BYTES,
-  SLAB_SIZE,
   SM_CARVED,
   SM_CLASS,
   SM_STATE,
-  SS_HEADER_BYTES,
   SS_MAGIC_VALUE,
-  SS_MASK,
-  SS_SLAB_META,
   TINY_CLASS_SIZES,
-  POISON_WORD,
+  isTinyPage,
+  pageClass,
+  slabDataStart,
+  slabRecordOf,
+  superslabOf,
 } from '@hakmem/contracts/layout';
 import { poisonBlock, poisonBreach, type LinearMemory } from '@hakmem/linear-memory';
 
 /**
  * Debug-build checks of the blocks a TLS cache holds, called only behind
- * `__HAKMEM_DEBUG__`. A cache bound to its heap's memory (`TlsSll.bindMemory`)
+ * `__HAKMEM_DEBUG__`. A cache bound to its heap's memory (`TlsCache.bindMemory`)
  * checks each block it takes against the page table and the slab record,
  * fills every cached block with poison, and checks the poison whenever a
  * block leaves the cache (pop, drain) and in `validate()`. It reads the
@@ -71,15 +69,14 @@ export function checkBlockOfClass(mem: CacheMemory, cls: number, ptr: number, op
   viewTo(mem, ptr + TINY_CLASS_SIZES[cls]);
   const u32 = mem.lm.u32;
   const word = ptr >>> PAGE_SHIFT < u32.length - mem.pt0 ? u32[mem.pt0 + (ptr >>> PAGE_SHIFT)] : 0;
-  if ((word & PK_KIND_MASK) !== PK_TINY || ((word >>> 8) & 0xff) !== cls)
+  if (!isTinyPage(word) || pageClass(word) !== cls)
     throw new HeapError(code, `${op}: block is not in a slab of class ${cls} (page word ${word})`, ptr, 'tlsSll');
-  const ss = ptr - (ptr & SS_MASK);
-  const index = (ptr & SS_MASK) >>> PAGE_SHIFT;
-  const m = (ss + SS_SLAB_META + index * SLAB_META_BYTES) >>> 2;
-  if (u32[ss >>> 2] !== SS_MAGIC_VALUE || u32[m + SM_STATE / 4] !== SLAB_ACTIVE || u32[m + SM_CLASS / 4] !== cls)
+  const slab = slabRecordOf(ptr);
+  const m = slab >>> 2;
+  if (u32[superslabOf(ptr) >>> 2] !== SS_MAGIC_VALUE || u32[m + SM_STATE / 4] !== SLAB_ACTIVE || u32[m + SM_CLASS / 4] !== cls)
     throw new HeapError(code, `${op}: the slab record does not describe an ACTIVE class-${cls} slab`, ptr, 'tlsSll');
   const size = TINY_CLASS_SIZES[cls];
-  const rel = ptr - (ss + index * SLAB_SIZE + (index === 0 ? SS_HEADER_BYTES : 0));
+  const rel = ptr - slabDataStart(slab);
   if (rel < 0 || rel % size !== 0 || rel / size >= u32[m + SM_CARVED / 4])
     throw new HeapError(code, `${op}: not the start of a carved class-${cls} block`, ptr, 'tlsSll');
 }

@@ -17,11 +17,14 @@ import {
 } from '@hakmem/contracts/layout';
 import { LinearMemory, PageLayer, planGeometry } from '@hakmem/linear-memory';
 import { describe, expect, it } from 'vitest';
-import { TlsSll } from './tls-sll.js';
+import { TLS_SLL_STRIDE } from '@hakmem/contracts/layout';
+import { stateCapacityIndex, stateCountIndex, stateSlotIndex } from './cache-layout.js';
+import * as box from './index.js';
+import { TlsCache, TlsSll } from './tls-sll.js';
 
-describe(`tls-sll cache (${__HAKMEM_DEBUG__ ? 'debug' : 'release'} build)`, () => {
+describe(`TLS cache (${__HAKMEM_DEBUG__ ? 'debug' : 'release'} build)`, () => {
   it('is LIFO per class and empty until filled', () => {
-    const c = new TlsSll();
+    const c = new TlsCache();
     expect(c.pop(3)).toBe(0);
     expect(c.push(3, 0x10000)).toBe(true);
     expect(c.push(3, 0x10010)).toBe(true);
@@ -32,7 +35,7 @@ describe(`tls-sll cache (${__HAKMEM_DEBUG__ ? 'debug' : 'release'} build)`, () =
   });
 
   it('refuses a push at capacity, and a drain makes room keeping the newest blocks', () => {
-    const c = new TlsSll();
+    const c = new TlsCache();
     const cap = c.capacity[0];
     for (let i = 0; i < cap; i++) expect(c.push(0, 0x10000 + i * 16)).toBe(true);
     expect(c.push(0, 0x90000)).toBe(false);
@@ -46,7 +49,7 @@ describe(`tls-sll cache (${__HAKMEM_DEBUG__ ? 'debug' : 'release'} build)`, () =
   });
 
   it('grows a class that misses and shrinks one that only overflows', () => {
-    const c = new TlsSll();
+    const c = new TlsCache();
     const start = c.capacity[5];
     c.refillCount(5);
     expect(c.capacity[5]).toBe(Math.min(start * 2, c.maxCapacity[5]));
@@ -59,14 +62,14 @@ describe(`tls-sll cache (${__HAKMEM_DEBUG__ ? 'debug' : 'release'} build)`, () =
   });
 
   it('splices a refill batch on top', () => {
-    const c = new TlsSll();
+    const c = new TlsCache();
     c.splice(2, Uint32Array.of(0x20000, 0x20030, 0x20060), 3);
     expect(c.pop(2)).toBe(0x20060);
     expect(c.cached()).toBe(2);
   });
 
   it('in the debug build, rejects a block cached twice or misaligned; release trusts its caller', () => {
-    const c = new TlsSll();
+    const c = new TlsCache();
     c.push(1, 0x30000);
     if (__HAKMEM_DEBUG__) {
       expect(() => c.push(1, 0x30000)).toThrow(HeapError);
@@ -108,7 +111,7 @@ describe(`tls-sll cache bound to a heap memory (${__HAKMEM_DEBUG__ ? 'debug' : '
 
   it('debug: takes only carved blocks of a slab of its class; release takes what it is given', () => {
     const { lm, pl, block } = slabMemory(cls, 10);
-    const c = new TlsSll();
+    const c = new TlsCache();
     c.bindMemory(lm, pl.pt0);
     const bad = [block(10), block(0) + 16, block(0) - SLAB_SIZE, 65536 * 3];
     for (const p of bad) {
@@ -123,7 +126,7 @@ describe(`tls-sll cache bound to a heap memory (${__HAKMEM_DEBUG__ ? 'debug' : '
 
   it('debug: poisons cached blocks, and a write after free is CORRUPTION at pop, drain and validate', () => {
     const { lm, pl, block } = slabMemory(cls, 10);
-    const c = new TlsSll();
+    const c = new TlsCache();
     c.bindMemory(lm, pl.pt0);
     const size = TINY_CLASS_SIZES[cls];
     for (let k = 0; k < 4; k++) c.push(cls, block(k));
@@ -142,5 +145,51 @@ describe(`tls-sll cache bound to a heap memory (${__HAKMEM_DEBUG__ ? 'debug' : '
     } else {
       expect(c.pop(cls)).toBe(block(3));
     }
+  });
+
+  it('listCached() lists every cached block of every class once, sorted ascending', () => {
+    const c = new TlsCache();
+    expect(c.listCached()).toEqual(new Uint32Array(0));
+    const blocks: [number, number][] = [[5, 0x50020], [0, 0x90000], [5, 0x50000], [31, 0x10000], [0, 0x20010], [7, 0x30000]];
+    for (const [cls, p] of blocks) expect(c.push(cls, p)).toBe(true);
+    const list = c.listCached();
+    expect(list).toBeInstanceOf(Uint32Array);
+    expect(Array.from(list)).toEqual(blocks.map(([, p]) => p).sort((a, b) => a - b));
+    // Sorted as numbers, not as strings, and blocks popped are gone from it.
+    c.push(1, 0x100000);
+    c.pop(0);
+    expect(Array.from(c.listCached())).toEqual([0x10000, 0x30000, 0x50000, 0x50020, 0x90000, 0x100000].filter((p) => p !== 0x20010));
+  });
+
+  it('the state accessors index count, capacity and slots in the one state view', () => {
+    const c = new TlsCache();
+    for (const cls of [0, 3, TINY_CLASSES - 1]) {
+      c.push(cls, 0x40000 + cls * 16);
+      c.push(cls, 0x80000 + cls * 16);
+      expect(c.state[stateCountIndex(cls)]).toBe(c.count[cls]);
+      expect(c.state[stateCapacityIndex(cls)]).toBe(c.capacity[cls]);
+      expect(c.state[stateSlotIndex(cls, 0)]).toBe(0x40000 + cls * 16);
+      expect(c.state[stateSlotIndex(cls, 1)]).toBe(0x80000 + cls * 16);
+      expect(stateSlotIndex(cls, 1)).toBe(cls * TLS_SLL_STRIDE + 1);
+      // popBlock reads the slot stateSlotIndex names (it spells the index out).
+      c.state[stateSlotIndex(cls, 1)] = 0x70000;
+      expect(c.pop(cls)).toBe(0x70000);
+      expect(c.state[stateCountIndex(cls)]).toBe(1);
+    }
+    // Writes through the state view are writes to the typed arrays.
+    c.state[stateCapacityIndex(9)] = 11;
+    expect(c.capacity[9]).toBe(11);
+    // The three regions do not overlap and fill the view.
+    expect(stateSlotIndex(TINY_CLASSES - 1, TLS_SLL_STRIDE - 1) + 1).toBe(stateCountIndex(0));
+    expect(stateCountIndex(TINY_CLASSES - 1) + 1).toBe(stateCapacityIndex(0));
+    expect(stateCapacityIndex(TINY_CLASSES - 1) + 1).toBe(c.state.length);
+  });
+
+  it('exports the renamed class under its old name too, and the state accessors', () => {
+    expect(TlsSll).toBe(TlsCache);
+    expect(box.TlsSll).toBe(box.TlsCache);
+    expect(box.stateCountIndex).toBe(stateCountIndex);
+    expect(box.stateCapacityIndex).toBe(stateCapacityIndex);
+    expect(box.stateSlotIndex).toBe(stateSlotIndex);
   });
 });
