@@ -198,6 +198,8 @@ export interface BigCacheBox {
   resize?(page: number, oldPages: number, newPages: number): boolean;
   /** The heap walk over the run whose head page word routes here at `page` (see HeapWalk). */
   walk(page: number, w: HeapWalk): string | null;
+  /** Optional, for `heap.map()`: whether this box holds the free run at `page` for reuse (absent: the map calls it free). */
+  holdsRun?(page: number): boolean;
   /** At least `hits`, `misses`, `puts`. */
   counters(): Record<string, number>;
   validate(): string | null;
@@ -263,6 +265,8 @@ export interface MidAceBox {
   flush(): void;
   /** The heap walk over the span or mid run whose page word routes here at `page` (see HeapWalk). */
   walk(page: number, w: HeapWalk): string | null;
+  /** Optional, for `heap.map()`: whether this worker's caches hold the free mid run at `page` (absent: the map calls it free). */
+  holdsRun?(page: number): boolean;
   /** At least `hits`, `misses`, `frees`. */
   counters(): Record<string, number | number[]>;
   validate(): string | null;

@@ -103,7 +103,7 @@ const SHAPES: { [K in BoxName]: BoxShape<BoxImplementations[K], Instance<K>> } =
   bigcache: {
     module: { variant: 'variant', BigCache: 'class' },
     statics: ['formatBudget'],
-    instance: { alloc: 'function', free: 'function', usableSize: 'function', flush: 'function', resize: 'function?', walk: 'function', reclaimWorker: 'function', counters: 'function', validate: 'function' },
+    instance: { alloc: 'function', free: 'function', usableSize: 'function', flush: 'function', resize: 'function?', walk: 'function', holdsRun: 'function?', reclaimWorker: 'function', counters: 'function', validate: 'function' },
     counters: ['hits', 'misses', 'puts'],
   },
   frontGate: {
@@ -122,6 +122,7 @@ const SHAPES: { [K in BoxName]: BoxShape<BoxImplementations[K], Instance<K>> } =
       usableSize: 'function',
       flush: 'function',
       walk: 'function',
+      holdsRun: 'function?',
       abandonAll: 'function',
       reclaimWorker: 'function',
       counters: 'function',

@@ -1,16 +1,10 @@
-import { FREE_DOUBLE, FREE_INSIDE, FREE_INVALID, FREE_OK, HeapError, ROUTE_LARGE, ROUTE_MID, ROUTE_TINY, type BoxName, type FreeResult, type Variant } from '@hakmem/contracts';
+import { FREE_INVALID, FREE_OK, HeapError, ROUTE_LARGE, ROUTE_MID, ROUTE_TINY, type BoxName, type FreeResult, type Variant } from '@hakmem/contracts';
 import {
-  GRANULE_SHIFT,
-  PAGE_MASK,
   PAGE_SHIFT,
   PAGE_SIZE,
-  PK_KIND_MASK,
-  PK_RUN_LIVE,
   PK_FREE,
-  SS_MASK,
   TINY_CLASS_OF_GRANULES,
   TINY_MAX,
-  TLS_SLL_STRIDE,
   isTinyPage,
   pageClass,
 } from '@hakmem/contracts/layout';
@@ -29,7 +23,8 @@ import type {
 } from './box-contracts.js';
 import { builds } from './box-builds.js';
 import type { HeapParts } from './heap-parts.js';
-import { LIVE_BITMAP, TLS_CAPACITY_AT, TLS_COUNT_AT } from './hot-layout.js';
+import { clearLiveWord, markLiveWord } from '@hakmem/superslab';
+import { popState, pushState } from '@hakmem/tls-sll-box';
 
 /**
  * The facade's hot half: the boxes' fast-path state held in fields, the
@@ -165,31 +160,23 @@ export class HeapCore {
 
   /**
    * Tiny malloc over the built-in release TLS cache and SuperSlab in a
-   * private heap, written out: the pop of `popBlock` through the cache's one
-   * `state` view and the live-bit set of `markLive` (same layout,
-   * contracts/layout.ts), with no call through a function field and no pop
-   * counter (the cache derives its pops, see TlsCache.counters). Each typed
-   * array a fast path touches costs a map, detach and bounds check, so it
-   * touches two: `state` and `hotU32`. Any other build of either box, or a
-   * shared heap, gets `mallocBoxed` instead (constructor).
+   * private heap: those builds' own fast-path functions (`popState` over the
+   * cache's one `state` view, `markLiveWord` on the live bit as a bit of a
+   * u32 word), called by name so V8 inlines them, with no call through a
+   * function field and no pop counter (the cache derives its pops, see
+   * TlsCache.counters). Each typed array a fast path touches costs a map,
+   * detach and bounds check, so it touches two: `state` and `hotU32`. The
+   * boxes keep their layouts; any other build of either box, or a shared
+   * heap, gets `mallocBoxed` instead (constructor).
    */
   malloc(size: number): number {
     if ((size >>> 0) !== size) return this.mallocHugeOrThrow(size);
     if (size <= TINY_MAX) {
       const cls = TINY_CLASS_OF_GRANULES[(size + 15) >>> 4];
-      const st = this.tlsState;
-      const n = st[TLS_COUNT_AT + cls] - 1;
-      if (n >= 0) {
-        const ptr = st[cls * TLS_SLL_STRIDE + n];
-        st[TLS_COUNT_AT + cls] = n;
-        // The live bit as a bit of a little-endian word: the same bit the boxes read as a byte.
-        const u32 = this.hotU32;
-        const i = ((ptr - (ptr & SS_MASK) + LIVE_BITMAP) >>> 2) + ((ptr & SS_MASK) >>> 9);
-        // A detached or short view (the memory grew) has no word i: the slow path refreshes it.
-        if (i < u32.length) {
-          u32[i] |= 1 << ((ptr >>> GRANULE_SHIFT) & 31);
-          return ptr;
-        }
+      const ptr = popState(this.tlsState, cls);
+      if (ptr !== 0) {
+        // A detached or short view (the memory grew) has no word for the bit: the slow path refreshes it.
+        if (markLiveWord(this.hotU32, ptr)) return ptr;
         return this.mallocTinySlow(cls, ptr);
       }
       return this.mallocTinySlow(cls, 0);
@@ -330,10 +317,10 @@ export class HeapCore {
 
   /**
    * Tiny free over the built-in release front gate, TLS cache and SuperSlab
-   * in a private heap, written out as `malloc` is: the page word of
-   * `pageWordOf` and the live-bit test and clear of `clearLive` through
-   * `hotU32`, the push of `pushBlock` through `state`, counted in a plain field
-   * (`tinyFrees`, folded into the cache's counter by stats and slow paths).
+   * in a private heap, as `malloc` is: the page word of `pageWordOf` read
+   * through `hotU32`, those builds' `clearLiveWord` and `pushState`, the push
+   * counted in a plain field (`tinyFrees`, folded into the cache's counter by
+   * stats and slow paths).
    * A detached view reads undefined, so a block past it falls to
    * `freeOther`, which refreshes the views and tries again.
    */
@@ -341,24 +328,13 @@ export class HeapCore {
     if ((ptr >>> 0) === ptr) {
       const pg = (ptr >>> PAGE_SHIFT) - this.gateBasePage;
       const word = pg < 0 || pg >= this.gateRegionPages ? PK_FREE : this.hotU32[this.gateFirstIndex + pg] | 0;
-      if (isTinyPage(word) && (ptr & 15) === 0) {
-        const u32 = this.hotU32;
-        const i = ((ptr - (ptr & SS_MASK) + LIVE_BITMAP) >>> 2) + ((ptr & SS_MASK) >>> 9);
-        const bit = 1 << ((ptr >>> GRANULE_SHIFT) & 31);
-        const old = u32[i];
-        if ((old & bit) !== 0) {
-          u32[i] = old & ~bit;
-          const cls = pageClass(word);
-          const st = this.tlsState;
-          const n = st[TLS_COUNT_AT + cls];
-          if (n < st[TLS_CAPACITY_AT + cls]) {
-            st[cls * TLS_SLL_STRIDE + n] = ptr;
-            st[TLS_COUNT_AT + cls] = n + 1;
-            this.tinyFrees++;
-            return;
-          }
-          return this.freeTinySlow(cls, ptr);
+      if (isTinyPage(word) && (ptr & 15) === 0 && clearLiveWord(this.hotU32, ptr)) {
+        const cls = pageClass(word);
+        if (pushState(this.tlsState, cls, ptr)) {
+          this.tinyFrees++;
+          return;
         }
+        return this.freeTinySlow(cls, ptr);
       }
       if (ptr === 0) return;
       this.freeOther(ptr, word);

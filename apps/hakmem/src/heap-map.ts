@@ -1,7 +1,7 @@
 import type { BoxName, Variant } from '@hakmem/contracts';
 import { PAGE_SHIFT, PAGE_SIZE, PK_FREE, PK_KIND_MASK, PK_MID_SPAN, PK_RUN_BODY, PK_RUN_FREE, PK_RUN_LIVE, PK_SS_SPARE, PK_TINY, SPAN_MAX_PAGES } from '@hakmem/contracts/layout';
 import type { LinearMemory, PageLayer } from '@hakmem/linear-memory';
-import type { BigCacheBox, BoxVariant, MidLargeAceBox, MidLargeAceImplementation, SuperslabImplementation } from './box-contracts.js';
+import type { BigCacheBox, BoxVariant, MidAceBox, MidAceImplementation, SuperslabImplementation } from './box-contracts.js';
 
 /**
  * `heap.map()`: a plain-JSON picture of the heap, one region per slab,
@@ -83,8 +83,8 @@ export interface HeapMapSource {
   readonly variant: Variant;
   readonly variants: Record<BoxName, BoxVariant>;
   readonly superslab: SuperslabImplementation;
-  readonly midLargeAce: MidLargeAceImplementation;
-  readonly mid: MidLargeAceBox;
+  readonly midLargeAce: MidAceImplementation;
+  readonly mid: MidAceBox;
   readonly big: BigCacheBox;
   /** Guard bytes per block of each box (0 in release): usable bytes = block − guard. */
   readonly tinyGuard: number;
@@ -160,7 +160,8 @@ export function buildHeapMap(src: HeapMapSource): HeapMap {
       const n = Math.max(1, Math.min(w >>> 8, end - p));
       const midRun = n <= SPAN_MAX_PAGES;
       const live = kind === PK_RUN_LIVE;
-      const held = !live && (midRun ? src.mid.cachesRun(at) : src.big.holds(p));
+      const box = midRun ? src.mid : src.big;
+      const held = !live && box.holdsRun !== undefined && box.holdsRun(p);
       region({
         kind: 'run',
         box: midRun ? 'midLargeAce' : 'bigcache',

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { BOX_NAMES } from '@hakmem/contracts';
 import { createAllocator, HeapError, type Allocator } from '../src/index.js';
 import { Shadow } from './helpers.js';
 import { buildsOf, heapFor, SUITES } from './suites.js';
@@ -34,8 +35,15 @@ for (const suite of SUITES) describe(`facade contract (${suite.label})`, () => {
     const builds = buildsOf(suite.options);
     expect(heapFor(suite).variant).toBe(Object.values(builds).includes('debug') ? 'debug' : 'release');
     expect(createAllocator({ boxes: { tlsSll: 'debug' } }).variant).toBe('debug');
-    // A shared heap's handle carries every box's build: the mix really took effect.
-    expect(heapFor(suite, { shared: true, maxBytes: 16 << 20 }).share().variants).toEqual(builds);
+    const custom = BOX_NAMES.filter((b) => typeof suite.options.boxes?.[b] === 'object');
+    if (custom.length === 0) {
+      // A shared heap's handle carries every box's build: the mix really took effect.
+      expect(heapFor(suite, { shared: true, maxBytes: 16 << 20 }).share().variants).toEqual(builds);
+    } else {
+      // A user box is code, which no handle can carry: the heap says which boxes are the user's, and refuses to share.
+      expect(heapFor(suite).stats().boxVariants).toEqual({ ...builds, ...Object.fromEntries(custom.map((b) => [b, 'custom'])) });
+      expect(codeOf(() => heapFor(suite, { shared: true, maxBytes: 16 << 20 }).share())).toBe('INVALID_STATE');
+    }
   });
 
   it('malloc(0) gives unique, freeable pointers', () => {

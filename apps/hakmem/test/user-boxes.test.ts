@@ -14,13 +14,13 @@ import {
   type BigCacheImplementation,
   type BoxImplementations,
   type BoxName,
-  type TlsSllImplementation,
+  type TlsCacheImplementation,
 } from '../src/index.js';
 import { heapOf, Shadow, VARIANTS } from './helpers.js';
 
 // Compile-time proof (tsc checks this file) that the alternatives satisfy
 // the contracts they are written against.
-const fixedTls4: TlsSllImplementation = fixedTlsSll(4);
+const fixedTls4: TlsCacheImplementation = fixedTlsSll(4);
 const uncached: BigCacheImplementation = uncachedBigCache;
 
 /** xorshift32. */
@@ -106,7 +106,7 @@ describe.each(VARIANTS)('user box implementations (other boxes %s)', (variant) =
     const tls = mid.boxes.tlsSll;
     if (boxes!.tlsSll !== undefined) {
       // No adaptation: every class keeps the capacity it was made with, and the small cache went to its slabs often.
-      const cap = new (boxes!.tlsSll as TlsSllImplementation).TlsSll().capacity[0];
+      const cap = new (boxes!.tlsSll as TlsCacheImplementation).TlsCache().capacity[0];
       expect(tls.capacities).toEqual(new Array(TINY_CLASSES).fill(cap));
       expect(tls.refills as number).toBeGreaterThan(100);
       expect(tls.drains as number).toBeGreaterThan(100);
@@ -220,12 +220,12 @@ describe('user box implementations: the contract', () => {
 
   /** Every member the facade needs of each box's implementation object. */
   const MODULE_MEMBERS: Record<BoxName, string[]> = {
-    tlsSll: ['TlsSll', 'popBlock', 'pushBlock'],
-    superslab: ['Superslab', 'markLive', 'clearLive', 'markLiveShared', 'clearLiveShared', 'validateSuperslab'],
+    tlsSll: ['TlsCache', 'popBlock', 'pushBlock'],
+    superslab: ['Superslab', 'markLive', 'clearLive', 'markLiveShared', 'clearLiveShared', 'ownerOf'],
     sharedPool: ['SharedPool'],
     bigcache: ['BigCache'],
-    frontGate: ['FrontGate', 'pageWordOf'],
-    midLargeAce: ['MidLargeAce', 'validateSpan'],
+    frontGate: ['FrontGate', 'pageWordOf', 'routeOfSize', 'routeOfWord'],
+    midLargeAce: ['MidAce'],
   };
   const missing = (Object.keys(MODULE_MEMBERS) as BoxName[]).flatMap((box) => MODULE_MEMBERS[box].map((m) => [box, m] as const));
 
@@ -246,7 +246,7 @@ describe('user box implementations: the contract', () => {
         {
           tlsSll: {
             ...fixedTls4,
-            TlsSll: class extends fixedTls4.TlsSll {
+            TlsCache: class extends fixedTls4.TlsCache {
               constructor() {
                 super();
                 (this as { drainAll?: unknown }).drainAll = undefined;
@@ -254,28 +254,28 @@ describe('user box implementations: the contract', () => {
             },
           },
         },
-        /boxes\.tlsSll: .*new TlsSll\(\)\.drainAll must be a function \(it is missing\)/,
+        /boxes\.tlsSll: .*new TlsCache\(\)\.drainAll must be a function \(it is missing\)/,
       ],
       [
         {
           tlsSll: {
             ...fixedTls4,
-            TlsSll: class extends fixedTls4.TlsSll {
+            TlsCache: class extends fixedTls4.TlsCache {
               override counters() {
                 return { ...super.counters(), drains: undefined as unknown as number };
               }
             },
           },
         },
-        /boxes\.tlsSll: .*new TlsSll\(\)\.counters\(\)\.drains must be a number/,
+        /boxes\.tlsSll: .*new TlsCache\(\)\.counters\(\)\.drains must be a number/,
       ],
       [
         {
           tlsSll: {
             ...fixedTls4,
-            TlsSll: class {
+            TlsCache: class {
               slots = new Uint32Array(16);
-              count = new Int32Array(TINY_CLASSES);
+              count = new Int32Array(4);
               capacity = new Int32Array(TINY_CLASSES).fill(1);
               ops = new Float64Array(2);
               pop = () => 0;
@@ -284,12 +284,13 @@ describe('user box implementations: the contract', () => {
               splice = () => {};
               drain = () => 0;
               drainAll = () => 0;
+              listCached = () => new Uint32Array(0);
               counters = () => ({ pops: 0, pushes: 0, refills: 0, drains: 0 });
               validate = () => null;
             },
           },
         },
-        /boxes\.tlsSll: the implementation's new TlsSll\(\)\.slots must hold at least 16384 elements \(it holds 16\)/,
+        /boxes\.tlsSll: the implementation's new TlsCache\(\)\.count must hold at least 32 elements \(it holds 4\)/,
       ],
       [
         {

@@ -5,7 +5,7 @@ import {
   slabIndexOf,
   superslabOf,
   SLAB_SIZE,
-  SM_PARTIAL,
+  SM_LIST,
   SS_HEADER_BYTES,
   TINY_CLASS_SIZES,
   TINY_CLASSES,
@@ -42,11 +42,11 @@ export const TOP_BIT = 31;
 export const FULL_BYTE = 0xff;
 
 // Record words of its own, in the first words the shared record layout leaves
-// unused (SM_PARTIAL is the last word layout.ts names): only this box reads them.
+// unused (SM_LIST is the last word layout.ts names): only this box reads them.
 /** Out-bitmap byte from which `refill` scans for a free block: no byte before it has one. */
-export const SM_SCAN_HINT = SM_PARTIAL + 4;
+export const SM_SCAN_HINT = SM_LIST + 4;
 /** 1 while the slab is on its owner's partial list (it may have free blocks and is not current). */
-export const SM_LISTED = SM_PARTIAL + 8;
+export const SM_LISTED = SM_LIST + 8;
 
 /**
  * Block number = (offset in the slab's data) / class size, as a multiply and

@@ -37,7 +37,7 @@ import {
   slabPageOf,
 } from './bitmap-layout.js';
 import { clearLive, clearLiveShared, markLive, markLiveShared, ownerOf } from './bitmap-live.js';
-import { scanSuperslab, slabOccupancy, validateSuperslab, type SlabTally } from './bitmap-walk.js';
+import { scanSuperslab, slabOccupancy, type SlabTally } from './bitmap-walk.js';
 
 /**
  * A SuperSlab box with records of its own: no free lists, two bitmaps per
@@ -60,7 +60,7 @@ import { scanSuperslab, slabOccupancy, validateSuperslab, type SlabTally } from 
  * the trailer must be cleared), and its debug build reads SM_USED at
  * release. SM_CARVED keeps its meaning (blocks carved) because the debug TLS
  * cache reads it to tell a carved block. SM_FREE_HEAD, SM_REMOTE_HEAD and
- * SM_PARTIAL go unused; SM_SCAN_HINT and SM_LISTED are this box's own.
+ * SM_LIST go unused; SM_SCAN_HINT and SM_LISTED are this box's own.
  *
  * Private heaps only: a heap with a user box cannot be shared, so every slab
  * it sees is this worker's and there are no remote frees (`returnBlocks`
@@ -387,8 +387,6 @@ export const bitmapSuperslab = {
   clearLive,
   markLiveShared,
   clearLiveShared,
-  /** @deprecated: removed when the facade switches to `Superslab.walk`. */
-  validateSuperslab,
   ownerOf,
   slabOccupancy,
   BLOCK_GUARD: 0,

@@ -169,32 +169,6 @@ function lowestBit(x: number): number {
   return TOP_BIT - Math.clz32(x & -x);
 }
 
-/** What `validateSuperslab` adds its findings to (the facade's older walk record). */
-export interface SuperslabWalk {
-  liveBlocks: number;
-  liveBytes: number;
-  activeSlabs: number;
-  emptySlabs: number;
-  unusedSlabs: number;
-}
-
-/**
- * @deprecated: removed when the facade switches to `BitmapSuperslab.walk`.
- * Validates the SuperSlab at `ss` (records only; the facade checks its page
- * words) and adds its live blocks to `walk`; `cachedInSlab(slab)` counts the
- * blocks of a slab this worker's cache holds.
- */
-export function validateSuperslab(lm: LinearMemory, ss: number, walk: SuperslabWalk, cachedInSlab: (slab: number) => number): string | null {
-  const t: SlabTally = { liveBlocks: 0, liveBytes: 0, activeSlabs: 0, emptySlabs: 0, unusedSlabs: 0, problemAt: ss };
-  const problem = scanSuperslab(lm, ss, t, true, null, cachedInSlab);
-  walk.liveBlocks += t.liveBlocks;
-  walk.liveBytes += t.liveBytes;
-  walk.activeSlabs += t.activeSlabs;
-  walk.emptySlabs += t.emptySlabs;
-  walk.unusedSlabs += t.unusedSlabs;
-  return problem;
-}
-
 /**
  * For `heap.map()`: the occupancy of the slab holding `ptr`, from this box's
  * records, or null when no SuperSlab header is there. A snapshot without locks.

@@ -86,7 +86,7 @@ describe('fixed-capacity TLS cache', () => {
 
   it('fixedTlsSll(n) is an implementation whose class takes no arguments and whose hot functions drive its arrays', () => {
     const impl = fixedTlsSll(2);
-    const t = new impl.TlsSll();
+    const t = new impl.TlsCache();
     expect(Array.from(t.capacity)).toEqual(new Array(TINY_CLASSES).fill(2));
     expect(impl.pushBlock(t.count, t.capacity, t.slots, t.ops, 1, block(9))).toBe(true);
     expect(impl.popBlock(t.count, t.slots, t.ops, 1)).toBe(block(9));

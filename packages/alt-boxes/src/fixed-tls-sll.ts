@@ -106,6 +106,17 @@ export class FixedTlsSll {
     return n;
   }
 
+  /** Every cached block of every class, sorted ascending (the heap walk's). */
+  listCached(): Uint32Array {
+    const out = new Uint32Array(this.cached());
+    let k = 0;
+    for (let c = 0; c < TINY_CLASSES; c++) {
+      const base = c * TLS_SLL_STRIDE;
+      for (let i = 0; i < this.count[c]; i++) out[k++] = this.slots[base + i];
+    }
+    return out.sort();
+  }
+
   cached(): number {
     let n = 0;
     for (let c = 0; c < TINY_CLASSES; c++) n += this.count[c];
@@ -163,7 +174,7 @@ export function fixedTlsSll(capacity: number = FIXED_TLS_DEFAULT_CAPACITY) {
   checkCapacity(capacity);
   return {
     variant: 'release' as const,
-    TlsSll: class extends FixedTlsSll {
+    TlsCache: class extends FixedTlsSll {
       constructor() {
         super(capacity);
       }

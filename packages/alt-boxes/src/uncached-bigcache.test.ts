@@ -21,17 +21,17 @@ describe('uncached BigCache', () => {
     expect(pl.word(page)).toBe(runHeadWord(PK_RUN_LIVE, 20));
     for (let p = page + 1; p < page + 20; p++) expect(pl.word(p)).toBe(PK_RUN_BODY);
     expect(pl.pagesInUse()).toBe(20);
-    expect(bc.free(page, 20)).toBe(true);
+    expect(bc.freeRun(page, 20)).toBe(true);
     for (let p = page; p < page + 20; p++) expect(pl.word(p) & PK_KIND_MASK).toBe(PK_FREE);
     expect(pl.pagesInUse()).toBe(0);
-    expect(bc.holds(page)).toBe(false);
+    expect(bc.usableSize(page * 65536, pl.word(page))).toBe(-1);
     expect(pl.validate()).toBeNull();
     expect(bc.counters()).toMatchObject({ hits: 0, misses: 1, puts: 1, cachedRuns: 0, cachedBytes: 0, livePages: 0 });
   });
 
   it('never reuses a freed run from a cache: every alloc is a miss', () => {
     const { bc } = setup(128);
-    for (let i = 0; i < 10; i++) bc.free(bc.alloc(17 + i), 17 + i);
+    for (let i = 0; i < 10; i++) bc.freeRun(bc.alloc(17 + i), 17 + i);
     expect(bc.counters()).toMatchObject({ hits: 0, misses: 10, puts: 10 });
     expect(bc.validate()).toBeNull();
   });
@@ -40,11 +40,11 @@ describe('uncached BigCache', () => {
     const { pl, bc } = setup(64);
     const a = bc.alloc(18);
     const b = bc.alloc(18);
-    expect(bc.free(a, 19)).toBe(false);
+    expect(bc.freeRun(a, 19)).toBe(false);
     expect(pl.word(a)).toBe(runHeadWord(PK_RUN_LIVE, 18));
-    expect(bc.free(a, 18)).toBe(true);
+    expect(bc.freeRun(a, 18)).toBe(true);
     const inUse = pl.pagesInUse();
-    expect(bc.free(a, 18)).toBe(false);
+    expect(bc.freeRun(a, 18)).toBe(false);
     expect(pl.pagesInUse()).toBe(inUse);
     expect(pl.word(b)).toBe(runHeadWord(PK_RUN_LIVE, 18));
     expect(bc.counters()).toMatchObject({ puts: 1, livePages: 18 });

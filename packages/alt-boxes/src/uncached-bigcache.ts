@@ -1,8 +1,15 @@
+import { FREE_INVALID, FREE_OK, type FreeResult, type HeapWalk } from '@hakmem/contracts';
 import {
   H_BIGCACHE_LOCK,
+  PAGE_MASK,
+  PAGE_SHIFT,
+  PAGE_SIZE,
   PK_RUN_BODY,
   PK_RUN_LIVE,
+  SPAN_MAX_PAGES,
+  pageKind,
   runHeadWord,
+  runPages,
 } from '@hakmem/contracts/layout';
 import { breakLockOf, lockWord, unlockWord, type LinearMemory, type PageLayer } from '@hakmem/linear-memory';
 
@@ -57,8 +64,44 @@ export class UncachedBigCache {
     return page;
   }
 
+  /**
+   * Frees the large block at `ptr` (page word `word`): FREE_OK, or
+   * FREE_INVALID, changing nothing, when `ptr` is not the head of a live
+   * large run (a freed run's pages are free at once: the front gate says
+   * what they remember).
+   */
+  free(ptr: number, word: number): FreeResult {
+    if ((ptr & PAGE_MASK) !== 0 || pageKind(word) !== PK_RUN_LIVE || runPages(word) <= SPAN_MAX_PAGES) return FREE_INVALID;
+    return this.freeRun(ptr >>> PAGE_SHIFT, runPages(word)) ? FREE_OK : FREE_INVALID;
+  }
+
+  /** Usable size of the live large block at `ptr`: its whole run, or -1. */
+  usableSize(ptr: number, word: number): number {
+    if ((ptr & PAGE_MASK) !== 0 || pageKind(word) !== PK_RUN_LIVE || runPages(word) <= SPAN_MAX_PAGES) return -1;
+    return runPages(word) * PAGE_SIZE;
+  }
+
+  /**
+   * The heap walk over the live run at `page` (nothing else routes here: this
+   * cache holds no free run). With `w.validate`: its page count fits the
+   * heap and its body pages say PK_RUN_BODY.
+   */
+  walk(page: number, w: HeapWalk): string | null {
+    const word = this.pages.word(page);
+    const n = runPages(word);
+    w.nextPage = page + Math.max(1, n);
+    w.problemAt = page * PAGE_SIZE;
+    if (pageKind(word) !== PK_RUN_LIVE) return w.validate ? `run at page ${page} is free, but this cache holds no run (lost memory)` : null;
+    w.liveBlocks++;
+    w.liveBytes += n * PAGE_SIZE;
+    if (!w.validate) return null;
+    if (page + n > this.pages.endPage()) return `run at page ${page} has ${n} pages, past the heap end`;
+    for (let q = page + 1; q < page + n; q++) if (this.pages.word(q) !== PK_RUN_BODY) return `run at page ${page}: page ${q} has word ${this.pages.word(q)}`;
+    return null;
+  }
+
   /** Releases the live run of `n` pages at `page`; false, changing nothing, when it is not one. */
-  free(page: number, n: number): boolean {
+  freeRun(page: number, n: number): boolean {
     lockWord(this.lm.i32, this.lockIndex, this.lm.shared, this.lm.holder);
     try {
       if (this.pages.word(page) !== runHeadWord(PK_RUN_LIVE, n)) return false;
@@ -74,7 +117,8 @@ export class UncachedBigCache {
   /** Nothing is cached, so there is nothing to give back. */
   flush(): void {}
 
-  holds(_page: number): boolean {
+  /** No run is ever held free here. */
+  holdsRun(_page: number): boolean {
     return false;
   }
 

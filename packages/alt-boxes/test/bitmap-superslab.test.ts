@@ -22,8 +22,8 @@ import { LinearMemory, PageLayer, planGeometry } from '@hakmem/linear-memory';
 import { SharedPool } from '@hakmem/shared-pool';
 import { describe, expect, it } from 'vitest';
 import { LIVE_BITS_AT, OUT_BITS_AT, SM_SCAN_HINT, TRAILER_BYTES, bitmapCapacity, blockStartOf } from '../src/bitmap-layout.js';
-import { BitmapSuperslab, bitmapSuperslab, clearLive, clearLiveShared, markLive, markLiveShared, ownerOf } from '../src/bitmap-superslab.js';
-import { slabOccupancy, type SuperslabWalk } from '../src/bitmap-walk.js';
+import { BitmapSuperslab, clearLive, clearLiveShared, markLive, markLiveShared, ownerOf } from '../src/bitmap-superslab.js';
+import { slabOccupancy } from '../src/bitmap-walk.js';
 
 const WORKER = 1;
 const CACHE_CAP = 16;
@@ -342,17 +342,6 @@ describe('bitmap SuperSlab: broken records are reported', () => {
     expect(() => h.ss.returnBlocks(Uint32Array.of(p), 1)).toThrow(HeapError);
     h.lm.u32[(slab + SM_OWNER) >>> 2] = 9;
     expect(() => h.ss.returnBlocks(Uint32Array.of(p), 1)).toThrow(/no remote frees/);
-  });
-
-  it('the deprecated validateSuperslab reads the same records', () => {
-    const { h, slab, q } = broken();
-    const walk: SuperslabWalk = { liveBlocks: 0, liveBytes: 0, activeSlabs: 0, emptySlabs: 0, unusedSlabs: 0 };
-    const ss = superslabOf(slab);
-    const inCache = (s: number) => (s === slabRecordOf(q) ? h.caches[2].length : 0);
-    expect(bitmapSuperslab.validateSuperslab(h.lm, ss, walk, inCache)).toBeNull();
-    expect(walk).toMatchObject({ liveBlocks: 1, liveBytes: TINY_CLASS_SIZES[2], activeSlabs: 1, unusedSlabs: 15 });
-    h.lm.u32[(slab + SM_USED) >>> 2]--;
-    expect(bitmapSuperslab.validateSuperslab(h.lm, ss, walk, inCache)).toMatch(/blocks are out by its bitmap/);
   });
 });
 

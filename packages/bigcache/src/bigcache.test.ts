@@ -60,7 +60,7 @@ describe(`bigcache (${__HAKMEM_DEBUG__ ? 'debug' : 'release'} build)`, () => {
     const page = bc.alloc(20);
     expect(bc.freeRun(page, 20)).toBe(true);
     expect(pl.word(page)).toBe(runHeadWord(PK_RUN_FREE, 20));
-    expect(bc.holds(page)).toBe(true);
+    expect(bc.holdsRun(page)).toBe(true);
     expect(pl.pagesInUse()).toBe(20); // cached pages stay out of the page layer
     expect(bc.counters()).toMatchObject({ puts: 1, cachedRuns: 1, cachedBytes: 20 * PAGE_SIZE });
     expect(bc.validate()).toBeNull();
@@ -69,7 +69,7 @@ describe(`bigcache (${__HAKMEM_DEBUG__ ? 'debug' : 'release'} build)`, () => {
     expect(bc.alloc(20)).toBe(page);
     expect(bc.lastPages).toBe(20);
     expect(pl.word(page)).toBe(runHeadWord(PK_RUN_LIVE, 20));
-    expect(bc.holds(page)).toBe(false);
+    expect(bc.holdsRun(page)).toBe(false);
     expect(bc.counters()).toMatchObject({ hits: 1, misses: 1, cachedRuns: 0, cachedBytes: 0 });
     expect(bc.validate()).toBeNull();
   });
@@ -144,9 +144,9 @@ describe(`bigcache (${__HAKMEM_DEBUG__ ? 'debug' : 'release'} build)`, () => {
     bc.freeRun(b, 17);
     expect(bc.counters()).toMatchObject({ cachedRuns: 2, evictions: 0 });
     bc.freeRun(c, 17); // 51 pages > 40: a, the oldest, goes back to the page layer
-    expect(bc.holds(a)).toBe(false);
-    expect(bc.holds(b)).toBe(true);
-    expect(bc.holds(c)).toBe(true);
+    expect(bc.holdsRun(a)).toBe(false);
+    expect(bc.holdsRun(b)).toBe(true);
+    expect(bc.holdsRun(c)).toBe(true);
     expect(pl.word(a) & PK_KIND_MASK).toBe(PK_FREE);
     expect(pl.pagesInUse()).toBe(34 + 3);
     const k = bc.counters();
@@ -160,7 +160,7 @@ describe(`bigcache (${__HAKMEM_DEBUG__ ? 'debug' : 'release'} build)`, () => {
     const { pl, bc } = setup(128, 40);
     const page = bc.alloc(50);
     expect(bc.freeRun(page, 50)).toBe(true);
-    expect(bc.holds(page)).toBe(false);
+    expect(bc.holdsRun(page)).toBe(false);
     expect(pl.pagesInUse()).toBe(0);
     expect(bc.counters()).toMatchObject({ puts: 1, cachedRuns: 0, cachedBytes: 0 });
     expect(pl.validate()).toBeNull();
@@ -173,8 +173,8 @@ describe(`bigcache (${__HAKMEM_DEBUG__ ? 'debug' : 'release'} build)`, () => {
     expect(new Set(runs).size).toBe(BIGCACHE_ENTRIES + 1);
     for (const r of runs) expect(bc.freeRun(r, 1)).toBe(true);
     expect(bc.counters()).toMatchObject({ cachedRuns: BIGCACHE_ENTRIES, evictions: 1 });
-    expect(bc.holds(runs[0])).toBe(false);
-    for (const r of runs.slice(1)) expect(bc.holds(r)).toBe(true);
+    expect(bc.holdsRun(runs[0])).toBe(false);
+    for (const r of runs.slice(1)) expect(bc.holdsRun(r)).toBe(true);
     expect(pl.pagesInUse()).toBe(BIGCACHE_ENTRIES + BIGCACHE_ENTRIES + 1);
     expect(bc.validate()).toBeNull();
     expect(pl.validate()).toBeNull();
@@ -205,7 +205,7 @@ describe(`bigcache (${__HAKMEM_DEBUG__ ? 'debug' : 'release'} build)`, () => {
     bc.flush();
     expect(pl.pagesInUse()).toBe(3);
     expect(bc.counters()).toMatchObject({ cachedRuns: 0, cachedBytes: 0, evictions: 3 });
-    for (const r of runs) expect(bc.holds(r)).toBe(false);
+    for (const r of runs) expect(bc.holdsRun(r)).toBe(false);
     expect(bc.validate()).toBeNull();
     expect(pl.validate()).toBeNull();
     bc.flush(); // idempotent
@@ -282,7 +282,7 @@ describe(`bigcache (${__HAKMEM_DEBUG__ ? 'debug' : 'release'} build)`, () => {
     expect(lm.i32[lockIndex]).toBe(0);
     expect(pl.isFree(orphan) && pl.isFree(orphan + 17)).toBe(true);
     expect(pl.pagesInUse()).toBe(inUse - 18);
-    expect(bc.holds(cached)).toBe(true);
+    expect(bc.holdsRun(cached)).toBe(true);
     expect(pl.word(live)).toBe(runHeadWord(PK_RUN_LIVE, 17));
     expect(pl.word(midRun)).toBe(runHeadWord(PK_RUN_FREE, 4));
     expect(bc.counters()).toMatchObject({ cachedRuns: 1, cachedBytes: 20 * PAGE_SIZE });

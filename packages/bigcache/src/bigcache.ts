@@ -572,7 +572,7 @@ export class BigCache {
   /**
    * Whether `page` heads a run this cache holds (`walk` asks it of every free run).
    */
-  holds(page: number): boolean {
+  holdsRun(page: number): boolean {
     return this.slotOf(page) !== 0;
   }
 

@@ -7,18 +7,20 @@ import {
   midSpanCapacity,
 } from '@hakmem/contracts/layout';
 import { describe, expect, it } from 'vitest';
-import { MidLargeAce, spanStart, validateSpan } from './index.js';
+import { MidAce } from './index.js';
+import { validateSpan } from './span-walk.js';
+import { spanStartOf } from '@hakmem/contracts/layout';
 import { setup, newWalk } from './test-heap.js';
 
 describe(`mid-large ACE: abandoned spans and the mid lock (${__HAKMEM_DEBUG__ ? 'debug' : 'release'} build)`, () => {
   it('reclaimWorker after a death under the mid lock relinks a half-adopted span and abandons the dead worker\'s spans', () => {
     const { lm, pl, mid, word } = setup(64, undefined, true);
-    const dead = new MidLargeAce(lm, pl, 3);
-    const survivor = new MidLargeAce(lm, pl, 2);
+    const dead = new MidAce(lm, pl, 3);
+    const survivor = new MidAce(lm, pl, 2);
     const a = mid.malloc(4000);
     const b = dead.malloc(4000);
-    const spanA = spanStart(a, word(a));
-    const spanB = spanStart(b, word(b));
+    const spanA = spanStartOf(a, word(a));
+    const spanB = spanStartOf(b, word(b));
     const cls = lm.u32[(spanA + SP_CLASS) >>> 2];
     const head = ((pl.midArea + MID_ABANDONED_HEADS) >>> 2) + cls;
     const lock = (pl.base + H_MID_LOCK) >>> 2;

@@ -6,7 +6,7 @@ import {
   midClassOf,
 } from '@hakmem/contracts/layout';
 import { describe, expect, it } from 'vitest';
-import { MID_FREE_OK } from './index.js';
+import { FREE_OK } from '@hakmem/contracts';
 import { setup, G } from './test-heap.js';
 
 describe(`mid-large ACE: the ACE cache policy (${__HAKMEM_DEBUG__ ? 'debug' : 'release'} build)`, () => {
@@ -35,7 +35,7 @@ describe(`mid-large ACE: the ACE cache policy (${__HAKMEM_DEBUG__ ? 'debug' : 'r
     for (let i = 0; i < 300; i++) {
       const p = mid.malloc(6 * PAGE_SIZE - G);
       expect(p).not.toBe(0);
-      expect(free(p)).toBe(MID_FREE_OK);
+      expect(free(p)).toBe(FREE_OK);
       expect(mid.capacity[cls]).toBeLessThanOrEqual(mid.maxCapacity[cls]);
     }
     expect(mid.counters().capacityGrows).toBe(1);
@@ -51,7 +51,7 @@ describe(`mid-large ACE: the ACE cache policy (${__HAKMEM_DEBUG__ ? 'debug' : 'r
     mid.flush(); // start from empty caches; every block above is live
     expect(mid.counters().cachedBytes).toBe(0);
     for (const p of held) {
-      expect(free(p)).toBe(MID_FREE_OK);
+      expect(free(p)).toBe(FREE_OK);
       expect(mid.cachedBytes).toBeLessThanOrEqual(budget);
     }
     const k = mid.counters();

@@ -2,7 +2,7 @@ import {
   PAGE_SIZE,
 } from '@hakmem/contracts/layout';
 import { describe, expect, it } from 'vitest';
-import { MID_FREE_OK } from './index.js';
+import { FREE_OK } from '@hakmem/contracts';
 import { setup, G, SPAN_CLASS_SIZES, RUN_SIZES } from './test-heap.js';
 
 describe(`mid-large ACE: the box (${__HAKMEM_DEBUG__ ? 'debug' : 'release'} build)`, () => {
@@ -12,7 +12,7 @@ describe(`mid-large ACE: the box (${__HAKMEM_DEBUG__ ? 'debug' : 'release'} buil
     for (const size of [...SPAN_CLASS_SIZES, ...RUN_SIZES.slice(0, 3)]) for (let i = 0; i < 5; i++) live.push(mid.malloc(size));
     expect(live.every((p) => p !== 0)).toBe(true);
     expect(pl.pagesInUse()).toBeGreaterThan(0);
-    for (const p of live) expect(free(p)).toBe(MID_FREE_OK);
+    for (const p of live) expect(free(p)).toBe(FREE_OK);
     mid.flush();
     const k = mid.counters();
     expect(pl.pagesInUse()).toBe(0);

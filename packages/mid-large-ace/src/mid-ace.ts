@@ -77,7 +77,7 @@ export class MidAce extends AceCache {
     return this.mallocClass(midRunClass(pages));
   }
 
-  /** @deprecated: removed when the facade switches to `malloc` / `mallocPages`. A block of mid class `cls`, or 0. */
+  /** A block of mid class `cls`, or 0 (what `malloc` and `mallocPages` come to). */
   mallocClass(cls: number): number {
     const n = this.count[cls] - 1;
     if (n < 0) return this.refill(cls);
@@ -193,12 +193,17 @@ export class MidAce extends AceCache {
     return pageKind(word) === PK_MID_SPAN ? this.spans.walk(page, word, w) : this.runs.walk(page, word, w);
   }
 
-  /** @deprecated: removed when the facade switches to `walk`. How many cached blocks of this worker lie in `span`. */
+  /** How many cached blocks of this worker lie in `span` (`walk`'s used-count check; tests). */
   cachedIn(span: number): number {
     return this.spans.cachedIn(span);
   }
 
-  /** @deprecated: removed when the facade switches to `walk`. Whether the run at `ptr` sits in this worker's cache. */
+  /** Whether this worker's cache holds the free run at `page` (`heap.map()`). */
+  holdsRun(page: number): boolean {
+    return this.cachesRun((page << PAGE_SHIFT) >>> 0);
+  }
+
+  /** Whether the run at `ptr` sits in this worker's cache (`walk`'s lost-memory check; tests). */
   cachesRun(ptr: number): boolean {
     return this.holds(ptr, MID_FIRST_RUN_CLASS, MID_CLASSES);
   }

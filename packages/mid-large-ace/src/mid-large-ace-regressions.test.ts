@@ -9,7 +9,8 @@ import {
 import { LinearMemory, PageLayer, planGeometry } from '@hakmem/linear-memory';
 import { describe, expect, it } from 'vitest';
 import { BLOCK_GUARD as G } from './block-guard.js';
-import { MidLargeAce, spanStart } from './index.js';
+import { MidAce } from './index.js';
+import { spanStartOf } from '@hakmem/contracts/layout';
 
 function setup(pages: number, budgetBytes?: number) {
   const memory = new WebAssembly.Memory({ initial: 1, maximum: pages + 2 });
@@ -17,7 +18,7 @@ function setup(pages: number, budgetBytes?: number) {
   const geo = planGeometry(0, pages * PAGE_SIZE);
   lm.ensurePages(geo.basePage + geo.metaPages);
   const pl = PageLayer.format(lm, geo, false);
-  return { lm, pl, mid: new MidLargeAce(lm, pl, 1, budgetBytes), word: (p: number) => pl.word(p >>> PAGE_SHIFT) };
+  return { lm, pl, mid: new MidAce(lm, pl, 1, budgetBytes), word: (p: number) => pl.word(p >>> PAGE_SHIFT) };
 }
 
 describe('regressions: partial lists and the byte budget', () => {
@@ -35,7 +36,7 @@ describe('regressions: partial lists and the byte budget', () => {
     const cap = midSpanCapacity(midClassOf(size + G));
     const all: number[] = [];
     for (let i = 0; i < 4 * cap; i++) all.push(mid.malloc(size));
-    const spanOf = (p: number) => spanStart(p, word(p));
+    const spanOf = (p: number) => spanStartOf(p, word(p));
     const spans = [...new Set(all.map(spanOf))];
     // Freeing everything empties the spans: one stays as the class's spare
     // (and the current one stays current), the others go back to the page layer.

@@ -12,7 +12,7 @@ import {
 } from '@hakmem/contracts/layout';
 import { FREE_DOUBLE, FREE_INVALID, FREE_OK, HeapError } from '@hakmem/contracts';
 import { describe, expect, it } from 'vitest';
-import { MID_FREE_DOUBLE, MID_FREE_OK } from './index.js';
+import { FREE_DOUBLE, FREE_OK } from '@hakmem/contracts';
 import { setup, RUN_SIZES, G } from './test-heap.js';
 
 describe(`mid-large ACE: run classes (${__HAKMEM_DEBUG__ ? 'debug' : 'release'} build)`, () => {
@@ -32,13 +32,13 @@ describe(`mid-large ACE: run classes (${__HAKMEM_DEBUG__ ? 'debug' : 'release'} 
     expect(pl.validate()).toBeNull();
   });
 
-  it('free of a run flips its head word; a second free is MID_FREE_DOUBLE', () => {
+  it('free of a run flips its head word; a second free is FREE_DOUBLE', () => {
     const { mid, word, free, usable } = setup(64);
     const p = mid.malloc(2 * PAGE_SIZE - G);
-    expect(free(p)).toBe(MID_FREE_OK);
+    expect(free(p)).toBe(FREE_OK);
     expect(word(p)).toBe(runHeadWord(PK_RUN_FREE, 2));
     expect(usable(p)).toBe(-1);
-    expect(free(p)).toBe(MID_FREE_DOUBLE);
+    expect(free(p)).toBe(FREE_DOUBLE);
     expect(mid.malloc(2 * PAGE_SIZE - G)).toBe(p);
     expect(word(p)).toBe(runHeadWord(PK_RUN_LIVE, 2));
   });

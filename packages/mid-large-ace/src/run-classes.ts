@@ -132,7 +132,6 @@ export function checkLiveRun(lm: LinearMemory, run: number, pages: number): void
 }
 
 /**
- * @deprecated: removed when the facade switches to `MidAce.walk`.
  * Validates a live mid run (a block of a run class, `pages` pages at `run`):
  * in the debug build its guard must be intact. Returns null or throws.
  */

@@ -15,7 +15,10 @@ import {
   POISON_WORD,
 } from '@hakmem/contracts/layout';
 import { describe, expect, it } from 'vitest';
-import { MID_FREE_DOUBLE, MID_FREE_INVALID, MID_FREE_OK, MidLargeAce, spanStart, validateSpan } from './index.js';
+import { MidAce } from './index.js';
+import { validateSpan } from './span-walk.js';
+import { FREE_DOUBLE, FREE_INVALID, FREE_OK } from '@hakmem/contracts';
+import { spanStartOf } from '@hakmem/contracts/layout';
 import { setup, newWalk, SPAN_CLASS_SIZES, G } from './test-heap.js';
 
 describe(`mid-large ACE: span classes (${__HAKMEM_DEBUG__ ? 'debug' : 'release'} build)`, () => {
@@ -32,7 +35,7 @@ describe(`mid-large ACE: span classes (${__HAKMEM_DEBUG__ ? 'debug' : 'release'}
       const w = word(p);
       expect(w & PK_KIND_MASK).toBe(PK_MID_SPAN);
       expect((w >>> 8) & 0xff).toBe(cls);
-      const span = spanStart(p, w);
+      const span = spanStartOf(p, w);
       expect(span % PAGE_SIZE).toBe(0);
       expect((p - span - SPAN_HEADER_BYTES) % blockSize).toBe(0);
       expect(p + blockSize).toBeLessThanOrEqual(span + MID_SPAN_PAGES[cls] * PAGE_SIZE);
@@ -47,43 +50,43 @@ describe(`mid-large ACE: span classes (${__HAKMEM_DEBUG__ ? 'debug' : 'release'}
     expect(pl.validate()).toBeNull();
   });
 
-  it('free of a span block caches it; a second free is MID_FREE_DOUBLE; malloc reuses it', () => {
+  it('free of a span block caches it; a second free is FREE_DOUBLE; malloc reuses it', () => {
     const { mid, free, usable } = setup(64);
     const p = mid.malloc(3000);
     const q = mid.malloc(3000);
-    expect(free(p)).toBe(MID_FREE_OK);
+    expect(free(p)).toBe(FREE_OK);
     expect(usable(p)).toBe(-1);
-    expect(free(p)).toBe(MID_FREE_DOUBLE);
+    expect(free(p)).toBe(FREE_DOUBLE);
     expect(mid.counters().frees).toBe(1);
     expect(usable(q)).toBe(MID_CLASS_SIZES[midClassOf(3000 + G)] - G);
     const hits = mid.counters().hits as number;
     expect(mid.malloc(3000)).toBe(p);
     expect(mid.counters().hits).toBe(hits + 1);
-    expect(free(p)).toBe(MID_FREE_OK);
-    expect(free(q)).toBe(MID_FREE_OK);
-    expect(free(q)).toBe(MID_FREE_DOUBLE);
+    expect(free(p)).toBe(FREE_OK);
+    expect(free(q)).toBe(FREE_OK);
+    expect(free(q)).toBe(FREE_DOUBLE);
     expect(mid.validate()).toBeNull();
   });
 
-  it('an interior or never-carved pointer is MID_FREE_INVALID and changes nothing', () => {
+  it('an interior or never-carved pointer is FREE_INVALID and changes nothing', () => {
     const { lm, mid, word, free, usable } = setup(64);
     const size = MID_CLASS_SIZES[midClassOf(5000 + G)];
     const p = mid.malloc(5000);
-    const span = spanStart(p, word(p));
+    const span = spanStartOf(p, word(p));
     const carved = lm.u32[(span + SP_CARVED) >>> 2];
     const before = mid.counters();
     for (const bad of [p + 16, p + size / 2, p + size - 16, span, span + 16, span + SPAN_HEADER_BYTES + carved * size]) {
-      expect(free(bad)).toBe(MID_FREE_INVALID);
+      expect(free(bad)).toBe(FREE_INVALID);
       expect(usable(bad)).toBe(-1);
     }
     expect(mid.counters()).toEqual(before);
     expect(usable(p)).toBe(size - G);
 
     const r = mid.malloc(3 * PAGE_SIZE - G);
-    for (const bad of [r + 16, r + 4096, r + PAGE_SIZE - 16]) expect(free(bad)).toBe(MID_FREE_INVALID);
+    for (const bad of [r + 16, r + 4096, r + PAGE_SIZE - 16]) expect(free(bad)).toBe(FREE_INVALID);
     expect(usable(r)).toBe(3 * PAGE_SIZE - G);
-    expect(free(p)).toBe(MID_FREE_OK);
-    expect(free(r)).toBe(MID_FREE_OK);
+    expect(free(p)).toBe(FREE_OK);
+    expect(free(r)).toBe(FREE_OK);
   });
 
   it('flush() keeps a span that still has a live block, and releases it once that block is freed', () => {
@@ -105,11 +108,11 @@ describe(`mid-large ACE: span classes (${__HAKMEM_DEBUG__ ? 'debug' : 'release'}
   describe.each([false, true])('frees by another worker (shared memory: %s)', (shared) => {
     it("go back to the owner's span through its remote list", () => {
       const { lm, pl, mid, word, free } = setup(64, undefined, shared);
-      const other = new MidLargeAce(lm, pl, 2);
+      const other = new MidAce(lm, pl, 2);
       const ptrs = [mid.malloc(4000), mid.malloc(4000), mid.malloc(4000)];
-      const span = spanStart(ptrs[0], word(ptrs[0]));
-      for (const p of ptrs) expect(free(p, other)).toBe(MID_FREE_OK);
-      for (const p of ptrs) expect(free(p, mid)).toBe(MID_FREE_DOUBLE);
+      const span = spanStartOf(ptrs[0], word(ptrs[0]));
+      for (const p of ptrs) expect(free(p, other)).toBe(FREE_OK);
+      for (const p of ptrs) expect(free(p, mid)).toBe(FREE_DOUBLE);
       // Shared: the blocks are not other's, so they go on the span's remote list at once.
       // (Private memory has one worker; two boxes on it only meet in this test: other caches them until it flushes.)
       expect(other.counters().remoteFrees).toBe(shared ? 3 : 0);
@@ -130,15 +133,15 @@ describe(`mid-large ACE: span classes (${__HAKMEM_DEBUG__ ? 'debug' : 'release'}
     const p = mid.malloc(3000);
     const q = mid.malloc(3000);
     lm.u8[p + usable(p)] ^= 0x5a; // one byte past the usable end
-    const span = spanStart(p, word(p));
+    const span = spanStartOf(p, word(p));
     if (__HAKMEM_DEBUG__) {
       expect(() => validateSpan(lm, pl, span, newWalk(), mid.cachedIn(span))).toThrow(/write past the usable end/);
       expect(() => free(p)).toThrow(/write past the usable end/);
       expect(usable(p)).toBeGreaterThan(0); // still live: the failed free changed nothing
       lm.u8[p + usable(p)] ^= 0x5a;
     }
-    expect(free(p)).toBe(MID_FREE_OK);
-    expect(free(q)).toBe(MID_FREE_OK);
+    expect(free(p)).toBe(FREE_OK);
+    expect(free(q)).toBe(FREE_OK);
     lm.u8[q + 100] ^= 0x5a; // q sits in the cache: a write after free
     if (__HAKMEM_DEBUG__) {
       expect(() => mid.validate()).toThrow(/written after free/);
@@ -153,9 +156,9 @@ describe(`mid-large ACE: span classes (${__HAKMEM_DEBUG__ ? 'debug' : 'release'}
     const { lm, mid, word, free } = setup(64);
     const n = 40;
     const ps = Array.from({ length: n }, () => mid.malloc(3000));
-    for (const p of ps) expect(free(p)).toBe(MID_FREE_OK);
+    for (const p of ps) expect(free(p)).toBe(FREE_OK);
     // The cache overflowed: some blocks are on their span's free list.
-    const span = spanStart(ps[0], word(ps[0]));
+    const span = spanStartOf(ps[0], word(ps[0]));
     const onList = lm.u32[(span + SP_FREE_HEAD) >>> 2];
     expect(onList).not.toBe(0);
     expect(mid.validate()).toBeNull();
@@ -181,7 +184,7 @@ describe(`mid-large ACE: span classes (${__HAKMEM_DEBUG__ ? 'debug' : 'release'}
     const { lm, mid, word, free } = setup(64);
     const p = mid.malloc(2000);
     free(p);
-    const span = spanStart(p, word(p));
+    const span = spanStartOf(p, word(p));
     const q = (p - span - SPAN_HEADER_BYTES) / MID_CLASS_SIZES[midClassOf(2000 + G)];
     lm.u32[((span + SP_BITMAP) >>> 2) + (q >>> 5)] |= 1 << (q & 31); // corrupt: the cached block looks live
     if (__HAKMEM_DEBUG__) {

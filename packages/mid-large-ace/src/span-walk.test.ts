@@ -12,7 +12,8 @@ import {
   runHeadWord,
 } from '@hakmem/contracts/layout';
 import { describe, expect, it } from 'vitest';
-import { spanStart, validateSpan } from './index.js';
+import { validateSpan } from './span-walk.js';
+import { spanStartOf } from '@hakmem/contracts/layout';
 import { setup, newWalk, G } from './test-heap.js';
 
 describe(`mid-large ACE: the span validator (${__HAKMEM_DEBUG__ ? 'debug' : 'release'} build)`, () => {
@@ -22,7 +23,7 @@ describe(`mid-large ACE: the span validator (${__HAKMEM_DEBUG__ ? 'debug' : 'rel
       const cls = midClassOf(3000 + G);
       const size = MID_CLASS_SIZES[cls];
       const ptrs = Array.from({ length: 6 }, () => s.mid.malloc(3000));
-      const span = spanStart(ptrs[0], s.word(ptrs[0]));
+      const span = spanStartOf(ptrs[0], s.word(ptrs[0]));
       s.free(ptrs[4]);
       s.free(ptrs[5]);
       s.mid.flush(); // ptrs[4], ptrs[5] go to the span's free list

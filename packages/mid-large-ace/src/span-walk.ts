@@ -38,8 +38,7 @@ export interface LiveCount {
 }
 
 /**
- * @deprecated: removed when the facade switches to `MidAce.walk` (HeapWalk from @hakmem/contracts).
- * What `validateSpan` adds its findings to.
+ * What `validateSpan` adds its findings to (the package's tests; `walk` uses a HeapWalk).
  */
 export interface SpanWalk extends LiveCount {
   spans: number;
@@ -124,7 +123,6 @@ export function spanProblem(lm: LinearMemory, pages: PageLayer, span: number, ca
 }
 
 /**
- * @deprecated: removed when the facade switches to `MidAce.walk`.
  * Validates the span at `span` and adds its live blocks to `walk` (see spanProblem).
  */
 export function validateSpan(lm: LinearMemory, pages: PageLayer, span: number, walk: SpanWalk, cached: number): string | null {

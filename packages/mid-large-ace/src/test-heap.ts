@@ -1,7 +1,8 @@
 import { PAGE_SHIFT, PAGE_SIZE } from '@hakmem/contracts/layout';
 import { LinearMemory, PageLayer, planGeometry } from '@hakmem/linear-memory';
 import { BLOCK_GUARD as G } from './block-guard.js';
-import { MidAce, type SpanWalk } from './index.js';
+import { MidAce } from './index.js';
+import { type SpanWalk } from './span-walk.js';
 
 // Shared by the package's tests (not part of the package's entry).
 

@@ -22,7 +22,8 @@ import {
   spanWord,
 } from '@hakmem/contracts/layout';
 import { describe, expect, it } from 'vitest';
-import { validateSpan, type MidAce } from './index.js';
+import { type MidAce } from './index.js';
+import { validateSpan } from './span-walk.js';
 import { G, newWalk, setup } from './test-heap.js';
 import type { PageLayer } from '@hakmem/linear-memory';
 

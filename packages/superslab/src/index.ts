@@ -1,5 +1,4 @@
-export { Superslab, markLive, markLiveShared, clearLive, clearLiveShared, ownerOf } from './superslab.js';
-export { validateSuperslab, type SuperslabWalk } from './superslab-walk.js';
+export { Superslab, markLive, markLiveShared, clearLive, clearLiveShared, markLiveWord, clearLiveWord, ownerOf } from './superslab.js';
 /**
  * Address arithmetic of SuperSlabs, from `@hakmem/contracts/layout` (the layout's own accessors, re-exported
  * because the facade and older callers import them from here). `slabIndexOf(ptr)` takes an address in the

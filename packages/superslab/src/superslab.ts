@@ -36,6 +36,11 @@ import { BLOCK_GUARD } from './block-guard.js';
 import { assertOwnedSlab, checkNotLive, checkReturn, checkTake, guardOnFree, guardOnMalloc } from './block-checks.js';
 import { walkSuperslab } from './superslab-walk.js';
 
+/** Granule bits per live-bitmap word (log2): `(ptr & SS_MASK) >>> LIVE_WORD_SHIFT` is the word within the bitmap. */
+const LIVE_WORD_SHIFT = GRANULE_SHIFT + 5;
+/** A granule's bit within its live-bitmap word. */
+const LIVE_WORD_BIT_MASK = 31;
+
 /**
  * SuperSlab box: carves blocks out of one worker's slabs and takes them back.
  *
@@ -417,6 +422,29 @@ export function clearLive(u8: Uint8Array, ptr: number): boolean {
     if (!guardOnFree(u8, ptr)) return false;
   }
   u8[i] = old & ~bit;
+  return true;
+}
+
+/**
+ * `markLive` for the facade's written-out private fast path (release builds
+ * on a little-endian host only): the live bit as a bit of a u32 word, which
+ * is the same bit `markLive` sets as a byte. False when `ptr`'s word lies
+ * past the view (the memory grew: the caller refreshes and retries).
+ */
+export function markLiveWord(u32: Uint32Array, ptr: number): boolean {
+  const i = ((ptr - (ptr & SS_MASK) + SS_BITMAP) >>> 2) + ((ptr & SS_MASK) >>> LIVE_WORD_SHIFT); // liveWordIndex(ptr), written out (see HOT)
+  if (i >= u32.length) return false;
+  u32[i] |= 1 << ((ptr >>> GRANULE_SHIFT) & LIVE_WORD_BIT_MASK); // liveWordBit(ptr)
+  return true;
+}
+
+/** `clearLive` as `markLiveWord` is `markLive`: false, changing nothing, when the bit was clear (or past the view). */
+export function clearLiveWord(u32: Uint32Array, ptr: number): boolean {
+  const i = ((ptr - (ptr & SS_MASK) + SS_BITMAP) >>> 2) + ((ptr & SS_MASK) >>> LIVE_WORD_SHIFT);
+  const bit = 1 << ((ptr >>> GRANULE_SHIFT) & LIVE_WORD_BIT_MASK);
+  const old = u32[i];
+  if ((old & bit) === 0) return false; // also undefined past a detached view
+  u32[i] = old & ~bit;
   return true;
 }
 

@@ -20,7 +20,7 @@ import { describe, expect, it } from 'vitest';
 import { TLS_SLL_STRIDE } from '@hakmem/contracts/layout';
 import { stateCapacityIndex, stateCountIndex, stateSlotIndex } from './cache-layout.js';
 import * as box from './index.js';
-import { TlsCache, TlsSll } from './tls-sll.js';
+import { TlsCache } from './tls-sll.js';
 
 describe(`TLS cache (${__HAKMEM_DEBUG__ ? 'debug' : 'release'} build)`, () => {
   it('is LIFO per class and empty until filled', () => {
@@ -185,9 +185,8 @@ describe(`tls-sll cache bound to a heap memory (${__HAKMEM_DEBUG__ ? 'debug' : '
     expect(stateCapacityIndex(TINY_CLASSES - 1) + 1).toBe(c.state.length);
   });
 
-  it('exports the renamed class under its old name too, and the state accessors', () => {
-    expect(TlsSll).toBe(TlsCache);
-    expect(box.TlsSll).toBe(box.TlsCache);
+  it('exports the cache class and the state accessors', () => {
+    expect(box.TlsCache).toBe(TlsCache);
     expect(box.stateCountIndex).toBe(stateCountIndex);
     expect(box.stateCapacityIndex).toBe(stateCapacityIndex);
     expect(box.stateSlotIndex).toBe(stateSlotIndex);

@@ -61,6 +61,27 @@ export function pushBlock(count: Int32Array, capacity: Int32Array, slots: Uint32
   if (__HAKMEM_DEBUG__) poisonEntering(count, cls, ptr);
   return true;
 }
+/**
+ * The facade's written-out private fast path (release builds only) works on
+ * the cache's one `state` view instead of three arrays: `popState` is
+ * `popBlock` over it, with no pop counter (the cache derives its pops).
+ */
+export function popState(st: Uint32Array, cls: number): number {
+  const n = st[STATE_COUNT_AT + cls] - 1;
+  if (n < 0) return 0;
+  st[STATE_COUNT_AT + cls] = n;
+  return st[cls * STRIDE + n];
+}
+
+/** `pushBlock` over the `state` view, uncounted (the facade counts these pushes itself); false at capacity. */
+export function pushState(st: Uint32Array, cls: number, ptr: number): boolean {
+  const n = st[STATE_COUNT_AT + cls];
+  if (n >= st[STATE_CAPACITY_AT + cls]) return false;
+  st[cls * STRIDE + n] = ptr;
+  st[STATE_COUNT_AT + cls] = n + 1;
+  return true;
+}
+
 /** Bytes a full cache of one class may hold; keeps big classes from hoarding. */
 const CLASS_CACHE_BYTES = 32 * 1024;
 const MIN_CAPACITY = 8;
@@ -282,10 +303,3 @@ function poisonEntering(count: Int32Array, cls: number, ptr: number): void {
   const mem = memoryOf(count);
   if (mem !== undefined) poisonCached(mem, cls, ptr);
 }
-
-/** @deprecated: removed when the facade switches to `TlsCache` (the class was misnamed: it is an array stack, not a linked list). */
-export const TlsSll = TlsCache;
-/** @deprecated: removed when the facade switches to `TlsCache`. */
-export type TlsSll = TlsCache;
-/** @deprecated: removed when the facade switches to `TlsCacheCounters`. */
-export type TlsSllCounters = TlsCacheCounters;
