@@ -29,6 +29,12 @@ export const MAX_PAGES = 65536;
 /** Every block starts on a 16-byte granule, so typed-array views of any width fit. */
 export const GRANULE_SHIFT = 4;
 export const GRANULE = 1 << GRANULE_SHIFT;
+
+/** Bytes of a u32 word: every offset below is in bytes, and `offset / WORD_BYTES` (or `>>> WORD_SHIFT`) indexes a Uint32Array. */
+export const WORD_BYTES = 4;
+export const WORD_SHIFT = 2;
+/** Bits of a u32 word, for bitmaps kept a word at a time. */
+export const WORD_BITS = 32;
 /** The SuperSlab live bitmap (SS_BITMAP): a byte covers 8 granules; `(ptr & SS_MASK) >>> LIVE_BYTE_SHIFT` is the byte of `ptr`'s bit, `(ptr >>> GRANULE_SHIFT) & LIVE_BIT_MASK` the bit. */
 export const LIVE_BYTE_SHIFT = GRANULE_SHIFT + 3;
 export const LIVE_BIT_MASK = 7;
