@@ -6,7 +6,6 @@ import {
   TINY_CLASS_OF_GRANULES,
   TINY_MAX,
   isTinyPage,
-  pageClass,
 } from '@hakmem/contracts/layout';
 import type { LinearMemory, PageLayer } from '@hakmem/linear-memory';
 import type {
@@ -23,8 +22,7 @@ import type {
 } from './box-contracts.js';
 import { builds } from './box-builds.js';
 import type { HeapParts } from './heap-parts.js';
-import { clearLiveWord, markLiveWord } from '@hakmem/superslab';
-import { popState, pushState } from '@hakmem/tls-sll-box';
+import { CLASS_MASK, CLASS_SHIFT, GRANULE_BITS, KIND_MASK, KIND_TINY, LIVE_BIT_MASK, LIVE_BITMAP, LIVE_WORD_SHIFT, SUPERSLAB_MASK, TLS_CAPACITY_AT, TLS_COUNT_AT, TLS_STRIDE } from './hot-layout.js';
 
 /**
  * The facade's hot half: the boxes' fast-path state held in fields, the
@@ -160,23 +158,33 @@ export class HeapCore {
 
   /**
    * Tiny malloc over the built-in release TLS cache and SuperSlab in a
-   * private heap: those builds' own fast-path functions (`popState` over the
-   * cache's one `state` view, `markLiveWord` on the live bit as a bit of a
-   * u32 word), called by name so V8 inlines them, with no call through a
-   * function field and no pop counter (the cache derives its pops, see
+   * private heap: those builds' `popState` (over the cache's one `state`
+   * view) and `markLiveWord` (the live bit as a bit of a u32 word), written
+   * out with the numbers of hot-layout.ts, which a test holds to the boxes;
+   * no call, no pop counter (the cache derives its pops, see
    * TlsCache.counters). Each typed array a fast path touches costs a map,
-   * detach and bounds check, so it touches two: `state` and `hotU32`. The
-   * boxes keep their layouts; any other build of either box, or a shared
-   * heap, gets `mallocBoxed` instead (constructor).
+   * detach and bounds check, so it touches two: `state` and `hotU32`. Any
+   * other build of either box, a user box, or a shared heap gets
+   * `mallocBoxed` instead (constructor), which calls the boxes' functions.
    */
   malloc(size: number): number {
     if ((size >>> 0) !== size) return this.mallocHugeOrThrow(size);
     if (size <= TINY_MAX) {
       const cls = TINY_CLASS_OF_GRANULES[(size + 15) >>> 4];
-      const ptr = popState(this.tlsState, cls);
-      if (ptr !== 0) {
-        // A detached or short view (the memory grew) has no word for the bit: the slow path refreshes it.
-        if (markLiveWord(this.hotU32, ptr)) return ptr;
+      // popState, written out (hot-layout.ts)
+      const st = this.tlsState;
+      const n = st[TLS_COUNT_AT + cls] - 1;
+      if (n >= 0) {
+        const ptr = st[cls * TLS_STRIDE + n];
+        st[TLS_COUNT_AT + cls] = n;
+        // markLiveWord, written out: the live bit as a bit of a little-endian word.
+        const u32 = this.hotU32;
+        const i = ((ptr - (ptr & SUPERSLAB_MASK) + LIVE_BITMAP) >>> 2) + ((ptr & SUPERSLAB_MASK) >>> LIVE_WORD_SHIFT);
+        // A detached or short view (the memory grew) has no word i: the slow path refreshes it.
+        if (i < u32.length) {
+          u32[i] |= 1 << ((ptr >>> GRANULE_BITS) & LIVE_BIT_MASK);
+          return ptr;
+        }
         return this.mallocTinySlow(cls, ptr);
       }
       return this.mallocTinySlow(cls, 0);
@@ -318,7 +326,8 @@ export class HeapCore {
   /**
    * Tiny free over the built-in release front gate, TLS cache and SuperSlab
    * in a private heap, as `malloc` is: the page word of `pageWordOf` read
-   * through `hotU32`, those builds' `clearLiveWord` and `pushState`, the push
+   * through `hotU32`, those builds' `clearLiveWord` and `pushState` written
+   * out (hot-layout.ts), the push
    * counted in a plain field (`tinyFrees`, folded into the cache's counter by
    * stats and slow paths).
    * A detached view reads undefined, so a block past it falls to
@@ -328,13 +337,26 @@ export class HeapCore {
     if ((ptr >>> 0) === ptr) {
       const pg = (ptr >>> PAGE_SHIFT) - this.gateBasePage;
       const word = pg < 0 || pg >= this.gateRegionPages ? PK_FREE : this.hotU32[this.gateFirstIndex + pg] | 0;
-      if (isTinyPage(word) && (ptr & 15) === 0 && clearLiveWord(this.hotU32, ptr)) {
-        const cls = pageClass(word);
-        if (pushState(this.tlsState, cls, ptr)) {
-          this.tinyFrees++;
-          return;
+      if ((word & KIND_MASK) === KIND_TINY && (ptr & 15) === 0) {
+        // clearLiveWord, written out (hot-layout.ts)
+        const u32 = this.hotU32;
+        const i = ((ptr - (ptr & SUPERSLAB_MASK) + LIVE_BITMAP) >>> 2) + ((ptr & SUPERSLAB_MASK) >>> LIVE_WORD_SHIFT);
+        const bit = 1 << ((ptr >>> GRANULE_BITS) & LIVE_BIT_MASK);
+        const old = u32[i];
+        if ((old & bit) !== 0) {
+          u32[i] = old & ~bit;
+          // pushState, written out
+          const cls = (word >>> CLASS_SHIFT) & CLASS_MASK;
+          const st = this.tlsState;
+          const n = st[TLS_COUNT_AT + cls];
+          if (n < st[TLS_CAPACITY_AT + cls]) {
+            st[cls * TLS_STRIDE + n] = ptr;
+            st[TLS_COUNT_AT + cls] = n + 1;
+            this.tinyFrees++;
+            return;
+          }
+          return this.freeTinySlow(cls, ptr);
         }
-        return this.freeTinySlow(cls, ptr);
       }
       if (ptr === 0) return;
       this.freeOther(ptr, word);
@@ -347,8 +369,8 @@ export class HeapCore {
   protected freeBoxed(ptr: number): void {
     if ((ptr >>> 0) === ptr) {
       const word = this.pageWordOf(this.hotU32, this.gateFirstIndex, this.gateBasePage, this.gateRegionPages, ptr);
-      if (isTinyPage(word) && (ptr & 15) === 0 && this.clearLive(this.hotU8, ptr)) {
-        const cls = pageClass(word);
+      if ((word & KIND_MASK) === KIND_TINY && (ptr & 15) === 0 && this.clearLive(this.hotU8, ptr)) {
+        const cls = (word >>> CLASS_SHIFT) & CLASS_MASK;
         if (!this.pushBlock(this.tlsCount, this.tlsCapacity, this.tlsSlots, this.tlsOps, cls, ptr)) this.freeTinySlow(cls, ptr);
         return;
       }
@@ -369,9 +391,9 @@ export class HeapCore {
   protected freeShared(ptr: number): void {
     if ((ptr >>> 0) === ptr) {
       const word = this.pageWordOf(this.hotU32, this.gateFirstIndex, this.gateBasePage, this.gateRegionPages, ptr);
-      if (isTinyPage(word) && (ptr & 15) === 0 && this.clearLive(this.hotU8, ptr)) {
+      if ((word & KIND_MASK) === KIND_TINY && (ptr & 15) === 0 && this.clearLive(this.hotU8, ptr)) {
         if (this.ownerOf(this.hotU32, ptr) !== this.worker) return this.freeRemoteTiny(ptr);
-        const cls = pageClass(word);
+        const cls = (word >>> CLASS_SHIFT) & CLASS_MASK;
         if (!this.pushBlock(this.tlsCount, this.tlsCapacity, this.tlsSlots, this.tlsOps, cls, ptr)) this.freeTinySlow(cls, ptr);
         return;
       }

@@ -109,15 +109,11 @@ const FACADE_LAYOUT_NAMES = new Set([
   'PK_MID_SPAN', 'PK_RUN_LIVE', 'PK_RUN_FREE', 'PK_RUN_BODY', 'PK_RESERVED', 'PK_KIND_MASK',
 ]);
 /**
- * The hot functions the facade's written-out private fast path calls by name:
- * the built-in release builds' own, used only when those builds run
- * (HeapCore's constructor checks). Each is a function of its box's package:
- * the box keeps its layout, the facade calls it.
+ * Named imports the facade may take from a box package: none. (The build
+ * tables import whole modules; the one restatement of box layouts is
+ * hot-layout.ts, below.)
  */
-const FACADE_BOX_FUNCTIONS: Record<string, string[]> = {
-  '@hakmem/superslab': ['markLiveWord', 'clearLiveWord'],
-  '@hakmem/tls-sll-box': ['popState', 'pushState'],
-};
+const FACADE_BOX_FUNCTIONS: Record<string, string[]> = {};
 
 /** Named imports of `file` from `spec`: `import { a, b as c, type D } from 'spec'`. */
 function namedImports(source: string, spec: string): string[] {
@@ -149,6 +145,11 @@ describe('the facade reads no box record (issue 11)', () => {
       for (const spec of [...BOX_SPECS, ...BOX_SPECS.map((s) => `${s}/debug`)])
         for (const name of namedImports(src, spec)) expect(FACADE_BOX_FUNCTIONS[spec] ?? [], `${file} imports ${name} from ${spec}`).toContain(name);
     }
+  });
+
+  it('only the written-out fast path (heap-core.ts) uses hot-layout.ts, the restated layouts test/hot-layout.test.ts holds to the boxes', () => {
+    const users = facade.filter((f) => /from\s+['"]\.\/hot-layout\.js['"]/.test(code(f))).map((f) => f.slice(f.lastIndexOf('/') + 1));
+    expect(users).toEqual(['heap-core.ts']);
   });
 
   it('the rule sees what it forbids', () => {
