@@ -9,6 +9,7 @@ import {
   SS_HEADER_BYTES,
   TINY_CLASS_SIZES,
   TINY_CLASSES,
+  WORD_BYTES,
 } from '@hakmem/contracts/layout';
 
 /**
@@ -44,9 +45,9 @@ export const FULL_BYTE = 0xff;
 // Record words of its own, in the first words the shared record layout leaves
 // unused (SM_LIST is the last word layout.ts names): only this box reads them.
 /** Out-bitmap byte from which `refill` scans for a free block: no byte before it has one. */
-export const SM_SCAN_HINT = SM_LIST + 4;
+export const SM_SCAN_HINT = SM_LIST + WORD_BYTES;
 /** 1 while the slab is on its owner's partial list (it may have free blocks and is not current). */
-export const SM_LISTED = SM_LIST + 8;
+export const SM_LISTED = SM_SCAN_HINT + WORD_BYTES;
 
 /**
  * Block number = (offset in the slab's data) / class size, as a multiply and

@@ -1,4 +1,4 @@
-import { TINY_CLASSES, TLS_SLL_STRIDE } from '@hakmem/contracts/layout';
+import { GRANULE, TINY_CLASSES, TLS_SLL_STRIDE } from '@hakmem/contracts/layout';
 import { OP_POPS, OP_PUSHES } from './cache-ops.js';
 
 /**
@@ -149,7 +149,7 @@ export class FixedTlsSll {
       const base = c * TLS_SLL_STRIDE;
       for (let i = 0; i < n; i++) {
         const p = this.slots[base + i];
-        if (p === 0 || (p & 15) !== 0) return `class ${c} caches misaligned block ${p}`;
+        if (p === 0 || (p & (GRANULE - 1)) !== 0) return `class ${c} caches misaligned block ${p}`;
         for (let j = 0; j < i; j++) if (this.slots[base + j] === p) return `class ${c} caches block ${p} twice`;
       }
     }

@@ -18,6 +18,7 @@ import {
   PAGE_SHIFT,
   PK_RUN_BODY,
   PK_RUN_FREE,
+  WORD_BYTES,
   bcEntryIndex,
   PK_KIND_MASK,
   runHeadWord,
@@ -87,12 +88,12 @@ function corruption(message: string, page: number, op: string): HeapError {
 
 /** The table's counts: what any operation may trust before it reads a list. `a`: u32 index of the BigCache area. */
 export function countsViolation(u32: Uint32Array, a: number): string | null {
-  const count = u32[a + BC_COUNT / 4];
+  const count = u32[a + BC_COUNT / WORD_BYTES];
   if (count > BIGCACHE_ENTRIES) return `entry count ${count} > ${BIGCACHE_ENTRIES}`;
-  const fresh = u32[a + BC_FRESH / 4];
+  const fresh = u32[a + BC_FRESH / WORD_BYTES];
   if (fresh > BIGCACHE_ENTRIES || fresh < count) return `slots ever used ${fresh}, with ${count} in use and ${BIGCACHE_ENTRIES} in the table`;
-  const cached = u32[a + BC_CACHED_PAGES / 4];
-  const budget = u32[a + BC_BUDGET_PAGES / 4];
+  const cached = u32[a + BC_CACHED_PAGES / WORD_BYTES];
+  const budget = u32[a + BC_BUDGET_PAGES / WORD_BYTES];
   if (cached > budget) return `cache holds ${cached} pages, over its budget of ${budget}`;
   return null;
 }
@@ -124,13 +125,13 @@ export function cacheViolation(lm: LinearMemory, pages: PageLayer): { message: s
   const a = area >>> 2;
   const counts = countsViolation(u32, a);
   if (counts !== null) return { message: counts, page: 0 };
-  const count = u32[a + BC_COUNT / 4];
-  const fresh = u32[a + BC_FRESH / 4];
+  const count = u32[a + BC_COUNT / WORD_BYTES];
+  const fresh = u32[a + BC_FRESH / WORD_BYTES];
   const onAge = new Set<number>();
   const runs = new Set<number>();
   let total = 0;
   let prev = 0;
-  for (let id = u32[a + BC_AGE_HEAD / 4]; id !== 0; id = u32[bcEntryIndex(area, id) + BCE_AGE_NEXT]) {
+  for (let id = u32[a + BC_AGE_HEAD / WORD_BYTES]; id !== 0; id = u32[bcEntryIndex(area, id) + BCE_AGE_NEXT]) {
     if (onAge.has(id) || onAge.size >= count) return { message: `the age list holds more than the ${count} cached runs (slot ${id})`, page: 0 };
     const v = entryViolation(lm, pages, id);
     if (v !== null) return v;
@@ -144,15 +145,15 @@ export function cacheViolation(lm: LinearMemory, pages: PageLayer): { message: s
     prev = id;
   }
   if (onAge.size !== count) return { message: `entry count ${count} but the age list holds ${onAge.size}`, page: 0 };
-  if (u32[a + BC_AGE_TAIL / 4] !== prev) return { message: `the age list ends at slot ${prev}, its tail says ${u32[a + BC_AGE_TAIL / 4]}`, page: 0 };
+  if (u32[a + BC_AGE_TAIL / WORD_BYTES] !== prev) return { message: `the age list ends at slot ${prev}, its tail says ${u32[a + BC_AGE_TAIL / WORD_BYTES]}`, page: 0 };
   for (let id = 1; id <= fresh; id++) {
     const e = bcEntryIndex(area, id);
     if (u32[e + BCE_PAGES] !== 0 && !onAge.has(id)) return { message: `slot ${id} holds a run at page ${u32[e + BCE_PAGE]} that is on no list`, page: u32[e + BCE_PAGE] };
   }
   let listed = 0;
-  const mask = u32[a + BC_BUCKET_MASK / 4];
+  const mask = u32[a + BC_BUCKET_MASK / WORD_BYTES];
   for (let b = 0; b < BC_BUCKET_COUNT; b++) {
-    const head = u32[a + BC_BUCKETS / 4 + b];
+    const head = u32[a + BC_BUCKETS / WORD_BYTES + b];
     if ((head !== 0) !== ((mask >>> b) & 1) > 0) return { message: `bucket ${b} ${head !== 0 ? 'holds runs' : 'is empty'} but the bucket mask says otherwise`, page: 0 };
     let back = 0;
     for (let id = head; id !== 0; id = u32[bcEntryIndex(area, id) + BCE_BUCKET_NEXT]) {
@@ -166,7 +167,7 @@ export function cacheViolation(lm: LinearMemory, pages: PageLayer): { message: s
     }
   }
   if (listed !== count) return { message: `the buckets list ${listed} runs, the count says ${count}`, page: 0 };
-  const cached = u32[a + BC_CACHED_PAGES / 4];
+  const cached = u32[a + BC_CACHED_PAGES / WORD_BYTES];
   if (total !== cached) return { message: `cached pages ${cached} but entries add to ${total}`, page: 0 };
   return null;
 }

@@ -35,6 +35,7 @@ import {
   PK_RUN_FREE,
   PK_RUN_LIVE,
   SPAN_MAX_PAGES,
+  WORD_BYTES,
   isRunHead,
   pageKind,
   runHeadWord,
@@ -90,8 +91,12 @@ const SAME_BUCKET_PROBES = 4;
 const LAST_BUCKET = BC_BUCKET_COUNT - 1;
 /** Default budget: an eighth of the region (a shift of 3), at least 8 MiB and at most 128 MiB (in 64 KiB pages). */
 const BUDGET_SHARE_SHIFT = 3;
-const MIN_BUDGET_PAGES = (8 << 20) >>> PAGE_SHIFT;
-const MAX_BUDGET_PAGES = (128 << 20) >>> PAGE_SHIFT;
+/** A MiB is `1 << MIB_SHIFT` bytes. */
+const MIB_SHIFT = 20;
+const MIN_BUDGET_MIB = 8;
+const MAX_BUDGET_MIB = 128;
+const MIN_BUDGET_PAGES = (MIN_BUDGET_MIB << MIB_SHIFT) >>> PAGE_SHIFT;
+const MAX_BUDGET_PAGES = (MAX_BUDGET_MIB << MIB_SHIFT) >>> PAGE_SHIFT;
 /** Highest bit index of a u32 (the bucket mask): `HIGH_BIT - Math.clz32(x)` is the index of x's highest set bit. */
 const HIGH_BIT = 31;
 
@@ -108,16 +113,16 @@ export class BigCache {
     this.lm = lm;
     this.pages = pages;
     this.area = pages.bigcacheArea >>> 2;
-    this.t0 = this.area + BC_TABLE / 4 - BC_ENTRY_WORDS;
-    this.bk = this.area + BC_BUCKETS / 4;
+    this.t0 = this.area + BC_TABLE / WORD_BYTES - BC_ENTRY_WORDS;
+    this.bk = this.area + BC_BUCKETS / WORD_BYTES;
     this.lockIndex = (pages.base + H_BIGCACHE_LOCK) >>> 2;
-    if (budgetBytes !== undefined) lm.u32[this.area + BC_BUDGET_PAGES / 4] = budgetBytes >>> PAGE_SHIFT;
+    if (budgetBytes !== undefined) lm.u32[this.area + BC_BUDGET_PAGES / WORD_BYTES] = budgetBytes >>> PAGE_SHIFT;
   }
 
   /** Sets the default budget when the heap is formatted: an eighth of the region, 8..128 MiB. */
   static formatBudget(lm: LinearMemory, pages: PageLayer): void {
     const regionPages = pages.limitPage - pages.basePage;
-    lm.u32[(pages.bigcacheArea >>> 2) + BC_BUDGET_PAGES / 4] = Math.max(MIN_BUDGET_PAGES, Math.min(MAX_BUDGET_PAGES, regionPages >>> BUDGET_SHARE_SHIFT));
+    lm.u32[(pages.bigcacheArea >>> 2) + BC_BUDGET_PAGES / WORD_BYTES] = Math.max(MIN_BUDGET_PAGES, Math.min(MAX_BUDGET_PAGES, regionPages >>> BUDGET_SHARE_SHIFT));
   }
 
   private lock(): void {
@@ -129,7 +134,7 @@ export class BigCache {
   }
 
   private bump(i: number): void {
-    this.lm.u32[this.area + BC_COUNTERS / 4 + i]++;
+    this.lm.u32[this.area + BC_COUNTERS / WORD_BYTES + i]++;
   }
 
   /** Page count of the run the last successful `alloc` returned. */
@@ -160,8 +165,9 @@ export class BigCache {
       if (u32[this.t0 + id * BC_ENTRY_WORDS + BCE_PAGES] >= n) return id;
       id = u32[this.t0 + id * BC_ENTRY_WORDS + BCE_BUCKET_NEXT];
     }
-    // Every run of a larger bucket is at least as large as any of bucket b.
-    const above = u32[this.area + BC_BUCKET_MASK / 4] & (-2 << b);
+    // Every run of a larger bucket is at least as large as any of bucket b. `~1 << b`
+    // (every bit but bit 0, shifted) keeps the mask's bits above b; esbuild folds it to -2 << b.
+    const above = u32[this.area + BC_BUCKET_MASK / WORD_BYTES] & (~1 << b);
     return above === 0 ? 0 : u32[this.bk + HIGH_BIT - Math.clz32(above & -above)];
   }
 
@@ -330,19 +336,19 @@ export class BigCache {
   }
 
   private count(): number {
-    return this.lm.u32[this.area + BC_COUNT / 4];
+    return this.lm.u32[this.area + BC_COUNT / WORD_BYTES];
   }
 
   /** Caches the free run at `page` (head word already PK_RUN_FREE), evicting the oldest runs to make room. */
   private put(page: number, n: number): void {
     const u32 = this.lm.u32;
     this.bump(BC_PUTS);
-    const budget = u32[this.area + BC_BUDGET_PAGES / 4];
+    const budget = u32[this.area + BC_BUDGET_PAGES / WORD_BYTES];
     if (n > budget) {
       this.pages.freeBodyRun(page, n);
       return;
     }
-    while (this.count() >= BIGCACHE_ENTRIES || u32[this.area + BC_CACHED_PAGES / 4] + n > budget) this.evictOldest();
+    while (this.count() >= BIGCACHE_ENTRIES || u32[this.area + BC_CACHED_PAGES / WORD_BYTES] + n > budget) this.evictOldest();
     this.insert(page, n);
   }
 
@@ -350,21 +356,21 @@ export class BigCache {
   private insert(page: number, n: number): void {
     const u32 = this.lm.u32;
     const a = this.area;
-    let id = u32[a + BC_FREE_ENTRY / 4];
-    if (id !== 0) u32[a + BC_FREE_ENTRY / 4] = u32[this.t0 + id * BC_ENTRY_WORDS + BCE_BUCKET_NEXT];
-    else id = ++u32[a + BC_FRESH / 4];
+    let id = u32[a + BC_FREE_ENTRY / WORD_BYTES];
+    if (id !== 0) u32[a + BC_FREE_ENTRY / WORD_BYTES] = u32[this.t0 + id * BC_ENTRY_WORDS + BCE_BUCKET_NEXT];
+    else id = ++u32[a + BC_FRESH / WORD_BYTES];
     const e = this.t0 + id * BC_ENTRY_WORDS;
     u32[e + BCE_PAGE] = page;
     u32[e + BCE_PAGES] = n;
     this.linkBucket(id, e, n);
-    const tail = u32[a + BC_AGE_TAIL / 4];
+    const tail = u32[a + BC_AGE_TAIL / WORD_BYTES];
     u32[e + BCE_AGE_NEXT] = 0;
     u32[e + BCE_AGE_PREV] = tail;
     if (tail !== 0) u32[this.t0 + tail * BC_ENTRY_WORDS + BCE_AGE_NEXT] = id;
-    else u32[a + BC_AGE_HEAD / 4] = id;
-    u32[a + BC_AGE_TAIL / 4] = id;
-    u32[a + BC_COUNT / 4]++;
-    u32[a + BC_CACHED_PAGES / 4] += n;
+    else u32[a + BC_AGE_HEAD / WORD_BYTES] = id;
+    u32[a + BC_AGE_TAIL / WORD_BYTES] = id;
+    u32[a + BC_COUNT / WORD_BYTES]++;
+    u32[a + BC_CACHED_PAGES / WORD_BYTES] += n;
   }
 
   private linkBucket(id: number, e: number, n: number): void {
@@ -375,7 +381,7 @@ export class BigCache {
     u32[e + BCE_BUCKET_PREV] = 0;
     if (head !== 0) u32[this.t0 + head * BC_ENTRY_WORDS + BCE_BUCKET_PREV] = id;
     u32[this.bk + b] = id;
-    u32[this.area + BC_BUCKET_MASK / 4] |= 1 << b;
+    u32[this.area + BC_BUCKET_MASK / WORD_BYTES] |= 1 << b;
   }
 
   private unlinkBucket(e: number): void {
@@ -387,7 +393,7 @@ export class BigCache {
     else {
       const b = bucketOf(u32[e + BCE_PAGES]);
       u32[this.bk + b] = next;
-      if (next === 0) u32[this.area + BC_BUCKET_MASK / 4] &= ~(1 << b);
+      if (next === 0) u32[this.area + BC_BUCKET_MASK / WORD_BYTES] &= ~(1 << b);
     }
   }
 
@@ -399,19 +405,19 @@ export class BigCache {
     const next = u32[e + BCE_AGE_NEXT];
     const prev = u32[e + BCE_AGE_PREV];
     if (next !== 0) u32[this.t0 + next * BC_ENTRY_WORDS + BCE_AGE_PREV] = prev;
-    else u32[a + BC_AGE_TAIL / 4] = prev;
+    else u32[a + BC_AGE_TAIL / WORD_BYTES] = prev;
     if (prev !== 0) u32[this.t0 + prev * BC_ENTRY_WORDS + BCE_AGE_NEXT] = next;
-    else u32[a + BC_AGE_HEAD / 4] = next;
-    u32[a + BC_CACHED_PAGES / 4] -= u32[e + BCE_PAGES];
-    u32[a + BC_COUNT / 4]--;
+    else u32[a + BC_AGE_HEAD / WORD_BYTES] = next;
+    u32[a + BC_CACHED_PAGES / WORD_BYTES] -= u32[e + BCE_PAGES];
+    u32[a + BC_COUNT / WORD_BYTES]--;
     u32[e + BCE_PAGES] = 0;
-    u32[e + BCE_BUCKET_NEXT] = u32[a + BC_FREE_ENTRY / 4];
-    u32[a + BC_FREE_ENTRY / 4] = id;
+    u32[e + BCE_BUCKET_NEXT] = u32[a + BC_FREE_ENTRY / WORD_BYTES];
+    u32[a + BC_FREE_ENTRY / WORD_BYTES] = id;
   }
 
   private evictOldest(): void {
     const u32 = this.lm.u32;
-    const id = u32[this.area + BC_AGE_HEAD / 4];
+    const id = u32[this.area + BC_AGE_HEAD / WORD_BYTES];
     const e = this.t0 + id * BC_ENTRY_WORDS;
     const page = u32[e + BCE_PAGE];
     const n = u32[e + BCE_PAGES];
@@ -438,10 +444,10 @@ export class BigCache {
   counters(): Record<string, number> {
     const u32 = this.lm.u32;
     const out: Record<string, number> = {};
-    for (let i = 0; i < BC_COUNTER_COUNT; i++) out[COUNTER_NAMES[i]] = u32[this.area + BC_COUNTERS / 4 + i];
+    for (let i = 0; i < BC_COUNTER_COUNT; i++) out[COUNTER_NAMES[i]] = u32[this.area + BC_COUNTERS / WORD_BYTES + i];
     out.cachedRuns = this.count();
-    out.cachedBytes = u32[this.area + BC_CACHED_PAGES / 4] * PAGE_SIZE;
-    out.budgetBytes = u32[this.area + BC_BUDGET_PAGES / 4] * PAGE_SIZE;
+    out.cachedBytes = u32[this.area + BC_CACHED_PAGES / WORD_BYTES] * PAGE_SIZE;
+    out.budgetBytes = u32[this.area + BC_BUDGET_PAGES / WORD_BYTES] * PAGE_SIZE;
     return out;
   }
 
@@ -509,7 +515,7 @@ export class BigCache {
       const a = this.area;
       const end = this.pages.endPage();
       const keep: number[] = [];
-      const fresh = Math.min(u32[a + BC_FRESH / 4], BIGCACHE_ENTRIES);
+      const fresh = Math.min(u32[a + BC_FRESH / WORD_BYTES], BIGCACHE_ENTRIES);
       for (let id = 1; id <= fresh; id++) {
         const e = this.t0 + id * BC_ENTRY_WORDS;
         const page = u32[e + BCE_PAGE];
@@ -517,12 +523,12 @@ export class BigCache {
         if (n === 0 || page < this.pages.firstDataPage || page + n > end || keep.includes(page)) continue;
         if (this.pages.word(page) === runHeadWord(PK_RUN_FREE, n)) keep.push(page, n);
       }
-      u32.fill(0, a + BC_COUNT / 4, a + BC_CACHED_PAGES / 4 + 1);
-      u32[a + BC_FREE_ENTRY / 4] = 0;
-      u32[a + BC_FRESH / 4] = 0;
-      u32[a + BC_AGE_HEAD / 4] = 0;
-      u32[a + BC_AGE_TAIL / 4] = 0;
-      u32[a + BC_BUCKET_MASK / 4] = 0;
+      u32.fill(0, a + BC_COUNT / WORD_BYTES, a + BC_CACHED_PAGES / WORD_BYTES + 1);
+      u32[a + BC_FREE_ENTRY / WORD_BYTES] = 0;
+      u32[a + BC_FRESH / WORD_BYTES] = 0;
+      u32[a + BC_AGE_HEAD / WORD_BYTES] = 0;
+      u32[a + BC_AGE_TAIL / WORD_BYTES] = 0;
+      u32[a + BC_BUCKET_MASK / WORD_BYTES] = 0;
       u32.fill(0, this.bk, this.bk + BC_BUCKET_COUNT);
       u32.fill(0, this.t0 + BC_ENTRY_WORDS, this.t0 + BC_ENTRY_WORDS + BIGCACHE_ENTRIES * BC_ENTRY_WORDS);
       for (let i = 0; i < keep.length; i += 2) this.insert(keep[i], keep[i + 1]);
@@ -564,7 +570,7 @@ export class BigCache {
   /** The slot holding the cached run at `page`, or 0. */
   private slotOf(page: number): number {
     const u32 = this.lm.u32;
-    const fresh = Math.min(u32[this.area + BC_FRESH / 4], BIGCACHE_ENTRIES);
+    const fresh = Math.min(u32[this.area + BC_FRESH / WORD_BYTES], BIGCACHE_ENTRIES);
     for (let id = 1; id <= fresh; id++) if (u32[this.t0 + id * BC_ENTRY_WORDS + BCE_PAGES] !== 0 && u32[this.t0 + id * BC_ENTRY_WORDS + BCE_PAGE] === page) return id;
     return 0;
   }
@@ -598,11 +604,11 @@ export class BigCache {
     this.refuse(bodyError(this.pages, page, n, op));
     const u32 = this.lm.u32;
     const a = this.area;
-    const budget = u32[a + BC_BUDGET_PAGES / 4];
+    const budget = u32[a + BC_BUDGET_PAGES / WORD_BYTES];
     if (n > budget) return;
     let count = this.count();
-    let cached = u32[a + BC_CACHED_PAGES / 4];
-    let id = u32[a + BC_AGE_HEAD / 4];
+    let cached = u32[a + BC_CACHED_PAGES / WORD_BYTES];
+    let id = u32[a + BC_AGE_HEAD / WORD_BYTES];
     for (let k = 0; count >= BIGCACHE_ENTRIES || cached + n > budget; k++) {
       if (id === 0 || id > BIGCACHE_ENTRIES || k >= BIGCACHE_ENTRIES) this.refuse(ageListError(id, count, cached, op));
       this.assertEntry(id, op);

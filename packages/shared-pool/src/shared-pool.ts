@@ -41,6 +41,7 @@ import {
   SS_UNUSED_SLABS,
   TINY_CLASSES,
   VARIANT_DEBUG_BYTE,
+  WORD_BYTES,
   pageKind,
   poolAbandonedHeadIndex,
   poolCounterIndex,
@@ -161,19 +162,19 @@ export class SharedPool {
     const u32 = this.lm.u32;
     const m = slab >>> 2;
     if (__HAKMEM_DEBUG__) {
-      if (u32[m + SM_STATE / 4] !== SLAB_ACTIVE) throw new HeapError('CORRUPTION', `release of slab in state ${u32[m + SM_STATE / 4]} (expected ACTIVE)`, slab, 'sharedPool');
-      if (u32[m + SM_USED / 4] !== 0) throw new HeapError('CORRUPTION', `release of slab with ${u32[m + SM_USED / 4]} blocks still out`, slab, 'sharedPool');
+      if (u32[m + SM_STATE / WORD_BYTES] !== SLAB_ACTIVE) throw new HeapError('CORRUPTION', `release of slab in state ${u32[m + SM_STATE / WORD_BYTES]} (expected ACTIVE)`, slab, 'sharedPool');
+      if (u32[m + SM_USED / WORD_BYTES] !== 0) throw new HeapError('CORRUPTION', `release of slab with ${u32[m + SM_USED / WORD_BYTES]} blocks still out`, slab, 'sharedPool');
     }
     this.lock();
     try {
       this.bump(POOL_C_RELEASES);
-      const cls = u32[m + SM_CLASS / 4];
+      const cls = u32[m + SM_CLASS / WORD_BYTES];
       const ss = superslabOf(slab);
-      u32[m + SM_OWNER / 4] = 0;
-      u32[m + SM_LIST / 4] = SLAB_LIST_NONE;
+      u32[m + SM_OWNER / WORD_BYTES] = 0;
+      u32[m + SM_LIST / WORD_BYTES] = SLAB_LIST_NONE;
       u32[(ss + SS_ACTIVE_SLABS) >>> 2]--;
       if (u32[poolEmptyCountIndex(this.area, cls)] < EMPTY_KEEP) {
-        u32[m + SM_STATE / 4] = SLAB_EMPTY;
+        u32[m + SM_STATE / WORD_BYTES] = SLAB_EMPTY;
         this.pushEmpty(cls, slab);
       } else this.makeUnused(slab);
       if (u32[(ss + SS_ACTIVE_SLABS) >>> 2] === 0) this.releaseSuperslab(ss);
@@ -203,8 +204,8 @@ export class SharedPool {
     const slab = this.popAbandoned(cls);
     if (slab === 0) return 0;
     this.bump(POOL_C_STAGE0_ADOPTIONS);
-    this.lm.u32[(slab >>> 2) + SM_OWNER / 4] = owner;
-    this.lm.u32[(slab >>> 2) + SM_LIST / 4] = SLAB_LIST_NONE;
+    this.lm.u32[(slab >>> 2) + SM_OWNER / WORD_BYTES] = owner;
+    this.lm.u32[(slab >>> 2) + SM_LIST / WORD_BYTES] = SLAB_LIST_NONE;
     return slab;
   }
 
@@ -213,8 +214,8 @@ export class SharedPool {
     const head = poolAbandonedHeadIndex(this.area, cls);
     const slab = u32[head];
     if (slab === 0) return 0;
-    u32[head] = u32[(slab >>> 2) + SM_NEXT / 4];
-    u32[(slab >>> 2) + SM_NEXT / 4] = 0;
+    u32[head] = u32[(slab >>> 2) + SM_NEXT / WORD_BYTES];
+    u32[(slab >>> 2) + SM_NEXT / WORD_BYTES] = 0;
     return slab;
   }
 
@@ -237,12 +238,12 @@ export class SharedPool {
     const u32 = this.lm.u32;
     const m = slab >>> 2;
     if (__HAKMEM_DEBUG__) {
-      if (u32[m + SM_STATE / 4] !== SLAB_ACTIVE) throw new HeapError('CORRUPTION', `abandon of slab in state ${u32[m + SM_STATE / 4]} (expected ACTIVE)`, slab, 'sharedPool');
+      if (u32[m + SM_STATE / WORD_BYTES] !== SLAB_ACTIVE) throw new HeapError('CORRUPTION', `abandon of slab in state ${u32[m + SM_STATE / WORD_BYTES]} (expected ACTIVE)`, slab, 'sharedPool');
     }
-    const head = poolAbandonedHeadIndex(this.area, u32[m + SM_CLASS / 4]);
-    u32[m + SM_OWNER / 4] = 0;
-    u32[m + SM_LIST / 4] = SLAB_LIST_NONE;
-    u32[m + SM_NEXT / 4] = u32[head];
+    const head = poolAbandonedHeadIndex(this.area, u32[m + SM_CLASS / WORD_BYTES]);
+    u32[m + SM_OWNER / WORD_BYTES] = 0;
+    u32[m + SM_LIST / WORD_BYTES] = SLAB_LIST_NONE;
+    u32[m + SM_NEXT / WORD_BYTES] = u32[head];
     u32[head] = slab;
     this.bump(POOL_C_SLABS_ABANDONED);
   }
@@ -266,7 +267,7 @@ export class SharedPool {
         for (let s = 0; s < SLABS_PER_SS; s++) {
           const slab = slabRecordAt(ss, s);
           const m = slab >>> 2;
-          if (u32[m + SM_STATE / 4] === SLAB_ACTIVE && u32[m + SM_OWNER / 4] === dead) {
+          if (u32[m + SM_STATE / WORD_BYTES] === SLAB_ACTIVE && u32[m + SM_OWNER / WORD_BYTES] === dead) {
             this.pushAbandoned(slab);
             n++;
           }
@@ -313,15 +314,15 @@ export class SharedPool {
       for (let s = 0; s < SLABS_PER_SS; s++) {
         const slab = slabRecordAt(ss, s);
         const m = slab >>> 2;
-        const state = u32[m + SM_STATE / 4];
+        const state = u32[m + SM_STATE / WORD_BYTES];
         if (state === SLAB_ACTIVE) {
           u32[(ss + SS_ACTIVE_SLABS) >>> 2]++;
-          if (u32[m + SM_OWNER / 4] === 0) this.pushAbandoned(slab);
-        } else if (state === SLAB_EMPTY) this.pushEmpty(u32[m + SM_CLASS / 4], slab);
+          if (u32[m + SM_OWNER / WORD_BYTES] === 0) this.pushAbandoned(slab);
+        } else if (state === SLAB_EMPTY) this.pushEmpty(u32[m + SM_CLASS / WORD_BYTES], slab);
         else {
-          u32[m + SM_STATE / 4] = SLAB_UNUSED;
-          u32[m + SM_CLASS / 4] = 0;
-          u32[m + SM_OWNER / 4] = 0;
+          u32[m + SM_STATE / WORD_BYTES] = SLAB_UNUSED;
+          u32[m + SM_CLASS / WORD_BYTES] = 0;
+          u32[m + SM_OWNER / WORD_BYTES] = 0;
           this.pages.setWord(slabPageAt(ss, s), PK_SS_SPARE);
           u32[(ss + SS_UNUSED_SLABS) >>> 2]++;
         }
@@ -333,14 +334,14 @@ export class SharedPool {
   private activate(slab: number, owner: number, fresh: boolean): void {
     const u32 = this.lm.u32;
     const m = slab >>> 2;
-    u32[m + SM_STATE / 4] = SLAB_ACTIVE;
-    u32[m + SM_OWNER / 4] = owner;
-    u32[m + SM_LIST / 4] = SLAB_LIST_NONE;
+    u32[m + SM_STATE / WORD_BYTES] = SLAB_ACTIVE;
+    u32[m + SM_OWNER / WORD_BYTES] = owner;
+    u32[m + SM_LIST / WORD_BYTES] = SLAB_LIST_NONE;
     if (fresh) {
-      u32[m + SM_CARVED / 4] = 0;
-      u32[m + SM_USED / 4] = 0;
-      u32[m + SM_FREE_HEAD / 4] = 0;
-      u32[m + SM_REMOTE_HEAD / 4] = 0;
+      u32[m + SM_CARVED / WORD_BYTES] = 0;
+      u32[m + SM_USED / WORD_BYTES] = 0;
+      u32[m + SM_FREE_HEAD / WORD_BYTES] = 0;
+      u32[m + SM_REMOTE_HEAD / WORD_BYTES] = 0;
     }
     u32[(superslabOf(slab) + SS_ACTIVE_SLABS) >>> 2]++;
   }
@@ -359,9 +360,9 @@ export class SharedPool {
     const head = poolEmptyHeadIndex(this.area, cls);
     const m = slab >>> 2;
     const first = u32[head];
-    u32[m + SM_NEXT / 4] = first;
-    u32[m + SM_PREV / 4] = 0;
-    if (first !== 0) u32[(first >>> 2) + SM_PREV / 4] = slab;
+    u32[m + SM_NEXT / WORD_BYTES] = first;
+    u32[m + SM_PREV / WORD_BYTES] = 0;
+    if (first !== 0) u32[(first >>> 2) + SM_PREV / WORD_BYTES] = slab;
     u32[head] = slab;
     u32[poolEmptyCountIndex(this.area, cls)]++;
   }
@@ -369,13 +370,13 @@ export class SharedPool {
   private unlinkEmpty(cls: number, slab: number): void {
     const u32 = this.lm.u32;
     const m = slab >>> 2;
-    const next = u32[m + SM_NEXT / 4];
-    const prev = u32[m + SM_PREV / 4];
-    if (prev !== 0) u32[(prev >>> 2) + SM_NEXT / 4] = next;
+    const next = u32[m + SM_NEXT / WORD_BYTES];
+    const prev = u32[m + SM_PREV / WORD_BYTES];
+    if (prev !== 0) u32[(prev >>> 2) + SM_NEXT / WORD_BYTES] = next;
     else u32[poolEmptyHeadIndex(this.area, cls)] = next;
-    if (next !== 0) u32[(next >>> 2) + SM_PREV / 4] = prev;
-    u32[m + SM_NEXT / 4] = 0;
-    u32[m + SM_PREV / 4] = 0;
+    if (next !== 0) u32[(next >>> 2) + SM_PREV / WORD_BYTES] = prev;
+    u32[m + SM_NEXT / WORD_BYTES] = 0;
+    u32[m + SM_PREV / WORD_BYTES] = 0;
     u32[poolEmptyCountIndex(this.area, cls)]--;
   }
 
@@ -385,9 +386,9 @@ export class SharedPool {
     const m = slab >>> 2;
     const ss = superslabOf(slab);
     const page = slabPageAt(ss, slabIndexOfRecord(slab));
-    u32[m + SM_STATE / 4] = SLAB_UNUSED;
-    u32[m + SM_CLASS / 4] = 0;
-    u32[m + SM_OWNER / 4] = 0;
+    u32[m + SM_STATE / WORD_BYTES] = SLAB_UNUSED;
+    u32[m + SM_CLASS / WORD_BYTES] = 0;
+    u32[m + SM_OWNER / WORD_BYTES] = 0;
     // The spare word remembers the class, so a second free into the slab is still a double free.
     this.pages.setWord(page, spareSlabWord(this.pages.word(page)));
     if (++u32[(ss + SS_UNUSED_SLABS) >>> 2] === 1) this.linkSuperslab(ss);
@@ -398,9 +399,9 @@ export class SharedPool {
     for (let s = 0; s < SLABS_PER_SS; s++) {
       const slab = slabRecordAt(ss, s);
       const m = slab >>> 2;
-      if (u32[m + SM_STATE / 4] !== SLAB_UNUSED) continue;
-      u32[m + SM_CLASS / 4] = cls;
-      u32[m + SM_CAPACITY / 4] = tinySlabCapacity(cls, s);
+      if (u32[m + SM_STATE / WORD_BYTES] !== SLAB_UNUSED) continue;
+      u32[m + SM_CLASS / WORD_BYTES] = cls;
+      u32[m + SM_CAPACITY / WORD_BYTES] = tinySlabCapacity(cls, s);
       this.pages.setWord(slabPageAt(ss, s), tinyPageWord(cls, s));
       if (--u32[(ss + SS_UNUSED_SLABS) >>> 2] === 0) this.unlinkSuperslab(ss);
       return slab;
@@ -428,8 +429,8 @@ export class SharedPool {
     for (let s = 0; s < SLABS_PER_SS; s++) {
       const slab = slabRecordAt(ss, s);
       const m = slab >>> 2;
-      if (u32[m + SM_STATE / 4] === SLAB_EMPTY) {
-        this.unlinkEmpty(u32[m + SM_CLASS / 4], slab);
+      if (u32[m + SM_STATE / WORD_BYTES] === SLAB_EMPTY) {
+        this.unlinkEmpty(u32[m + SM_CLASS / WORD_BYTES], slab);
         this.makeUnused(slab);
       }
     }
@@ -496,24 +497,24 @@ export class SharedPool {
     for (let cls = 0; cls < TINY_CLASSES; cls++) {
       let n = 0;
       let prev = 0;
-      for (let slab = u32[poolEmptyHeadIndex(this.area, cls)]; slab !== 0; slab = u32[(slab >>> 2) + SM_NEXT / 4]) {
+      for (let slab = u32[poolEmptyHeadIndex(this.area, cls)]; slab !== 0; slab = u32[(slab >>> 2) + SM_NEXT / WORD_BYTES]) {
         const m = slab >>> 2;
         if (seen.has(slab)) return `slab ${slab} is on two EMPTY lists (or twice on one)`;
         seen.add(slab);
-        if (u32[m + SM_STATE / 4] !== SLAB_EMPTY) return `slab ${slab} on the EMPTY list of class ${cls} is in state ${u32[m + SM_STATE / 4]}`;
-        if (u32[m + SM_CLASS / 4] !== cls) return `slab ${slab} on the EMPTY list of class ${cls} has class ${u32[m + SM_CLASS / 4]}`;
-        if (u32[m + SM_PREV / 4] !== prev) return `slab ${slab} has a broken back link`;
+        if (u32[m + SM_STATE / WORD_BYTES] !== SLAB_EMPTY) return `slab ${slab} on the EMPTY list of class ${cls} is in state ${u32[m + SM_STATE / WORD_BYTES]}`;
+        if (u32[m + SM_CLASS / WORD_BYTES] !== cls) return `slab ${slab} on the EMPTY list of class ${cls} has class ${u32[m + SM_CLASS / WORD_BYTES]}`;
+        if (u32[m + SM_PREV / WORD_BYTES] !== prev) return `slab ${slab} has a broken back link`;
         prev = slab;
         n++;
       }
       if (n !== u32[poolEmptyCountIndex(this.area, cls)]) return `class ${cls} EMPTY list holds ${n} slabs, counter says ${u32[poolEmptyCountIndex(this.area, cls)]}`;
     }
     for (let cls = 0; cls < TINY_CLASSES; cls++) {
-      for (let slab = u32[poolAbandonedHeadIndex(this.area, cls)]; slab !== 0; slab = u32[(slab >>> 2) + SM_NEXT / 4]) {
+      for (let slab = u32[poolAbandonedHeadIndex(this.area, cls)]; slab !== 0; slab = u32[(slab >>> 2) + SM_NEXT / WORD_BYTES]) {
         const m = slab >>> 2;
         if (seen.has(slab)) return `slab ${slab} is on two pool lists (or twice on one)`;
         seen.add(slab);
-        if (u32[m + SM_STATE / 4] !== SLAB_ACTIVE || u32[m + SM_OWNER / 4] !== 0 || u32[m + SM_CLASS / 4] !== cls)
+        if (u32[m + SM_STATE / WORD_BYTES] !== SLAB_ACTIVE || u32[m + SM_OWNER / WORD_BYTES] !== 0 || u32[m + SM_CLASS / WORD_BYTES] !== cls)
           return `slab ${slab} on the abandoned list of class ${cls} is not an ownerless ACTIVE slab of that class`;
       }
     }
@@ -527,7 +528,7 @@ export class SharedPool {
       let unused = 0;
       for (let s = 0; s < SLABS_PER_SS; s++) {
         const slab = slabRecordAt(ss, s);
-        const st = u32[(slab >>> 2) + SM_STATE / 4];
+        const st = u32[(slab >>> 2) + SM_STATE / WORD_BYTES];
         if (st === SLAB_ACTIVE) active++;
         else if (st === SLAB_UNUSED) unused++;
         else if (st === SLAB_EMPTY && !seen.has(slab)) return `EMPTY slab ${slab} is on no EMPTY list`;

@@ -8,6 +8,7 @@ import {
   SM_STATE,
   SS_MAGIC_VALUE,
   TINY_CLASS_SIZES,
+  WORD_BYTES,
   isTinyPage,
   pageClass,
   slabDataStart,
@@ -73,17 +74,17 @@ export function checkBlockOfClass(mem: CacheMemory, cls: number, ptr: number, op
     throw new HeapError(code, `${op}: block is not in a slab of class ${cls} (page word ${word})`, ptr, 'tlsSll');
   const slab = slabRecordOf(ptr);
   const m = slab >>> 2;
-  if (u32[superslabOf(ptr) >>> 2] !== SS_MAGIC_VALUE || u32[m + SM_STATE / 4] !== SLAB_ACTIVE || u32[m + SM_CLASS / 4] !== cls)
+  if (u32[superslabOf(ptr) >>> 2] !== SS_MAGIC_VALUE || u32[m + SM_STATE / WORD_BYTES] !== SLAB_ACTIVE || u32[m + SM_CLASS / WORD_BYTES] !== cls)
     throw new HeapError(code, `${op}: the slab record does not describe an ACTIVE class-${cls} slab`, ptr, 'tlsSll');
   const size = TINY_CLASS_SIZES[cls];
   const rel = ptr - slabDataStart(slab);
-  if (rel < 0 || rel % size !== 0 || rel / size >= u32[m + SM_CARVED / 4])
+  if (rel < 0 || rel % size !== 0 || rel / size >= u32[m + SM_CARVED / WORD_BYTES])
     throw new HeapError(code, `${op}: not the start of a carved class-${cls} block`, ptr, 'tlsSll');
 }
 
 /** Whether the block could be in a bound cache: its first word holds the poison. */
 export function mayBeCached(mem: CacheMemory, ptr: number): boolean {
-  return viewTo(mem, ptr + 4)[ptr >>> 2] === (POISON_WORD | 0);
+  return viewTo(mem, ptr + WORD_BYTES)[ptr >>> 2] === (POISON_WORD | 0);
 }
 
 export function poisonCached(mem: CacheMemory, cls: number, ptr: number): void {

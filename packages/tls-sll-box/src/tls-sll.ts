@@ -6,6 +6,7 @@ import {
   TINY_CLASSES,
   TINY_CLASS_SIZES,
   TLS_SLL_STRIDE as STRIDE,
+  WORD_BYTES,
 } from '@hakmem/contracts/layout';
 import type { LinearMemory } from '@hakmem/linear-memory';
 
@@ -82,8 +83,8 @@ export function pushState(st: Uint32Array, cls: number, ptr: number): boolean {
   return true;
 }
 
-/** Bytes a full cache of one class may hold; keeps big classes from hoarding. */
-const CLASS_CACHE_BYTES = 32 * 1024;
+/** Bytes a full cache of one class may hold (32 KiB); keeps big classes from hoarding. */
+const CLASS_CACHE_BYTES = 32768;
 const MIN_CAPACITY = 8;
 const INITIAL_CAPACITY = 32;
 
@@ -102,8 +103,8 @@ export class TlsCache {
   /** The whole cache as one view: `slots`, then `count`, then `capacity` (see cache-layout.ts). */
   readonly state = new Uint32Array(STATE_WORDS);
   readonly slots = this.state.subarray(0, STATE_COUNT_AT);
-  readonly count = new Int32Array(this.state.buffer, STATE_COUNT_AT * 4, TINY_CLASSES);
-  readonly capacity = new Int32Array(this.state.buffer, STATE_CAPACITY_AT * 4, TINY_CLASSES);
+  readonly count = new Int32Array(this.state.buffer, STATE_COUNT_AT * WORD_BYTES, TINY_CLASSES);
+  readonly capacity = new Int32Array(this.state.buffer, STATE_CAPACITY_AT * WORD_BYTES, TINY_CLASSES);
   readonly maxCapacity = new Int32Array(TINY_CLASSES);
   /** Fast-path counters, see OP_POPS / OP_PUSHES; this build bumps pushes only (pops are derived). */
   readonly ops = new Float64Array(2);
