@@ -12,7 +12,6 @@ import {
 } from '@hakmem/contracts/layout';
 import { FREE_DOUBLE, FREE_INVALID, FREE_OK, HeapError } from '@hakmem/contracts';
 import { describe, expect, it } from 'vitest';
-import { FREE_DOUBLE, FREE_OK } from '@hakmem/contracts';
 import { setup, RUN_SIZES, G } from './test-heap.js';
 
 describe(`mid-large ACE: run classes (${__HAKMEM_DEBUG__ ? 'debug' : 'release'} build)`, () => {
