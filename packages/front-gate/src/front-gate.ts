@@ -22,6 +22,10 @@ import {
   TINY_CLASS_SIZES,
   rememberedWord,
   tinySlabCapacity,
+  pageClass,
+  pageDistance,
+  pageSlab,
+  runPages,
 } from '@hakmem/contracts/layout';
 import type { LinearMemory, PageLayer } from '@hakmem/linear-memory';
 import { checkedPageWord } from './page-word-check.js';
@@ -128,7 +132,7 @@ export class FrontGate {
  * (page-word-check.ts); in release that line is gone and this stays three.
  */
 export function pageWordOf(u32: Uint32Array, firstIndex: number, basePage: number, regionPages: number, ptr: number): number {
-  const pg = (ptr >>> 16) - basePage;
+  const pg = (ptr >>> PAGE_SHIFT) - basePage;
   if (pg < 0 || pg >= regionPages) return PK_FREE;
   if (__HAKMEM_DEBUG__) return checkedPageWord(u32, firstIndex + pg, pg, regionPages, ptr);
   return u32[firstIndex + pg] | 0;
@@ -159,7 +163,7 @@ export function routeOfWord(word: number): Route {
       return ROUTE_MID;
     case PK_RUN_LIVE:
     case PK_RUN_FREE:
-      return word >>> 8 > SPAN_MAX_PAGES ? ROUTE_LARGE : ROUTE_MID;
+      return runPages(word) > SPAN_MAX_PAGES ? ROUTE_LARGE : ROUTE_MID;
     case PK_RUN_BODY:
       return ROUTE_RUN_BODY;
     default:
@@ -182,16 +186,16 @@ function wasBlockStart(ptr: number, held: number): boolean {
   const kind = held & PK_KIND_MASK;
   const page = ptr - (ptr & PAGE_MASK);
   if (kind === PK_RUN_LIVE || kind === PK_RUN_FREE) return ptr === page;
-  const cls = (held >>> 8) & 0xff;
+  const cls = pageClass(held);
   if (kind === PK_TINY) {
-    const slab = (held >>> 4) & 15;
+    const slab = pageSlab(held);
     const size = TINY_CLASS_SIZES[cls];
     const rel = ptr - page - (slab === 0 ? SS_HEADER_BYTES : 0);
     return size !== undefined && rel >= 0 && rel % size === 0 && rel / size < tinySlabCapacity(cls, slab);
   }
   if (kind === PK_MID_SPAN) {
     const size = MID_CLASS_SIZES[cls];
-    const rel = ptr - (page - ((held >>> 4) & 15) * PAGE_SIZE) - SPAN_HEADER_BYTES;
+    const rel = ptr - (page - pageDistance(held) * PAGE_SIZE) - SPAN_HEADER_BYTES;
     return size !== undefined && rel >= 0 && rel % size === 0 && rel / size < MID_SPAN_CAPACITY[cls];
   }
   return false;

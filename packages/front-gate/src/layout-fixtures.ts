@@ -14,6 +14,7 @@ import {
   SS_MAGIC_VALUE,
   SS_PAGES,
   SS_SLAB_META,
+  WORD_BYTES,
   midSpanPageWord,
   runHeadWord,
   tinyPageWord,
@@ -48,9 +49,9 @@ export function layTinySlab(lm: LinearMemory, pl: PageLayer, page: number, slab:
 export function laySpan(lm: LinearMemory, pl: PageLayer, cls: number, pages: number): number {
   const page = pl.allocRun(pages, 1);
   const head = (page << PAGE_SHIFT) >>> 2;
-  lm.u32[head + SP_MAGIC / 4] = SPAN_MAGIC_VALUE;
-  lm.u32[head + SP_CLASS / 4] = cls;
-  lm.u32[head + SP_PAGES / 4] = pages;
+  lm.u32[head + SP_MAGIC / WORD_BYTES] = SPAN_MAGIC_VALUE;
+  lm.u32[head + SP_CLASS / WORD_BYTES] = cls;
+  lm.u32[head + SP_PAGES / WORD_BYTES] = pages;
   for (let d = 0; d < pages; d++) pl.setWord(page + d, midSpanPageWord(cls, d));
   return page;
 }

@@ -21,7 +21,12 @@ import {
   SS_MAGIC_VALUE,
   SS_MASK,
   SS_SLAB_META,
+  WORD_BYTES,
   midSpanPageWord,
+  pageClass,
+  pageDistance,
+  pageSlab,
+  runPages,
 } from '@hakmem/contracts/layout';
 
 /**
@@ -59,32 +64,32 @@ export function checkedPageWord(u32: Uint32Array, index: number, pg: number, reg
 
 function mismatch(u32: Uint32Array, index: number, pg: number, regionPages: number, ptr: number, word: number): string | null {
   const kind = word & PK_KIND_MASK;
-  const cls = (word >>> 8) & 0xff;
+  const cls = pageClass(word);
   if (kind === PK_TINY) {
     const ss = ptr - (ptr & SS_MASK);
     const slab = (ptr & SS_MASK) >>> PAGE_SHIFT;
     const record = (ss + SS_SLAB_META + slab * SLAB_META_BYTES) >>> 2;
     if ((ss + SS_SLAB_META + SLABS_PER_SS * SLAB_META_BYTES) >>> 2 > u32.length) return null;
     if (u32[(ss + SS_MAGIC) >>> 2] !== SS_MAGIC_VALUE) return `the SuperSlab layout: no SuperSlab header at ${ss}`;
-    if (((word >>> 4) & 15) !== slab) return `the SuperSlab layout: it names slab ${(word >>> 4) & 15}, the pointer is in slab ${slab}`;
-    const state = u32[record + SM_STATE / 4];
+    if (pageSlab(word) !== slab) return `the SuperSlab layout: it names slab ${pageSlab(word)}, the pointer is in slab ${slab}`;
+    const state = u32[record + SM_STATE / WORD_BYTES];
     if (state !== SLAB_ACTIVE && state !== SLAB_EMPTY) return `the record of slab ${slab} of SuperSlab ${ss}: its state ${state} is neither ACTIVE nor EMPTY`;
-    if (u32[record + SM_CLASS / 4] !== cls) return `the record of slab ${slab} of SuperSlab ${ss}: the word says class ${cls}, the record class ${u32[record + SM_CLASS / 4]}`;
+    if (u32[record + SM_CLASS / WORD_BYTES] !== cls) return `the record of slab ${slab} of SuperSlab ${ss}: the word says class ${cls}, the record class ${u32[record + SM_CLASS / WORD_BYTES]}`;
     return null;
   }
   if (kind === PK_MID_SPAN) {
-    const dist = (word >>> 4) & 15;
+    const dist = pageDistance(word);
     if (dist > pg) return `the span layout: its head would be ${dist} pages back, before the region`;
     if ((u32[index - dist] | 0) !== midSpanPageWord(cls, 0)) return `its span head ${dist} pages back, whose word is ${u32[index - dist] >>> 0}`;
     const head = ((((ptr >>> PAGE_SHIFT) - dist) << PAGE_SHIFT) >>> 0) >>> 2;
-    if (head + SP_MAGIC / 4 >= u32.length) return null;
-    if (u32[head + SP_MAGIC / 4] !== SPAN_MAGIC_VALUE) return `its span header at ${head * 4}: no span magic`;
-    if (u32[head + SP_CLASS / 4] !== cls) return `its span header at ${head * 4}: the word says class ${cls}, the header class ${u32[head + SP_CLASS / 4]}`;
-    if (u32[head + SP_PAGES / 4] <= dist) return `its span header at ${head * 4}: the span has ${u32[head + SP_PAGES / 4]} pages, the word a distance of ${dist}`;
+    if (head + SP_MAGIC / WORD_BYTES >= u32.length) return null;
+    if (u32[head + SP_MAGIC / WORD_BYTES] !== SPAN_MAGIC_VALUE) return `its span header at ${head * WORD_BYTES}: no span magic`;
+    if (u32[head + SP_CLASS / WORD_BYTES] !== cls) return `its span header at ${head * WORD_BYTES}: the word says class ${cls}, the header class ${u32[head + SP_CLASS / WORD_BYTES]}`;
+    if (u32[head + SP_PAGES / WORD_BYTES] <= dist) return `its span header at ${head * WORD_BYTES}: the span has ${u32[head + SP_PAGES / WORD_BYTES]} pages, the word a distance of ${dist}`;
     return null;
   }
   if (kind === PK_RUN_LIVE || kind === PK_RUN_FREE) {
-    const n = word >>> 8;
+    const n = runPages(word);
     if (n === 0 || pg + n > regionPages) return `the run layout: a run of ${n} pages at page ${pg} of a ${regionPages}-page region`;
     if (n > 1 && u32[index + 1] !== PK_RUN_BODY) return `the run layout: the run has ${n} pages but its second page's word is ${u32[index + 1]}`;
     if (pg + n < regionPages && u32[index + n] === PK_RUN_BODY) return `the run layout: the run goes on past its ${n} pages`;

@@ -17,6 +17,7 @@ import {
   slabDataStart,
   slabRecordOf,
   superslabOf,
+  WORD_BYTES,
 } from '@hakmem/contracts/layout';
 import { guardBreach, poisonBlock, poisonBreach, writeGuard, type LinearMemory } from '@hakmem/linear-memory';
 
@@ -50,18 +51,18 @@ export function checkGuard(u8: Uint8Array, ptr: number, size: number): void {
 
 /** Throws CORRUPTION when a block on a slab list (link word aside) lost its poison: a write after free. */
 export function checkPoison(i32: Int32Array, ptr: number, size: number, where: string): void {
-  const at = poisonBreach(i32, ptr, 4, size);
+  const at = poisonBreach(i32, ptr, WORD_BYTES, size);
   if (at >= 0) throw new HeapError('CORRUPTION', `free block on the slab's ${where} was written after free (byte ${at - ptr} changed)`, ptr, 'superslab');
 }
 
 /** The slab record is one this box may work on: in use, a class in range, counts in order. */
 export function checkSlabRecord(u32: Uint32Array, slab: number, op: string): void {
   const m = slab >>> 2;
-  const state = u32[m + SM_STATE / 4];
-  const cls = u32[m + SM_CLASS / 4];
-  const capacity = u32[m + SM_CAPACITY / 4];
-  const carved = u32[m + SM_CARVED / 4];
-  const used = u32[m + SM_USED / 4];
+  const state = u32[m + SM_STATE / WORD_BYTES];
+  const cls = u32[m + SM_CLASS / WORD_BYTES];
+  const capacity = u32[m + SM_CAPACITY / WORD_BYTES];
+  const carved = u32[m + SM_CARVED / WORD_BYTES];
+  const used = u32[m + SM_USED / WORD_BYTES];
   if ((state !== SLAB_ACTIVE && state !== SLAB_EMPTY) || cls >= TINY_CLASSES || carved > capacity || used > carved)
     throw new HeapError('CORRUPTION', `${op}: slab record broken (state ${state}, class ${cls}, used ${used}, carved ${carved}, capacity ${capacity})`, slab, 'superslab');
 }
@@ -79,7 +80,7 @@ export function assertOwnedSlab(lm: LinearMemory, slab: number, cls: number, wor
   const m = slab >>> 2;
   if (u32[superslabOf(slab) >>> 2] !== SS_MAGIC_VALUE)
     throw new HeapError('CORRUPTION', `${op}: slab record ${slab} is not inside a SuperSlab`, slab, 'superslab');
-  if (u32[m + SM_STATE / 4] !== SLAB_ACTIVE || u32[m + SM_CLASS / 4] !== cls || u32[m + SM_OWNER / 4] !== worker)
+  if (u32[m + SM_STATE / WORD_BYTES] !== SLAB_ACTIVE || u32[m + SM_CLASS / WORD_BYTES] !== cls || u32[m + SM_OWNER / WORD_BYTES] !== worker)
     throw new HeapError('CORRUPTION', `${op}: slab ${slab} is not an ACTIVE class-${cls} slab owned by worker ${worker}`, slab, 'superslab');
 }
 
@@ -112,11 +113,11 @@ export function checkTake(lm: LinearMemory, slab: number, cls: number, want: num
   const u32 = lm.u32;
   const m = slab >>> 2;
   checkSlabRecord(u32, slab, 'refill');
-  if (u32[m + SM_CLASS / 4] !== cls) throw new HeapError('CORRUPTION', `refill: slab ${slab} is not of class ${cls}`, slab, 'superslab');
+  if (u32[m + SM_CLASS / WORD_BYTES] !== cls) throw new HeapError('CORRUPTION', `refill: slab ${slab} is not of class ${cls}`, slab, 'superslab');
   const size = TINY_CLASS_SIZES[cls];
   const start = slabDataStart(slab);
-  const carved = u32[m + SM_CARVED / 4];
-  let p = u32[m + SM_FREE_HEAD / 4];
+  const carved = u32[m + SM_CARVED / WORD_BYTES];
+  let p = u32[m + SM_FREE_HEAD / WORD_BYTES];
   for (let k = 0; p !== 0 && k < want; k++) {
     checkBlockOfSlab(p, start, size, carved, slab, 'refill: free list');
     checkPoison(lm.i32, p, size, 'free list');
@@ -131,9 +132,9 @@ export function checkReturn(lm: LinearMemory, slab: number, ptr: number): void {
   if (u32[superslabOf(slab) >>> 2] !== SS_MAGIC_VALUE)
     throw new HeapError('CORRUPTION', `block return: ${ptr} is not inside a SuperSlab`, ptr, 'superslab');
   checkSlabRecord(u32, slab, 'block return');
-  const size = TINY_CLASS_SIZES[u32[m + SM_CLASS / 4]];
-  checkBlockOfSlab(ptr, slabDataStart(slab), size, u32[m + SM_CARVED / 4], slab, 'block return');
-  if (u32[m + SM_USED / 4] === 0) throw new HeapError('CORRUPTION', `block return: slab ${slab} has no block out`, ptr, 'superslab');
+  const size = TINY_CLASS_SIZES[u32[m + SM_CLASS / WORD_BYTES]];
+  checkBlockOfSlab(ptr, slabDataStart(slab), size, u32[m + SM_CARVED / WORD_BYTES], slab, 'block return');
+  if (u32[m + SM_USED / WORD_BYTES] === 0) throw new HeapError('CORRUPTION', `block return: slab ${slab} has no block out`, ptr, 'superslab');
   if ((lm.u8[liveByteOf(ptr)] & liveMaskOf(ptr)) !== 0) throw new HeapError('CORRUPTION', 'block return: the block is live', ptr, 'superslab');
   poisonBlock(lm.i32, ptr, size); // its first word is then written as the link
 }

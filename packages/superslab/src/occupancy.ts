@@ -16,6 +16,7 @@ import {
   slabDataStart,
   slabRecordOf,
   superslabOf,
+  WORD_BYTES,
 } from '@hakmem/contracts/layout';
 import type { SlabOccupancy } from '@hakmem/contracts';
 import type { LinearMemory } from '@hakmem/linear-memory';
@@ -35,18 +36,18 @@ export function slabOccupancy(lm: LinearMemory, ptr: number): SlabOccupancy | nu
   if (ss + SS_BITMAP >= u8.length || u32[(ss + SS_MAGIC) >>> 2] !== SS_MAGIC_VALUE) return null;
   const slab = slabRecordOf(ptr);
   const m = slab >>> 2;
-  const state = u32[m + SM_STATE / 4];
-  const owner = u32[m + SM_OWNER / 4];
+  const state = u32[m + SM_STATE / WORD_BYTES];
+  const owner = u32[m + SM_OWNER / WORD_BYTES];
   if (state !== SLAB_ACTIVE && state !== SLAB_EMPTY) return { state: 'unused', sizeClass: -1, blockBytes: 0, live: 0, capacity: 0, carved: 0, owner };
-  const cls = u32[m + SM_CLASS / 4];
+  const cls = u32[m + SM_CLASS / WORD_BYTES];
   if (cls >= TINY_CLASSES) return null;
   const size = TINY_CLASS_SIZES[cls];
-  const carved = u32[m + SM_CARVED / 4];
+  const carved = u32[m + SM_CARVED / WORD_BYTES];
   const start = slabDataStart(slab);
   let live = 0;
   for (let b = 0; b < carved; b++) {
     const p = start + b * size;
     if ((u8[liveByteOf(p)] & liveMaskOf(p)) !== 0) live++;
   }
-  return { state: state === SLAB_ACTIVE ? 'active' : 'empty', sizeClass: cls, blockBytes: size, live, capacity: u32[m + SM_CAPACITY / 4], carved, owner };
+  return { state: state === SLAB_ACTIVE ? 'active' : 'empty', sizeClass: cls, blockBytes: size, live, capacity: u32[m + SM_CAPACITY / WORD_BYTES], carved, owner };
 }

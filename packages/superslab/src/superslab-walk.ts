@@ -32,6 +32,7 @@ import {
   slabRecordAt,
   superslabOf,
   tinySlabCapacity,
+  WORD_BYTES,
 } from '@hakmem/contracts/layout';
 import type { LinearMemory } from '@hakmem/linear-memory';
 import { BLOCK_GUARD } from './block-guard.js';
@@ -126,12 +127,12 @@ function lowerBound(sorted: Uint32Array, n: number, x: number): number {
 function checkPageWords(u32: Uint32Array, pt0: number, page: number, ss: number, w: HeapWalk): string | null {
   for (let s = 0; s < SLABS_PER_SS; s++) {
     const slab = slabRecordAt(ss, s);
-    const state = u32[(slab >>> 2) + SM_STATE / 4];
+    const state = u32[(slab >>> 2) + SM_STATE / WORD_BYTES];
     const pw = u32[pt0 + page + s];
     const want = state === SLAB_ACTIVE || state === SLAB_EMPTY ? PK_TINY : PK_SS_SPARE;
     let problem: string | null = null;
     if (pageKind(pw) !== want) problem = `slab ${slab} in state ${state} has page word ${pw}`;
-    else if (want === PK_TINY && pageClass(pw) !== u32[(slab >>> 2) + SM_CLASS / 4]) problem = `slab ${slab}: page word class differs from its record`;
+    else if (want === PK_TINY && pageClass(pw) !== u32[(slab >>> 2) + SM_CLASS / WORD_BYTES]) problem = `slab ${slab}: page word class differs from its record`;
     if (problem !== null) {
       w.problemAt = slab;
       return problem;
@@ -148,13 +149,13 @@ function checkPageWords(u32: Uint32Array, pt0: number, page: number, ss: number,
 function countLive(u32: Uint32Array, ss: number, w: HeapWalk): void {
   for (let s = 0; s < SLABS_PER_SS; s++) {
     const m = slabRecordAt(ss, s) >>> 2;
-    const state = u32[m + SM_STATE / 4];
-    if ((state !== SLAB_ACTIVE && state !== SLAB_EMPTY) || u32[m + SM_CARVED / 4] === 0) continue;
+    const state = u32[m + SM_STATE / WORD_BYTES];
+    if ((state !== SLAB_ACTIVE && state !== SLAB_EMPTY) || u32[m + SM_CARVED / WORD_BYTES] === 0) continue;
     let live = 0;
     const from = slabBitmapWordAt(ss, s);
     for (let i = from; i < from + SLAB_BITMAP_WORDS; i++) live += popcount32(u32[i]);
     w.liveBlocks += live;
-    w.liveBytes += live * (TINY_CLASS_SIZES[u32[m + SM_CLASS / 4]] - BLOCK_GUARD);
+    w.liveBytes += live * (TINY_CLASS_SIZES[u32[m + SM_CLASS / WORD_BYTES]] - BLOCK_GUARD);
   }
 }
 
@@ -165,11 +166,13 @@ const NIBBLES = 0x33333333;
 const BYTES = 0x0f0f0f0f;
 const BYTE_SUM = 0x01010101;
 const TOP_BYTE = 24;
+/** Bits of a nibble: the shift that adds each nibble's count to its neighbour's. */
+const NIBBLE_BITS = 4;
 
 function popcount32(x: number): number {
   let v = x - ((x >>> 1) & PAIRS);
   v = (v & NIBBLES) + ((v >>> 2) & NIBBLES);
-  return (Math.imul((v + (v >>> 4)) & BYTES, BYTE_SUM) >>> TOP_BYTE);
+  return (Math.imul((v + (v >>> NIBBLE_BITS)) & BYTES, BYTE_SUM) >>> TOP_BYTE);
 }
 
 /**
@@ -189,7 +192,7 @@ export function validateSuperslab(lm: LinearMemory, ss: number, walk: SuperslabW
   for (let s = 0; s < SLABS_PER_SS; s++) {
     const slab = slabRecordAt(ss, s);
     const m = slab >>> 2;
-    const state = u32[m + SM_STATE / 4];
+    const state = u32[m + SM_STATE / WORD_BYTES];
     if (state === SLAB_UNUSED) {
       walk.unusedSlabs++;
       continue;
@@ -197,12 +200,12 @@ export function validateSuperslab(lm: LinearMemory, ss: number, walk: SuperslabW
     if (state !== SLAB_ACTIVE && state !== SLAB_EMPTY) return `slab ${slab}: state ${state} is not a slab state`;
     if (state === SLAB_ACTIVE) walk.activeSlabs++;
     else walk.emptySlabs++;
-    const cls = u32[m + SM_CLASS / 4];
+    const cls = u32[m + SM_CLASS / WORD_BYTES];
     if (cls >= TINY_CLASSES) return `slab ${slab}: class ${cls} out of range`;
     const size = TINY_CLASS_SIZES[cls];
-    const capacity = u32[m + SM_CAPACITY / 4];
-    const carved = u32[m + SM_CARVED / 4];
-    const used = u32[m + SM_USED / 4];
+    const capacity = u32[m + SM_CAPACITY / WORD_BYTES];
+    const carved = u32[m + SM_CARVED / WORD_BYTES];
+    const used = u32[m + SM_USED / WORD_BYTES];
     const start = slabDataStart(slab);
     if (capacity !== tinySlabCapacity(cls, s)) return `slab ${slab}: capacity ${capacity} wrong for class ${cls}`;
     if (carved > capacity) return `slab ${slab}: carved ${carved} > capacity ${capacity}`;
@@ -215,9 +218,9 @@ export function validateSuperslab(lm: LinearMemory, ss: number, walk: SuperslabW
         if (__HAKMEM_DEBUG__) checkGuard(u8, p, size);
       }
     }
-    const free = listLength(lm, slab, start, size, carved, u32[m + SM_FREE_HEAD / 4], 'free list');
+    const free = listLength(lm, slab, start, size, carved, u32[m + SM_FREE_HEAD / WORD_BYTES], 'free list');
     if (typeof free === 'string') return free;
-    const remote = listLength(lm, slab, start, size, carved, u32[m + SM_REMOTE_HEAD / 4], 'remote list');
+    const remote = listLength(lm, slab, start, size, carved, u32[m + SM_REMOTE_HEAD / WORD_BYTES], 'remote list');
     if (typeof remote === 'string') return remote;
     if (used + free !== carved) return `slab ${slab}: used ${used} + free ${free} != carved ${carved}`;
     const cached = cachedInSlab(slab);

@@ -30,14 +30,17 @@ import {
   pageClass,
   slabDataStart,
   slabRecordOf,
+  WORD_BYTES,
+  WORD_SHIFT,
 } from '@hakmem/contracts/layout';
 import { drainRemoteInto, OwnerLists, pushRemote, type LinearMemory, type PageLayer } from '@hakmem/linear-memory';
 import { BLOCK_GUARD } from './block-guard.js';
+import { BYTE_BITS_MASK } from './byte-mask.js';
 import { assertOwnedSlab, checkNotLive, checkReturn, checkTake, guardOnFree, guardOnMalloc } from './block-checks.js';
 import { walkSuperslab } from './superslab-walk.js';
 
 /** Granule bits per live-bitmap word (log2): `(ptr & SS_MASK) >>> LIVE_WORD_SHIFT` is the word within the bitmap. */
-const LIVE_WORD_SHIFT = GRANULE_SHIFT + 5;
+const LIVE_WORD_SHIFT = LIVE_BYTE_SHIFT + WORD_SHIFT;
 /** A granule's bit within its live-bitmap word. */
 const LIVE_WORD_BIT_MASK = 31;
 
@@ -159,7 +162,7 @@ export class Superslab {
       if (slab === 0) return 0;
     } else this.partialHits++;
     if (__HAKMEM_DEBUG__) assertOwnedSlab(this.lm, slab, cls, this.worker, 'partial list');
-    this.lm.u32[(slab >>> 2) + SM_LIST / 4] = SLAB_LIST_NONE;
+    this.lm.u32[(slab >>> 2) + SM_LIST / WORD_BYTES] = SLAB_LIST_NONE;
     return slab;
   }
 
@@ -181,18 +184,18 @@ export class Superslab {
   private take(slab: number, cls: number, dest: Uint32Array, at: number, want: number): number {
     const u32 = this.lm.u32;
     const m = slab >>> 2;
-    if (u32[m + SM_REMOTE_HEAD / 4] !== 0) this.collectRemote(slab);
+    if (u32[m + SM_REMOTE_HEAD / WORD_BYTES] !== 0) this.collectRemote(slab);
     if (__HAKMEM_DEBUG__) checkTake(this.lm, slab, cls, want);
     let got = 0;
-    let head = u32[m + SM_FREE_HEAD / 4];
+    let head = u32[m + SM_FREE_HEAD / WORD_BYTES];
     while (head !== 0 && got < want) {
       dest[at + got++] = head;
       head = u32[head >>> 2];
     }
-    u32[m + SM_FREE_HEAD / 4] = head;
+    u32[m + SM_FREE_HEAD / WORD_BYTES] = head;
     this.reusedBlocks += got;
-    const capacity = u32[m + SM_CAPACITY / 4];
-    let carved = u32[m + SM_CARVED / 4];
+    const capacity = u32[m + SM_CAPACITY / WORD_BYTES];
+    let carved = u32[m + SM_CARVED / WORD_BYTES];
     if (got < want && carved < capacity) {
       const size = TINY_CLASS_SIZES[cls];
       const start = slabDataStart(slab);
@@ -201,17 +204,17 @@ export class Superslab {
       carved += k;
       got += k;
       this.carvedBlocks += k;
-      u32[m + SM_CARVED / 4] = carved;
+      u32[m + SM_CARVED / WORD_BYTES] = carved;
     }
-    u32[m + SM_USED / 4] += got;
+    u32[m + SM_USED / WORD_BYTES] += got;
     return got;
   }
 
   /** Moves the remote-free list onto the local free list with one atomic exchange. */
   private collectRemote(slab: number): void {
     const m = slab >>> 2;
-    const n = drainRemoteInto(this.lm.u32, m + SM_REMOTE_HEAD / 4, m + SM_FREE_HEAD / 4, this.shared);
-    this.lm.u32[m + SM_USED / 4] -= n;
+    const n = drainRemoteInto(this.lm.u32, m + SM_REMOTE_HEAD / WORD_BYTES, m + SM_FREE_HEAD / WORD_BYTES, this.shared);
+    this.lm.u32[m + SM_USED / WORD_BYTES] -= n;
     this.remoteCollected += n;
   }
 
@@ -228,17 +231,17 @@ export class Superslab {
       const slab = slabRecordOf(ptr);
       const m = slab >>> 2;
       if (__HAKMEM_DEBUG__) checkReturn(this.lm, slab, ptr);
-      if (u32[m + SM_OWNER / 4] !== this.worker) {
+      if (u32[m + SM_OWNER / WORD_BYTES] !== this.worker) {
         this.pushRemote(slab, ptr);
         continue;
       }
-      if (__HAKMEM_DEBUG__) assertOwnedSlab(this.lm, slab, u32[m + SM_CLASS / 4], this.worker, 'return');
-      const head = u32[m + SM_FREE_HEAD / 4];
-      const cls = u32[m + SM_CLASS / 4];
-      const wasDry = head === 0 && u32[m + SM_CARVED / 4] === u32[m + SM_CAPACITY / 4];
+      if (__HAKMEM_DEBUG__) assertOwnedSlab(this.lm, slab, u32[m + SM_CLASS / WORD_BYTES], this.worker, 'return');
+      const head = u32[m + SM_FREE_HEAD / WORD_BYTES];
+      const cls = u32[m + SM_CLASS / WORD_BYTES];
+      const wasDry = head === 0 && u32[m + SM_CARVED / WORD_BYTES] === u32[m + SM_CAPACITY / WORD_BYTES];
       u32[ptr >>> 2] = head;
-      u32[m + SM_FREE_HEAD / 4] = ptr;
-      const used = --u32[m + SM_USED / 4];
+      u32[m + SM_FREE_HEAD / WORD_BYTES] = ptr;
+      const used = --u32[m + SM_USED / WORD_BYTES];
       this.localReturns++;
       if (this.current[cls] === slab) continue;
       if (used === 0) this.retire(cls, slab);
@@ -250,8 +253,8 @@ export class Superslab {
     this.remoteFrees++;
     // The block's slab may lie past this worker's view (another worker made
     // it after our last refresh); a write there would be silently dropped.
-    this.lm.cover(ptr + 4);
-    pushRemote(this.lm.u32, (slab >>> 2) + SM_REMOTE_HEAD / 4, ptr, this.shared);
+    this.lm.cover(ptr + WORD_BYTES);
+    pushRemote(this.lm.u32, (slab >>> 2) + SM_REMOTE_HEAD / WORD_BYTES, ptr, this.shared);
   }
 
   /**
@@ -270,11 +273,11 @@ export class Superslab {
     for (let c = 0; c < TINY_CLASSES; c++) {
       for (const slab of this.lists.all(c)) {
         const m = slab >>> 2;
-        if (u32[m + SM_REMOTE_HEAD / 4] !== 0) {
+        if (u32[m + SM_REMOTE_HEAD / WORD_BYTES] !== 0) {
           this.collectRemote(slab);
           this.pushPartial(c, slab);
         }
-        if (u32[m + SM_USED / 4] === 0) this.retire(c, slab);
+        if (u32[m + SM_USED / WORD_BYTES] === 0) this.retire(c, slab);
       }
     }
   }
@@ -301,12 +304,12 @@ export class Superslab {
     const slab = slabRecordOf(ptr);
     const u32 = this.lm.u32;
     const m = slab >>> 2;
-    const state = u32[m + SM_STATE / 4];
+    const state = u32[m + SM_STATE / WORD_BYTES];
     if (state !== SLAB_ACTIVE && state !== SLAB_EMPTY) return false;
-    const cls = u32[m + SM_CLASS / 4];
+    const cls = u32[m + SM_CLASS / WORD_BYTES];
     const rel = ptr - slabDataStart(slab);
     const size = TINY_CLASS_SIZES[cls];
-    return rel >= 0 && rel % size === 0 && rel / size < u32[m + SM_CARVED / 4];
+    return rel >= 0 && rel % size === 0 && rel / size < u32[m + SM_CARVED / WORD_BYTES];
   }
 
   /**
@@ -344,8 +347,8 @@ export class Superslab {
     // The page layer records where the heap header is when it opens the memory.
     if (this.lm.endWord === 0) throw new HeapError('INVALID_STATE', 'Superslab.walk: no page layer over this memory (pass one to the constructor)', undefined, 'superslab');
     const u32 = this.lm.u32;
-    const h = this.lm.endWord - H_END_PAGE / 4;
-    return (u32[h + H_PAGE_TABLE / 4] >>> 2) - u32[h + H_BASE_PAGE / 4];
+    const h = this.lm.endWord - H_END_PAGE / WORD_BYTES;
+    return (u32[h + H_PAGE_TABLE / WORD_BYTES] >>> 2) - u32[h + H_BASE_PAGE / WORD_BYTES];
   }
 
   counters(): Record<string, number> {
@@ -456,5 +459,5 @@ export function clearLiveShared(u8: Uint8Array, ptr: number): boolean {
   if (__HAKMEM_DEBUG__) {
     if ((Atomics.load(u8, i) & bit) !== 0 && !guardOnFree(u8, ptr)) return false;
   }
-  return (Atomics.and(u8, i, ~bit & 0xff) & bit) !== 0;
+  return (Atomics.and(u8, i, ~bit & BYTE_BITS_MASK) & bit) !== 0;
 }
