@@ -1,7 +1,7 @@
 import { bitmapSuperslab, fixedTlsSll, uncachedBigCache } from '@hakmem/alt-boxes';
 import { describe, expect, it } from 'vitest';
 import { createAllocator, type AllocatorOptions, type SuperslabImplementation } from '../src/index.js';
-import { Shadow } from './helpers.js';
+import { Shadow, rng } from './helpers.js';
 import { SUITES, type SuiteConfig } from './suites.js';
 
 /**
@@ -37,17 +37,6 @@ const CONFIGS: SuiteConfig[] = [
 (SUITES as SuiteConfig[]).splice(0, SUITES.length, ...CONFIGS);
 await import('./conformance.test.js');
 await import('./property.test.js');
-
-/** xorshift32. */
-function rng(seed: number): () => number {
-  let x = seed | 0;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return x >>> 0;
-  };
-}
 
 const MIB = 1 << 20;
 

@@ -1,16 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { heapOf, VARIANTS } from './helpers.js';
-
-/** xorshift32, the workloads' PRNG. */
-function rng(seed: number): () => number {
-  let x = seed | 0;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return x >>> 0;
-  };
-}
+import { heapOf, VARIANTS, rng } from './helpers.js';
 
 describe.each(VARIANTS)('churn (%s)', (variant) => {
   // The debug build poisons and verifies every mid block in full (up to 1 MiB per free), about 80x

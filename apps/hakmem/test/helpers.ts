@@ -100,3 +100,14 @@ export class Shadow {
     return n;
   }
 }
+
+/** xorshift32, the workloads' PRNG (shared/docs/workloads.md): a seeded stream of u32s. */
+export function rng(seed: number): () => number {
+  let x = seed | 0;
+  return () => {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    return x >>> 0;
+  };
+}

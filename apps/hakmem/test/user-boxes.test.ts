@@ -16,23 +16,12 @@ import {
   type BoxName,
   type TlsCacheImplementation,
 } from '../src/index.js';
-import { heapOf, Shadow, VARIANTS } from './helpers.js';
+import { heapOf, Shadow, VARIANTS, rng } from './helpers.js';
 
 // Compile-time proof (tsc checks this file) that the alternatives satisfy
 // the contracts they are written against.
 const fixedTls4: TlsCacheImplementation = fixedTlsSll(4);
 const uncached: BigCacheImplementation = uncachedBigCache;
-
-/** xorshift32. */
-function rng(seed: number): () => number {
-  let x = seed | 0;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return x >>> 0;
-  };
-}
 
 const MIB = 1 << 20;
 
