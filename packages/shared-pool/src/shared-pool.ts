@@ -4,7 +4,6 @@ import {
   H_VARIANTS,
   PAGE_SHIFT,
   PK_SS_SPARE,
-  PK_TINY,
   POOL_C_RELEASES,
   POOL_C_SLABS_ABANDONED,
   POOL_C_SS_RELEASED,
@@ -22,31 +21,23 @@ import {
   SM_CLASS,
   SM_FREE_HEAD,
   SM_LIST,
-  SM_NEXT,
   SM_OWNER,
-  SM_PREV,
   SM_REMOTE_HEAD,
   SM_STATE,
   SM_USED,
   SS_ACTIVE_SLABS,
   SS_BITMAP,
   SS_BITMAP_BYTES,
-  SS_IN_LIST,
   SS_MAGIC,
   SS_MAGIC_VALUE,
-  SS_MASK,
-  SS_NEXT,
   SS_PAGES,
-  SS_PREV,
   SS_UNUSED_SLABS,
   TINY_CLASSES,
   VARIANT_DEBUG_BYTE,
   WORD_BYTES,
-  pageKind,
   poolAbandonedHeadIndex,
   poolCounterIndex,
   poolEmptyCountIndex,
-  poolEmptyHeadIndex,
   poolSsHeadIndex,
   slabIndexOfRecord,
   slabPageAt,
@@ -57,6 +48,9 @@ import {
   tinySlabCapacity,
 } from '@hakmem/contracts/layout';
 import { breakLockOf, lockWord, unlockWord, type LinearMemory, type PageLayer } from '@hakmem/linear-memory';
+import { linkSuperslab, popAbandoned, popEmpty, pushAbandoned, pushEmpty, unlinkEmpty, unlinkSuperslab } from './pool-lists.js';
+import { abandonSlabsOf, heapSuperslabs, rebuildPool } from './pool-repair.js';
+import { poolViolation } from './pool-validate.js';
 
 /**
  * Shared pool box: hands tiny slabs to workers and takes them back.
@@ -93,6 +87,11 @@ import { breakLockOf, lockWord, unlockWord, type LinearMemory, type PageLayer } 
  * worker held it, rebuilds every list and counter from the slab records
  * (they are derived data, so a half-done update cannot survive that), and
  * abandons every slab the dead worker owned.
+ *
+ * Files: this one is the box (acquire, release, abandon, adoption, and the
+ * lock); pool-lists.ts holds the EMPTY, abandoned and SuperSlab lists;
+ * pool-repair.ts the rebuild after a worker died; pool-validate.ts the
+ * invariants `validate` checks.
  */
 const EMPTY_KEEP = 2;
 
@@ -137,7 +136,7 @@ export class SharedPool {
       this.lm.fresh();
       let slab = this.takeAbandoned(cls, owner);
       if (slab !== 0) return slab;
-      slab = this.popEmpty(cls);
+      slab = popEmpty(this.lm, this.area, cls);
       if (slab !== 0) {
         this.bump(POOL_C_STAGE1_HITS);
         this.activate(slab, owner, false);
@@ -175,7 +174,7 @@ export class SharedPool {
       u32[(ss + SS_ACTIVE_SLABS) >>> 2]--;
       if (u32[poolEmptyCountIndex(this.area, cls)] < EMPTY_KEEP) {
         u32[m + SM_STATE / WORD_BYTES] = SLAB_EMPTY;
-        this.pushEmpty(cls, slab);
+        pushEmpty(this.lm, this.area, cls, slab);
       } else this.makeUnused(slab);
       if (u32[(ss + SS_ACTIVE_SLABS) >>> 2] === 0) this.releaseSuperslab(ss);
     } finally {
@@ -201,21 +200,11 @@ export class SharedPool {
 
   /** Under the lock: pops an abandoned slab of `cls` and makes `owner` its owner. */
   private takeAbandoned(cls: number, owner: number): number {
-    const slab = this.popAbandoned(cls);
+    const slab = popAbandoned(this.lm, this.area, cls);
     if (slab === 0) return 0;
     this.bump(POOL_C_STAGE0_ADOPTIONS);
     this.lm.u32[(slab >>> 2) + SM_OWNER / WORD_BYTES] = owner;
     this.lm.u32[(slab >>> 2) + SM_LIST / WORD_BYTES] = SLAB_LIST_NONE;
-    return slab;
-  }
-
-  private popAbandoned(cls: number): number {
-    const u32 = this.lm.u32;
-    const head = poolAbandonedHeadIndex(this.area, cls);
-    const slab = u32[head];
-    if (slab === 0) return 0;
-    u32[head] = u32[(slab >>> 2) + SM_NEXT / WORD_BYTES];
-    u32[(slab >>> 2) + SM_NEXT / WORD_BYTES] = 0;
     return slab;
   }
 
@@ -228,24 +217,10 @@ export class SharedPool {
     if (slabs.length === 0) return;
     this.lock();
     try {
-      for (const slab of slabs) this.pushAbandoned(slab);
+      for (const slab of slabs) pushAbandoned(this.lm, this.area, slab);
     } finally {
       this.unlock();
     }
-  }
-
-  private pushAbandoned(slab: number): void {
-    const u32 = this.lm.u32;
-    const m = slab >>> 2;
-    if (__HAKMEM_DEBUG__) {
-      if (u32[m + SM_STATE / WORD_BYTES] !== SLAB_ACTIVE) throw new HeapError('CORRUPTION', `abandon of slab in state ${u32[m + SM_STATE / WORD_BYTES]} (expected ACTIVE)`, slab, 'sharedPool');
-    }
-    const head = poolAbandonedHeadIndex(this.area, u32[m + SM_CLASS / WORD_BYTES]);
-    u32[m + SM_OWNER / WORD_BYTES] = 0;
-    u32[m + SM_LIST / WORD_BYTES] = SLAB_LIST_NONE;
-    u32[m + SM_NEXT / WORD_BYTES] = u32[head];
-    u32[head] = slab;
-    this.bump(POOL_C_SLABS_ABANDONED);
   }
 
   /**
@@ -259,75 +234,11 @@ export class SharedPool {
     if (!broke) this.lock();
     try {
       this.lm.fresh();
-      const u32 = this.lm.u32;
-      const superslabs = this.superslabs();
-      if (broke) this.rebuild(superslabs);
-      let n = 0;
-      for (const ss of superslabs)
-        for (let s = 0; s < SLABS_PER_SS; s++) {
-          const slab = slabRecordAt(ss, s);
-          const m = slab >>> 2;
-          if (u32[m + SM_STATE / WORD_BYTES] === SLAB_ACTIVE && u32[m + SM_OWNER / WORD_BYTES] === dead) {
-            this.pushAbandoned(slab);
-            n++;
-          }
-        }
-      return n;
+      const superslabs = heapSuperslabs(this.lm, this.pages);
+      if (broke) rebuildPool(this.lm, this.pages, this.area, superslabs);
+      return abandonSlabsOf(this.lm, this.area, superslabs, dead);
     } finally {
       this.unlock();
-    }
-  }
-
-  /** Every SuperSlab of the heap, from the page table. */
-  private superslabs(): number[] {
-    const out: number[] = [];
-    const end = this.pages.endPage();
-    for (let p = this.pages.firstDataPage; p < end; p++) {
-      const kind = pageKind(this.pages.word(p));
-      if (kind !== PK_TINY && kind !== PK_SS_SPARE) continue;
-      const ss = (p << PAGE_SHIFT) >>> 0;
-      if ((ss & SS_MASK) === 0 && this.lm.u32[(ss + SS_MAGIC) >>> 2] === SS_MAGIC_VALUE) {
-        out.push(ss);
-        p += SS_PAGES - 1;
-      }
-    }
-    return out;
-  }
-
-  /**
-   * Rebuilds every list and counter from the slab records, after a worker
-   * died holding the lock. A slab caught between states (class set but not
-   * yet ACTIVE) goes back to UNUSED; abandoned slabs are found again by owner.
-   */
-  private rebuild(superslabs: number[]): void {
-    const u32 = this.lm.u32;
-    for (let c = 0; c < TINY_CLASSES; c++) {
-      u32[poolEmptyHeadIndex(this.area, c)] = 0;
-      u32[poolAbandonedHeadIndex(this.area, c)] = 0;
-      u32[poolEmptyCountIndex(this.area, c)] = 0;
-    }
-    u32[poolSsHeadIndex(this.area)] = 0;
-    for (const ss of superslabs) {
-      u32[(ss + SS_IN_LIST) >>> 2] = 0;
-      u32[(ss + SS_ACTIVE_SLABS) >>> 2] = 0;
-      u32[(ss + SS_UNUSED_SLABS) >>> 2] = 0;
-      for (let s = 0; s < SLABS_PER_SS; s++) {
-        const slab = slabRecordAt(ss, s);
-        const m = slab >>> 2;
-        const state = u32[m + SM_STATE / WORD_BYTES];
-        if (state === SLAB_ACTIVE) {
-          u32[(ss + SS_ACTIVE_SLABS) >>> 2]++;
-          if (u32[m + SM_OWNER / WORD_BYTES] === 0) this.pushAbandoned(slab);
-        } else if (state === SLAB_EMPTY) this.pushEmpty(u32[m + SM_CLASS / WORD_BYTES], slab);
-        else {
-          u32[m + SM_STATE / WORD_BYTES] = SLAB_UNUSED;
-          u32[m + SM_CLASS / WORD_BYTES] = 0;
-          u32[m + SM_OWNER / WORD_BYTES] = 0;
-          this.pages.setWord(slabPageAt(ss, s), PK_SS_SPARE);
-          u32[(ss + SS_UNUSED_SLABS) >>> 2]++;
-        }
-      }
-      if (u32[(ss + SS_UNUSED_SLABS) >>> 2] > 0) this.linkSuperslab(ss);
     }
   }
 
@@ -346,40 +257,6 @@ export class SharedPool {
     u32[(superslabOf(slab) + SS_ACTIVE_SLABS) >>> 2]++;
   }
 
-  private popEmpty(cls: number): number {
-    const u32 = this.lm.u32;
-    const head = poolEmptyHeadIndex(this.area, cls);
-    const slab = u32[head];
-    if (slab === 0) return 0;
-    this.unlinkEmpty(cls, slab);
-    return slab;
-  }
-
-  private pushEmpty(cls: number, slab: number): void {
-    const u32 = this.lm.u32;
-    const head = poolEmptyHeadIndex(this.area, cls);
-    const m = slab >>> 2;
-    const first = u32[head];
-    u32[m + SM_NEXT / WORD_BYTES] = first;
-    u32[m + SM_PREV / WORD_BYTES] = 0;
-    if (first !== 0) u32[(first >>> 2) + SM_PREV / WORD_BYTES] = slab;
-    u32[head] = slab;
-    u32[poolEmptyCountIndex(this.area, cls)]++;
-  }
-
-  private unlinkEmpty(cls: number, slab: number): void {
-    const u32 = this.lm.u32;
-    const m = slab >>> 2;
-    const next = u32[m + SM_NEXT / WORD_BYTES];
-    const prev = u32[m + SM_PREV / WORD_BYTES];
-    if (prev !== 0) u32[(prev >>> 2) + SM_NEXT / WORD_BYTES] = next;
-    else u32[poolEmptyHeadIndex(this.area, cls)] = next;
-    if (next !== 0) u32[(next >>> 2) + SM_PREV / WORD_BYTES] = prev;
-    u32[m + SM_NEXT / WORD_BYTES] = 0;
-    u32[m + SM_PREV / WORD_BYTES] = 0;
-    u32[poolEmptyCountIndex(this.area, cls)]--;
-  }
-
   /** EMPTY/ACTIVE → UNUSED: the slab forgets its class; its page is spare. */
   private makeUnused(slab: number): void {
     const u32 = this.lm.u32;
@@ -391,7 +268,7 @@ export class SharedPool {
     u32[m + SM_OWNER / WORD_BYTES] = 0;
     // The spare word remembers the class, so a second free into the slab is still a double free.
     this.pages.setWord(page, spareSlabWord(this.pages.word(page)));
-    if (++u32[(ss + SS_UNUSED_SLABS) >>> 2] === 1) this.linkSuperslab(ss);
+    if (++u32[(ss + SS_UNUSED_SLABS) >>> 2] === 1) linkSuperslab(this.lm, this.area, ss);
   }
 
   private takeUnused(ss: number, cls: number): number {
@@ -403,7 +280,7 @@ export class SharedPool {
       u32[m + SM_CLASS / WORD_BYTES] = cls;
       u32[m + SM_CAPACITY / WORD_BYTES] = tinySlabCapacity(cls, s);
       this.pages.setWord(slabPageAt(ss, s), tinyPageWord(cls, s));
-      if (--u32[(ss + SS_UNUSED_SLABS) >>> 2] === 0) this.unlinkSuperslab(ss);
+      if (--u32[(ss + SS_UNUSED_SLABS) >>> 2] === 0) unlinkSuperslab(this.lm, this.area, ss);
       return slab;
     }
     throw new HeapError('CORRUPTION', 'SuperSlab on the pool list has no UNUSED slab', ss, 'sharedPool');
@@ -419,7 +296,7 @@ export class SharedPool {
     u32[(ss + SS_MAGIC) >>> 2] = SS_MAGIC_VALUE;
     u32[(ss + SS_UNUSED_SLABS) >>> 2] = SLABS_PER_SS;
     this.pages.setWords(page, SS_PAGES, PK_SS_SPARE);
-    this.linkSuperslab(ss);
+    linkSuperslab(this.lm, this.area, ss);
     return ss;
   }
 
@@ -430,7 +307,7 @@ export class SharedPool {
       const slab = slabRecordAt(ss, s);
       const m = slab >>> 2;
       if (u32[m + SM_STATE / WORD_BYTES] === SLAB_EMPTY) {
-        this.unlinkEmpty(u32[m + SM_CLASS / WORD_BYTES], slab);
+        unlinkEmpty(this.lm, this.area, u32[m + SM_CLASS / WORD_BYTES], slab);
         this.makeUnused(slab);
       }
     }
@@ -438,34 +315,12 @@ export class SharedPool {
       if (u32[(ss + SS_UNUSED_SLABS) >>> 2] !== SLABS_PER_SS)
         throw new HeapError('CORRUPTION', `SuperSlab released with ${SLABS_PER_SS - u32[(ss + SS_UNUSED_SLABS) >>> 2]} slabs in use`, ss, 'sharedPool');
     }
-    this.unlinkSuperslab(ss);
+    unlinkSuperslab(this.lm, this.area, ss);
     u32[(ss + SS_MAGIC) >>> 2] = 0;
     // The debug build hands the pages back poisoned: a write after free into
     // them is found when they are taken again, or by check().
     this.pages.freeRun(ss >>> PAGE_SHIFT, SS_PAGES, this.poisonOnRelease);
     this.bump(POOL_C_SS_RELEASED);
-  }
-
-  private linkSuperslab(ss: number): void {
-    const u32 = this.lm.u32;
-    const head = poolSsHeadIndex(this.area);
-    const first = u32[head];
-    u32[(ss + SS_NEXT) >>> 2] = first;
-    u32[(ss + SS_PREV) >>> 2] = 0;
-    if (first !== 0) u32[(first + SS_PREV) >>> 2] = ss;
-    u32[head] = ss;
-    u32[(ss + SS_IN_LIST) >>> 2] = 1;
-  }
-
-  private unlinkSuperslab(ss: number): void {
-    const u32 = this.lm.u32;
-    if (u32[(ss + SS_IN_LIST) >>> 2] === 0) return;
-    const next = u32[(ss + SS_NEXT) >>> 2];
-    const prev = u32[(ss + SS_PREV) >>> 2];
-    if (prev !== 0) u32[(prev + SS_NEXT) >>> 2] = next;
-    else u32[poolSsHeadIndex(this.area)] = next;
-    if (next !== 0) u32[(next + SS_PREV) >>> 2] = prev;
-    u32[(ss + SS_IN_LIST) >>> 2] = 0;
   }
 
   counters(): Record<string, number> {
@@ -492,52 +347,6 @@ export class SharedPool {
    * violation, or null. `superslabs` lists every SuperSlab in the heap.
    */
   validate(superslabs: number[]): string | null {
-    const u32 = this.lm.u32;
-    const seen = new Set<number>();
-    for (let cls = 0; cls < TINY_CLASSES; cls++) {
-      let n = 0;
-      let prev = 0;
-      for (let slab = u32[poolEmptyHeadIndex(this.area, cls)]; slab !== 0; slab = u32[(slab >>> 2) + SM_NEXT / WORD_BYTES]) {
-        const m = slab >>> 2;
-        if (seen.has(slab)) return `slab ${slab} is on two EMPTY lists (or twice on one)`;
-        seen.add(slab);
-        if (u32[m + SM_STATE / WORD_BYTES] !== SLAB_EMPTY) return `slab ${slab} on the EMPTY list of class ${cls} is in state ${u32[m + SM_STATE / WORD_BYTES]}`;
-        if (u32[m + SM_CLASS / WORD_BYTES] !== cls) return `slab ${slab} on the EMPTY list of class ${cls} has class ${u32[m + SM_CLASS / WORD_BYTES]}`;
-        if (u32[m + SM_PREV / WORD_BYTES] !== prev) return `slab ${slab} has a broken back link`;
-        prev = slab;
-        n++;
-      }
-      if (n !== u32[poolEmptyCountIndex(this.area, cls)]) return `class ${cls} EMPTY list holds ${n} slabs, counter says ${u32[poolEmptyCountIndex(this.area, cls)]}`;
-    }
-    for (let cls = 0; cls < TINY_CLASSES; cls++) {
-      for (let slab = u32[poolAbandonedHeadIndex(this.area, cls)]; slab !== 0; slab = u32[(slab >>> 2) + SM_NEXT / WORD_BYTES]) {
-        const m = slab >>> 2;
-        if (seen.has(slab)) return `slab ${slab} is on two pool lists (or twice on one)`;
-        seen.add(slab);
-        if (u32[m + SM_STATE / WORD_BYTES] !== SLAB_ACTIVE || u32[m + SM_OWNER / WORD_BYTES] !== 0 || u32[m + SM_CLASS / WORD_BYTES] !== cls)
-          return `slab ${slab} on the abandoned list of class ${cls} is not an ownerless ACTIVE slab of that class`;
-      }
-    }
-    const listed = new Set<number>();
-    for (let ss = u32[poolSsHeadIndex(this.area)]; ss !== 0; ss = u32[(ss + SS_NEXT) >>> 2]) {
-      if (listed.has(ss)) return `SuperSlab ${ss} is on the pool list twice`;
-      listed.add(ss);
-    }
-    for (const ss of superslabs) {
-      let active = 0;
-      let unused = 0;
-      for (let s = 0; s < SLABS_PER_SS; s++) {
-        const slab = slabRecordAt(ss, s);
-        const st = u32[(slab >>> 2) + SM_STATE / WORD_BYTES];
-        if (st === SLAB_ACTIVE) active++;
-        else if (st === SLAB_UNUSED) unused++;
-        else if (st === SLAB_EMPTY && !seen.has(slab)) return `EMPTY slab ${slab} is on no EMPTY list`;
-      }
-      if (active !== u32[(ss + SS_ACTIVE_SLABS) >>> 2]) return `SuperSlab ${ss}: ${active} ACTIVE slabs, counter says ${u32[(ss + SS_ACTIVE_SLABS) >>> 2]}`;
-      if (unused !== u32[(ss + SS_UNUSED_SLABS) >>> 2]) return `SuperSlab ${ss}: ${unused} UNUSED slabs, counter says ${u32[(ss + SS_UNUSED_SLABS) >>> 2]}`;
-      if ((unused > 0) !== listed.has(ss)) return `SuperSlab ${ss} with ${unused} UNUSED slabs is ${listed.has(ss) ? '' : 'not '}on the pool list`;
-      if (active === 0) return `SuperSlab ${ss} has no ACTIVE slab but was not given back`;
-    }
-    return null;
+    return poolViolation(this.lm, this.area, superslabs);
   }
 }
