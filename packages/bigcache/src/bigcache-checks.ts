@@ -78,7 +78,34 @@ function firstNotBody(pages: PageLayer, page: number, n: number, mask: number): 
   return -1;
 }
 
-export function ageListError(id: number, count: number, cached: number, op: string): HeapError {
+/**
+ * The run of `n` pages at `page` about to be cached is a whole run (its body
+ * words), and every run `put` would evict to make room for it is sound: the
+ * first finding, or null. Walks the age list only as far as `put` would.
+ */
+export function putError(lm: LinearMemory, pages: PageLayer, page: number, n: number, op: string): HeapError | null {
+  const body = bodyError(pages, page, n, op);
+  if (body !== null) return body;
+  const u32 = lm.u32;
+  const area = pages.bigcacheArea;
+  const a = area >>> 2;
+  const budget = u32[a + BC_BUDGET_PAGES / WORD_BYTES];
+  if (n > budget) return null;
+  let count = u32[a + BC_COUNT / WORD_BYTES];
+  let cached = u32[a + BC_CACHED_PAGES / WORD_BYTES];
+  let id = u32[a + BC_AGE_HEAD / WORD_BYTES];
+  for (let k = 0; count >= BIGCACHE_ENTRIES || cached + n > budget; k++) {
+    if (id === 0 || id > BIGCACHE_ENTRIES || k >= BIGCACHE_ENTRIES) return ageListError(id, count, cached, op);
+    const err = entryError(lm, pages, id, op);
+    if (err !== null) return err;
+    count--;
+    cached -= u32[bcEntryIndex(area, id) + BCE_PAGES];
+    id = u32[bcEntryIndex(area, id) + BCE_AGE_NEXT];
+  }
+  return null;
+}
+
+function ageListError(id: number, count: number, cached: number, op: string): HeapError {
   return corruption(`the age list ends (at slot ${id}) before ${count} runs of ${cached} pages were passed`, 0, op);
 }
 

@@ -1,29 +1,17 @@
 import {
   BC_AGE_HEAD,
-  BC_AGE_TAIL,
   BC_ALLOC_FAILURES,
-  BC_BUCKET_COUNT,
-  BC_BUCKET_MASK,
-  BC_BUCKETS,
   BC_BUDGET_PAGES,
   BC_CACHED_PAGES,
-  BC_COUNT,
   BC_COUNTER_COUNT,
   BC_COUNTERS,
   BC_ENTRY_WORDS,
   BC_EVICTIONS,
-  BC_FREE_ENTRY,
-  BC_FRESH,
   BC_HITS,
   BC_MISSES,
   BC_PUTS,
   BC_RESIZES,
   BC_SPLITS,
-  BC_TABLE,
-  BCE_AGE_NEXT,
-  BCE_AGE_PREV,
-  BCE_BUCKET_NEXT,
-  BCE_BUCKET_PREV,
   BCE_PAGE,
   BCE_PAGES,
   BIGCACHE_ENTRIES,
@@ -43,7 +31,10 @@ import {
 } from '@hakmem/contracts/layout';
 import { FREE_DOUBLE, FREE_INVALID, FREE_OK, type FreeResult, type HeapError, type HeapWalk } from '@hakmem/contracts';
 import { breakLockOf, lockWord, unlockWord, type LinearMemory, type PageLayer } from '@hakmem/linear-memory';
-import { ageListError, assertCacheValid, bodyError, bucketOf, cacheViolation, countsError, entryError, runViolation } from './bigcache-checks.js';
+import { assertCacheValid, cacheViolation, countsError, entryError, putError } from './bigcache-checks.js';
+import { BigCacheTable } from './bigcache-table.js';
+import { growRun, shrinkRun } from './bigcache-resize.js';
+import { releaseOrphanRuns, walkRun } from './bigcache-walk.js';
 
 export { bucketOf } from './bigcache-checks.js';
 
@@ -83,12 +74,15 @@ export { bucketOf } from './bigcache-checks.js';
  * is about to evict. `flush` acts on every run, so it checks them all. A
  * damaged record or page word is a HeapError('CORRUPTION') from the
  * operation that would have acted on it, and from `check()` in any case.
+ *
+ * Files: this one decides (alloc, free, resize, flush, eviction, the lock);
+ * `bigcache-table.ts` keeps the slots, bucket and age lists and totals;
+ * `bigcache-resize.ts` grows and shrinks a run in place; `bigcache-walk.ts`
+ * holds the page-word walks (the heap walk's step, orphan release);
+ * `bigcache-checks.ts` the validators.
  */
 /** `counters()` names, in counter-index order (BC_HITS .. BC_RESIZES). */
 const COUNTER_NAMES = ['hits', 'misses', 'puts', 'evictions', 'splits', 'allocFailures', 'resizes'] as const;
-/** Runs of the request's own bucket looked at before going to a larger bucket (the last bucket, unbounded above, is walked whole). */
-const SAME_BUCKET_PROBES = 4;
-const LAST_BUCKET = BC_BUCKET_COUNT - 1;
 /** Default budget: an eighth of the region (a shift of 3), at least 8 MiB and at most 128 MiB (in 64 KiB pages). */
 const BUDGET_SHARE_SHIFT = 3;
 /** A MiB is `1 << MIB_SHIFT` bytes. */
@@ -97,24 +91,23 @@ const MIN_BUDGET_MIB = 8;
 const MAX_BUDGET_MIB = 128;
 const MIN_BUDGET_PAGES = (MIN_BUDGET_MIB << MIB_SHIFT) >>> PAGE_SHIFT;
 const MAX_BUDGET_PAGES = (MAX_BUDGET_MIB << MIB_SHIFT) >>> PAGE_SHIFT;
-/** Highest bit index of a u32 (the bucket mask): `HIGH_BIT - Math.clz32(x)` is the index of x's highest set bit. */
-const HIGH_BIT = 31;
 
 export class BigCache {
   readonly lm: LinearMemory;
   readonly pages: PageLayer;
+  /** The slots, lists, totals and counters (`bigcache-table.ts`). */
+  private readonly table: BigCacheTable;
+  /** The table's `area` and `t0`, copied for the arithmetic of the paths here. */
   private readonly area: number;
-  private readonly lockIndex: number;
-  /** u32 index such that entry `id` (1-based) starts at `t0 + id * BC_ENTRY_WORDS` (`bcEntryIndex` spelled for the hot path). */
   private readonly t0: number;
-  private readonly bk: number;
+  private readonly lockIndex: number;
 
   constructor(lm: LinearMemory, pages: PageLayer, budgetBytes?: number) {
     this.lm = lm;
     this.pages = pages;
-    this.area = pages.bigcacheArea >>> 2;
-    this.t0 = this.area + BC_TABLE / WORD_BYTES - BC_ENTRY_WORDS;
-    this.bk = this.area + BC_BUCKETS / WORD_BYTES;
+    this.table = new BigCacheTable(lm, pages.bigcacheArea);
+    this.area = this.table.area;
+    this.t0 = this.table.t0;
     this.lockIndex = (pages.base + H_BIGCACHE_LOCK) >>> 2;
     if (budgetBytes !== undefined) lm.u32[this.area + BC_BUDGET_PAGES / WORD_BYTES] = budgetBytes >>> PAGE_SHIFT;
   }
@@ -133,10 +126,6 @@ export class BigCache {
     unlockWord(this.lm.i32, this.lockIndex, this.lm.shared);
   }
 
-  private bump(i: number): void {
-    this.lm.u32[this.area + BC_COUNTERS / WORD_BYTES + i]++;
-  }
-
   /** Page count of the run the last successful `alloc` returned. */
   lastPages = 0;
 
@@ -148,27 +137,12 @@ export class BigCache {
   alloc(n: number): number {
     this.lock();
     if (__HAKMEM_DEBUG__) this.assertCounts('alloc');
-    const id = this.find(n);
+    const id = this.table.find(n);
     if (id === 0) return this.allocMiss(n);
     if (__HAKMEM_DEBUG__) this.assertEntry(id, 'alloc');
     const page = this.take(id, n);
     this.unlock();
     return page;
-  }
-
-  /** The slot of a cached run of at least `n` pages, or 0. */
-  private find(n: number): number {
-    const u32 = this.lm.u32;
-    const b = bucketOf(n);
-    let id = u32[this.bk + b];
-    for (let k = 0; id !== 0 && (k < SAME_BUCKET_PROBES || b === LAST_BUCKET); k++) {
-      if (u32[this.t0 + id * BC_ENTRY_WORDS + BCE_PAGES] >= n) return id;
-      id = u32[this.t0 + id * BC_ENTRY_WORDS + BCE_BUCKET_NEXT];
-    }
-    // Every run of a larger bucket is at least as large as any of bucket b. `~1 << b`
-    // (every bit but bit 0, shifted) keeps the mask's bits above b; esbuild folds it to -2 << b.
-    const above = u32[this.area + BC_BUCKET_MASK / WORD_BYTES] & (~1 << b);
-    return above === 0 ? 0 : u32[this.bk + HIGH_BIT - Math.clz32(above & -above)];
   }
 
   /** Hands out `n` pages of the cached run in slot `id` (under the lock). */
@@ -179,13 +153,13 @@ export class BigCache {
     const m = u32[e + BCE_PAGES];
     const rem = m - n;
     let give = m;
-    this.bump(BC_HITS);
-    this.removeEntry(id, e);
+    this.table.bump(BC_HITS);
+    this.table.removeEntry(id, e);
     // Keep up to a quarter of slack; more goes back to the page layer, whose
     // free words remember that those pages were a run's body (a later free of
     // a pointer there is an invalid pointer, not a double free).
     if (rem > n >>> 2) {
-      this.bump(BC_SPLITS);
+      this.table.bump(BC_SPLITS);
       this.pages.freeBodyRun(page + n, rem);
       give = n;
     }
@@ -197,16 +171,16 @@ export class BigCache {
   /** `alloc` when nothing cached fits: fresh pages (the lock is held; released here). */
   private allocMiss(n: number): number {
     try {
-      this.bump(BC_MISSES);
+      this.table.bump(BC_MISSES);
       let page = this.pages.allocRun(n, 1);
-      if (page === 0 && this.count() > 0) {
+      if (page === 0 && this.table.count() > 0) {
         // Everything cached goes back before the heap admits it is full.
         if (__HAKMEM_DEBUG__) assertCacheValid(this.lm, this.pages, 'alloc');
         this.evictAll();
         page = this.pages.allocRun(n, 1);
       }
       if (page === 0) {
-        this.bump(BC_ALLOC_FAILURES);
+        this.table.bump(BC_ALLOC_FAILURES);
         return 0;
       }
       this.pages.setWord(page, runHeadWord(PK_RUN_LIVE, n));
@@ -264,8 +238,8 @@ export class BigCache {
 
   /**
    * Resizes the live run at `page` from `oldPages` to `newPages` pages where
-   * it lies (both above a mid span's size). Shrinking always works: the tail
-   * is cached (or, at a mid span's size or less, given back). Growing takes
+   * it lies (both above a mid span's size), with `shrinkRun` or `growRun`.
+   * Shrinking always works: the tail goes to the page layer. Growing takes
    * the pages right after the run when they start a cached run large enough,
    * or, in a heap that is not shared, when they are free in the page layer
    * (below or past the heap's end). Returns false, changing nothing, when it
@@ -278,8 +252,8 @@ export class BigCache {
       if (__HAKMEM_DEBUG__) this.assertCounts('resize');
       if (newPages <= SPAN_MAX_PAGES || this.pages.word(page) !== runHeadWord(PK_RUN_LIVE, oldPages)) return false;
       if (newPages === oldPages) return true;
-      const ok = newPages < oldPages ? this.shrink(page, oldPages, newPages) : this.grow(page, oldPages, newPages);
-      if (ok) this.bump(BC_RESIZES);
+      const ok = newPages < oldPages ? shrinkRun(this.pages, page, oldPages, newPages) : growRun(this.lm, this.pages, this.table, page, oldPages, newPages);
+      if (ok) this.table.bump(BC_RESIZES);
       return ok;
     } finally {
       this.guarded = false;
@@ -287,132 +261,17 @@ export class BigCache {
     }
   }
 
-  /** The tail goes to the page layer, whose free words remember it was a run's body (see `take`). */
-  private shrink(page: number, oldPages: number, newPages: number): boolean {
-    this.pages.setWord(page, runHeadWord(PK_RUN_LIVE, newPages));
-    this.pages.freeBodyRun(page + newPages, oldPages - newPages);
-    return true;
-  }
-
-  private grow(page: number, oldPages: number, newPages: number): boolean {
-    const need = newPages - oldPages;
-    const next = page + oldPages;
-    const end = this.pages.endPage();
-    if (next < end && pageKind(this.pages.word(next)) === PK_RUN_FREE) {
-      const id = this.slotOf(next);
-      if (id === 0) return false;
-      const u32 = this.lm.u32;
-      const e = this.t0 + id * BC_ENTRY_WORDS;
-      const k = u32[e + BCE_PAGES];
-      if (k < need) return false;
-      if (__HAKMEM_DEBUG__) this.assertEntry(id, 'resize');
-      const rem = k - need;
-      let give = newPages;
-      this.removeEntry(id, e);
-      // As in `take`: a quarter of slack stays with the block, more goes to the page layer.
-      if (rem > newPages >>> 2) this.pages.freeBodyRun(next + need, rem);
-      else give = oldPages + k;
-      this.pages.setWord(next, PK_RUN_BODY);
-      this.pages.setWord(page, runHeadWord(PK_RUN_LIVE, give));
-      return true;
-    }
-    // Free pages of the page layer. It has no call for "these pages": a run
-    // aligned to `next` itself is the first candidate it tries, and, with the
-    // pages up to the end free, where it extends the heap. Another worker
-    // could take them between this look and that call, so only a private heap does this.
-    if (this.lm.shared) return false;
-    const stop = Math.min(end, next + need);
-    for (let p = next; p < stop; p++) if (!this.pages.isFree(p)) return false;
-    if (next + need > this.pages.limitPage) return false;
-    const got = this.pages.allocRun(need, next);
-    if (got === 0) return false;
-    if (got !== next) {
-      this.pages.freeRun(got, need);
-      return false;
-    }
-    this.pages.setWords(next, need, PK_RUN_BODY);
-    this.pages.setWord(page, runHeadWord(PK_RUN_LIVE, newPages));
-    return true;
-  }
-
-  private count(): number {
-    return this.lm.u32[this.area + BC_COUNT / WORD_BYTES];
-  }
-
   /** Caches the free run at `page` (head word already PK_RUN_FREE), evicting the oldest runs to make room. */
   private put(page: number, n: number): void {
     const u32 = this.lm.u32;
-    this.bump(BC_PUTS);
+    this.table.bump(BC_PUTS);
     const budget = u32[this.area + BC_BUDGET_PAGES / WORD_BYTES];
     if (n > budget) {
       this.pages.freeBodyRun(page, n);
       return;
     }
-    while (this.count() >= BIGCACHE_ENTRIES || u32[this.area + BC_CACHED_PAGES / WORD_BYTES] + n > budget) this.evictOldest();
-    this.insert(page, n);
-  }
-
-  /** Records a cached run in an unused slot, newest in the age list. */
-  private insert(page: number, n: number): void {
-    const u32 = this.lm.u32;
-    const a = this.area;
-    let id = u32[a + BC_FREE_ENTRY / WORD_BYTES];
-    if (id !== 0) u32[a + BC_FREE_ENTRY / WORD_BYTES] = u32[this.t0 + id * BC_ENTRY_WORDS + BCE_BUCKET_NEXT];
-    else id = ++u32[a + BC_FRESH / WORD_BYTES];
-    const e = this.t0 + id * BC_ENTRY_WORDS;
-    u32[e + BCE_PAGE] = page;
-    u32[e + BCE_PAGES] = n;
-    this.linkBucket(id, e, n);
-    const tail = u32[a + BC_AGE_TAIL / WORD_BYTES];
-    u32[e + BCE_AGE_NEXT] = 0;
-    u32[e + BCE_AGE_PREV] = tail;
-    if (tail !== 0) u32[this.t0 + tail * BC_ENTRY_WORDS + BCE_AGE_NEXT] = id;
-    else u32[a + BC_AGE_HEAD / WORD_BYTES] = id;
-    u32[a + BC_AGE_TAIL / WORD_BYTES] = id;
-    u32[a + BC_COUNT / WORD_BYTES]++;
-    u32[a + BC_CACHED_PAGES / WORD_BYTES] += n;
-  }
-
-  private linkBucket(id: number, e: number, n: number): void {
-    const u32 = this.lm.u32;
-    const b = bucketOf(n);
-    const head = u32[this.bk + b];
-    u32[e + BCE_BUCKET_NEXT] = head;
-    u32[e + BCE_BUCKET_PREV] = 0;
-    if (head !== 0) u32[this.t0 + head * BC_ENTRY_WORDS + BCE_BUCKET_PREV] = id;
-    u32[this.bk + b] = id;
-    u32[this.area + BC_BUCKET_MASK / WORD_BYTES] |= 1 << b;
-  }
-
-  private unlinkBucket(e: number): void {
-    const u32 = this.lm.u32;
-    const next = u32[e + BCE_BUCKET_NEXT];
-    const prev = u32[e + BCE_BUCKET_PREV];
-    if (next !== 0) u32[this.t0 + next * BC_ENTRY_WORDS + BCE_BUCKET_PREV] = prev;
-    if (prev !== 0) u32[this.t0 + prev * BC_ENTRY_WORDS + BCE_BUCKET_NEXT] = next;
-    else {
-      const b = bucketOf(u32[e + BCE_PAGES]);
-      u32[this.bk + b] = next;
-      if (next === 0) u32[this.area + BC_BUCKET_MASK / WORD_BYTES] &= ~(1 << b);
-    }
-  }
-
-  /** Drops slot `id` from its lists and the totals, onto the unused stack. */
-  private removeEntry(id: number, e: number): void {
-    const u32 = this.lm.u32;
-    const a = this.area;
-    this.unlinkBucket(e);
-    const next = u32[e + BCE_AGE_NEXT];
-    const prev = u32[e + BCE_AGE_PREV];
-    if (next !== 0) u32[this.t0 + next * BC_ENTRY_WORDS + BCE_AGE_PREV] = prev;
-    else u32[a + BC_AGE_TAIL / WORD_BYTES] = prev;
-    if (prev !== 0) u32[this.t0 + prev * BC_ENTRY_WORDS + BCE_AGE_NEXT] = next;
-    else u32[a + BC_AGE_HEAD / WORD_BYTES] = next;
-    u32[a + BC_CACHED_PAGES / WORD_BYTES] -= u32[e + BCE_PAGES];
-    u32[a + BC_COUNT / WORD_BYTES]--;
-    u32[e + BCE_PAGES] = 0;
-    u32[e + BCE_BUCKET_NEXT] = u32[a + BC_FREE_ENTRY / WORD_BYTES];
-    u32[a + BC_FREE_ENTRY / WORD_BYTES] = id;
+    while (this.table.count() >= BIGCACHE_ENTRIES || u32[this.area + BC_CACHED_PAGES / WORD_BYTES] + n > budget) this.evictOldest();
+    this.table.insert(page, n);
   }
 
   private evictOldest(): void {
@@ -421,13 +280,13 @@ export class BigCache {
     const e = this.t0 + id * BC_ENTRY_WORDS;
     const page = u32[e + BCE_PAGE];
     const n = u32[e + BCE_PAGES];
-    this.removeEntry(id, e);
-    this.bump(BC_EVICTIONS);
+    this.table.removeEntry(id, e);
+    this.table.bump(BC_EVICTIONS);
     this.pages.freeBodyRun(page, n);
   }
 
   private evictAll(): void {
-    while (this.count() > 0) this.evictOldest();
+    while (this.table.count() > 0) this.evictOldest();
   }
 
   /** Gives every cached run back to the page layer (trim, out of memory). */
@@ -445,7 +304,7 @@ export class BigCache {
     const u32 = this.lm.u32;
     const out: Record<string, number> = {};
     for (let i = 0; i < BC_COUNTER_COUNT; i++) out[COUNTER_NAMES[i]] = u32[this.area + BC_COUNTERS / WORD_BYTES + i];
-    out.cachedRuns = this.count();
+    out.cachedRuns = this.table.count();
     out.cachedBytes = u32[this.area + BC_CACHED_PAGES / WORD_BYTES] * PAGE_SIZE;
     out.budgetBytes = u32[this.area + BC_BUDGET_PAGES / WORD_BYTES] * PAGE_SIZE;
     return out;
@@ -458,30 +317,10 @@ export class BigCache {
    * `page` at least). With `w.validate`, it also checks the run's page words
    * (it ends inside the heap, its body pages are PK_RUN_BODY) and that a free
    * run is one this cache holds; it returns the first broken one, with
-   * `w.problemAt` the run's first byte, else null.
+   * `w.problemAt` the run's first byte, else null (`walkRun`).
    */
   walk(page: number, w: HeapWalk): string | null {
-    const word = this.pages.word(page);
-    const n = runPages(word);
-    w.nextPage = page + Math.max(1, n);
-    if (w.validate) {
-      w.problemAt = page * PAGE_SIZE;
-      if (!isRunHead(word) || n <= SPAN_MAX_PAGES) {
-        w.nextPage = page + 1;
-        return `page ${page} has word ${word}, not the head of a large run`;
-      }
-      const v = runViolation(this.pages, page, n);
-      if (v !== null) {
-        w.nextPage = page + 1;
-        return v;
-      }
-      if (pageKind(word) === PK_RUN_FREE && this.slotOf(page) === 0) return `free run at page ${page} is held by no cache (lost memory)`;
-    }
-    if (pageKind(word) === PK_RUN_LIVE) {
-      w.liveBlocks++;
-      w.liveBytes += n * PAGE_SIZE;
-    }
-    return null;
+    return walkRun(this.pages, this.table, page, w);
   }
 
   /**
@@ -511,28 +350,8 @@ export class BigCache {
     if (!broke) return false;
     try {
       this.lm.fresh();
-      const u32 = this.lm.u32;
-      const a = this.area;
-      const end = this.pages.endPage();
-      const keep: number[] = [];
-      const fresh = Math.min(u32[a + BC_FRESH / WORD_BYTES], BIGCACHE_ENTRIES);
-      for (let id = 1; id <= fresh; id++) {
-        const e = this.t0 + id * BC_ENTRY_WORDS;
-        const page = u32[e + BCE_PAGE];
-        const n = u32[e + BCE_PAGES];
-        if (n === 0 || page < this.pages.firstDataPage || page + n > end || keep.includes(page)) continue;
-        if (this.pages.word(page) === runHeadWord(PK_RUN_FREE, n)) keep.push(page, n);
-      }
-      u32.fill(0, a + BC_COUNT / WORD_BYTES, a + BC_CACHED_PAGES / WORD_BYTES + 1);
-      u32[a + BC_FREE_ENTRY / WORD_BYTES] = 0;
-      u32[a + BC_FRESH / WORD_BYTES] = 0;
-      u32[a + BC_AGE_HEAD / WORD_BYTES] = 0;
-      u32[a + BC_AGE_TAIL / WORD_BYTES] = 0;
-      u32[a + BC_BUCKET_MASK / WORD_BYTES] = 0;
-      u32.fill(0, this.bk, this.bk + BC_BUCKET_COUNT);
-      u32.fill(0, this.t0 + BC_ENTRY_WORDS, this.t0 + BC_ENTRY_WORDS + BIGCACHE_ENTRIES * BC_ENTRY_WORDS);
-      for (let i = 0; i < keep.length; i += 2) this.insert(keep[i], keep[i + 1]);
-      this.releaseOrphanRuns();
+      this.table.rebuild(this.pages);
+      releaseOrphanRuns(this.pages, this.table);
       return true;
     } finally {
       this.unlock();
@@ -540,46 +359,10 @@ export class BigCache {
   }
 
   /**
-   * Under the lock: walks the page words and releases every free large run
-   * (more pages than a mid span, so not the mid box's) that no slot holds.
-   * A run whose body holds another head (a split the dead worker left half
-   * done) ends at that head.
-   */
-  private releaseOrphanRuns(): void {
-    const end = this.pages.endPage();
-    let p = this.pages.firstDataPage;
-    while (p < end) {
-      const w = this.pages.word(p);
-      let n = runPages(w);
-      if (!isRunHead(w) || n === 0 || p + n > end) {
-        p++;
-        continue;
-      }
-      if (pageKind(w) === PK_RUN_FREE && n > SPAN_MAX_PAGES && this.slotOf(p) === 0) {
-        let q = p + 1;
-        while (q < p + n && this.pages.word(q) === PK_RUN_BODY) q++;
-        n = q - p;
-        this.pages.setWord(p, runHeadWord(PK_RUN_FREE, n));
-        this.bump(BC_EVICTIONS);
-        this.pages.freeBodyRun(p, n);
-      }
-      p += n;
-    }
-  }
-
-  /** The slot holding the cached run at `page`, or 0. */
-  private slotOf(page: number): number {
-    const u32 = this.lm.u32;
-    const fresh = Math.min(u32[this.area + BC_FRESH / WORD_BYTES], BIGCACHE_ENTRIES);
-    for (let id = 1; id <= fresh; id++) if (u32[this.t0 + id * BC_ENTRY_WORDS + BCE_PAGES] !== 0 && u32[this.t0 + id * BC_ENTRY_WORDS + BCE_PAGE] === page) return id;
-    return 0;
-  }
-
-  /**
    * Whether `page` heads a run this cache holds (`walk` asks it of every free run).
    */
   holdsRun(page: number): boolean {
-    return this.slotOf(page) !== 0;
+    return this.table.slotOf(page) !== 0;
   }
 
   // ---------------------------------------------------------- debug checks
@@ -594,28 +377,9 @@ export class BigCache {
     if (__HAKMEM_DEBUG__) this.refuse(entryError(this.lm, this.pages, id, op));
   }
 
-  /**
-   * Debug: the run of `n` pages at `page` about to be cached is a whole run
-   * (its body words), and every run `put` would evict to make room for it is
-   * sound.
-   */
+  /** Debug: the run about to be cached, and every run `put` would evict for it, are sound (`putError`). */
   private assertPut(page: number, n: number, op: string): void {
-    if (!__HAKMEM_DEBUG__) return;
-    this.refuse(bodyError(this.pages, page, n, op));
-    const u32 = this.lm.u32;
-    const a = this.area;
-    const budget = u32[a + BC_BUDGET_PAGES / WORD_BYTES];
-    if (n > budget) return;
-    let count = this.count();
-    let cached = u32[a + BC_CACHED_PAGES / WORD_BYTES];
-    let id = u32[a + BC_AGE_HEAD / WORD_BYTES];
-    for (let k = 0; count >= BIGCACHE_ENTRIES || cached + n > budget; k++) {
-      if (id === 0 || id > BIGCACHE_ENTRIES || k >= BIGCACHE_ENTRIES) this.refuse(ageListError(id, count, cached, op));
-      this.assertEntry(id, op);
-      count--;
-      cached -= u32[this.t0 + id * BC_ENTRY_WORDS + BCE_PAGES];
-      id = u32[this.t0 + id * BC_ENTRY_WORDS + BCE_AGE_NEXT];
-    }
+    if (__HAKMEM_DEBUG__) this.refuse(putError(this.lm, this.pages, page, n, op));
   }
 
   /** Set while a `finally` releases the lock (so a debug check's throw must not). */
