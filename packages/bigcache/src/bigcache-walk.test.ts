@@ -17,19 +17,9 @@ import {
   bcEntryIndex,
   runHeadWord,
 } from '@hakmem/contracts/layout';
-import { LinearMemory, PageLayer, planGeometry } from '@hakmem/linear-memory';
 import { describe, expect, it } from 'vitest';
-import { BigCache } from './bigcache.js';
+import { setup } from './test-heap.js';
 
-function setup(pages: number, budgetPages?: number) {
-  const memory = new WebAssembly.Memory({ initial: 1, maximum: pages + 2 });
-  const lm = new LinearMemory(memory, false);
-  const geo = planGeometry(0, pages * PAGE_SIZE);
-  lm.ensurePages(geo.basePage + geo.metaPages);
-  const pl = PageLayer.format(lm, geo, false);
-  const bc = new BigCache(lm, pl, budgetPages === undefined ? undefined : budgetPages * PAGE_SIZE);
-  return { lm, pl, bc };
-}
 
 const ptrOf = (page: number): number => page * PAGE_SIZE;
 

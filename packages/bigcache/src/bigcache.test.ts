@@ -14,19 +14,11 @@ import {
   PK_RUN_LIVE,
   runHeadWord,
 } from '@hakmem/contracts/layout';
-import { LinearMemory, PageLayer, planGeometry } from '@hakmem/linear-memory';
+import { PageLayer } from '@hakmem/linear-memory';
 import { describe, expect, it } from 'vitest';
+import { setup } from './test-heap.js';
 import { BigCache } from './bigcache.js';
 
-function setup(pages: number, budgetPages?: number) {
-  const memory = new WebAssembly.Memory({ initial: 1, maximum: pages + 2 });
-  const lm = new LinearMemory(memory, false);
-  const geo = planGeometry(0, pages * PAGE_SIZE);
-  lm.ensurePages(geo.basePage + geo.metaPages);
-  const pl = PageLayer.format(lm, geo, false);
-  const bc = new BigCache(lm, pl, budgetPages === undefined ? undefined : budgetPages * PAGE_SIZE);
-  return { lm, pl, bc };
-}
 
 /** u32 index of slot `id`'s first word {page, pages, links...}; slots are handed out from 1. */
 const entry = (pl: PageLayer, id: number): number => (pl.bigcacheArea + BC_TABLE + (id - 1) * BC_ENTRY_BYTES) >>> 2;
