@@ -256,6 +256,11 @@ export interface FrontGateImplementation {
 export interface MidAceBox {
   /** A block of at least `size` bytes, or 0 when memory is out. */
   malloc(size: number): number;
+  /**
+   * The built-in build only: its class caches as one view (the box's
+   * cache-layout.ts), for the facade's written-out fast path in a private heap.
+   */
+  readonly state?: Uint32Array;
   /** A page-aligned run of `pages` (1..SPAN_MAX_PAGES) whole pages, or 0 (alignedAlloc). */
   mallocPages(pages: number): number;
   /** Frees the block at `ptr` (page word `word`): FREE_OK, FREE_DOUBLE or FREE_INVALID; nothing changes unless FREE_OK. */

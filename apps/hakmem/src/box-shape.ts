@@ -116,6 +116,7 @@ const SHAPES: { [K in BoxName]: BoxShape<BoxImplementations[K], Instance<K>> } =
     module: { variant: 'variant', MidAce: 'class', BLOCK_GUARD: 'number?', spanOccupancy: 'function?' },
     statics: [],
     instance: {
+      state: 'Uint32Array?',
       malloc: 'function',
       mallocPages: 'function',
       free: 'function',

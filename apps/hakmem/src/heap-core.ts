@@ -1,11 +1,14 @@
 import { FREE_INVALID, FREE_OK, HeapError, ROUTE_LARGE, ROUTE_MID, ROUTE_TINY, type BoxName, type FreeResult, type Variant } from '@hakmem/contracts';
 import {
   PAGE_SHIFT,
+  MID_CLASS_SIZES,
+  MID_MAX,
   PAGE_SIZE,
   PK_FREE,
   TINY_CLASS_OF_GRANULES,
   TINY_MAX,
   isTinyPage,
+  midClassOf,
 } from '@hakmem/contracts/layout';
 import type { LinearMemory, PageLayer } from '@hakmem/linear-memory';
 import type {
@@ -22,7 +25,33 @@ import type {
 } from './box-contracts.js';
 import { builds } from './box-builds.js';
 import type { HeapParts } from './heap-parts.js';
-import { CLASS_MASK, CLASS_SHIFT, GRANULE_BITS, KIND_MASK, KIND_TINY, LIVE_BIT_MASK, LIVE_BITMAP, LIVE_WORD_SHIFT, SUPERSLAB_MASK, TLS_CAPACITY_AT, TLS_COUNT_AT, TLS_STRIDE } from './hot-layout.js';
+import {
+  CLASS_MASK,
+  CLASS_SHIFT,
+  DIST_MASK,
+  DIST_SHIFT,
+  GRANULE_BITS,
+  KIND_MASK,
+  KIND_MID_SPAN,
+  KIND_TINY,
+  LIVE_BIT_MASK,
+  LIVE_BITMAP,
+  LIVE_WORD_SHIFT,
+  MID_BYTES_AT,
+  MID_CAPACITY_AT,
+  MID_COUNT_AT,
+  MID_FREES_AT,
+  MID_HITS_AT,
+  MID_SPAN_CLASSES,
+  MID_STRIDE,
+  SPAN_BITMAP,
+  SPAN_CARVED,
+  SPAN_HEADER,
+  SUPERSLAB_MASK,
+  TLS_CAPACITY_AT,
+  TLS_COUNT_AT,
+  TLS_STRIDE,
+} from './hot-layout.js';
 
 /**
  * The facade's hot half: the boxes' fast-path state held in fields, the
@@ -55,6 +84,27 @@ export class HeapCore {
   protected readonly scratch: Uint32Array;
   protected staleRetries = 0;
   protected oomReclaims = 0;
+  /**
+   * The mid box is the built-in release build in a private heap, routed to
+   * by the built-in release front gate. Then `malloc` and `freeOther` write
+   * out its span classes' cache pop and push (over its one `state` view,
+   * hot-layout.ts) and the span live bit, and its other sizes go to it
+   * straight (`mallocMidLarge`), without the view rule's `enter`/`cover`,
+   * which a private heap does not need there: a view of a non-shared memory
+   * is either detached (length 0, every read undefined: the paths test for
+   * it and take their slow path) or covers all of the memory, and only
+   * another worker could hand over bytes past it. No routing call either:
+   * its answer for those sizes and words is fixed.
+   */
+  protected declare readonly flatMid: boolean;
+  /** With `flatMid`, the largest size the fast paths hand the mid box (MID_MAX, or maxBytes if less: above it malloc throws); else 0. */
+  protected declare readonly flatMidMax: number;
+  /** The mid box's cache view (MidAceBox.state); an empty array when not `flatMid`. */
+  protected declare readonly midState: Uint32Array;
+  /** The mid box's cache budget (`budgetBytes`), for the written-out push. */
+  protected declare readonly midBudget: number;
+  /** u32 index of page 0's page word (the page layer's pt0): page word of `ptr` = hotU32[midPt0 + (ptr >>> PAGE_SHIFT)]. */
+  protected declare readonly midPt0: number;
 
   // Hot state, held here rather than reached through the boxes: each field
   // load saved on the tiny fast path shows in W1 (see docs/ARCHITECTURE.md).
@@ -150,6 +200,12 @@ export class HeapCore {
     this.clearLive = lm.shared ? ssBuild.clearLiveShared : ssBuild.clearLive;
     this.pageWordOf = gateBuild.pageWordOf;
     this.ownerOf = ssBuild.ownerOf;
+    const midState = this.mid.state;
+    this.flatMid = parts.boxes.midLargeAce === builds.midLargeAce.release && gateBuild === builds.frontGate.release && !lm.shared && this.midGuard === 0 && midState !== undefined;
+    this.flatMidMax = this.flatMid ? Math.min(MID_MAX, this.maxBytes) : 0;
+    this.midState = (this.flatMid ? midState : undefined) ?? new Uint32Array(0);
+    this.midBudget = this.flatMid ? (this.mid.counters().budgetBytes as number) : 0;
+    this.midPt0 = this.pages.pt0;
     if (lm.shared) this.free = this.freeShared;
     else if (!flatTiny || gateBuild !== builds.frontGate.release) this.free = this.freeBoxed;
   }
@@ -271,6 +327,40 @@ export class HeapCore {
 
   /** Mid and large sizes, and the tiny sizes a guard or a missing SuperSlab sends on (front gate `routeOfSize`). */
   protected mallocMidLarge(size: number): number {
+    if (size <= this.flatMidMax) {
+      const cls = size <= PAGE_SIZE ? MID_CLASS_OF_LINE[(size - 1) >>> MID_LINE_SHIFT] : midClassOf(size);
+      // The mid box's mallocClass for a span class, written out (hot-layout.ts):
+      // pop its cache, set the block's bit in the span's live bitmap.
+      const st = this.midState;
+      const n = st[MID_COUNT_AT + cls] - 1;
+      if (n >= 0 && cls < MID_SPAN_CLASSES) {
+        const ptr = st[cls * MID_STRIDE + n];
+        const u32 = this.hotU32;
+        const pi = this.midPt0 + (ptr >>> PAGE_SHIFT);
+        // A detached view (the memory grew) has no word pi: the box's path refreshes it.
+        if (pi < u32.length) {
+          const span = (((ptr >>> PAGE_SHIFT) - ((u32[pi] >>> DIST_SHIFT) & DIST_MASK)) << PAGE_SHIFT) >>> 0;
+          const q = ((ptr - span - SPAN_HEADER) * MID_INVERSE[cls]) | 0;
+          u32[((span + SPAN_BITMAP) >>> 2) + (q >>> 5)] |= 1 << (q & 31);
+          st[MID_COUNT_AT + cls] = n;
+          st[MID_BYTES_AT] -= MID_SIZE[cls];
+          st[MID_HITS_AT + cls]++;
+          return ptr;
+        }
+      }
+      // A miss, a run class or a detached view: the box's own path.
+      const ptr = this.mid.malloc(size);
+      if (ptr !== 0) {
+        // The box's slow path may have refreshed the shared views.
+        this.syncViews();
+        return ptr;
+      }
+    }
+    return this.mallocMidLargeSlow(size);
+  }
+
+  /** `mallocMidLarge` through the router and the view rule: any other build, a shared heap, large sizes, or out of memory. */
+  protected mallocMidLargeSlow(size: number): number {
     if (size > this.maxBytes) return this.mallocHugeOrThrow(size);
     this.enter();
     if (this.routeOfSize(size, 0, this.midGuard) !== ROUTE_LARGE) {
@@ -438,6 +528,38 @@ export class HeapCore {
 
   /** Mid, large, and every pointer the tiny fast path did not accept: the front gate routes it to its box. */
   protected freeOther(ptr: number, word: number): void {
+    if ((word & KIND_MASK) === KIND_MID_SPAN && this.flatMid) {
+      // The mid box's span free, written out (hot-layout.ts): a carved block
+      // start whose live bit is set, into a cache with room. The word came
+      // through hotU32, so that view is not detached and covers the span.
+      const cls = (word >>> CLASS_SHIFT) & CLASS_MASK;
+      const span = (((ptr >>> PAGE_SHIFT) - ((word >>> DIST_SHIFT) & DIST_MASK)) << PAGE_SHIFT) >>> 0;
+      const rel = ptr - span - SPAN_HEADER;
+      const q = (rel * MID_INVERSE[cls]) | 0;
+      const u32 = this.hotU32;
+      if (rel >= 0 && q * MID_SIZE[cls] === rel && q < u32[(span + SPAN_CARVED) >>> 2]) {
+        const bi = ((span + SPAN_BITMAP) >>> 2) + (q >>> 5);
+        const bit = 1 << (q & 31);
+        const old = u32[bi];
+        const st = this.midState;
+        const n = st[MID_COUNT_AT + cls];
+        const bytes = st[MID_BYTES_AT] + MID_SIZE[cls];
+        if ((old & bit) !== 0 && n < st[MID_CAPACITY_AT + cls] && bytes <= this.midBudget) {
+          u32[bi] = old & ~bit;
+          st[cls * MID_STRIDE + n] = ptr;
+          st[MID_COUNT_AT + cls] = n + 1;
+          st[MID_BYTES_AT] = bytes;
+          st[MID_FREES_AT]++;
+          return;
+        }
+      }
+      // Anything else (a full cache, not a live block start): the box, which
+      // changes nothing unless it answers FREE_OK; the full path below reports.
+      if (this.mid.free(ptr, word) === FREE_OK) {
+        this.syncViews();
+        return;
+      }
+    }
     // The word was read through the hot view, which may have been detached
     // (it reads 0): on fresh views the fast path may take the block after all.
     if (this.enter()) return this.free(ptr);
@@ -504,6 +626,18 @@ export class HeapCore {
 
 }
 
+
+/** Mid class sizes, and the mid box's 1/size table (span-classes.ts MID_INVERSE: `(rel * MID_INVERSE[cls]) | 0` is `floor(rel / size)` in a span). */
+const MID_SIZE = Int32Array.from(MID_CLASS_SIZES);
+/**
+ * midClassOf for sizes up to a page, by 128-byte steps (every mid class
+ * boundary is a multiple of 128): `MID_CLASS_OF_LINE[(size - 1) >>> 7]`.
+ * The arithmetic form cost 7 ns of a 25 ns mid malloc/free pair (process
+ * CPU time, min of 5 passes, 3 processes); a table read costs well under one.
+ */
+const MID_LINE_SHIFT = 7;
+const MID_CLASS_OF_LINE = Uint8Array.from({ length: PAGE_SIZE >>> MID_LINE_SHIFT }, (_, i) => (i < TINY_MAX >>> MID_LINE_SHIFT ? 0 : midClassOf((i + 1) << MID_LINE_SHIFT)));
+const MID_INVERSE = Float64Array.from(MID_CLASS_SIZES, (size) => (1 + 2 ** -30) / size);
 
 /** The private fast paths set live bits as bits of u32 words, which are the bitmap's bytes only on a little-endian host. */
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;

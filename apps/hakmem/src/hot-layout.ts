@@ -35,3 +35,21 @@ export const KIND_MASK = 15;
 export const KIND_TINY = 2;
 export const CLASS_SHIFT = 8;
 export const CLASS_MASK = 0xff;
+
+/** mid-large-ace cache-layout.ts: the class caches' `state` view (STRIDE, STATE_*_AT). */
+export const MID_STRIDE = 64;
+export const MID_COUNT_AT = 4032;
+export const MID_CAPACITY_AT = 4095;
+export const MID_HITS_AT = 4158;
+export const MID_BYTES_AT = 4221;
+export const MID_FREES_AT = 4222;
+/** layout.ts MID_FIRST_RUN_CLASS: mid classes below it are span classes. */
+export const MID_SPAN_CLASSES = 47;
+/** Page words (layout.ts): PK_MID_SPAN, and its distance to the span's head page in bits 4..7. */
+export const KIND_MID_SPAN = 4;
+export const DIST_SHIFT = 4;
+export const DIST_MASK = 15;
+/** Span header (layout.ts SPAN_HEADER_BYTES, SP_CARVED, SP_BITMAP): blocks start after it; the carved count's and the live bitmap's byte offsets in it. */
+export const SPAN_HEADER = 64;
+export const SPAN_CARVED = 8;
+export const SPAN_BITMAP = 32;

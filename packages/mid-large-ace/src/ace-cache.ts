@@ -2,6 +2,7 @@ import { HeapError } from '@hakmem/contracts';
 import { MID_CLASS_SIZES, MID_CLASSES } from '@hakmem/contracts/layout';
 import { checkLeaving, poisonMid } from './block-checks.js';
 import type { LinearMemory } from '@hakmem/linear-memory';
+import { STATE_BYTES_AT, STATE_CAPACITY_AT, STATE_COUNT_AT, STATE_FREES_AT, STATE_HITS_AT, STATE_WORDS, STRIDE } from './cache-layout.js';
 
 /**
  * The ACE cache policy: one LIFO cache of free blocks per mid class, per
@@ -19,10 +20,13 @@ import type { LinearMemory } from '@hakmem/linear-memory';
  * page run) and where it goes when the cache gives it back is the subclass's
  * business (`returnBlock`): the box class, MidAce, extends this one so that
  * its hot paths read the cache arrays off the same object.
+ *
+ * The stacks, counts, capacities, window hits, cached bytes and fast-path
+ * frees are words of one buffer (`state`, laid out in cache-layout.ts), so
+ * that the facade's written-out fast path touches one typed array for them.
  */
 
-/** Slots per class in `slots` (class c's stack starts at c * STRIDE): the largest capacity. */
-export const STRIDE = 64;
+export { STRIDE };
 /** Smallest capacity a class shrinks to: a class still caches a block freed right after one handed out. */
 export const MIN_CAPACITY = 2;
 /** Capacity every class starts with. */
@@ -49,22 +53,51 @@ export function defaultBudget(regionBytes: number): number {
 
 export abstract class AceCache {
   readonly lm: LinearMemory;
-  readonly slots = new Uint32Array(MID_CLASSES * STRIDE);
-  readonly count = new Int32Array(MID_CLASSES);
-  readonly capacity = new Int32Array(MID_CLASSES);
+  /** The whole cache as one view (cache-layout.ts); the arrays below are views of parts of it. */
+  readonly state = new Uint32Array(STATE_WORDS);
+  readonly slots = this.state.subarray(0, STATE_COUNT_AT);
+  readonly count = new Int32Array(this.state.buffer, STATE_COUNT_AT * 4, MID_CLASSES);
+  readonly capacity = new Int32Array(this.state.buffer, STATE_CAPACITY_AT * 4, MID_CLASSES);
   readonly maxCapacity = new Int32Array(MID_CLASSES);
-  /** This window's hits, misses and overflows per class (reset by `adapt`). */
-  protected readonly hitsW = new Int32Array(MID_CLASSES);
+  /** This window's hits (in `state`), misses and overflows per class (reset by `adapt`). */
+  protected readonly hitsW = this.state.subarray(STATE_HITS_AT, STATE_HITS_AT + MID_CLASSES);
   protected readonly missesW = new Int32Array(MID_CLASSES);
   protected readonly overflowsW = new Int32Array(MID_CLASSES);
   readonly budgetBytes: number;
-  cachedBytes = 0;
-  hits = 0;
+  /** Hits of past adaptation windows (`hits` adds the current ones). */
+  private hitsBefore = 0;
+  /** Frees not counted in `state` (`frees` adds the ones there). */
+  private freesBefore = 0;
   misses = 0;
-  frees = 0;
   overflows = 0;
   capacityGrows = 0;
   capacityShrinks = 0;
+
+  /** Bytes of the blocks all classes cache. */
+  get cachedBytes(): number {
+    return this.state[STATE_BYTES_AT];
+  }
+
+  set cachedBytes(bytes: number) {
+    this.state[STATE_BYTES_AT] = bytes;
+  }
+
+  /** Blocks handed out from a cache. */
+  get hits(): number {
+    let n = this.hitsBefore;
+    for (let c = 0; c < MID_CLASSES; c++) n += this.hitsW[c];
+    return n;
+  }
+
+  /** Successful frees (cached or given back). */
+  get frees(): number {
+    return this.freesBefore + this.state[STATE_FREES_AT];
+  }
+
+  /** Counts a free the fast path's counter does not (one given back rather than cached). */
+  protected countFree(): void {
+    this.freesBefore++;
+  }
 
   constructor(lm: LinearMemory, budgetBytes: number) {
     this.lm = lm;
@@ -144,6 +177,7 @@ export abstract class AceCache {
       if (c < MIN_CAPACITY || c > this.maxCapacity[cls])
         throw new HeapError('CORRUPTION', `ACE moved class ${cls}'s capacity to ${c}, outside [${MIN_CAPACITY}, ${this.maxCapacity[cls]}]`, undefined, 'midLargeAce');
     }
+    this.hitsBefore += hits;
     this.hitsW[cls] = 0;
     this.missesW[cls] = 0;
     this.overflowsW[cls] = 0;

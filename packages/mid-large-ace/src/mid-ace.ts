@@ -15,7 +15,8 @@ import {
 } from '@hakmem/contracts/layout';
 import { writeGuard, type LinearMemory, type PageLayer } from '@hakmem/linear-memory';
 import { AbandonedSpans } from './abandoned-spans.js';
-import { AceCache, defaultBudget, STRIDE } from './ace-cache.js';
+import { AceCache, defaultBudget } from './ace-cache.js';
+import { STATE_BYTES_AT, STATE_CAPACITY_AT, STATE_COUNT_AT, STATE_FREES_AT, STATE_HITS_AT, STRIDE } from './cache-layout.js';
 import { BLOCK_GUARD } from './block-guard.js';
 import { checkCachedBlock, checkPoison, poisonMid } from './block-checks.js';
 import { RunClasses } from './run-classes.js';
@@ -79,14 +80,14 @@ export class MidAce extends AceCache {
 
   /** A block of mid class `cls`, or 0 (what `malloc` and `mallocPages` come to). */
   mallocClass(cls: number): number {
-    const n = this.count[cls] - 1;
+    const st = this.state;
+    const n = st[STATE_COUNT_AT + cls] - 1;
     if (n < 0) return this.refill(cls);
-    const ptr = this.slots[cls * STRIDE + n];
+    const ptr = st[cls * STRIDE + n];
     if (!this.markLive(ptr, cls)) return this.refill(cls);
-    this.count[cls] = n;
-    this.cachedBytes -= MID_CLASS_SIZES[cls];
-    this.hits++;
-    this.hitsW[cls]++;
+    st[STATE_COUNT_AT + cls] = n;
+    st[STATE_BYTES_AT] -= MID_CLASS_SIZES[cls];
+    st[STATE_HITS_AT + cls]++;
     return ptr;
   }
 
@@ -97,21 +98,25 @@ export class MidAce extends AceCache {
     const cls = span ? this.spans.clearLive(ptr, word) : this.runs.clearLive(ptr, word);
     if (cls < 0) return -cls as FreeResult;
     const size = MID_CLASS_SIZES[cls];
-    const n = this.count[cls];
-    this.frees++;
     if (__HAKMEM_DEBUG__) poisonMid(this.lm, ptr, size);
     // Shared heap: another worker's span block goes home now (its remote list),
     // so that workers do not end up carving into each other's spans' lines.
     if (this.shared && span && this.spans.isForeign(ptr, word)) {
+      this.countFree();
       this.spans.returnBlock(cls, ptr);
       return FREE_OK;
     }
-    if (n < this.capacity[cls] && this.cachedBytes + size <= this.budgetBytes) {
-      this.slots[cls * STRIDE + n] = ptr;
-      this.count[cls] = n + 1;
-      this.cachedBytes += size;
+    const st = this.state;
+    const n = st[STATE_COUNT_AT + cls];
+    const bytes = st[STATE_BYTES_AT] + size;
+    if (n < st[STATE_CAPACITY_AT + cls] && bytes <= this.budgetBytes) {
+      st[cls * STRIDE + n] = ptr;
+      st[STATE_COUNT_AT + cls] = n + 1;
+      st[STATE_BYTES_AT] = bytes;
+      st[STATE_FREES_AT]++;
       return FREE_OK;
     }
+    this.countFree();
     this.overflow(cls, ptr);
     return FREE_OK;
   }
