@@ -553,12 +553,18 @@ export class HeapCore {
           return;
         }
       }
-      // Anything else (a full cache, not a live block start): the box, which
-      // changes nothing unless it answers FREE_OK; the full path below reports.
-      if (this.mid.free(ptr, word) === FREE_OK) {
-        this.syncViews();
-        return;
-      }
+    }
+    this.freeOtherSlow(ptr, word);
+  }
+
+  /** `freeOther` past the written-out mid push: the router, and the error. */
+  protected freeOtherSlow(ptr: number, word: number): void {
+    // A span block the written-out push did not take (a full cache, no live
+    // block start): the box, which changes nothing unless it answers FREE_OK;
+    // the full path below reports.
+    if ((word & KIND_MASK) === KIND_MID_SPAN && this.flatMid && this.mid.free(ptr, word) === FREE_OK) {
+      this.syncViews();
+      return;
     }
     // The word was read through the hot view, which may have been detached
     // (it reads 0): on fresh views the fast path may take the block after all.

@@ -35,10 +35,14 @@ const INITIAL_CAPACITY = 4;
 const CLASS_CACHE_BYTES = 2_097_152; // 2 MiB
 /** Cache operations of a class between two adaptations. */
 const ADAPT_WINDOW = 64;
-/** A class grows when more than one operation in this many missed. */
-const GROW_MISS_RATE = 16;
+/**
+ * A class grows when more than one operation in this many missed. A miss
+ * (or an overflow) moves half a cache of blocks, touching each one's first
+ * line: dozens of hits' worth, so even 1/16 cost W3 more than its hits did.
+ */
+const GROW_MISS_RATE = 64;
 /** A class shrinks only when at most one operation in this many missed ... */
-const SHRINK_MISS_RATE = 64;
+const SHRINK_MISS_RATE = 256;
 /** ... and it overflowed more than twice its misses plus this many times. */
 const SHRINK_OVERFLOW_SLACK = 8;
 /** The default byte budget is this share (1/n) of the region, between the two bounds below. */
