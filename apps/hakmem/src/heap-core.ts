@@ -633,17 +633,17 @@ export class HeapCore {
 }
 
 
-/** Mid class sizes, and the mid box's 1/size table (span-classes.ts MID_INVERSE: `(rel * MID_INVERSE[cls]) | 0` is `floor(rel / size)` in a span). */
-const MID_SIZE = Int32Array.from(MID_CLASS_SIZES);
+/** Mid class sizes, and the mid box's 1/size table (both exported for test/hot-layout.test.ts only) (span-classes.ts MID_INVERSE: `(rel * MID_INVERSE[cls]) | 0` is `floor(rel / size)` in a span). */
+export const MID_SIZE = Int32Array.from(MID_CLASS_SIZES);
 /**
  * midClassOf for sizes up to a page, by 128-byte steps (every mid class
  * boundary is a multiple of 128): `MID_CLASS_OF_LINE[(size - 1) >>> 7]`.
  * The arithmetic form cost 7 ns of a 25 ns mid malloc/free pair (process
  * CPU time, min of 5 passes, 3 processes); a table read costs well under one.
  */
-const MID_LINE_SHIFT = 7;
-const MID_CLASS_OF_LINE = Uint8Array.from({ length: PAGE_SIZE >>> MID_LINE_SHIFT }, (_, i) => (i < TINY_MAX >>> MID_LINE_SHIFT ? 0 : midClassOf((i + 1) << MID_LINE_SHIFT)));
-const MID_INVERSE = Float64Array.from(MID_CLASS_SIZES, (size) => (1 + 2 ** -30) / size);
+export const MID_LINE_SHIFT = 7;
+export const MID_CLASS_OF_LINE = Uint8Array.from({ length: PAGE_SIZE >>> MID_LINE_SHIFT }, (_, i) => (i < TINY_MAX >>> MID_LINE_SHIFT ? 0 : midClassOf((i + 1) << MID_LINE_SHIFT)));
+export const MID_INVERSE = Float64Array.from(MID_CLASS_SIZES, (size) => (1 + 2 ** -30) / size);
 
 /** The private fast paths set live bits as bits of u32 words, which are the bitmap's bytes only on a little-endian host. */
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;

@@ -1,8 +1,31 @@
-import { PK_TINY, TINY_CLASSES, isTinyPage, pageClass, runHeadWord, PK_RUN_LIVE, midSpanPageWord, tinyPageWord } from '@hakmem/contracts/layout';
+import {
+  PK_TINY,
+  TINY_CLASSES,
+  isTinyPage,
+  pageClass,
+  runHeadWord,
+  PK_RUN_LIVE,
+  midSpanPageWord,
+  tinyPageWord,
+  MID_CLASSES,
+  MID_CLASS_SIZES,
+  MID_FIRST_RUN_CLASS,
+  PAGE_SIZE,
+  PK_MID_SPAN,
+  SPAN_HEADER_BYTES,
+  SP_BITMAP,
+  SP_CARVED,
+  TINY_MAX,
+  midClassOf,
+  pageDistance,
+} from '@hakmem/contracts/layout';
+import * as mid from '@hakmem/mid-large-ace';
 import { markLiveWord, clearLiveWord } from '@hakmem/superslab';
 import { TlsCache, TLS_SLL_STRIDE, TLS_STATE_CAPACITY_AT, TLS_STATE_COUNT_AT, popState, pushState } from '@hakmem/tls-sll-box';
 import { describe, expect, it } from 'vitest';
 import * as hot from '../src/hot-layout.js';
+import { MID_CLASS_OF_LINE, MID_INVERSE, MID_LINE_SHIFT, MID_SIZE } from '../src/heap-core.js';
+import { createAllocator, HeapError } from '../src/index.js';
 
 /** HeapCore's written-out live-bit word index and bit, with hot-layout's numbers. */
 const wordOf = (ptr: number) => ((ptr - (ptr & hot.SUPERSLAB_MASK) + hot.LIVE_BITMAP) >>> 2) + ((ptr & hot.SUPERSLAB_MASK) >>> hot.LIVE_WORD_SHIFT);
@@ -54,5 +77,76 @@ describe('hot-layout: the facade fast path restates exactly what the boxes own',
       if (isTinyPage(w)) expect((w >>> hot.CLASS_SHIFT) & hot.CLASS_MASK).toBe(pageClass(w));
     }
     expect(hot.KIND_TINY).toBe(PK_TINY);
+  });
+});
+
+describe('hot-layout: the written-out mid span path restates the mid box', () => {
+  it('the mid cache view and span header numbers are the box\'s and the layout\'s own', () => {
+    expect(hot.MID_STRIDE).toBe(mid.STRIDE);
+    expect(hot.MID_COUNT_AT).toBe(mid.STATE_COUNT_AT);
+    expect(hot.MID_CAPACITY_AT).toBe(mid.STATE_CAPACITY_AT);
+    expect(hot.MID_HITS_AT).toBe(mid.STATE_HITS_AT);
+    expect(hot.MID_BYTES_AT).toBe(mid.STATE_BYTES_AT);
+    expect(hot.MID_FREES_AT).toBe(mid.STATE_FREES_AT);
+    expect(hot.MID_COUNT_AT).toBe(MID_CLASSES * mid.STRIDE);
+    expect(hot.MID_SPAN_CLASSES).toBe(MID_FIRST_RUN_CLASS);
+    expect(hot.KIND_MID_SPAN).toBe(PK_MID_SPAN);
+    expect(hot.SPAN_HEADER).toBe(SPAN_HEADER_BYTES);
+    expect(hot.SPAN_CARVED).toBe(SP_CARVED);
+    expect(hot.SPAN_BITMAP).toBe(SP_BITMAP);
+    for (const [cls, d] of [[0, 0], [20, 3], [46, 15]]) {
+      const w = midSpanPageWord(cls, d);
+      expect((w >>> hot.DIST_SHIFT) & hot.DIST_MASK).toBe(pageDistance(w));
+      expect((w >>> hot.CLASS_SHIFT) & hot.CLASS_MASK).toBe(pageClass(w));
+    }
+  });
+
+  it('the facade\'s class table, sizes and 1/size table are the contracts\' and the box\'s', () => {
+    expect(Array.from(MID_SIZE)).toEqual(MID_CLASS_SIZES);
+    expect(Array.from(MID_INVERSE)).toEqual(Array.from(mid.MID_INVERSE));
+    for (let size = TINY_MAX + 1; size <= PAGE_SIZE; size++) expect(MID_CLASS_OF_LINE[(size - 1) >>> MID_LINE_SHIFT]).toBe(midClassOf(size));
+  });
+
+  it('a private release heap (written-out mid path) and one whose mid calls go through the router leave the box in the same state', () => {
+    // A debug front gate turns the written-out mid path off and changes nothing else the mid box sees.
+    const flat = createAllocator({ maxBytes: 64 << 20 });
+    const routed = createAllocator({ maxBytes: 64 << 20, boxes: { frontGate: 'debug' } });
+    const held: number[][] = [[], []];
+    let x = 7;
+    for (let i = 0; i < 20_000; i++) {
+      x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+      const size = TINY_MAX + 1 + (x % (40 * 1024));
+      const slot = (x >>> 8) % 300;
+      [flat, routed].forEach((h, k) => {
+        const old = held[k][slot];
+        if (old !== undefined) h.free(old);
+        held[k][slot] = h.malloc(size);
+      });
+      expect(held[0][slot]).toBe(held[1][slot]);
+    }
+    const a = flat.stats().boxes.midLargeAce;
+    const b = routed.stats().boxes.midLargeAce;
+    expect(a).toEqual(b);
+    expect(a.hits).toBeGreaterThan(10_000);
+    expect(flat.stats().liveBlocks).toBe(routed.stats().liveBlocks);
+    flat.check();
+    routed.check();
+  });
+
+  it('the written-out mid free refuses what the box refuses: double frees, interior pointers, never-carved slots', () => {
+    for (const heap of [createAllocator({ maxBytes: 64 << 20 }), createAllocator({ maxBytes: 64 << 20, boxes: { frontGate: 'debug' } })]) {
+      const p = heap.malloc(4096);
+      const q = heap.malloc(4096);
+      heap.free(p);
+      expect(() => heap.free(p)).toThrow(expect.objectContaining({ code: 'DOUBLE_FREE' }));
+      heap.free(q);
+      expect(() => heap.free(p)).toThrow(expect.objectContaining({ code: 'DOUBLE_FREE' }));
+      const r = heap.malloc(4096);
+      expect(() => heap.free(r + 16)).toThrow(expect.objectContaining({ code: 'INVALID_POINTER' }));
+      // Far past anything carved in that span: not a block of it.
+      expect(() => heap.free(r + 40 * 4096)).toThrow(HeapError);
+      heap.free(r);
+      heap.check();
+    }
   });
 });
