@@ -40,7 +40,6 @@ import {
   MID_BYTES_AT,
   MID_CAPACITY_AT,
   MID_COUNT_AT,
-  MID_FREES_AT,
   MID_HITS_AT,
   MID_SPAN_CLASSES,
   MID_STRIDE,
@@ -549,7 +548,6 @@ export class HeapCore {
           st[cls * MID_STRIDE + n] = ptr;
           st[MID_COUNT_AT + cls] = n + 1;
           st[MID_BYTES_AT] = bytes;
-          st[MID_FREES_AT]++;
           return;
         }
       }

@@ -42,7 +42,6 @@ export const MID_COUNT_AT = 4032;
 export const MID_CAPACITY_AT = 4095;
 export const MID_HITS_AT = 4158;
 export const MID_BYTES_AT = 4221;
-export const MID_FREES_AT = 4222;
 /** layout.ts MID_FIRST_RUN_CLASS: mid classes below it are span classes. */
 export const MID_SPAN_CLASSES = 47;
 /** Page words (layout.ts): PK_MID_SPAN, and its distance to the span's head page in bits 4..7. */

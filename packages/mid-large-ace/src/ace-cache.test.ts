@@ -62,6 +62,36 @@ describe(`mid-large ACE: the ACE cache policy (${__HAKMEM_DEBUG__ ? 'debug' : 'r
     expect(pl.pagesInUse()).toBe(0);
   });
 
+  it('counts every hit and every free exactly, through refills, overflows and flushes (frees are derived, not counted per push)', () => {
+    const { mid, free } = setup(512, 512 * 1024);
+    const held: number[] = [];
+    let mallocs = 0;
+    let frees = 0;
+    let x = 3;
+    for (let i = 0; i < 3000; i++) {
+      x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+      if (held.length > 0 && (x & 1) === 0) {
+        const [p] = held.splice((x >>> 4) % held.length, 1);
+        expect(free(p)).toBe(FREE_OK);
+        frees++;
+      } else {
+        const p = mid.malloc(1100 + ((x >>> 8) % (2 * PAGE_SIZE)));
+        expect(p).not.toBe(0);
+        held.push(p);
+        mallocs++;
+      }
+      if (i === 1500) mid.flush();
+    }
+    const k = mid.counters();
+    expect(k.frees).toBe(frees);
+    expect((k.hits as number) + (k.misses as number)).toBeGreaterThanOrEqual(mallocs);
+    expect(k.hits).toBeLessThanOrEqual(mallocs);
+    expect(k.overflows).toBeGreaterThan(0);
+    for (const p of held) expect(free(p)).toBe(FREE_OK);
+    expect(mid.counters().frees).toBe(frees + held.length);
+    expect(mid.validate()).toBeNull();
+  });
+
   it('starts every class with a capacity within its bounds', () => {
     const { mid } = setup(64);
     for (let c = 0; c < MID_CLASSES; c++) {

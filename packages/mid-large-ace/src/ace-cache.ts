@@ -2,7 +2,7 @@ import { HeapError } from '@hakmem/contracts';
 import { MID_CLASS_SIZES, MID_CLASSES } from '@hakmem/contracts/layout';
 import { checkLeaving, poisonMid } from './block-checks.js';
 import type { LinearMemory } from '@hakmem/linear-memory';
-import { STATE_BYTES_AT, STATE_CAPACITY_AT, STATE_COUNT_AT, STATE_FREES_AT, STATE_HITS_AT, STATE_WORDS, STRIDE } from './cache-layout.js';
+import { STATE_BYTES_AT, STATE_CAPACITY_AT, STATE_COUNT_AT, STATE_HITS_AT, STATE_WORDS, STRIDE } from './cache-layout.js';
 
 /**
  * The ACE cache policy: one LIFO cache of free blocks per mid class, per
@@ -21,8 +21,8 @@ import { STATE_BYTES_AT, STATE_CAPACITY_AT, STATE_COUNT_AT, STATE_FREES_AT, STAT
  * business (`returnBlock`): the box class, MidAce, extends this one so that
  * its hot paths read the cache arrays off the same object.
  *
- * The stacks, counts, capacities, window hits, cached bytes and fast-path
- * frees are words of one buffer (`state`, laid out in cache-layout.ts), so
+ * The stacks, counts, capacities, window hits and cached bytes are words
+ * of one buffer (`state`, laid out in cache-layout.ts), so
  * that the facade's written-out fast path touches one typed array for them.
  */
 
@@ -70,8 +70,11 @@ export abstract class AceCache {
   readonly budgetBytes: number;
   /** Hits of past adaptation windows (`hits` adds the current ones). */
   private hitsBefore = 0;
-  /** Frees not counted in `state` (`frees` adds the ones there). */
-  private freesBefore = 0;
+  /** Frees that did not go onto a cache (overflows, remote returns); `frees` derives the others. */
+  private freesUncached = 0;
+  /** Blocks that entered a cache other than by a free's push (refills, an overflow's cached block), and that left it other than by a pop (overflows, flushes). */
+  private cacheIn = 0;
+  private cacheOut = 0;
   misses = 0;
   overflows = 0;
   capacityGrows = 0;
@@ -93,14 +96,21 @@ export abstract class AceCache {
     return n;
   }
 
-  /** Successful frees (cached or given back). */
+  /**
+   * Successful frees (cached or given back). The pushes are not counted
+   * where they happen (a store on every free): what a cache holds is what
+   * came in (pushes and `cacheIn`) minus what went out (pops, which are
+   * `hits`, and `cacheOut`), so pushes = count + hits + cacheOut - cacheIn.
+   */
   get frees(): number {
-    return this.freesBefore + this.state[STATE_FREES_AT];
+    let n = this.freesUncached + this.hits + this.cacheOut - this.cacheIn;
+    for (let c = 0; c < MID_CLASSES; c++) n += this.count[c];
+    return n;
   }
 
-  /** Counts a free the fast path's counter does not (one given back rather than cached). */
+  /** Counts a free that does not simply push onto its cache (an overflow, or a block sent home). */
   protected countFree(): void {
-    this.freesBefore++;
+    this.freesUncached++;
   }
 
   constructor(lm: LinearMemory, budgetBytes: number) {
@@ -118,6 +128,7 @@ export abstract class AceCache {
 
   /** Caches a block that already holds its poison (debug): one being freed, or one off a span list whose poison was just checked. */
   cacheBlock(cls: number, ptr: number): void {
+    this.cacheIn++;
     this.slots[cls * STRIDE + this.count[cls]++] = ptr;
     this.cachedBytes += MID_CLASS_SIZES[cls];
   }
@@ -144,6 +155,7 @@ export abstract class AceCache {
     const base = cls * STRIDE;
     if (__HAKMEM_DEBUG__) checkLeaving(this.lm, this.slots, STRIDE, cls, 0, out);
     for (let i = 0; i < out; i++) this.returnBlock(cls, this.slots[base + i]);
+    this.cacheOut += out;
     this.slots.copyWithin(base, base + out, base + n);
     this.count[cls] = n - out;
     this.cachedBytes -= out * MID_CLASS_SIZES[cls];
@@ -157,6 +169,7 @@ export abstract class AceCache {
     for (let c = 0; c < MID_CLASSES; c++) {
       const n = this.count[c];
       for (let i = 0; i < n; i++) this.returnBlock(c, this.slots[c * STRIDE + i]);
+      this.cacheOut += n;
       this.count[c] = 0;
     }
     this.cachedBytes = 0;

@@ -17,14 +17,12 @@ export const STRIDE = 64;
  * a cache pop or push (the box's and the facade's written-out one) pays one
  * typed array's map, detach and bounds checks. `slots` is its start; then,
  * one word per class each, the block count, the capacity and the hits of
- * the class's current adaptation window; then the bytes all classes cache
- * and the fast-path frees.
+ * the class's current adaptation window; then the bytes all classes cache.
+ * Frees pushed onto a cache are not counted: AceCache derives them.
  */
 export const STATE_COUNT_AT = CLASSES * STRIDE;
 export const STATE_CAPACITY_AT = STATE_COUNT_AT + CLASSES;
 export const STATE_HITS_AT = STATE_CAPACITY_AT + CLASSES;
 /** Bytes of the blocks all classes cache (within the budget). */
 export const STATE_BYTES_AT = STATE_HITS_AT + CLASSES;
-/** Frees that went into a cache, not yet added to the box's `frees` counter (which `frees` reads too). */
-export const STATE_FREES_AT = STATE_BYTES_AT + 1;
-export const STATE_WORDS = STATE_FREES_AT + 1;
+export const STATE_WORDS = STATE_BYTES_AT + 1;

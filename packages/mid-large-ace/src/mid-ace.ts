@@ -16,7 +16,7 @@ import {
 import { writeGuard, type LinearMemory, type PageLayer } from '@hakmem/linear-memory';
 import { AbandonedSpans } from './abandoned-spans.js';
 import { AceCache, defaultBudget } from './ace-cache.js';
-import { STATE_BYTES_AT, STATE_CAPACITY_AT, STATE_COUNT_AT, STATE_FREES_AT, STATE_HITS_AT, STRIDE } from './cache-layout.js';
+import { STATE_BYTES_AT, STATE_CAPACITY_AT, STATE_COUNT_AT, STATE_HITS_AT, STRIDE } from './cache-layout.js';
 import { BLOCK_GUARD } from './block-guard.js';
 import { checkCachedBlock, checkPoison, poisonMid } from './block-checks.js';
 import { RunClasses } from './run-classes.js';
@@ -113,7 +113,6 @@ export class MidAce extends AceCache {
       st[cls * STRIDE + n] = ptr;
       st[STATE_COUNT_AT + cls] = n + 1;
       st[STATE_BYTES_AT] = bytes;
-      st[STATE_FREES_AT]++;
       return FREE_OK;
     }
     this.countFree();
