@@ -37,10 +37,9 @@ import {
   LIVE_BIT_MASK,
   LIVE_BITMAP,
   LIVE_WORD_SHIFT,
-  MID_BYTES_AT,
-  MID_CAPACITY_AT,
   MID_COUNT_AT,
   MID_HITS_AT,
+  MID_LIMIT_AT,
   MID_SPAN_CLASSES,
   MID_STRIDE,
   SPAN_BITMAP,
@@ -100,8 +99,6 @@ export class HeapCore {
   protected declare readonly flatMidMax: number;
   /** The mid box's cache view (MidAceBox.state); an empty array when not `flatMid`. */
   protected declare readonly midState: Uint32Array;
-  /** The mid box's cache budget (`budgetBytes`), for the written-out push. */
-  protected declare readonly midBudget: number;
   /** u32 index of page 0's page word (the page layer's pt0): page word of `ptr` = hotU32[midPt0 + (ptr >>> PAGE_SHIFT)]. */
   protected declare readonly midPt0: number;
 
@@ -203,7 +200,6 @@ export class HeapCore {
     this.flatMid = parts.boxes.midLargeAce === builds.midLargeAce.release && gateBuild === builds.frontGate.release && !lm.shared && this.midGuard === 0 && midState !== undefined;
     this.flatMidMax = this.flatMid ? Math.min(MID_MAX, this.maxBytes) : 0;
     this.midState = (this.flatMid ? midState : undefined) ?? new Uint32Array(0);
-    this.midBudget = this.flatMid ? (this.mid.counters().budgetBytes as number) : 0;
     this.midPt0 = this.pages.pt0;
     if (lm.shared) this.free = this.freeShared;
     else if (!flatTiny || gateBuild !== builds.frontGate.release) this.free = this.freeBoxed;
@@ -342,7 +338,6 @@ export class HeapCore {
           const q = ((ptr - span - SPAN_HEADER) * MID_INVERSE[cls]) | 0;
           u32[((span + SPAN_BITMAP) >>> 2) + (q >>> 5)] |= 1 << (q & 31);
           st[MID_COUNT_AT + cls] = n;
-          st[MID_BYTES_AT] -= MID_SIZE[cls];
           st[MID_HITS_AT + cls]++;
           return ptr;
         }
@@ -542,12 +537,11 @@ export class HeapCore {
         const old = u32[bi];
         const st = this.midState;
         const n = st[MID_COUNT_AT + cls];
-        const bytes = st[MID_BYTES_AT] + MID_SIZE[cls];
-        if ((old & bit) !== 0 && n < st[MID_CAPACITY_AT + cls] && bytes <= this.midBudget) {
+        // Below its limit, the class's cache has room within its capacity and the budget (AceCache).
+        if ((old & bit) !== 0 && n < st[MID_LIMIT_AT + cls]) {
           u32[bi] = old & ~bit;
           st[cls * MID_STRIDE + n] = ptr;
           st[MID_COUNT_AT + cls] = n + 1;
-          st[MID_BYTES_AT] = bytes;
           return;
         }
       }

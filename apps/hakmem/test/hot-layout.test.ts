@@ -84,10 +84,9 @@ describe('hot-layout: the written-out mid span path restates the mid box', () =>
   it('the mid cache view and span header numbers are the box\'s and the layout\'s own', () => {
     expect(hot.MID_STRIDE).toBe(mid.STRIDE);
     expect(hot.MID_COUNT_AT).toBe(mid.STATE_COUNT_AT);
-    expect(hot.MID_CAPACITY_AT).toBe(mid.STATE_CAPACITY_AT);
+    expect(hot.MID_LIMIT_AT).toBe(mid.STATE_LIMIT_AT);
     expect(hot.MID_HITS_AT).toBe(mid.STATE_HITS_AT);
-    expect(hot.MID_BYTES_AT).toBe(mid.STATE_BYTES_AT);
-    expect(mid.STATE_WORDS).toBe(hot.MID_BYTES_AT + 1);
+    expect(mid.STATE_WORDS).toBe(hot.MID_HITS_AT + MID_CLASSES);
     expect(hot.MID_COUNT_AT).toBe(MID_CLASSES * mid.STRIDE);
     expect(hot.MID_SPAN_CLASSES).toBe(MID_FIRST_RUN_CLASS);
     expect(hot.KIND_MID_SPAN).toBe(PK_MID_SPAN);

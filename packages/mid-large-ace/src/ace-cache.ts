@@ -2,7 +2,7 @@ import { HeapError } from '@hakmem/contracts';
 import { MID_CLASS_SIZES, MID_CLASSES } from '@hakmem/contracts/layout';
 import { checkLeaving, poisonMid } from './block-checks.js';
 import type { LinearMemory } from '@hakmem/linear-memory';
-import { STATE_BYTES_AT, STATE_CAPACITY_AT, STATE_COUNT_AT, STATE_HITS_AT, STATE_WORDS, STRIDE } from './cache-layout.js';
+import { STATE_COUNT_AT, STATE_HITS_AT, STATE_LIMIT_AT, STATE_WORDS, STRIDE } from './cache-layout.js';
 
 /**
  * The ACE cache policy: one LIFO cache of free blocks per mid class, per
@@ -16,13 +16,20 @@ import { STATE_BYTES_AT, STATE_CAPACITY_AT, STATE_COUNT_AT, STATE_HITS_AT, STATE
  * MIN_CAPACITY). A per-worker byte budget bounds all classes together: a
  * block is cached only while `cachedBytes` stays within `budgetBytes`.
  *
+ * How the budget is kept without a byte count on every push and pop: each
+ * class has a limit (a free pushes while its count is below it), at most its
+ * capacity, and the limits together reserve at most the budget
+ * (`reservedBytes` = the sum of limit x class size). A free that meets its
+ * limit takes the slow path, which moves the limit up to the capacity if
+ * the budget has room, taking back first what other classes reserve beyond
+ * what they hold (`reserve`).
+ *
  * The cache holds block addresses only. What a block is (a span block or a
  * page run) and where it goes when the cache gives it back is the subclass's
  * business (`returnBlock`): the box class, MidAce, extends this one so that
  * its hot paths read the cache arrays off the same object.
  *
- * The stacks, counts, capacities, window hits and cached bytes are words
- * of one buffer (`state`, laid out in cache-layout.ts), so
+ * The stacks, counts, limits and window hits are words of one buffer (`state`, laid out in cache-layout.ts), so
  * that the facade's written-out fast path touches one typed array for them.
  */
 
@@ -61,7 +68,12 @@ export abstract class AceCache {
   readonly state = new Uint32Array(STATE_WORDS);
   readonly slots = this.state.subarray(0, STATE_COUNT_AT);
   readonly count = new Int32Array(this.state.buffer, STATE_COUNT_AT * 4, MID_CLASSES);
-  readonly capacity = new Int32Array(this.state.buffer, STATE_CAPACITY_AT * 4, MID_CLASSES);
+  /** ACE's capacity per class. */
+  readonly capacity = new Int32Array(MID_CLASSES);
+  /** Per class, the count at which a free takes the slow path (in `state`): count <= limit <= max(count, capacity), sum of limit x size <= budget. */
+  readonly limit = new Int32Array(this.state.buffer, STATE_LIMIT_AT * 4, MID_CLASSES);
+  /** Sum over the classes of limit x class size: at most `budgetBytes`. */
+  reservedBytes = 0;
   readonly maxCapacity = new Int32Array(MID_CLASSES);
   /** This window's hits (in `state`), misses and overflows per class (reset by `adapt`). */
   protected readonly hitsW = this.state.subarray(STATE_HITS_AT, STATE_HITS_AT + MID_CLASSES);
@@ -80,13 +92,11 @@ export abstract class AceCache {
   capacityGrows = 0;
   capacityShrinks = 0;
 
-  /** Bytes of the blocks all classes cache. */
+  /** Bytes of the blocks all classes cache (at most `reservedBytes`). */
   get cachedBytes(): number {
-    return this.state[STATE_BYTES_AT];
-  }
-
-  set cachedBytes(bytes: number) {
-    this.state[STATE_BYTES_AT] = bytes;
+    let bytes = 0;
+    for (let c = 0; c < MID_CLASSES; c++) bytes += this.count[c] * MID_CLASS_SIZES[c];
+    return bytes;
   }
 
   /** Blocks handed out from a cache. */
@@ -130,7 +140,6 @@ export abstract class AceCache {
   cacheBlock(cls: number, ptr: number): void {
     this.cacheIn++;
     this.slots[cls * STRIDE + this.count[cls]++] = ptr;
-    this.cachedBytes += MID_CLASS_SIZES[cls];
   }
 
   /** Caches a block that is not poisoned yet (debug: it is poisoned now): a fresh run or a freshly carved block. */
@@ -139,10 +148,39 @@ export abstract class AceCache {
     this.cacheBlock(cls, ptr);
   }
 
-  /** Blocks a refill of `cls` should fetch: half a cache's worth, but never more than the budget has room for (plus the block returned now). */
+  /** Blocks a refill of `cls` should fetch: half a cache's worth, but never more than its limit has room for (plus the block returned now). */
   protected refillWant(cls: number): number {
-    const room = Math.floor((this.budgetBytes - this.cachedBytes) / MID_CLASS_SIZES[cls]);
-    return Math.max(1, Math.min(this.capacity[cls] >>> 1, room + 1));
+    this.reserve(cls);
+    return Math.max(1, Math.min(this.capacity[cls] >>> 1, this.limit[cls] - this.count[cls] + 1));
+  }
+
+  private setLimit(cls: number, n: number): void {
+    this.reservedBytes += (n - this.limit[cls]) * MID_CLASS_SIZES[cls];
+    this.limit[cls] = n;
+  }
+
+  /**
+   * Slow path: moves the limit of `cls` to its capacity (never below its
+   * count) as far as the budget allows. When it is short, every other class
+   * first gives back what it reserves beyond what it holds.
+   */
+  protected reserve(cls: number): void {
+    const size = MID_CLASS_SIZES[cls];
+    const want = Math.max(this.count[cls], this.capacity[cls]);
+    let room = this.budgetBytes - this.reservedBytes + this.limit[cls] * size;
+    if (want * size > room) {
+      for (let c = 0; c < MID_CLASSES; c++) if (c !== cls && this.limit[c] > this.count[c]) this.setLimit(c, this.count[c]);
+      room = this.budgetBytes - this.reservedBytes + this.limit[cls] * size;
+    }
+    // Every cached byte is reserved, so room covers this class's count.
+    this.setLimit(cls, Math.max(this.count[cls], Math.min(want, Math.floor(room / size))));
+  }
+
+  /** A free of `cls` that met its limit (`free` counted it): cache `ptr` if the limit can move, else overflow. */
+  protected freeAtLimit(cls: number, ptr: number): void {
+    this.reserve(cls);
+    if (this.count[cls] < this.limit[cls]) this.cacheBlock(cls, ptr);
+    else this.overflow(cls, ptr);
   }
 
   /** The cache of `cls` is full (or the budget is spent): return half of it, then cache or return `ptr` (which free() poisoned). */
@@ -158,8 +196,8 @@ export abstract class AceCache {
     this.cacheOut += out;
     this.slots.copyWithin(base, base + out, base + n);
     this.count[cls] = n - out;
-    this.cachedBytes -= out * MID_CLASS_SIZES[cls];
-    if (this.count[cls] < this.capacity[cls] && this.cachedBytes + MID_CLASS_SIZES[cls] <= this.budgetBytes) this.cacheBlock(cls, ptr);
+    this.reserve(cls); // adapt may have moved the capacity
+    if (this.count[cls] < this.limit[cls]) this.cacheBlock(cls, ptr);
     else this.returnBlock(cls, ptr);
   }
 
@@ -171,8 +209,8 @@ export abstract class AceCache {
       for (let i = 0; i < n; i++) this.returnBlock(c, this.slots[c * STRIDE + i]);
       this.cacheOut += n;
       this.count[c] = 0;
+      this.setLimit(c, 0);
     }
-    this.cachedBytes = 0;
   }
 
   /** ACE: resize class `cls`'s cache from its recent hit, miss and overflow counts. */
@@ -215,7 +253,13 @@ export abstract class AceCache {
       bytes += this.count[c] * MID_CLASS_SIZES[c];
       if (checkBlock !== null) for (let i = 0; i < this.count[c]; i++) checkBlock(c, this.slots[c * STRIDE + i]);
     }
-    if (bytes !== this.cachedBytes) return `cached bytes ${this.cachedBytes} but caches hold ${bytes}`;
+    let reserved = 0;
+    for (let c = 0; c < MID_CLASSES; c++) {
+      if (this.count[c] > this.limit[c]) return `class ${c} caches ${this.count[c]} blocks, over its limit ${this.limit[c]}`;
+      reserved += this.limit[c] * MID_CLASS_SIZES[c];
+    }
+    if (reserved !== this.reservedBytes) return `reserved bytes ${this.reservedBytes} but the limits reserve ${reserved}`;
+    if (reserved > this.budgetBytes) return `the limits reserve ${reserved} bytes, over the ${this.budgetBytes}-byte budget`;
     if (bytes > this.budgetBytes) return `caches hold ${bytes} bytes, over the ${this.budgetBytes}-byte budget`;
     return null;
   }

@@ -16,13 +16,13 @@ export const STRIDE = 64;
  * `AceCache.state`: one Uint32Array over the cache's whole buffer, so that
  * a cache pop or push (the box's and the facade's written-out one) pays one
  * typed array's map, detach and bounds checks. `slots` is its start; then,
- * one word per class each, the block count, the capacity and the hits of
- * the class's current adaptation window; then the bytes all classes cache.
- * Frees pushed onto a cache are not counted: AceCache derives them.
+ * one word per class each, the block count, the limit (a free pushes while
+ * the count is below it; AceCache keeps every class's limit within its
+ * capacity and all of them within the byte budget) and the hits of the
+ * class's current adaptation window. Frees pushed onto a cache are not
+ * counted, nor are the cached bytes: AceCache derives both.
  */
 export const STATE_COUNT_AT = CLASSES * STRIDE;
-export const STATE_CAPACITY_AT = STATE_COUNT_AT + CLASSES;
-export const STATE_HITS_AT = STATE_CAPACITY_AT + CLASSES;
-/** Bytes of the blocks all classes cache (within the budget). */
-export const STATE_BYTES_AT = STATE_HITS_AT + CLASSES;
-export const STATE_WORDS = STATE_BYTES_AT + 1;
+export const STATE_LIMIT_AT = STATE_COUNT_AT + CLASSES;
+export const STATE_HITS_AT = STATE_LIMIT_AT + CLASSES;
+export const STATE_WORDS = STATE_HITS_AT + CLASSES;

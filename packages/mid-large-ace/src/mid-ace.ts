@@ -16,7 +16,7 @@ import {
 import { writeGuard, type LinearMemory, type PageLayer } from '@hakmem/linear-memory';
 import { AbandonedSpans } from './abandoned-spans.js';
 import { AceCache, defaultBudget } from './ace-cache.js';
-import { STATE_BYTES_AT, STATE_CAPACITY_AT, STATE_COUNT_AT, STATE_HITS_AT, STRIDE } from './cache-layout.js';
+import { STATE_COUNT_AT, STATE_HITS_AT, STATE_LIMIT_AT, STRIDE } from './cache-layout.js';
 import { BLOCK_GUARD } from './block-guard.js';
 import { checkCachedBlock, checkPoison, poisonMid } from './block-checks.js';
 import { RunClasses } from './run-classes.js';
@@ -86,7 +86,6 @@ export class MidAce extends AceCache {
     const ptr = st[cls * STRIDE + n];
     if (!this.markLive(ptr, cls)) return this.refill(cls);
     st[STATE_COUNT_AT + cls] = n;
-    st[STATE_BYTES_AT] -= MID_CLASS_SIZES[cls];
     st[STATE_HITS_AT + cls]++;
     return ptr;
   }
@@ -108,15 +107,13 @@ export class MidAce extends AceCache {
     }
     const st = this.state;
     const n = st[STATE_COUNT_AT + cls];
-    const bytes = st[STATE_BYTES_AT] + size;
-    if (n < st[STATE_CAPACITY_AT + cls] && bytes <= this.budgetBytes) {
+    if (n < st[STATE_LIMIT_AT + cls]) {
       st[cls * STRIDE + n] = ptr;
       st[STATE_COUNT_AT + cls] = n + 1;
-      st[STATE_BYTES_AT] = bytes;
       return FREE_OK;
     }
     this.countFree();
-    this.overflow(cls, ptr);
+    this.freeAtLimit(cls, ptr);
     return FREE_OK;
   }
 
@@ -253,6 +250,7 @@ export class MidAce extends AceCache {
       spansAbandoned: this.abandoned.spansAbandoned,
       allocFailures: this.allocFailures,
       cachedBytes: this.cachedBytes,
+      reservedBytes: this.reservedBytes,
       budgetBytes: this.budgetBytes,
       capacities: Array.from(this.capacity),
     };
