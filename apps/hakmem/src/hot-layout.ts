@@ -4,7 +4,10 @@
  * their own so that esbuild inlines them. That path runs only when the
  * built-in release TLS cache, SuperSlab and front gate do (HeapCore's
  * constructor checks the builds' identity); any other build or user box goes
- * through the boxes' own hot functions. test/hot-layout.test.ts holds every
+ * through the boxes' own hot functions. Likewise the mid span path
+ * (HeapCore `mallocMidLarge`/`freeOther`, the MID_* and SPAN_* numbers
+ * below) runs only over the built-in release mid box and front gate in a
+ * private heap, and anything else goes through `MidAce.malloc`/`free`. test/hot-layout.test.ts holds every
  * number here to the box that owns it (its exports and its own hot
  * functions), so a box that changes its layout fails that test, not the heap.
  *
