@@ -67,11 +67,11 @@ export abstract class AceCache {
   /** The whole cache as one view (cache-layout.ts); the arrays below are views of parts of it. */
   readonly state = new Uint32Array(STATE_WORDS);
   readonly slots = this.state.subarray(0, STATE_COUNT_AT);
-  readonly count = new Int32Array(this.state.buffer, STATE_COUNT_AT * 4, MID_CLASSES);
+  readonly count = new Int32Array(this.state.buffer, STATE_COUNT_AT * Uint32Array.BYTES_PER_ELEMENT, MID_CLASSES);
   /** ACE's capacity per class. */
   readonly capacity = new Int32Array(MID_CLASSES);
   /** Per class, the count at which a free takes the slow path (in `state`): count <= limit <= max(count, capacity), sum of limit x size <= budget. */
-  readonly limit = new Int32Array(this.state.buffer, STATE_LIMIT_AT * 4, MID_CLASSES);
+  readonly limit = new Int32Array(this.state.buffer, STATE_LIMIT_AT * Uint32Array.BYTES_PER_ELEMENT, MID_CLASSES);
   /** Sum over the classes of limit x class size: at most `budgetBytes`. */
   reservedBytes = 0;
   readonly maxCapacity = new Int32Array(MID_CLASSES);
