@@ -16,7 +16,7 @@ import { isAdapterName, loadAdapter } from './registry.js';
 import { median } from './summary.js';
 import { MAP_WORKLOADS, scaledIterations, workloadById } from './workloads.js';
 
-/** Warm-up time cap per round; fast adapters finish the whole trace well within it. */
+/** Warm-up time cap per round, at most a quarter of the loop budget; fast adapters finish the whole trace well within it. */
 const WARMUP_MS = 100;
 const WARMUP_ROUNDS = 2;
 /**
@@ -92,8 +92,9 @@ async function run(req: Extract<ChildRequest, { mode: 'run' }>): Promise<void> {
   // second warm-up instead of the first timed pass (seen with --trace-deopt
   // on hakmem: its first timed pass took twice as long as the next).
   let warmed = 0;
+  const warmMs = Math.min(WARMUP_MS, req.budgetMs / 4);
   for (let k = 0; k < WARMUP_ROUNDS; k++) {
-    warmed += loop(adapter, slots, w.minSize, w.maxSize, planned, SEED, performance.now() + WARMUP_MS).iterations;
+    warmed += loop(adapter, slots, w.minSize, w.maxSize, planned, SEED, performance.now() + warmMs).iterations;
     freeAll(adapter, slots);
   }
   // Timed passes: at least one; more while they are short, because on a
@@ -103,6 +104,7 @@ async function run(req: Extract<ChildRequest, { mode: 'run' }>): Promise<void> {
   // runs.
   const passMs: number[] = [];
   const references = new Map<number, number>();
+  if (req.plannedTrace !== undefined) references.set(planned, req.plannedTrace);
   let r: LoopResult;
   let peakTaken = 0;
   let traceOk = true;

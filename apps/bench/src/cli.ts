@@ -15,6 +15,7 @@ import { parseArgs, USAGE, type RunConfig } from './cli-args.js';
 import { describeMachine, packageVersion } from './machine.js';
 import { SEED } from './prng.js';
 import { Progress } from './progress.js';
+import { referenceTrace } from './reference-trace.js';
 import { ADAPTER_NAMES, BASELINE_NAME, REFERENCE_NAMES, larsonUnsupported, loadAdapter, type AdapterName } from './registry.js';
 import { renderHtml, type HeapMapFigure } from './report-html.js';
 import { footnotes, headlineTable, scalingLines, workloadTable } from './report-text.js';
@@ -112,11 +113,14 @@ async function main(): Promise<number> {
   const progress = new Progress();
   const runs: RunRecord[] = [];
   const failures: FailureRecord[] = [];
+  const plannedTraces = new Map<string, number>();
+  for (const w of workloads)
+    if (w.workers === undefined) plannedTraces.set(w.id, referenceTrace(w.slots, w.minSize, w.maxSize, scaledIterations(w, cfg.scale), SEED));
   for (let k = 0; k < jobs.length; k++) {
     const { w, rep, alloc } = jobs[k];
     progress.update(`[${k + 1}/${jobs.length}] ${w.id} ${w.name}: ${alloc}, rep ${rep}/${cfg.reps}`);
     const rec = await runChild(
-      { mode: 'run', workload: w.id, alloc, rep, scale: cfg.scale, budgetMs: cfg.budgetMs },
+      { mode: 'run', workload: w.id, alloc, rep, scale: cfg.scale, budgetMs: cfg.budgetMs, plannedTrace: plannedTraces.get(w.id) },
       cfg.budgetMs,
     );
     if (!rec.ok) failures.push(rec);
