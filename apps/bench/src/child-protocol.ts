@@ -12,6 +12,12 @@ export type ChildRequest =
       readonly scale: number;
       /** The loop stops at this many milliseconds even if iterations remain. */
       readonly budgetMs: number;
+      /**
+       * The literal reference checksum of the whole planned trace, computed
+       * once by the CLI per workload instead of once per child (20-30 ms
+       * each); the child still computes it for a pass the budget cut short.
+       */
+      readonly plannedTrace?: number;
     }
   | {
       /** Loads the adapter and runs the correctness check on a tiny trace, nothing timed. */

@@ -16,7 +16,7 @@ import { isAdapterName, loadAdapter } from './registry.js';
 import { median } from './summary.js';
 import { MAP_WORKLOADS, scaledIterations, workloadById } from './workloads.js';
 
-/** Warm-up time cap per round; fast adapters finish the whole trace well within it. */
+/** Warm-up time cap per round, at most a quarter of the loop budget; fast adapters finish the whole trace well within it. */
 const WARMUP_MS = 100;
 const WARMUP_ROUNDS = 2;
 /**
@@ -92,9 +92,15 @@ async function run(req: Extract<ChildRequest, { mode: 'run' }>): Promise<void> {
   // second warm-up instead of the first timed pass (seen with --trace-deopt
   // on hakmem: its first timed pass took twice as long as the next).
   let warmed = 0;
+  const warmMs = Math.min(WARMUP_MS, req.budgetMs / 4);
   for (let k = 0; k < WARMUP_ROUNDS; k++) {
-    warmed += loop(adapter, slots, w.minSize, w.maxSize, planned, SEED, performance.now() + WARMUP_MS).iterations;
+    const round = loop(adapter, slots, w.minSize, w.maxSize, planned, SEED, performance.now() + warmMs);
+    warmed += round.iterations;
     freeAll(adapter, slots);
+    // A peer too slow to finish a warm-up round within the cap (MemPool, the
+    // GC, hakmem debug on big blocks) is a hundred times slower than its JIT
+    // could make it; a second capped round only spends the time.
+    if (round.truncated) break;
   }
   // Timed passes: at least one; more while they are short, because on a
   // loaded machine a pass of a few milliseconds is often cut by a whole
@@ -103,6 +109,7 @@ async function run(req: Extract<ChildRequest, { mode: 'run' }>): Promise<void> {
   // runs.
   const passMs: number[] = [];
   const references = new Map<number, number>();
+  if (req.plannedTrace !== undefined) references.set(planned, req.plannedTrace);
   let r: LoopResult;
   let peakTaken = 0;
   let traceOk = true;

@@ -15,9 +15,11 @@ import { parseArgs, USAGE, type RunConfig } from './cli-args.js';
 import { describeMachine, packageVersion } from './machine.js';
 import { SEED } from './prng.js';
 import { Progress } from './progress.js';
+import { referenceTrace } from './reference-trace.js';
 import { ADAPTER_NAMES, BASELINE_NAME, REFERENCE_NAMES, larsonUnsupported, loadAdapter, type AdapterName } from './registry.js';
 import { renderHtml, type HeapMapFigure } from './report-html.js';
-import { footnotes, headlineTable, scalingLines, workloadTable } from './report-text.js';
+import { baselineTable, footnotes, headlineTable, scalingLines, workloadTable } from './report-text.js';
+import { compareToBaseline, readBaseline } from './baseline.js';
 import { headline } from './headline.js';
 import type { BenchResults } from './results.js';
 import { larsonRoundMs } from './larson-loop.js';
@@ -25,6 +27,9 @@ import { runChild } from './spawn-child.js';
 import { larsonScaling, summarize } from './summary.js';
 import { scaledIterations, selectWorkloads, type Workload } from './workloads.js';
 import { runCPrograms, takeCWorkload } from './cprog/cprog-bench.js';
+
+/** Exit code when `--baseline` finds a workload slower than the baseline beyond the tolerance (1 is a failed measurement, 2 a bad command line). */
+const EXIT_REGRESSION = 3;
 
 const DEFAULT_OUT_DIR = fileURLToPath(new URL('../results/', import.meta.url));
 
@@ -68,6 +73,7 @@ async function main(): Promise<number> {
   let parsed: ReturnType<typeof parseArgs>;
   let workloads: Workload[];
   let cWorkload: ReturnType<typeof takeCWorkload>;
+  let baseline: ReturnType<typeof readBaseline> | undefined;
   try {
     parsed = parseArgs(process.argv.slice(2));
     if (parsed === 'help') {
@@ -76,6 +82,8 @@ async function main(): Promise<number> {
     }
     cWorkload = takeCWorkload(parsed.workloads);
     workloads = selectWorkloads(cWorkload.rest);
+    // Read before anything runs: a bad file should cost seconds, not a whole run.
+    baseline = parsed.baseline === undefined ? undefined : readBaseline(parsed.baseline);
   } catch (err) {
     process.stderr.write(`${(err as Error).message}\n\n${USAGE}`);
     return 2;
@@ -112,11 +120,14 @@ async function main(): Promise<number> {
   const progress = new Progress();
   const runs: RunRecord[] = [];
   const failures: FailureRecord[] = [];
+  const plannedTraces = new Map<string, number>();
+  for (const w of workloads)
+    if (w.workers === undefined) plannedTraces.set(w.id, referenceTrace(w.slots, w.minSize, w.maxSize, scaledIterations(w, cfg.scale), SEED));
   for (let k = 0; k < jobs.length; k++) {
     const { w, rep, alloc } = jobs[k];
     progress.update(`[${k + 1}/${jobs.length}] ${w.id} ${w.name}: ${alloc}, rep ${rep}/${cfg.reps}`);
     const rec = await runChild(
-      { mode: 'run', workload: w.id, alloc, rep, scale: cfg.scale, budgetMs: cfg.budgetMs },
+      { mode: 'run', workload: w.id, alloc, rep, scale: cfg.scale, budgetMs: cfg.budgetMs, plannedTrace: plannedTraces.get(w.id) },
       cfg.budgetMs,
     );
     if (!rec.ok) failures.push(rec);
@@ -142,6 +153,8 @@ async function main(): Promise<number> {
   if (scaling.length > 0) process.stdout.write(`\n${scalingLines(scaling, machine.cores)}\n`);
   const notes = footnotes(summary);
   process.stdout.write(`\n${notes}\n`);
+  const vsBaseline = baseline === undefined ? undefined : compareToBaseline(cfg.baseline as string, baseline, summaryRows, cfg.tolerance);
+  if (vsBaseline !== undefined) process.stdout.write(`\n${baselineTable(vsBaseline)}\n`);
 
   const adapters: BenchResults['adapters'] = {};
   for (const a of allocs) {
@@ -174,6 +187,7 @@ async function main(): Promise<number> {
     summary,
     scaling,
     notes: notes.split('\n'),
+    ...(vsBaseline === undefined ? {} : { baseline: vsBaseline }),
     jsonFile: path.basename(jsonFile),
   };
   writeFileSync(jsonFile, `${JSON.stringify(results, null, 2)}\n`);
@@ -182,7 +196,12 @@ async function main(): Promise<number> {
 
   const broken = failures.length > 0 || runs.some((r) => !r.traceOk);
   if (broken) process.stderr.write(`error: ${failures.length} measurement(s) failed, see the notes above\n`);
-  return broken || cExit !== 0 ? 1 : 0;
+  if (broken || cExit !== 0) return 1;
+  if (vsBaseline !== undefined && vsBaseline.regressions.length > 0) {
+    process.stderr.write(`error: slower than the baseline on ${vsBaseline.regressions.join(', ')}\n`);
+    return EXIT_REGRESSION;
+  }
+  return 0;
 }
 
 process.exitCode = await main();

@@ -1,4 +1,5 @@
 import { bytes, rate, ratio } from './format.js';
+import type { BaselineComparison } from './baseline.js';
 import type { BenchResults } from './results.js';
 import { escapeXml, logDomain, overheadChart, rateChart } from './svg-charts.js';
 import type { Cell } from './summary.js';
@@ -15,6 +16,7 @@ table{border-collapse:collapse;margin:.6rem 0}td,th{padding:.2rem .6rem;border-b
 td:first-child,th:first-child{text-align:left}th{font-weight:600}
 .meta td{text-align:left}.note{color:#555;font-size:.9em}td.reps{font-size:.85em;color:#444;text-align:left;font-variant-numeric:tabular-nums}
 table.summary td:nth-child(4),table.summary td:nth-child(6){font-weight:600}
+tr.regression td{background:#fde2e2}
 svg text{font:12px system-ui,sans-serif;fill:#222}svg .axis{fill:#666;font-size:11px}svg .value{font-variant-numeric:tabular-nums}
 code{font-size:.92em}h3{font-size:1rem;margin-top:1.4rem}figure.heap-map{margin:.8rem 0}`;
 
@@ -26,6 +28,23 @@ function cellRow(c: Cell, overhead: boolean): string {
   if (overhead) cols.push(ratio(c.overhead));
   cols.push(c.n === 0 ? '' : repsText(c, overhead));
   return `<tr>${cols.map((v, i) => `<td${i === cols.length - 1 ? ' class="reps"' : ''}>${escapeXml(v)}</td>`).join('')}</tr>`;
+}
+
+/** `--baseline`: hakmem ÷ floor then and now per workload, regressions named. */
+function baselineSection(c: BaselineComparison | undefined): string {
+  if (c === undefined) return '';
+  const body = c.rows
+    .map((r) => {
+      const change = r.change === null ? '—' : `${r.change >= 1 ? '+' : ''}${((r.change - 1) * 100).toFixed(0)}%`;
+      const flag = [r.slower ? 'regression (release)' : '', r.debugSlower ? 'regression (debug)' : ''].filter((x) => x !== '').join(', ');
+      const cols = [r.workload, ratio(r.before), ratio(r.after), change, ratio(r.debugBefore), ratio(r.debugAfter), flag];
+      return `<tr${flag === '' ? '' : ' class="regression"'}>${cols.map((v) => `<td>${escapeXml(v)}</td>`).join('')}</tr>`;
+    })
+    .join('');
+  const verdict = c.regressions.length === 0 ? `No workload lost more than ${(c.tolerance * 100).toFixed(0)}% against the floor.` : `Regressions beyond ${(c.tolerance * 100).toFixed(0)}%: ${c.regressions.join(', ')}.`;
+  return `<h2 id="baseline">Against the baseline</h2>
+<p class="note">${escapeXml(`${c.file} (run of ${c.startedAt}). hakmem ÷ floor is compared because the floor ran beside hakmem in both runs; its change is hakmem's. ${verdict}`)}</p>
+<table class="summary"><tr>${['workload', 'hakmem ÷ floor then', 'now', 'change', 'debug slower then', 'now', ''].map((h) => `<th>${escapeXml(h)}</th>`).join('')}</tr>${body}</table>`;
 }
 
 /** The summary at the top: every workload's hakmem ratio to the fastest wasm peer and to the floor. */
@@ -114,6 +133,7 @@ ${mapSection(heapMaps.filter((f) => f.workload === id))}`);
 <tr><td>data</td><td><code>${escapeXml(res.jsonFile)}</code></td></tr>
 </table>
 ${headlineSection(res.headline)}
+${baselineSection(res.baseline)}
 <h2>Allocators</h2>
 <table class="meta"><tr><th>name</th><th>package</th><th>set up as</th></tr>${peers}</table>
 ${sections.join('\n')}

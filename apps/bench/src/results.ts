@@ -3,6 +3,7 @@ import type { MachineInfo } from './machine.js';
 import type { AdapterName } from './registry.js';
 import type { HeadlineRow } from './headline.js';
 import type { Cell, Scaling } from './summary.js';
+import type { BaselineComparison } from './baseline.js';
 
 /** Everything one CLI run measured: the JSON file, and the input of the HTML report. */
 export interface BenchResults {
@@ -34,5 +35,7 @@ export interface BenchResults {
   /** W4: each allocator's rate with T workers over its rate with one. */
   readonly scaling: readonly Scaling[];
   readonly notes: readonly string[];
+  /** `--baseline`: this run's hakmem ÷ floor against the baseline file's, per workload. */
+  readonly baseline?: BaselineComparison;
   readonly jsonFile: string;
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_TOLERANCE } from '../src/baseline.js';
 import { DEFAULT_REPS, FULL_BUDGET_MS, QUICK_BUDGET_MS, QUICK_SCALE, parseArgs, type RunConfig } from '../src/cli-args.js';
 import { ADAPTER_NAMES } from '../src/registry.js';
 
@@ -18,12 +19,17 @@ describe('bench command line', () => {
       workloads: undefined,
       allocs: [...ADAPTER_NAMES],
       outDir: undefined,
+      baseline: undefined,
+      tolerance: DEFAULT_TOLERANCE,
     });
+    // The rule: medians of at least five fresh processes per cell, from the plain command.
+    expect(DEFAULT_REPS).toBeGreaterThanOrEqual(5);
   });
 
   it('keeps every flag and its meaning, in both --flag value and --flag=value forms', () => {
     const c = config(['--full', '--workloads', 'W1, W2-64', '--alloc=floor,hakmem', '--reps', '5', '--scale=0.5', '--budget', '2', '--out', '/tmp/x']);
-    expect(c).toEqual({ mode: 'full', scale: 0.5, reps: 5, budgetMs: 2000, workloads: ['W1', 'W2-64'], allocs: ['floor', 'hakmem'], outDir: '/tmp/x' });
+    expect(c).toEqual({ mode: 'full', scale: 0.5, reps: 5, budgetMs: 2000, workloads: ['W1', 'W2-64'], allocs: ['floor', 'hakmem'], outDir: '/tmp/x', baseline: undefined, tolerance: DEFAULT_TOLERANCE });
+    expect(config(['--baseline', 'old.json', '--tolerance=0.2'])).toMatchObject({ baseline: 'old.json', tolerance: 0.2 });
     expect(config(['--full'])).toMatchObject({ mode: 'full', scale: 1, budgetMs: FULL_BUDGET_MS });
     // The last of --full / --quick wins.
     expect(config(['--full', '--quick']).mode).toBe('quick');
@@ -50,5 +56,9 @@ describe('bench command line', () => {
     expect(() => parseArgs(['--alloc', 'floor,jemalloc'])).toThrow(/unknown allocator 'jemalloc'/);
     expect(() => parseArgs(['--workloads', ','])).toThrow(/--workloads needs a comma-separated list/);
     expect(() => parseArgs(['--out='])).toThrow(/--out needs a directory/);
+    expect(() => parseArgs(['--baseline='])).toThrow(/--baseline needs a results file/);
+    expect(() => parseArgs(['--baseline', 'a.json', '--tolerance', '1'])).toThrow(/--tolerance needs a fraction below 1/);
+    expect(() => parseArgs(['--baseline', 'a.json', '--tolerance=-0.1'])).toThrow(/--tolerance needs a positive number/);
+    expect(() => parseArgs(['--tolerance', '0.1'])).toThrow(/--tolerance only applies with --baseline/);
   });
 });
