@@ -3,9 +3,14 @@ import {
   PAGE_SHIFT,
   PAGE_SIZE,
   PK_FREE,
+  SMALL_HEAP_CLASS_SLABS,
+  SMALL_HEAP_PAGES,
+  TINY_CLASSES,
   TINY_CLASS_OF_GRANULES,
   TINY_MAX,
   isTinyPage,
+  refineSmallHeapClass,
+  smallHeapClassTable,
 } from '@hakmem/contracts/layout';
 import type { LinearMemory, PageLayer } from '@hakmem/linear-memory';
 import type {
@@ -55,6 +60,18 @@ export class HeapCore {
   protected readonly scratch: Uint32Array;
   protected staleRetries = 0;
   protected oomReclaims = 0;
+  /**
+   * Size → tiny class for this heap (indexed like TINY_CLASS_OF_GRANULES).
+   * While the heap is small it maps sizes onto the few small-heap classes
+   * (size-classes.ts), so that barely used classes do not each hold a slab;
+   * `noteSlab` gives sizes back to their own classes as the heap grows. Its
+   * contents change, the array never does.
+   */
+  protected declare readonly sizeClass: Uint8Array;
+  /** Whether `sizeClass` still maps any size onto a small-heap class. */
+  protected declare smallHeap: boolean;
+  /** Slabs this worker took from the pool per class while the heap was small. */
+  protected readonly smallHeapSlabs = new Int32Array(TINY_CLASSES);
 
   // Hot state, held here rather than reached through the boxes: each field
   // load saved on the tiny fast path shows in W1 (see docs/ARCHITECTURE.md).
@@ -122,6 +139,8 @@ export class HeapCore {
     this.mid = parts.mid;
     this.tinyGuard = parts.tinyGuard;
     this.midGuard = parts.midGuard;
+    this.smallHeap = parts.pages.pagesInUse() < SMALL_HEAP_PAGES;
+    this.sizeClass = this.smallHeap ? smallHeapClassTable() : TINY_CLASS_OF_GRANULES.slice();
     const tlsBuild = boxes.tlsSll;
     const ssBuild = boxes.superslab;
     const gateBuild = boxes.frontGate;
@@ -170,7 +189,7 @@ export class HeapCore {
   malloc(size: number): number {
     if ((size >>> 0) !== size) return this.mallocHugeOrThrow(size);
     if (size <= TINY_MAX) {
-      const cls = TINY_CLASS_OF_GRANULES[(size + 15) >>> 4];
+      const cls = this.sizeClass[(size + 15) >>> 4];
       // popState, written out (hot-layout.ts)
       const st = this.tlsState;
       const n = st[TLS_COUNT_AT + cls] - 1;
@@ -196,7 +215,7 @@ export class HeapCore {
   protected mallocBoxed(size: number): number {
     if ((size >>> 0) !== size) return this.mallocHugeOrThrow(size);
     if (size <= TINY_MAX) {
-      const cls = TINY_CLASS_OF_GRANULES[(size + 15) >>> 4];
+      const cls = this.sizeClass[(size + 15) >>> 4];
       const ptr = this.popBlock(this.tlsCount, this.tlsSlots, this.tlsOps, cls);
       if (ptr !== 0 && this.markLive(this.hotU8, ptr)) return ptr;
       return this.mallocTinySlow(cls, ptr);
@@ -213,7 +232,7 @@ export class HeapCore {
     if ((size >>> 0) !== size) return this.mallocHugeOrThrow(size);
     const need = size + this.tinyGuard;
     if (need <= TINY_MAX) {
-      const cls = TINY_CLASS_OF_GRANULES[(need + 15) >>> 4];
+      const cls = this.sizeClass[(need + 15) >>> 4];
       const ptr = this.popBlock(this.tlsCount, this.tlsSlots, this.tlsOps, cls);
       if (ptr !== 0 && this.markLive(this.hotU8, ptr)) return ptr;
       return this.mallocTinySlow(cls, ptr);
@@ -262,11 +281,26 @@ export class HeapCore {
     while (n === 0) {
       const slab = this.pool.acquire(cls, this.worker);
       if (slab === 0) return 0;
+      if (this.smallHeap) this.noteSlab(cls);
       this.ss.adopt(cls, slab);
       n = this.ss.refill(cls, this.scratch, want);
     }
     this.tls.splice(cls, this.scratch, n);
     return n;
+  }
+
+  /**
+   * A small heap took a slab for class `cls`: once the heap holds
+   * SMALL_HEAP_PAGES pages every size goes back to its own class, and once
+   * one small-heap class took SMALL_HEAP_CLASS_SLABS slabs, its sizes do.
+   * Blocks already handed out keep their class; the cost is rounding waste
+   * that stays with the blocks of a heap that was once small.
+   */
+  protected noteSlab(cls: number): void {
+    if (this.pages.pagesInUse() >= SMALL_HEAP_PAGES) {
+      this.sizeClass.set(TINY_CLASS_OF_GRANULES);
+      this.smallHeap = false;
+    } else if (++this.smallHeapSlabs[cls] === SMALL_HEAP_CLASS_SLABS) refineSmallHeapClass(this.sizeClass, cls);
   }
 
   /** Mid and large sizes, and the tiny sizes a guard or a missing SuperSlab sends on (front gate `routeOfSize`). */
