@@ -51,8 +51,8 @@ export interface AllocatorOptions {
   heapBase?: number;
   /**
    * Bytes, counted from `heapBase`, that the memory should hold at creation:
-   * an integer from 0 to `maxBytes`. Default 2 MiB (or `maxBytes` if that is
-   * smaller). The heap grows from there as it needs.
+   * an integer from 0 to `maxBytes`. Default 0: the memory holds the heap's
+   * metadata (at least 64 KiB) and grows as blocks need pages.
    */
   initialBytes?: number;
   /**
@@ -91,7 +91,13 @@ export interface ResolvedOptions {
 }
 
 const MEMORY_LIMIT = MAX_PAGES * PAGE_SIZE;
-const DEFAULT_INITIAL_BYTES = 2 << 20;
+/**
+ * The memory a new heap is created with, past its metadata: none. A heap
+ * grows the memory when a block needs pages, so a small program's memory
+ * is what it uses (a memory of 2 MiB at creation was 20× the live bytes of
+ * a program with 0.1 MB live).
+ */
+const DEFAULT_INITIAL_BYTES = 0;
 
 const OPTION_NAMES = ['variant', 'boxes', 'memory', 'heapBase', 'initialBytes', 'maxBytes', 'shared'] as const satisfies readonly (keyof AllocatorOptions)[];
 const ATTACH_OPTION_NAMES = ['variant'] as const satisfies readonly (keyof AttachOptions)[];

@@ -1,5 +1,9 @@
 import {
   MID_CLASS_SIZES,
+  PAGE_SIZE,
+  SMALL_HEAP_CLASS_SIZES,
+  SMALL_HEAP_CLASS_SLABS,
+  SMALL_HEAP_PAGES,
   TINY_CLASS_SIZES,
 } from '@hakmem/contracts/layout';
 import { describe, expect, it } from 'vitest';
@@ -32,10 +36,13 @@ describe.each(VARIANTS)('every size (%s)', (variant) => {
     heap.check();
   });
 
-  it('rounds into the smallest class that fits, wasting at most 12.5% above 128 bytes (tiny)', () => {
+  it('rounds into the smallest class that fits, wasting at most 12.5% above 128 bytes (tiny), once the heap has left its small-heap classes', () => {
     const heap = heapOf(variant);
     // A debug SuperSlab keeps a guard after each block: the class holds n + guard.
     const guard = variant === 'debug' ? debugGuard : 0;
+    // Past SMALL_HEAP_PAGES pages, the next slab the heap takes ends its small-heap classes.
+    heap.malloc(SMALL_HEAP_PAGES * PAGE_SIZE);
+    heap.malloc(1);
     for (let n = 129; n <= 1024 - guard; n++) {
       const p = heap.malloc(n);
       const u = heap.usableSize(p);
@@ -43,6 +50,28 @@ describe.each(VARIANTS)('every size (%s)', (variant) => {
       expect((u - n) / (n + guard)).toBeLessThanOrEqual(0.125);
       heap.free(p);
     }
+  });
+
+  it('serves a small heap from its small-heap classes, and gives a busy one its sizes back', () => {
+    const heap = heapOf(variant);
+    const guard = variant === 'debug' ? debugGuard : 0;
+    const smallClassOf = (n: number) => SMALL_HEAP_CLASS_SIZES.find((c) => c >= n + guard) as number;
+    for (const n of [0, 1, 16, 100, 128 - guard, 129, 300, 513, 700, 1000 - guard]) {
+      const p = heap.malloc(n);
+      expect(heap.usableSize(p)).toBe(smallClassOf(n) - guard);
+      heap.free(p);
+    }
+    // One small-heap class that takes SMALL_HEAP_CLASS_SLABS slabs gives its sizes back to their own classes;
+    // the others stay small-heap classes.
+    const big = SMALL_HEAP_CLASS_SIZES[SMALL_HEAP_CLASS_SIZES.length - 1];
+    const n = big - 100 - guard;
+    const live: number[] = [];
+    const perSlab = Math.floor(PAGE_SIZE / big);
+    for (let i = 0; i < SMALL_HEAP_CLASS_SLABS * perSlab + 1; i++) live.push(heap.malloc(n));
+    const after = heap.malloc(n);
+    expect(heap.usableSize(after)).toBe(TINY_CLASS_SIZES.find((c) => c >= n + guard)! - guard);
+    expect(heap.usableSize(heap.malloc(20))).toBe(smallClassOf(20) - guard);
+    heap.check();
   });
 
   it('serves powers of two up to 64 MiB, and ±1 around each', () => {
