@@ -51,8 +51,8 @@ export interface AllocatorOptions {
   heapBase?: number;
   /**
    * Bytes, counted from `heapBase`, that the memory should hold at creation:
-   * an integer from 0 to `maxBytes`. Default 0: the memory holds the heap's
-   * metadata (at least 64 KiB) and grows as blocks need pages.
+   * an integer from 0 to `maxBytes`. Default 2 MiB (or `maxBytes` if that is
+   * smaller). The heap grows from there as it needs.
    */
   initialBytes?: number;
   /**
@@ -92,12 +92,15 @@ export interface ResolvedOptions {
 
 const MEMORY_LIMIT = MAX_PAGES * PAGE_SIZE;
 /**
- * The memory a new heap is created with, past its metadata: none. A heap
- * grows the memory when a block needs pages, so a small program's memory
- * is what it uses (a memory of 2 MiB at creation was 20× the live bytes of
- * a program with 0.1 MB live).
+ * The memory a new heap is created with: 2 MiB of addresses, of which the
+ * heap holds only what it uses (bytesReserved counts pages handed to boxes,
+ * not the memory's size). Not less: a memory that never grows keeps V8's
+ * "no buffer was ever detached" protector, and typed-array accesses then
+ * skip their detach test; created at the metadata zone and grown on demand,
+ * W2-64 measured 12.4 ns per iteration against 9.3 (process CPU time, 5
+ * processes each, interleaved).
  */
-const DEFAULT_INITIAL_BYTES = 0;
+const DEFAULT_INITIAL_BYTES = 2 << 20;
 
 const OPTION_NAMES = ['variant', 'boxes', 'memory', 'heapBase', 'initialBytes', 'maxBytes', 'shared'] as const satisfies readonly (keyof AllocatorOptions)[];
 const ATTACH_OPTION_NAMES = ['variant'] as const satisfies readonly (keyof AttachOptions)[];
