@@ -3,13 +3,11 @@ import {
   PAGE_SHIFT,
   PAGE_SIZE,
   PK_FREE,
-  SMALL_HEAP_CLASS_SLABS,
   SMALL_HEAP_PAGES,
   TINY_CLASSES,
   TINY_CLASS_OF_GRANULES,
   TINY_MAX,
   isTinyPage,
-  refineSmallHeapClass,
   smallHeapClassTable,
 } from '@hakmem/contracts/layout';
 import type { LinearMemory, PageLayer } from '@hakmem/linear-memory';
@@ -64,14 +62,12 @@ export class HeapCore {
    * Size → tiny class for this heap (indexed like TINY_CLASS_OF_GRANULES).
    * While the heap is small it maps sizes onto the few small-heap classes
    * (size-classes.ts), so that barely used classes do not each hold a slab;
-   * `noteSlab` gives sizes back to their own classes as the heap grows. Its
+   * `noteSlab` gives every size its own class once the heap has grown. Its
    * contents change, the array never does.
    */
   protected declare readonly sizeClass: Uint8Array;
   /** Whether `sizeClass` still maps any size onto a small-heap class. */
   protected declare smallHeap: boolean;
-  /** Slabs this worker took from the pool per class while the heap was small. */
-  protected readonly smallHeapSlabs = new Int32Array(TINY_CLASSES);
 
   // Hot state, held here rather than reached through the boxes: each field
   // load saved on the tiny fast path shows in W1 (see docs/ARCHITECTURE.md).
@@ -281,7 +277,7 @@ export class HeapCore {
     while (n === 0) {
       const slab = this.pool.acquire(cls, this.worker);
       if (slab === 0) return 0;
-      if (this.smallHeap) this.noteSlab(cls);
+      if (this.smallHeap) this.noteSlab();
       this.ss.adopt(cls, slab);
       n = this.ss.refill(cls, this.scratch, want);
     }
@@ -290,17 +286,15 @@ export class HeapCore {
   }
 
   /**
-   * A small heap took a slab for class `cls`: once the heap holds
-   * SMALL_HEAP_PAGES pages every size goes back to its own class, and once
-   * one small-heap class took SMALL_HEAP_CLASS_SLABS slabs, its sizes do.
-   * Blocks already handed out keep their class; the cost is rounding waste
-   * that stays with the blocks of a heap that was once small.
+   * A small heap took a slab: once the heap holds SMALL_HEAP_PAGES pages,
+   * every size goes back to its own class. Blocks already handed out keep
+   * theirs (their class is in their page word), so the rounding waste that
+   * stays is at most that of the blocks a small heap made.
    */
-  protected noteSlab(cls: number): void {
-    if (this.pages.pagesInUse() >= SMALL_HEAP_PAGES) {
-      this.sizeClass.set(TINY_CLASS_OF_GRANULES);
-      this.smallHeap = false;
-    } else if (++this.smallHeapSlabs[cls] === SMALL_HEAP_CLASS_SLABS) refineSmallHeapClass(this.sizeClass, cls);
+  protected noteSlab(): void {
+    if (this.pages.pagesInUse() < SMALL_HEAP_PAGES) return;
+    this.sizeClass.set(TINY_CLASS_OF_GRANULES);
+    this.smallHeap = false;
   }
 
   /** Mid and large sizes, and the tiny sizes a guard or a missing SuperSlab sends on (front gate `routeOfSize`). */

@@ -2,7 +2,6 @@ import {
   MID_CLASS_SIZES,
   PAGE_SIZE,
   SMALL_HEAP_CLASS_SIZES,
-  SMALL_HEAP_CLASS_SLABS,
   SMALL_HEAP_PAGES,
   TINY_CLASS_SIZES,
 } from '@hakmem/contracts/layout';
@@ -52,25 +51,27 @@ describe.each(VARIANTS)('every size (%s)', (variant) => {
     }
   });
 
-  it('serves a small heap from its small-heap classes, and gives a busy one its sizes back', () => {
+  it('serves a small heap from its small-heap classes until it holds SMALL_HEAP_PAGES pages', () => {
     const heap = heapOf(variant);
     const guard = variant === 'debug' ? debugGuard : 0;
     const smallClassOf = (n: number) => SMALL_HEAP_CLASS_SIZES.find((c) => c >= n + guard) as number;
-    for (const n of [0, 1, 16, 100, 128 - guard, 129, 300, 513, 700, 1000 - guard]) {
+    const sizes = [0, 1, 16, 100, 128 - guard, 129, 300, 513, 700, 1000 - guard];
+    const kept = sizes.map((n) => {
       const p = heap.malloc(n);
       expect(heap.usableSize(p)).toBe(smallClassOf(n) - guard);
-      heap.free(p);
-    }
-    // One small-heap class that takes SMALL_HEAP_CLASS_SLABS slabs gives its sizes back to their own classes;
-    // the others stay small-heap classes.
-    const big = SMALL_HEAP_CLASS_SIZES[SMALL_HEAP_CLASS_SIZES.length - 1];
-    const n = big - 100 - guard;
-    const live: number[] = [];
-    const perSlab = Math.floor(PAGE_SIZE / big);
-    for (let i = 0; i < SMALL_HEAP_CLASS_SLABS * perSlab + 1; i++) live.push(heap.malloc(n));
-    const after = heap.malloc(n);
-    expect(heap.usableSize(after)).toBe(TINY_CLASS_SIZES.find((c) => c >= n + guard)! - guard);
-    expect(heap.usableSize(heap.malloc(20))).toBe(smallClassOf(20) - guard);
+      return p;
+    });
+    // Still small one page short of the limit; the next slab taken past it ends the small-heap classes.
+    const pages = heap.stats().bytesReserved / PAGE_SIZE;
+    const big = heap.malloc((SMALL_HEAP_PAGES - pages - 1) * PAGE_SIZE);
+    expect(heap.usableSize(heap.malloc(200))).toBe(smallClassOf(200) - guard);
+    heap.free(big);
+    heap.malloc(SMALL_HEAP_PAGES * PAGE_SIZE);
+    // More blocks of one class than its slab holds: the next slab it takes ends the small-heap classes.
+    for (let i = 0; i <= PAGE_SIZE / SMALL_HEAP_CLASS_SIZES[0]; i++) heap.malloc(100);
+    for (const n of [16, 100, 129, 300, 700]) expect(heap.usableSize(heap.malloc(n))).toBe(TINY_CLASS_SIZES.find((c) => c >= n + guard)! - guard);
+    // Blocks made while it was small keep their class.
+    kept.forEach((p, i) => expect(heap.usableSize(p)).toBe(smallClassOf(sizes[i]) - guard));
     heap.check();
   });
 

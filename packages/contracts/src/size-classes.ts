@@ -58,16 +58,10 @@ export const TINY_CLASS_OF_GRANULES: Uint8Array = (() => {
 export const SMALL_HEAP_CLASS_SIZES: readonly number[] = [128, 256, 512, 768, 1024];
 /**
  * A heap leaves its small-heap classes for good once it holds this many
- * pages (2 MiB): from then on, one slab per class is a small part of it.
+ * pages (2 MiB): from then on, one slab per class is a small part of it,
+ * and the small-heap classes' rounding waste (up to 2×) is bounded by it.
  */
 export const SMALL_HEAP_PAGES = 32;
-/**
- * One small-heap class that has taken this many slabs (512 KiB) gives its
- * sizes back to their own classes: its rounding waste then costs more than
- * the slabs the other classes would take.
- */
-export const SMALL_HEAP_CLASS_SLABS = 8;
-
 /** The tiny class of each small-heap class of SMALL_HEAP_CLASS_SIZES. */
 export const SMALL_HEAP_CLASSES: readonly number[] = SMALL_HEAP_CLASS_SIZES.map((size) => {
   const c = TINY_CLASS_SIZES.indexOf(size);
@@ -78,8 +72,8 @@ export const SMALL_HEAP_CLASSES: readonly number[] = SMALL_HEAP_CLASS_SIZES.map(
 /**
  * A fresh copy of the size → class table of a small heap, indexed like
  * TINY_CLASS_OF_GRANULES: the first small-heap class at least as large.
- * A copy, because a heap gives each class's sizes back to the fine classes
- * on its own (SMALL_HEAP_CLASS_SLABS) by writing into it.
+ * A copy, because the heap overwrites it with TINY_CLASS_OF_GRANULES when
+ * it stops being small.
  */
 export function smallHeapClassTable(): Uint8Array {
   const t = new Uint8Array(TINY_CLASS_OF_GRANULES.length);
@@ -89,11 +83,6 @@ export function smallHeapClassTable(): Uint8Array {
     t[g] = SMALL_HEAP_CLASSES[k];
   }
   return t;
-}
-
-/** Gives back, in `table`, the sizes small-heap class `cls` serves to their own classes. */
-export function refineSmallHeapClass(table: Uint8Array, cls: number): void {
-  for (let g = 0; g < table.length; g++) if (table[g] === cls) table[g] = TINY_CLASS_OF_GRANULES[g];
 }
 
 export function tinyClassOf(size: number): number {
