@@ -4,7 +4,6 @@ import {
   PAGE_SIZE,
   PK_FREE,
   SMALL_HEAP_PAGES,
-  TINY_CLASSES,
   TINY_CLASS_OF_GRANULES,
   TINY_MAX,
   isTinyPage,
