@@ -5,10 +5,12 @@ import {
   MID_MAX,
   PAGE_SIZE,
   PK_FREE,
+  SMALL_HEAP_PAGES,
   TINY_CLASS_OF_GRANULES,
   TINY_MAX,
   isTinyPage,
   midClassOf,
+  smallHeapClassTable,
 } from '@hakmem/contracts/layout';
 import type { LinearMemory, PageLayer } from '@hakmem/linear-memory';
 import type {
@@ -101,6 +103,16 @@ export class HeapCore {
   protected declare readonly midState: Uint32Array;
   /** u32 index of page 0's page word (the page layer's pt0): page word of `ptr` = hotU32[midPt0 + (ptr >>> PAGE_SHIFT)]. */
   protected declare readonly midPt0: number;
+  /**
+   * Size → tiny class for this heap (indexed like TINY_CLASS_OF_GRANULES).
+   * While the heap is small it maps sizes onto the few small-heap classes
+   * (size-classes.ts), so that barely used classes do not each hold a slab;
+   * `noteSlab` gives every size its own class once the heap has grown. Its
+   * contents change, the array never does.
+   */
+  protected declare readonly sizeClass: Uint8Array;
+  /** Whether `sizeClass` still maps any size onto a small-heap class. */
+  protected declare smallHeap: boolean;
 
   // Hot state, held here rather than reached through the boxes: each field
   // load saved on the tiny fast path shows in W1 (see docs/ARCHITECTURE.md).
@@ -168,6 +180,8 @@ export class HeapCore {
     this.mid = parts.mid;
     this.tinyGuard = parts.tinyGuard;
     this.midGuard = parts.midGuard;
+    this.smallHeap = parts.pages.pagesInUse() < SMALL_HEAP_PAGES;
+    this.sizeClass = this.smallHeap ? smallHeapClassTable() : TINY_CLASS_OF_GRANULES.slice();
     const tlsBuild = boxes.tlsSll;
     const ssBuild = boxes.superslab;
     const gateBuild = boxes.frontGate;
@@ -221,7 +235,7 @@ export class HeapCore {
   malloc(size: number): number {
     if ((size >>> 0) !== size) return this.mallocHugeOrThrow(size);
     if (size <= TINY_MAX) {
-      const cls = TINY_CLASS_OF_GRANULES[(size + 15) >>> 4];
+      const cls = this.sizeClass[(size + 15) >>> 4];
       // popState, written out (hot-layout.ts)
       const st = this.tlsState;
       const n = st[TLS_COUNT_AT + cls] - 1;
@@ -247,7 +261,7 @@ export class HeapCore {
   protected mallocBoxed(size: number): number {
     if ((size >>> 0) !== size) return this.mallocHugeOrThrow(size);
     if (size <= TINY_MAX) {
-      const cls = TINY_CLASS_OF_GRANULES[(size + 15) >>> 4];
+      const cls = this.sizeClass[(size + 15) >>> 4];
       const ptr = this.popBlock(this.tlsCount, this.tlsSlots, this.tlsOps, cls);
       if (ptr !== 0 && this.markLive(this.hotU8, ptr)) return ptr;
       return this.mallocTinySlow(cls, ptr);
@@ -264,7 +278,7 @@ export class HeapCore {
     if ((size >>> 0) !== size) return this.mallocHugeOrThrow(size);
     const need = size + this.tinyGuard;
     if (need <= TINY_MAX) {
-      const cls = TINY_CLASS_OF_GRANULES[(need + 15) >>> 4];
+      const cls = this.sizeClass[(need + 15) >>> 4];
       const ptr = this.popBlock(this.tlsCount, this.tlsSlots, this.tlsOps, cls);
       if (ptr !== 0 && this.markLive(this.hotU8, ptr)) return ptr;
       return this.mallocTinySlow(cls, ptr);
@@ -313,11 +327,24 @@ export class HeapCore {
     while (n === 0) {
       const slab = this.pool.acquire(cls, this.worker);
       if (slab === 0) return 0;
+      if (this.smallHeap) this.noteSlab();
       this.ss.adopt(cls, slab);
       n = this.ss.refill(cls, this.scratch, want);
     }
     this.tls.splice(cls, this.scratch, n);
     return n;
+  }
+
+  /**
+   * A small heap took a slab: once the heap holds SMALL_HEAP_PAGES pages,
+   * every size goes back to its own class. Blocks already handed out keep
+   * theirs (their class is in their page word), so the rounding waste that
+   * stays is at most that of the blocks a small heap made.
+   */
+  protected noteSlab(): void {
+    if (this.pages.pagesInUse() < SMALL_HEAP_PAGES) return;
+    this.sizeClass.set(TINY_CLASS_OF_GRANULES);
+    this.smallHeap = false;
   }
 
   /** Mid and large sizes, and the tiny sizes a guard or a missing SuperSlab sends on (front gate `routeOfSize`). */

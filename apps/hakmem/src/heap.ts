@@ -1,5 +1,5 @@
 import { FREE_INVALID, HeapError, ROUTE_LARGE, ROUTE_MID, ROUTE_TINY } from '@hakmem/contracts';
-import { MID_CLASS_SIZES, PAGE_SHIFT, PAGE_SIZE, TINY_CLASS_OF_GRANULES, TINY_CLASS_SIZES, TINY_MAX, isTinyPage, midClassOf } from '@hakmem/contracts/layout';
+import { MID_CLASS_SIZES, PAGE_SHIFT, PAGE_SIZE, TINY_CLASS_SIZES, TINY_MAX, isTinyPage, midClassOf } from '@hakmem/contracts/layout';
 import { HeapCore } from './heap-core.js';
 import { buildHeapMap, type HeapMap } from './heap-map.js';
 import { attachHeap, detachFromHeap, formatHeap, reclaimWorker, shareHeap, type SharedHeapHandle } from './heap-lifecycle.js';
@@ -110,7 +110,7 @@ export class Heap extends HeapCore {
     const tg = this.tinyGuard;
     const mg = this.midGuard;
     const route = this.routeOfSize(size, tg, mg);
-    if (route === ROUTE_TINY) return TINY_CLASS_SIZES[TINY_CLASS_OF_GRANULES[(size + tg + 15) >>> 4]] - tg;
+    if (route === ROUTE_TINY) return TINY_CLASS_SIZES[this.sizeClass[(size + tg + 15) >>> 4]] - tg;
     if (route === ROUTE_MID) return MID_CLASS_SIZES[midClassOf(Math.max(size, TINY_MAX + 1) + mg)] - mg;
     return this.largeRunPages(size) * PAGE_SIZE;
   }

@@ -91,6 +91,15 @@ export interface ResolvedOptions {
 }
 
 const MEMORY_LIMIT = MAX_PAGES * PAGE_SIZE;
+/**
+ * The memory a new heap is created with: 2 MiB of addresses, of which the
+ * heap holds only what it uses (bytesReserved counts pages handed to boxes,
+ * not the memory's size). Not less: a memory that never grows keeps V8's
+ * "no buffer was ever detached" protector, and typed-array accesses then
+ * skip their detach test; created at the metadata zone and grown on demand,
+ * W2-64 measured 12.4 ns per iteration against 9.3 (process CPU time, 5
+ * processes each, interleaved).
+ */
 const DEFAULT_INITIAL_BYTES = 2 << 20;
 
 const OPTION_NAMES = ['variant', 'boxes', 'memory', 'heapBase', 'initialBytes', 'maxBytes', 'shared'] as const satisfies readonly (keyof AllocatorOptions)[];

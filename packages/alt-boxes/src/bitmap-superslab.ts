@@ -11,8 +11,6 @@ import {
   SM_USED,
   SS_MAGIC,
   SS_MAGIC_VALUE,
-  SS_MASK,
-  SS_PAGES,
   TINY_CLASSES,
   pageClass,
   slabDataStart,
@@ -332,13 +330,17 @@ export class BitmapSuperslab {
   walk(page: number, w: HeapWalk, cached: Uint32Array, cachedCount: number): string | null {
     const ss = (page << PAGE_SHIFT) >>> 0;
     const u32 = this.lm.u32;
-    if ((ss & SS_MASK) !== 0 || u32[(ss + SS_MAGIC) >>> 2] !== SS_MAGIC_VALUE) {
-      w.nextPage = page + 1;
+    // The pool takes a slab's page only while the slab is used, so the pages
+    // between this SuperSlab's may be other boxes': the walk goes on page by
+    // page, and a later slab page was walked with the header's.
+    w.nextPage = page + 1;
+    const head = superslabOf(ss);
+    if (u32[(head + SS_MAGIC) >>> 2] !== SS_MAGIC_VALUE) {
       w.problemAt = ss;
-      return `page ${page} is a SuperSlab page but no SuperSlab header is at ${superslabOf(ss)}`;
+      return `page ${page} is a SuperSlab page but no SuperSlab header is at ${head}`;
     }
+    if (ss !== head) return null;
     w.superslabs.push(ss);
-    w.nextPage = page + SS_PAGES;
     const tally: SlabTally = { liveBlocks: 0, liveBytes: 0, activeSlabs: 0, emptySlabs: 0, unusedSlabs: 0, problemAt: ss };
     const pages = this.pages;
     const problem = scanSuperslab(this.lm, ss, tally, w.validate, pages === undefined ? null : (p) => pages.word(p), { blocks: cached, count: cachedCount });

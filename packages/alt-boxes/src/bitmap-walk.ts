@@ -1,7 +1,6 @@
 import type { SlabOccupancy } from '@hakmem/contracts';
 import {
   PAGE_SHIFT,
-  PK_SS_SPARE,
   PK_TINY,
   SLAB_ACTIVE,
   SLAB_EMPTY,
@@ -17,6 +16,7 @@ import {
   SS_MAGIC,
   SS_MAGIC_VALUE,
   TINY_CLASSES,
+  isUnusedSlabPageWord,
   pageClass,
   pageKind,
   pageSlab,
@@ -94,7 +94,7 @@ export function scanSuperslab(lm: LinearMemory, ss: number, t: SlabTally, valida
     t.problemAt = slab;
     if (pageWord !== null) {
       const pw = pageWord((ss >>> PAGE_SHIFT) + s);
-      if (pageKind(pw) !== (inUse ? PK_TINY : PK_SS_SPARE)) return `slab ${slab} in state ${state} has page word ${pw}`;
+      if (inUse ? pageKind(pw) !== PK_TINY : !isUnusedSlabPageWord(s, pw)) return `slab ${slab} in state ${state} has page word ${pw}`;
       if (inUse && pageClass(pw) !== cls) return `slab ${slab}: page word class differs from its record`;
       if (inUse && pageSlab(pw) !== s) return `slab ${slab}: its page word names slab ${pageSlab(pw)}`;
     }

@@ -3,6 +3,7 @@ import {
   PAGE_SHIFT,
   PAGE_SIZE,
   PK_KIND_MASK,
+  PK_FREE,
   PK_SS_SPARE,
   PK_TINY,
   SLAB_SIZE,
@@ -227,11 +228,12 @@ describe.each([false, true])('bitmap SuperSlab over the built-in pool (shared me
     const again = h.malloc(0);
     expect(slabs.has(slabRecordOf(again))).toBe(true);
     expect(h.ss.counters().reusedBlocks).toBeGreaterThan(0);
-    // Slabs the pool made UNUSED may hold anything (user bytes, poison): dirty every spare page, trailer included.
+    // Slabs the pool made UNUSED may hold anything (user bytes, poison): their pages went back to the
+    // page layer, which may have handed them to another box. Dirty every such page, trailer included.
     const ssPage = superslabOf(again) >>> PAGE_SHIFT;
     let dirtied = 0;
     for (let pg = ssPage; pg < ssPage + 16; pg++)
-      if ((h.pl.word(pg) & PK_KIND_MASK) === PK_SS_SPARE) {
+      if ((h.pl.word(pg) & PK_KIND_MASK) === PK_SS_SPARE || (h.pl.word(pg) & PK_KIND_MASK) === PK_FREE) {
         h.lm.u8.fill(0xff, pg * PAGE_SIZE + (pg === ssPage ? SS_HEADER_BYTES : 0), (pg + 1) * PAGE_SIZE);
         dirtied++;
       }
@@ -330,11 +332,17 @@ describe('bitmap SuperSlab: broken records are reported', () => {
     expect(h.walk(true).problem).toBe(`slab ${slab}: page word class differs from its record`);
     h.pl.setWord(pg, word);
     expect(h.walk(true).problem).toBeNull();
-    // A page inside the SuperSlab, not at its start.
+    // A page inside the SuperSlab, not at its start, was walked with the header's page.
     const inside = (superslabOf(p) >>> PAGE_SHIFT) + 1;
     const w = newHeapWalk(true);
-    expect(h.ss.walk(inside, w, new Uint32Array(0), 0)).toBe(`page ${inside} is a SuperSlab page but no SuperSlab header is at ${superslabOf(p)}`);
+    expect(h.ss.walk(inside, w, new Uint32Array(0), 0)).toBeNull();
     expect(w.nextPage).toBe(inside + 1);
+    expect(w.superslabs).toEqual([]);
+    // A page of the next 1 MiB, where no SuperSlab header is.
+    const stray = (superslabOf(p) >>> PAGE_SHIFT) + 17;
+    const v = newHeapWalk(true);
+    expect(h.ss.walk(stray, v, new Uint32Array(0), 0)).toBe(`page ${stray} is a SuperSlab page but no SuperSlab header is at ${superslabOf(p) + (1 << 20)}`);
+    expect(v.nextPage).toBe(stray + 1);
   });
 
   it('returnBlocks refuses a block that is live, or of another owner', () => {

@@ -10,7 +10,8 @@
  * - page table: one u32 word per page of the region (kind + payload).
  * - SuperSlab: 16 pages aligned to 1 MiB, cut into 16 single-class slabs of
  *   one page each; its header (slab metadata + allocation bitmap) sits at the
- *   start of slab 0.
+ *   start of slab 0. It reserves the 1 MiB of addresses but holds only slab
+ *   0's page and the pages of its slabs in use (isUnusedSlabPageWord).
  * - span: a run of pages holding blocks of one mid size class, with a 64-byte
  *   header at its start.
  * - run: a run of whole pages handed out as one block (mid page classes and
@@ -249,6 +250,15 @@ export const SLAB_LIST_DRY = 2;
 export const SLAB_UNUSED = 0;
 export const SLAB_ACTIVE = 1;
 export const SLAB_EMPTY = 2;
+
+/**
+ * Which page words an UNUSED slab's page may have. A SuperSlab holds the
+ * pages of its slabs in use only: slab 0's page (the header's) stays its own
+ * as PK_SS_SPARE, the page of any other UNUSED slab went back to the page
+ * layer, which may have handed it to another box (a mid span, a run).
+ */
+export const isUnusedSlabPageWord = (index: number, word: number): boolean =>
+  index === 0 ? (word & PK_KIND_MASK) === PK_SS_SPARE : (word & PK_KIND_MASK) !== PK_TINY && (word & PK_KIND_MASK) !== PK_SS_SPARE;
 
 // Address arithmetic of SuperSlabs and slabs: name it here, not at the sites (V8 inlines these).
 // The hot ones (slabRecordOf, liveByteOf, liveWordIndex) spell the SuperSlab start out rather than

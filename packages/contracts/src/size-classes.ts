@@ -46,6 +46,45 @@ export const TINY_CLASS_OF_GRANULES: Uint8Array = (() => {
   return t;
 })();
 
+/**
+ * Small-heap classes: while a heap is small, a tiny size is served from the
+ * first of these classes that holds it, so a program with little live data
+ * fills five slabs instead of one 64 KiB slab per class (W7: 1,000 blocks of
+ * 16..1040 B touched 37 slab pages, about 4× its live bytes, before any
+ * block-level waste). Each is a class of TINY_CLASS_SIZES; the powers of two
+ * among them keep alignedAlloc's rule (a power-of-two size gets a block
+ * aligned to a power of two at least as large).
+ */
+export const SMALL_HEAP_CLASS_SIZES: readonly number[] = [128, 256, 512, 768, 1024];
+/**
+ * A heap leaves its small-heap classes for good once it holds this many
+ * pages (2 MiB): from then on, one slab per class is a small part of it,
+ * and the small-heap classes' rounding waste (up to 2×) is bounded by it.
+ */
+export const SMALL_HEAP_PAGES = 32;
+/** The tiny class of each small-heap class of SMALL_HEAP_CLASS_SIZES. */
+export const SMALL_HEAP_CLASSES: readonly number[] = SMALL_HEAP_CLASS_SIZES.map((size) => {
+  const c = TINY_CLASS_SIZES.indexOf(size);
+  if (c < 0) throw new Error(`hakmem: small-heap class ${size} is not a tiny class`);
+  return c;
+});
+
+/**
+ * A fresh copy of the size → class table of a small heap, indexed like
+ * TINY_CLASS_OF_GRANULES: the first small-heap class at least as large.
+ * A copy, because the heap overwrites it with TINY_CLASS_OF_GRANULES when
+ * it stops being small.
+ */
+export function smallHeapClassTable(): Uint8Array {
+  const t = new Uint8Array(TINY_CLASS_OF_GRANULES.length);
+  let k = 0;
+  for (let g = 0; g < t.length; g++) {
+    while (SMALL_HEAP_CLASS_SIZES[k] < g << GRANULE_SHIFT) k++;
+    t[g] = SMALL_HEAP_CLASSES[k];
+  }
+  return t;
+}
+
 export function tinyClassOf(size: number): number {
   return TINY_CLASS_OF_GRANULES[(size + 15) >>> 4];
 }

@@ -55,6 +55,41 @@ describe('page layer', () => {
     expect(pl.endPage()).toBe(end);
   });
 
+  it('allocRunHead reserves an aligned range but takes its first page only; takePage takes the others while they are free', () => {
+    const { lm, pl } = layer(64);
+    const a = pl.allocRun(2, 1); // used pages below the first 16-page boundary
+    pl.setWords(a, 2, PK_RUN_BODY);
+    const head = pl.allocRunHead(16, 16);
+    expect(head % 16).toBe(0);
+    expect(lm.u8.length).toBeGreaterThanOrEqual((head + 16) * PAGE_SIZE);
+    expect(pl.endPage()).toBe(head + 16);
+    expect(pl.word(head)).toBe(PK_RESERVED | (lm.holder << 8));
+    expect(pl.pagesInUse()).toBe(3);
+    expect(pl.counters().peakPagesInUse).toBe(3);
+    for (let p = head + 1; p < head + 16; p++) expect(pl.isFree(p)).toBe(true);
+    pl.setWord(head, PK_RUN_BODY);
+    expect(pl.validate()).toBeNull();
+    // The range's other pages are anyone's: a run may take one, and then takePage cannot.
+    const run = pl.allocRun(1, 1);
+    expect(run).toBe(pl.firstDataPage + 2);
+    pl.setWord(run, PK_RUN_BODY);
+    expect(pl.takePage(head + 3)).toBe(true);
+    expect(pl.word(head + 3) & PK_KIND_MASK).toBe(PK_RESERVED);
+    expect(pl.takePage(head + 3)).toBe(false); // held now
+    expect(pl.takePage(head + 16)).toBe(false); // past the heap's end
+    expect(pl.takePage(0)).toBe(false); // metadata
+    expect(pl.pagesInUse()).toBe(5);
+    pl.setWord(head + 3, PK_RUN_BODY);
+    expect(pl.validate()).toBeNull();
+    // A second range is never placed over one whose first page is held.
+    const next = pl.allocRunHead(16, 16);
+    expect(next).toBe(head + 16);
+    pl.setWord(next, PK_RUN_BODY);
+    pl.freeRun(head + 3, 1, true);
+    lm.u8[(head + 3) * PAGE_SIZE + 5] = 1; // a write after free
+    expect(() => pl.takePage(head + 3)).toThrow(/written after it was freed/);
+  });
+
   it('returns 0 at the region limit and leaves its state intact', () => {
     const { pl } = layer(8);
     const a = pl.allocRun(7, 1);

@@ -340,6 +340,57 @@ export class PageLayer {
   }
 
   /**
+   * Reserves the address range of a run of `n` pages starting on a multiple
+   * of `align` pages, all free (growing the heap's end as `allocRun` does),
+   * but takes only its first page; the others stay free, so any box may take
+   * them, and their owner-to-be takes each with `takePage` when it needs it.
+   * A SuperSlab is such a range: it holds the pages of its slabs in use, not
+   * 1 MiB from the start. Returns the first page, or 0.
+   */
+  allocRunHead(n: number, align: number): number {
+    this.lock();
+    try {
+      let page = this.findFreeRun(n, align);
+      if (page === 0) page = this.extend(n, align);
+      if (page !== 0) {
+        this.takeLocked(page);
+        this.lm.cover((page + n) * PAGE_SIZE);
+      }
+      return page;
+    } finally {
+      this.unlock();
+    }
+  }
+
+  /**
+   * Takes page `page` if it is free and below the heap's end: stamped
+   * PK_RESERVED (with this worker's id) and counted in use, as `allocRun`
+   * does. False, changing nothing, when another box holds it.
+   */
+  takePage(page: number): boolean {
+    this.lock();
+    try {
+      if (page < this.firstDataPage || page >= this.endPage() || !this.isFree(page)) return false;
+      this.takeLocked(page);
+      this.lm.cover((page + 1) * PAGE_SIZE);
+      return true;
+    } finally {
+      this.unlock();
+    }
+  }
+
+  /** Under the lock: free page `page` becomes this worker's, stamped PK_RESERVED and counted. */
+  private takeLocked(page: number): void {
+    if ((this.lm.u32[this.h + H_FLAGS / WORD_BYTES] & FLAG_POISONED) !== 0) this.checkPoisoned(page, 1);
+    this.setWords(page, 1, PK_RESERVED | (this.lm.holder << RESERVED_HOLDER_SHIFT));
+    this.setFreeBits(page, 1, false);
+    const u32 = this.lm.u32;
+    const inUse = (u32[this.h + H_PAGES_IN_USE / WORD_BYTES] += 1);
+    if (inUse > u32[this.h + H_PEAK_PAGES / WORD_BYTES]) u32[this.h + H_PEAK_PAGES / WORD_BYTES] = inUse;
+    u32[this.h + H_RUNS_ALLOCATED / WORD_BYTES]++;
+  }
+
+  /**
    * Gives pages [page, page + n) back. Their words become free words that
    * remember what they held. `poison`: a debug box's pages, filled with
    * POISON_WORD here (before the lock: they are still the caller's), so that

@@ -18,6 +18,7 @@ import {
   SS_UNUSED_SLABS,
   TINY_CLASSES,
   WORD_BYTES,
+  isUnusedSlabPageWord,
   pageKind,
   poolAbandonedHeadIndex,
   poolEmptyCountIndex,
@@ -82,7 +83,11 @@ export function rebuildPool(lm: LinearMemory, pages: PageLayer, area: number, su
         u32[m + SM_STATE / WORD_BYTES] = SLAB_UNUSED;
         u32[m + SM_CLASS / WORD_BYTES] = 0;
         u32[m + SM_OWNER / WORD_BYTES] = 0;
-        pages.setWord(slabPageAt(ss, s), PK_SS_SPARE);
+        // Slab 0's page stays the SuperSlab's; another slab's page, if the
+        // dead worker had taken it for the slab, goes back to the page layer.
+        const page = slabPageAt(ss, s);
+        if (s === 0) pages.setWord(page, PK_SS_SPARE);
+        else if (!isUnusedSlabPageWord(s, pages.word(page))) pages.freeRun(page, 1);
         u32[(ss + SS_UNUSED_SLABS) >>> 2]++;
       }
     }

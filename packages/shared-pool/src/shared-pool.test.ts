@@ -25,8 +25,8 @@ import {
   tinyPageWord,
   tinySlabCapacity,
   POISON_WORD,
+  freePageWord,
   rememberedWord,
-  spareSlabWord,
   POOL_AREA_BYTES,
   POOL_COUNTERS,
   POOL_COUNTER_WORDS,
@@ -67,7 +67,9 @@ describe(`shared pool (${__HAKMEM_DEBUG__ ? 'debug' : 'release'} build)`, () => 
     const ss = ssOf(a);
     expect(ss % SS_SIZE).toBe(0);
     expect(word(lm, ss + SS_MAGIC)).toBe(SS_MAGIC_VALUE);
-    expect(pl.pagesInUse()).toBe(SS_PAGES);
+    // The SuperSlab holds its header's page, slab 0's, which is the first slab it hands out.
+    expect(pl.pagesInUse()).toBe(1);
+    expect(slabIndex(a)).toBe(0);
     expect(pool.counters()).toMatchObject({ stage1Hits: 0, stage2Hits: 0, stage3Hits: 1 });
     expect(word(lm, a + SM_STATE)).toBe(SLAB_ACTIVE);
     expect(word(lm, a + SM_OWNER)).toBe(1);
@@ -84,6 +86,7 @@ describe(`shared pool (${__HAKMEM_DEBUG__ ? 'debug' : 'release'} build)`, () => 
     expect(pool.counters()).toMatchObject({ stage1Hits: 0, stage2Hits: 1, stage3Hits: 1 });
     expect(word(lm, ss + SS_ACTIVE_SLABS)).toBe(2);
     expect(word(lm, ss + SS_UNUSED_SLABS)).toBe(SLABS_PER_SS - 2);
+    expect(pl.pagesInUse()).toBe(2); // b's page came from the page layer
     expect(pool.validate([ss])).toBeNull();
 
     // Release a: it is kept EMPTY for its class, and stage 1 hands it out again.
@@ -96,7 +99,7 @@ describe(`shared pool (${__HAKMEM_DEBUG__ ? 'debug' : 'release'} build)`, () => 
     expect(word(lm, a + SM_OWNER)).toBe(2);
     expect(word(lm, a + SM_STATE)).toBe(SLAB_ACTIVE);
     expect(pool.counters()).toMatchObject({ stage1Hits: 1, stage2Hits: 1, stage3Hits: 1, emptySlabsKept: 0 });
-    expect(pl.pagesInUse()).toBe(SS_PAGES);
+    expect(pl.pagesInUse()).toBe(2);
     expect(pool.validate([ss])).toBeNull();
     expect(pl.validate()).toBeNull();
   });
@@ -125,7 +128,7 @@ describe(`shared pool (${__HAKMEM_DEBUG__ ? 'debug' : 'release'} build)`, () => 
     const next = pool.acquire(0, 1);
     expect(ssOf(next)).not.toBe(first);
     expect(pool.counters().stage3Hits).toBe(2);
-    expect(pl.pagesInUse()).toBe(2 * SS_PAGES);
+    expect(pl.pagesInUse()).toBe(SS_PAGES + 1);
     expect(pool.validate([first, ssOf(next)])).toBeNull();
     expect(pl.validate()).toBeNull();
   });
@@ -137,9 +140,12 @@ describe(`shared pool (${__HAKMEM_DEBUG__ ? 'debug' : 'release'} build)`, () => 
     const s = [pool.acquire(4, 1), pool.acquire(4, 1), pool.acquire(4, 1)];
     for (const slab of s) pool.release(slab);
     expect(s.map((slab) => word(lm, slab + SM_STATE))).toEqual([SLAB_EMPTY, SLAB_EMPTY, SLAB_UNUSED]);
-    // Spare now, remembering the class it held (a late second free there is a double free).
-    expect(pl.word((ss >>> PAGE_SHIFT) + slabIndex(s[2]))).toBe(spareSlabWord(tinyPageWord(4, slabIndex(s[2]))));
-    expect(rememberedWord(pl.word((ss >>> PAGE_SHIFT) + slabIndex(s[2])))).toBe(tinyPageWord(4, slabIndex(s[2])));
+    // Its page went back to the page layer, remembering the class it held (a late second free there is a double free).
+    const page = (ss >>> PAGE_SHIFT) + slabIndex(s[2]);
+    expect(pl.isFree(page)).toBe(true);
+    expect(pl.word(page)).toBe(freePageWord(tinyPageWord(4, slabIndex(s[2])), __HAKMEM_DEBUG__));
+    expect(rememberedWord(pl.word(page))).toBe(tinyPageWord(4, slabIndex(s[2])));
+    expect(pl.pagesInUse()).toBe(3);
     expect(word(lm, s[2] + SM_CLASS)).toBe(0);
     expect(pool.counters()).toMatchObject({ releases: 3, emptySlabsKept: 2 });
     expect(pool.validate([ss])).toBeNull();
@@ -149,9 +155,10 @@ describe(`shared pool (${__HAKMEM_DEBUG__ ? 'debug' : 'release'} build)`, () => 
     const { lm, pl, pool } = setup(64);
     const slabs = [pool.acquire(0, 1), pool.acquire(0, 1), pool.acquire(5, 1), pool.acquire(5, 2)];
     const ss = ssOf(slabs[0]);
-    expect(pl.pagesInUse()).toBe(SS_PAGES);
+    expect(pl.pagesInUse()).toBe(4);
     for (const slab of slabs.slice(0, 3)) pool.release(slab);
-    expect(pl.pagesInUse()).toBe(SS_PAGES);
+    // All three are kept EMPTY for their classes: their pages stay.
+    expect(pl.pagesInUse()).toBe(4);
     expect(pool.counters().superslabsReleased).toBe(0);
     pool.release(slabs[3]);
     expect(pl.pagesInUse()).toBe(0);
@@ -165,6 +172,30 @@ describe(`shared pool (${__HAKMEM_DEBUG__ ? 'debug' : 'release'} build)`, () => 
     expect(fresh).not.toBe(0);
     expect(pool.counters().stage3Hits).toBe(2);
     expect(pool.validate([ssOf(fresh)])).toBeNull();
+  });
+
+  it('skips an UNUSED slab whose page another box took, and starts a SuperSlab when none is left', () => {
+    const { lm, pl, pool } = setup(64);
+    const a = pool.acquire(0, 1);
+    const ss = ssOf(a);
+    const ssPage = ss >>> PAGE_SHIFT;
+    // The pages of unused slabs are free in the page layer: another box (a mid span, say) takes one.
+    expect(pl.isFree(ssPage + 1)).toBe(true);
+    expect(pl.takePage(ssPage + 1)).toBe(true);
+    const b = pool.acquire(3, 1);
+    expect(ssOf(b)).toBe(ss);
+    expect(slabIndex(b)).toBe(2);
+    expect(word(lm, ssOf(b) + SS_UNUSED_SLABS)).toBe(SLABS_PER_SS - 2);
+    expect(pool.validate([ss])).toBeNull();
+    // Every other page of the SuperSlab taken too: stage 2 finds nothing there, stage 3 makes a SuperSlab.
+    for (let s = 3; s < SLABS_PER_SS; s++) expect(pl.takePage(ssPage + s)).toBe(true);
+    const c = pool.acquire(3, 1);
+    expect(ssOf(c)).not.toBe(ss);
+    expect(pool.counters()).toMatchObject({ stage2Hits: 1, stage3Hits: 2 });
+    // The first SuperSlab keeps its UNUSED slabs listed: their pages may come back.
+    expect(word(lm, ss + SS_UNUSED_SLABS)).toBe(SLABS_PER_SS - 2);
+    expect(pool.validate([ss, ssOf(c)])).toBeNull();
+    expect(pl.validate()).toBeNull();
   });
 
   it('validate() names a corrupted slab record', () => {

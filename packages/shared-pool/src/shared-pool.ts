@@ -30,6 +30,7 @@ import {
   SS_BITMAP_BYTES,
   SS_MAGIC,
   SS_MAGIC_VALUE,
+  SS_NEXT,
   SS_PAGES,
   SS_UNUSED_SLABS,
   TINY_CLASSES,
@@ -59,8 +60,13 @@ import { poolViolation } from './pool-validate.js';
  *   stage 0  an abandoned slab of the same class (its owner detached or died
  *            with blocks still out; the new owner collects them as they come back);
  *   stage 1  an EMPTY slab of the same class (its blocks are already carved);
- *   stage 2  an UNUSED slab of a SuperSlab that has one (any class before);
+ *   stage 2  an UNUSED slab of a SuperSlab that has one (any class before)
+ *            and whose page the page layer still has free;
  *   stage 3  a new SuperSlab from the page layer.
+ * A SuperSlab holds slab 0's page (its header) and the pages of its slabs
+ * in use: a slab taken in stage 2 takes its page from the page layer, and a
+ * slab that turns UNUSED gives it back (layout.ts isUnusedSlabPageWord), so
+ * a small heap holds the pages it uses, not 1 MiB per SuperSlab.
  * release(slab) keeps a few EMPTY slabs per class for stage 1 and turns the
  * rest UNUSED; a SuperSlab with no ACTIVE slab left is given back whole.
  *
@@ -142,13 +148,20 @@ export class SharedPool {
         this.activate(slab, owner, false);
         return slab;
       }
-      let ss = this.lm.u32[poolSsHeadIndex(this.area)];
-      if (ss === 0) {
-        ss = this.newSuperslab();
+      // Stage 2: an UNUSED slab whose page is still free (another box may
+      // have taken the pages of a SuperSlab's unused slabs).
+      for (let ss = this.lm.u32[poolSsHeadIndex(this.area)]; ss !== 0 && slab === 0; ) {
+        const next = this.lm.u32[(ss + SS_NEXT) >>> 2];
+        slab = this.takeUnused(ss, cls);
+        ss = next;
+      }
+      if (slab !== 0) this.bump(POOL_C_STAGE2_HITS);
+      else {
+        const ss = this.newSuperslab();
         if (ss === 0) return 0;
         this.bump(POOL_C_STAGE3_HITS);
-      } else this.bump(POOL_C_STAGE2_HITS);
-      slab = this.takeUnused(ss, cls);
+        slab = this.takeUnused(ss, cls);
+      }
       this.activate(slab, owner, true);
       return slab;
     } finally {
@@ -266,28 +279,39 @@ export class SharedPool {
     u32[m + SM_STATE / WORD_BYTES] = SLAB_UNUSED;
     u32[m + SM_CLASS / WORD_BYTES] = 0;
     u32[m + SM_OWNER / WORD_BYTES] = 0;
-    // The spare word remembers the class, so a second free into the slab is still a double free.
-    this.pages.setWord(page, spareSlabWord(this.pages.word(page)));
-    if (++u32[(ss + SS_UNUSED_SLABS) >>> 2] === 1) linkSuperslab(this.lm, this.area, ss);
+    // Slab 0's page holds the header and stays; any other goes back to the
+    // page layer. Either word remembers the class, so a second free into
+    // the slab is still a double free.
+    if (page === ss >>> PAGE_SHIFT) this.pages.setWord(page, spareSlabWord(this.pages.word(page)));
+    else this.pages.freeRun(page, 1, this.poisonOnRelease);
+    if (++this.lm.u32[(ss + SS_UNUSED_SLABS) >>> 2] === 1) linkSuperslab(this.lm, this.area, ss);
   }
 
+  /**
+   * An UNUSED slab of `ss` made class `cls`'s, its page taken from the page
+   * layer (slab 0's is the SuperSlab's own), or 0 when every UNUSED slab's
+   * page is held by another box.
+   */
   private takeUnused(ss: number, cls: number): number {
-    const u32 = this.lm.u32;
     for (let s = 0; s < SLABS_PER_SS; s++) {
       const slab = slabRecordAt(ss, s);
       const m = slab >>> 2;
-      if (u32[m + SM_STATE / WORD_BYTES] !== SLAB_UNUSED) continue;
+      if (this.lm.u32[m + SM_STATE / WORD_BYTES] !== SLAB_UNUSED) continue;
+      if (s !== 0 && !this.pages.takePage(slabPageAt(ss, s))) continue;
+      // takePage may have grown the views.
+      const u32 = this.lm.u32;
       u32[m + SM_CLASS / WORD_BYTES] = cls;
       u32[m + SM_CAPACITY / WORD_BYTES] = tinySlabCapacity(cls, s);
       this.pages.setWord(slabPageAt(ss, s), tinyPageWord(cls, s));
       if (--u32[(ss + SS_UNUSED_SLABS) >>> 2] === 0) unlinkSuperslab(this.lm, this.area, ss);
       return slab;
     }
-    throw new HeapError('CORRUPTION', 'SuperSlab on the pool list has no UNUSED slab', ss, 'sharedPool');
+    return 0;
   }
 
+  /** A new SuperSlab: its 1 MiB of addresses reserved, its header's page (slab 0) taken, the other pages left free until a slab needs one. */
   private newSuperslab(): number {
-    const page = this.pages.allocRun(SS_PAGES, SS_PAGES);
+    const page = this.pages.allocRunHead(SS_PAGES, SS_PAGES);
     if (page === 0) return 0;
     const ss = page << PAGE_SHIFT >>> 0;
     const u8 = this.lm.u8;
@@ -295,7 +319,7 @@ export class SharedPool {
     const u32 = this.lm.u32;
     u32[(ss + SS_MAGIC) >>> 2] = SS_MAGIC_VALUE;
     u32[(ss + SS_UNUSED_SLABS) >>> 2] = SLABS_PER_SS;
-    this.pages.setWords(page, SS_PAGES, PK_SS_SPARE);
+    this.pages.setWord(page, PK_SS_SPARE);
     linkSuperslab(this.lm, this.area, ss);
     return ss;
   }
@@ -319,7 +343,7 @@ export class SharedPool {
     u32[(ss + SS_MAGIC) >>> 2] = 0;
     // The debug build hands the pages back poisoned: a write after free into
     // them is found when they are taken again, or by check().
-    this.pages.freeRun(ss >>> PAGE_SHIFT, SS_PAGES, this.poisonOnRelease);
+    this.pages.freeRun(ss >>> PAGE_SHIFT, 1, this.poisonOnRelease);
     this.bump(POOL_C_SS_RELEASED);
   }
 

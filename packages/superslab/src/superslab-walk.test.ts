@@ -38,13 +38,15 @@ function heap(pagesInHeap = 64) {
   const geo = planGeometry(0, pagesInHeap * PAGE_SIZE);
   lm.ensurePages(geo.basePage + geo.metaPages);
   const pages = PageLayer.format(lm, geo, false);
-  const page = pages.allocRun(SS_PAGES, SS_PAGES);
+  // The pool holds the header's page and takes a slab's page when the slab is used.
+  const page = pages.allocRunHead(SS_PAGES, SS_PAGES);
   if (page === 0) throw new Error('test setup: no room for a SuperSlab');
   const ss = page << PAGE_SHIFT;
   lm.u8.fill(0, ss, ss + SS_BITMAP + SS_BITMAP_BYTES);
   lm.u32[(ss + SS_MAGIC) >>> 2] = SS_MAGIC_VALUE;
-  pages.setWords(page, SS_PAGES, PK_SS_SPARE);
+  pages.setWord(page, PK_SS_SPARE);
   const activate = (index: number, cls: number, owner: number): number => {
+    if (index !== 0 && !pages.takePage(page + index)) throw new Error(`test setup: page of slab ${index} is not free`);
     const slab = slabRecordAt(ss, index);
     lm.u8.fill(0, slab, slab + SLAB_META_BYTES);
     lm.u32[(slab + SM_CLASS) >>> 2] = cls;
@@ -118,7 +120,7 @@ function facadeCount(lm: LinearMemory, ss: number): { liveBlocks: number; liveBy
 const noCache = new Uint32Array(0);
 
 describe(`Superslab.walk (${__HAKMEM_DEBUG__ ? 'debug' : 'release'} build)`, () => {
-  it.each([false, true])('counts what the facade counted, ends at the SuperSlab end and lists it (validate %s)', (validate) => {
+  it.each([false, true])('counts what the facade counted, goes on at the next page and lists it (validate %s)', (validate) => {
     const { lm, box, page, ss, cached, liveBlocks } = busy();
     const w = newHeapWalk(validate);
     w.liveBlocks = 2; // a walk adds to what earlier regions found
@@ -128,8 +130,15 @@ describe(`Superslab.walk (${__HAKMEM_DEBUG__ ? 'debug' : 'release'} build)`, () 
     expect(want.liveBlocks).toBe(liveBlocks);
     expect(w.liveBlocks).toBe(2 + want.liveBlocks);
     expect(w.liveBytes).toBe(100 + want.liveBytes);
-    expect(w.nextPage).toBe(page + SS_PAGES);
+    // The SuperSlab's other pages may belong to other boxes: the heap walk goes on page by page.
+    expect(w.nextPage).toBe(page + 1);
     expect(w.superslabs).toEqual([ss]);
+    // A slab page after the header's was walked with it.
+    const inner = newHeapWalk(validate);
+    expect(box.walk(page + 3, inner, cached, cached.length)).toBeNull();
+    expect(inner.nextPage).toBe(page + 4);
+    expect(inner.superslabs).toEqual([]);
+    expect(inner.liveBlocks).toBe(0);
   });
 
   it('agrees with the facade count and its own validating count after a random run of mallocs and frees', () => {
@@ -173,16 +182,17 @@ describe(`Superslab.walk (${__HAKMEM_DEBUG__ ? 'debug' : 'release'} build)`, () 
     const bare = new Superslab(lm, 1);
     expect(bare.walk(page, newHeapWalk(true), cached, cached.length)).toBeNull();
     lm.u32[(slabs[1] + SM_CLASS) >>> 2] = tinyClassOf(512);
-    expect(bare.walk(page, newHeapWalk(true), cached, cached.length)).toBe(`slab ${slabs[1]}: page word class differs from its record`);
+    expect(bare.walk(page, newHeapWalk(true), cached, cached.length)).toBe(`slab ${slabs[1]}: page word class or slab index differs from its record`);
   });
 
   it('reports a page where no SuperSlab starts, in both modes, and moves on by one page', () => {
     const { lm, box, page, ss } = busy();
+    const stray = page + SS_PAGES + 1;
     for (const validate of [false, true]) {
       const w = newHeapWalk(validate);
-      expect(box.walk(page + 1, w, noCache, 0)).toBe(`page ${page + 1} is a SuperSlab page but no SuperSlab header is at ${ss}`);
-      expect(w.nextPage).toBe(page + 2);
-      expect(w.problemAt).toBe((page + 1) * PAGE_SIZE);
+      expect(box.walk(stray, w, noCache, 0)).toBe(`page ${stray} is a SuperSlab page but no SuperSlab header is at ${ss + SS_PAGES * PAGE_SIZE}`);
+      expect(w.nextPage).toBe(stray + 1);
+      expect(w.problemAt).toBe(stray * PAGE_SIZE);
       expect(w.superslabs).toEqual([]);
     }
     lm.u32[(ss + SS_MAGIC) >>> 2] = 0;
@@ -197,14 +207,22 @@ describe(`Superslab.walk (${__HAKMEM_DEBUG__ ? 'debug' : 'release'} build)`, () 
     pages.setWord(page + 3, PK_SS_SPARE);
     expect(box.walk(page, w, cached, cached.length)).toBe(`slab ${slabs[1]} in state ${SLAB_ACTIVE} has page word ${PK_SS_SPARE}`);
     expect(w.problemAt).toBe(slabs[1]);
-    expect(w.nextPage).toBe(page + SS_PAGES);
+    expect(w.nextPage).toBe(page + 1);
     pages.setWord(page + 3, tinyPageWord(tinyClassOf(1024), 3));
+    // An UNUSED slab's page is the page layer's (or another box's): no SuperSlab word.
     const spare = slabRecordAt((page << PAGE_SHIFT) >>> 0, 5);
-    pages.setWord(page + 5, tinyPageWord(tinyClassOf(64), 5));
-    expect(box.walk(page, newHeapWalk(true), cached, cached.length)).toBe(`slab ${spare} in state 0 has page word ${tinyPageWord(tinyClassOf(64), 5)}`);
-    pages.setWord(page + 5, PK_SS_SPARE);
+    const free = pages.word(page + 5);
+    for (const bad of [tinyPageWord(tinyClassOf(64), 5), PK_SS_SPARE]) {
+      pages.setWord(page + 5, bad);
+      expect(box.walk(page, newHeapWalk(true), cached, cached.length)).toBe(`slab ${spare} in state 0 has page word ${bad}`);
+    }
+    pages.setWord(page + 5, free);
+    expect(box.walk(page, newHeapWalk(true), cached, cached.length)).toBeNull();
+    pages.setWord(page + 3, tinyPageWord(tinyClassOf(1024), 4));
+    expect(box.walk(page, newHeapWalk(true), cached, cached.length)).toBe(`slab ${slabs[1]}: page word class or slab index differs from its record`);
+    pages.setWord(page + 3, tinyPageWord(tinyClassOf(1024), 3));
     lm.u32[(slabs[2] + SM_CLASS) >>> 2] = tinyClassOf(160);
-    expect(box.walk(page, newHeapWalk(true), cached, cached.length)).toBe(`slab ${slabs[2]}: page word class differs from its record`);
+    expect(box.walk(page, newHeapWalk(true), cached, cached.length)).toBe(`slab ${slabs[2]}: page word class or slab index differs from its record`);
     // stats() does not look at records: it only counts.
     expect(box.walk(page, newHeapWalk(false), cached, cached.length)).toBeNull();
   });
@@ -217,7 +235,7 @@ describe(`Superslab.walk (${__HAKMEM_DEBUG__ ? 'debug' : 'release'} build)`, () 
     const w = newHeapWalk(true);
     expect(box.walk(page, w, cached, cached.length)).toBe(`slab ${slabs[0]}: used ${carved + 1} > carved ${carved}`);
     expect(w.problemAt).toBe(ss);
-    expect(w.nextPage).toBe(page + SS_PAGES);
+    expect(w.nextPage).toBe(page + 1);
     expect(w.liveBlocks).toBe(0); // nothing counted from a SuperSlab that failed
     lm.u32[(slabs[0] + SM_USED) >>> 2] = used;
     const unused = slabRecordAt(ss, 2);

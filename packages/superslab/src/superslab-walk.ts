@@ -1,7 +1,6 @@
 import type { HeapWalk } from '@hakmem/contracts';
 import {
   PAGE_SHIFT,
-  PK_SS_SPARE,
   PK_TINY,
   SLAB_ACTIVE,
   SLAB_BITMAP_BYTES,
@@ -18,14 +17,15 @@ import {
   SS_MAGIC,
   SS_MAGIC_VALUE,
   SS_MASK,
-  SS_PAGES,
   SS_SIZE,
   TINY_CLASS_SIZES,
   TINY_CLASSES,
   liveByteOf,
   liveMaskOf,
+  isUnusedSlabPageWord,
   pageClass,
   pageKind,
+  pageSlab,
   slabBitmapWordAt,
   slabDataStart,
   slabIndexOfRecord,
@@ -70,13 +70,17 @@ export interface SuperslabWalk {
 export function walkSuperslab(lm: LinearMemory, pt0: number, page: number, w: HeapWalk, cached: Uint32Array, cachedCount: number): string | null {
   const u32 = lm.u32;
   const ss = (page << PAGE_SHIFT) >>> 0;
-  if ((ss & SS_MASK) !== 0 || u32[(ss + SS_MAGIC) >>> 2] !== SS_MAGIC_VALUE) {
-    w.nextPage = page + 1;
+  // The pages after the header's are walked with it; pages of the
+  // SuperSlab's range it does not hold belong to other boxes, so the walk
+  // goes on at the next page.
+  w.nextPage = page + 1;
+  const head = superslabOf(ss);
+  if (u32[(head + SS_MAGIC) >>> 2] !== SS_MAGIC_VALUE) {
     w.problemAt = ss;
-    return `page ${page} is a SuperSlab page but no SuperSlab header is at ${superslabOf(ss)}`;
+    return `page ${page} is a SuperSlab page but no SuperSlab header is at ${head}`;
   }
+  if (ss !== head) return null;
   w.superslabs.push(ss);
-  w.nextPage = page + SS_PAGES;
   if (!w.validate) {
     countLive(u32, ss, w);
     return null;
@@ -123,16 +127,20 @@ function lowerBound(sorted: Uint32Array, n: number, x: number): number {
   return lo;
 }
 
-/** Each slab's page word agrees with its record: PK_TINY of the record's class while in use, PK_SS_SPARE otherwise. */
+/**
+ * Each slab's page word agrees with its record: PK_TINY of the record's
+ * class and slab index while in use; otherwise PK_SS_SPARE for slab 0 and no
+ * SuperSlab word at all for the others (isUnusedSlabPageWord).
+ */
 function checkPageWords(u32: Uint32Array, pt0: number, page: number, ss: number, w: HeapWalk): string | null {
   for (let s = 0; s < SLABS_PER_SS; s++) {
     const slab = slabRecordAt(ss, s);
     const state = u32[(slab >>> 2) + SM_STATE / WORD_BYTES];
     const pw = u32[pt0 + page + s];
-    const want = state === SLAB_ACTIVE || state === SLAB_EMPTY ? PK_TINY : PK_SS_SPARE;
+    const inUse = state === SLAB_ACTIVE || state === SLAB_EMPTY;
     let problem: string | null = null;
-    if (pageKind(pw) !== want) problem = `slab ${slab} in state ${state} has page word ${pw}`;
-    else if (want === PK_TINY && pageClass(pw) !== u32[(slab >>> 2) + SM_CLASS / WORD_BYTES]) problem = `slab ${slab}: page word class differs from its record`;
+    if (inUse ? pageKind(pw) !== PK_TINY : !isUnusedSlabPageWord(s, pw)) problem = `slab ${slab} in state ${state} has page word ${pw}`;
+    else if (inUse && (pageClass(pw) !== u32[(slab >>> 2) + SM_CLASS / WORD_BYTES] || pageSlab(pw) !== s)) problem = `slab ${slab}: page word class or slab index differs from its record`;
     if (problem !== null) {
       w.problemAt = slab;
       return problem;
