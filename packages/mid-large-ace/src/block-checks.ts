@@ -24,7 +24,7 @@ import {
   spanStartOf,
   spanWord,
 } from '@hakmem/contracts/layout';
-import { blockScanner, guardBreach, type BlockScanner, type LinearMemory } from '@hakmem/linear-memory';
+import { guardBreach, scannerOf, type LinearMemory } from '@hakmem/linear-memory';
 
 /**
  * Debug-build checks of mid blocks, called only behind `__HAKMEM_DEBUG__`.
@@ -51,27 +51,12 @@ export function checkGuard(u8: Uint8Array, ptr: number, size: number): void {
     throw new HeapError('CORRUPTION', `guard byte ${at - ptr} of a live ${size}-byte block was overwritten (write past the usable end, at ${at})`, ptr, 'midLargeAce');
 }
 
-/**
+/*
  * The poison pass is the whole of a debug mid operation's extra cost (a
  * block is up to 60 KiB, a run up to 1 MiB), so it runs through the
- * linear memory's wasm scanner: one per memory, kept here because the
- * span validator is a module function called with only the memory.
+ * linear memory's wasm scanner (`scannerOf`, one per memory).
  */
-const scanners = new WeakMap<LinearMemory, BlockScanner>();
-let lastLm: LinearMemory | null = null;
-let lastScan: BlockScanner | null = null;
-function scanOf(lm: LinearMemory): BlockScanner {
-  if (lm !== lastLm || lastScan === null) {
-    let s = scanners.get(lm);
-    if (s === undefined) {
-      s = blockScanner(lm.memory, lm.shared, () => lm.i32);
-      scanners.set(lm, s);
-    }
-    lastLm = lm;
-    lastScan = s;
-  }
-  return lastScan;
-}
+const scanOf = scannerOf;
 
 /** Poisons the whole `size`-byte block at `ptr`: it is going into a cache or onto a span list. */
 export function poisonMid(lm: LinearMemory, ptr: number, size: number): void {
