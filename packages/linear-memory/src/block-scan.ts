@@ -177,7 +177,7 @@ class WasmScanner implements BlockScanner {
   fill(from: number, to: number, word: number): void {
     const a = ((from + V128_MASK) & ~V128_MASK) >>> 0;
     const b = (to & ~V128_MASK) >>> 0;
-    if (from < to && a < b && b - a >= GROUP_BYTES) {
+    if (from < to && a < b) {
       const i32 = this.i32();
       const w = word | 0;
       for (let p = from; p < a; p += WORD_BYTES) i32[p >>> 2] = w;
@@ -192,7 +192,7 @@ class WasmScanner implements BlockScanner {
     if (from >= to) return -1;
     const a = ((from + V128_MASK) & ~V128_MASK) >>> 0;
     const b = (to & ~V128_MASK) >>> 0;
-    if (from < to && a < b && b - a >= GROUP_BYTES) {
+    if (from < to && a < b) {
       const i32 = this.i32();
       const w = word | 0;
       for (let p = from; p < a; p += WORD_BYTES) if (i32[p >>> 2] !== w) return p;
