@@ -51,21 +51,18 @@ export function checkGuard(u8: Uint8Array, ptr: number, size: number): void {
     throw new HeapError('CORRUPTION', `guard byte ${at - ptr} of a live ${size}-byte block was overwritten (write past the usable end, at ${at})`, ptr, 'midLargeAce');
 }
 
-/*
- * The poison pass is the whole of a debug mid operation's extra cost (a
- * block is up to 60 KiB, a run up to 1 MiB), so it runs through the
- * linear memory's wasm scanner (`scannerOf`, one per memory).
+/**
+ * Poisons the whole `size`-byte block at `ptr`: it is going into a cache or onto a span list.
+ * The poison pass is the whole of a debug mid operation's extra cost (a block is up to 60 KiB,
+ * a run up to 1 MiB), so it and the check run through the memory's scanner (`scannerOf`).
  */
-const scanOf = scannerOf;
-
-/** Poisons the whole `size`-byte block at `ptr`: it is going into a cache or onto a span list. */
 export function poisonMid(lm: LinearMemory, ptr: number, size: number): void {
-  scanOf(lm).fill(ptr, ptr + size, POISON_WORD);
+  scannerOf(lm).fill(ptr, ptr + size, POISON_WORD);
 }
 
 /** Throws CORRUPTION when bytes [from, size) of the free block at `ptr` lost their poison: a write after free. */
 export function checkPoison(lm: LinearMemory, ptr: number, from: number, size: number, where: string): void {
-  const at = scanOf(lm).find(ptr + from, ptr + size, POISON_WORD);
+  const at = scannerOf(lm).find(ptr + from, ptr + size, POISON_WORD);
   if (at >= 0) throw new HeapError('CORRUPTION', `free block ${where} was written after free (byte ${at - ptr} changed)`, ptr, 'midLargeAce');
 }
 

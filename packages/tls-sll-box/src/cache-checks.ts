@@ -78,17 +78,11 @@ export function checkBlockOfClass(mem: CacheMemory, cls: number, ptr: number, op
     throw new HeapError(code, `${op}: the slab record does not describe an ACTIVE class-${cls} slab`, ptr, 'tlsSll');
   const size = TINY_CLASS_SIZES[cls];
   const rel = ptr - slabDataStart(slab);
-  // rel / size by its reciprocal, rounded: exact for a multiple of size (a slab is 64 KiB), and
-  // q * size then differs from rel for any other rel. Two divisions cost more than the rest of the check.
-  const q = Math.round(rel * TINY_RECIPROCALS[cls]);
-  if (rel < 0 || q * size !== rel || q >= u32[m + SM_CARVED / WORD_BYTES])
+  if (rel < 0 || rel % size !== 0 || rel / size >= u32[m + SM_CARVED / WORD_BYTES])
     throw new HeapError(code, `${op}: not the start of a carved class-${cls} block`, ptr, 'tlsSll');
 }
 
-/** 1 / class size, per tiny class. */
-const TINY_RECIPROCALS = Float64Array.from(TINY_CLASS_SIZES, (size) => 1 / size);
-
-/** Poisons a block entering the cache, through the memory's scanner (a wasm loop, 16 bytes a store). */
+/** Poisons a block entering the cache, through the memory's scanner (wasm loops; a JS word loop was several times slower). */
 export function poisonCached(mem: CacheMemory, cls: number, ptr: number): void {
   const size = TINY_CLASS_SIZES[cls];
   mem.lm.cover(ptr + size);
