@@ -48,6 +48,27 @@ describe.each([false, true])('block scanner (shared memory: %s)', (shared) => {
     }
   });
 
+  it('fills a long range of a byte-repeating word natively, exactly, and falls back on a view that does not reach it', () => {
+    let view = u8;
+    const native = blockScanner(memory, shared, () => i32, true, () => view);
+    for (const [from, to] of [[8192, 8192 + 4096], [8196, 8192 + 20000], [4100, 60000]] as const) {
+      u8.fill(0, 0, 65536);
+      native.fill(from, to, P);
+      for (let b = 0; b < 65536; b++) if ((u8[b] === 0xa5) !== (b >= from && b < to)) expect.fail(`byte ${b} after fill [${from}, ${to})`);
+      expect(native.find(from, to, P)).toBe(-1);
+    }
+    // A word whose bytes differ is not a byte fill: the wasm loop writes it.
+    u8.fill(0, 0, 65536);
+    native.fill(8192, 16384, 0x01020304);
+    expect(i32[8192 >>> 2]).toBe(0x01020304);
+    expect(native.find(8192, 16384, 0x01020304)).toBe(-1);
+    // A view too short for the range (the memory grew since it was made) must not drop the fill.
+    view = new Uint8Array(memory.buffer, 0, 4096);
+    u8.fill(0, 0, 65536);
+    native.fill(8192, 16384, P);
+    expect(native.find(8192, 16384, P)).toBe(-1);
+  });
+
   it('reads the memory as it is now, with no view: a change made through a new view is found', () => {
     wasm.fill(4096, 8192, P);
     new Uint32Array(memory.buffer)[6000 >>> 2] = 0;

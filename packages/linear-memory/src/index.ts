@@ -4,4 +4,4 @@ export { breakLockOf, lockWord, unlockWord } from './lock.js';
 export { pushRemote, drainRemoteInto } from './block-list.js';
 export { fillWords, fillBytes, findChangedWord, findChangedByte, poisonBlock, poisonBreach, writeGuard, guardBreach } from './poison.js';
 export { OwnerLists } from './owner-lists.js';
-export { blockScanner, wasmScanAvailable, type BlockScanner } from './block-scan.js';
+export { blockScanner, scannerOf, wasmScanAvailable, type BlockScanner } from './block-scan.js';

@@ -135,10 +135,12 @@ const GUARD_IS_TWO_LANES = GUARD_BYTES === 2 * WIDE_BYTES;
 let wideBytes: Float64Array = new Float64Array(0);
 let wideBytesFor: Uint8Array | null = null;
 function wideOfBytes(u8: Uint8Array): Float64Array {
-  if (wideBytesFor !== u8) {
-    wideBytes = new Float64Array(u8.buffer, 0, u8.length >>> WIDE_SHIFT);
-    wideBytesFor = u8;
-  }
+  return wideBytesFor === u8 ? wideBytes : widenBytes(u8);
+}
+/** Apart from `wideOfBytes`, so that the guard's write and check stay small enough to inline. */
+function widenBytes(u8: Uint8Array): Float64Array {
+  wideBytes = new Float64Array(u8.buffer, 0, u8.length >>> WIDE_SHIFT);
+  wideBytesFor = u8;
   return wideBytes;
 }
 

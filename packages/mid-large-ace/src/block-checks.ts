@@ -24,7 +24,7 @@ import {
   spanStartOf,
   spanWord,
 } from '@hakmem/contracts/layout';
-import { blockScanner, guardBreach, type BlockScanner, type LinearMemory } from '@hakmem/linear-memory';
+import { guardBreach, scannerOf, type LinearMemory } from '@hakmem/linear-memory';
 
 /**
  * Debug-build checks of mid blocks, called only behind `__HAKMEM_DEBUG__`.
@@ -52,35 +52,17 @@ export function checkGuard(u8: Uint8Array, ptr: number, size: number): void {
 }
 
 /**
- * The poison pass is the whole of a debug mid operation's extra cost (a
- * block is up to 60 KiB, a run up to 1 MiB), so it runs through the
- * linear memory's wasm scanner: one per memory, kept here because the
- * span validator is a module function called with only the memory.
+ * Poisons the whole `size`-byte block at `ptr`: it is going into a cache or onto a span list.
+ * The poison pass is the whole of a debug mid operation's extra cost (a block is up to 60 KiB,
+ * a run up to 1 MiB), so it and the check run through the memory's scanner (`scannerOf`).
  */
-const scanners = new WeakMap<LinearMemory, BlockScanner>();
-let lastLm: LinearMemory | null = null;
-let lastScan: BlockScanner | null = null;
-function scanOf(lm: LinearMemory): BlockScanner {
-  if (lm !== lastLm || lastScan === null) {
-    let s = scanners.get(lm);
-    if (s === undefined) {
-      s = blockScanner(lm.memory, lm.shared, () => lm.i32);
-      scanners.set(lm, s);
-    }
-    lastLm = lm;
-    lastScan = s;
-  }
-  return lastScan;
-}
-
-/** Poisons the whole `size`-byte block at `ptr`: it is going into a cache or onto a span list. */
 export function poisonMid(lm: LinearMemory, ptr: number, size: number): void {
-  scanOf(lm).fill(ptr, ptr + size, POISON_WORD);
+  scannerOf(lm).fill(ptr, ptr + size, POISON_WORD);
 }
 
 /** Throws CORRUPTION when bytes [from, size) of the free block at `ptr` lost their poison: a write after free. */
 export function checkPoison(lm: LinearMemory, ptr: number, from: number, size: number, where: string): void {
-  const at = scanOf(lm).find(ptr + from, ptr + size, POISON_WORD);
+  const at = scannerOf(lm).find(ptr + from, ptr + size, POISON_WORD);
   if (at >= 0) throw new HeapError('CORRUPTION', `free block ${where} was written after free (byte ${at - ptr} changed)`, ptr, 'midLargeAce');
 }
 

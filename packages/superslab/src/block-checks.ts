@@ -12,6 +12,7 @@ import {
   SS_MAGIC_VALUE,
   TINY_CLASSES,
   TINY_CLASS_SIZES,
+  POISON_WORD,
   liveByteOf,
   liveMaskOf,
   slabDataStart,
@@ -19,7 +20,7 @@ import {
   superslabOf,
   WORD_BYTES,
 } from '@hakmem/contracts/layout';
-import { guardBreach, poisonBlock, poisonBreach, writeGuard, type LinearMemory } from '@hakmem/linear-memory';
+import { guardBreach, scannerOf, writeGuard, type LinearMemory } from '@hakmem/linear-memory';
 
 /**
  * Debug-build checks of tiny blocks and slab records, called only behind
@@ -50,8 +51,8 @@ export function checkGuard(u8: Uint8Array, ptr: number, size: number): void {
 }
 
 /** Throws CORRUPTION when a block on a slab list (link word aside) lost its poison: a write after free. */
-export function checkPoison(i32: Int32Array, ptr: number, size: number, where: string): void {
-  const at = poisonBreach(i32, ptr, WORD_BYTES, size);
+export function checkPoison(lm: LinearMemory, ptr: number, size: number, where: string): void {
+  const at = scannerOf(lm).find(ptr + WORD_BYTES, ptr + size, POISON_WORD);
   if (at >= 0) throw new HeapError('CORRUPTION', `free block on the slab's ${where} was written after free (byte ${at - ptr} changed)`, ptr, 'superslab');
 }
 
@@ -120,7 +121,7 @@ export function checkTake(lm: LinearMemory, slab: number, cls: number, want: num
   let p = u32[m + SM_FREE_HEAD / WORD_BYTES];
   for (let k = 0; p !== 0 && k < want; k++) {
     checkBlockOfSlab(p, start, size, carved, slab, 'refill: free list');
-    checkPoison(lm.i32, p, size, 'free list');
+    checkPoison(lm, p, size, 'free list');
     p = u32[p >>> 2];
   }
 }
@@ -136,5 +137,5 @@ export function checkReturn(lm: LinearMemory, slab: number, ptr: number): void {
   checkBlockOfSlab(ptr, slabDataStart(slab), size, u32[m + SM_CARVED / WORD_BYTES], slab, 'block return');
   if (u32[m + SM_USED / WORD_BYTES] === 0) throw new HeapError('CORRUPTION', `block return: slab ${slab} has no block out`, ptr, 'superslab');
   if ((lm.u8[liveByteOf(ptr)] & liveMaskOf(ptr)) !== 0) throw new HeapError('CORRUPTION', 'block return: the block is live', ptr, 'superslab');
-  poisonBlock(lm.i32, ptr, size); // its first word is then written as the link
+  scannerOf(lm).fill(ptr, ptr + size, POISON_WORD); // its first word is then written as the link
 }

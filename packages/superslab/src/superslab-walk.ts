@@ -250,7 +250,7 @@ function listLength(lm: LinearMemory, slab: number, start: number, size: number,
     if (rel < 0 || rel % size !== 0 || rel / size >= carved) return `slab ${slab}: ${what} node ${p} is not a carved block of the slab`;
     if ((u8[liveByteOf(p)] & liveMaskOf(p)) !== 0) return `slab ${slab}: ${what} node ${p} is live`;
     if (++n > carved) return `slab ${slab}: ${what} has a cycle`;
-    if (__HAKMEM_DEBUG__) checkPoison(lm.i32, p, size, what);
+    if (__HAKMEM_DEBUG__) checkPoison(lm, p, size, what);
   }
   return n;
 }

@@ -15,7 +15,7 @@ import {
   slabRecordOf,
   superslabOf,
 } from '@hakmem/contracts/layout';
-import { poisonBlock, poisonBreach, type LinearMemory } from '@hakmem/linear-memory';
+import { scannerOf, type LinearMemory } from '@hakmem/linear-memory';
 
 /**
  * Debug-build checks of the blocks a TLS cache holds, called only behind
@@ -82,19 +82,17 @@ export function checkBlockOfClass(mem: CacheMemory, cls: number, ptr: number, op
     throw new HeapError(code, `${op}: not the start of a carved class-${cls} block`, ptr, 'tlsSll');
 }
 
-/** Whether the block could be in a bound cache: its first word holds the poison. */
-export function mayBeCached(mem: CacheMemory, ptr: number): boolean {
-  return viewTo(mem, ptr + WORD_BYTES)[ptr >>> 2] === (POISON_WORD | 0);
-}
-
+/** Poisons a block entering the cache, through the memory's scanner (wasm loops; a JS word loop was several times slower). */
 export function poisonCached(mem: CacheMemory, cls: number, ptr: number): void {
   const size = TINY_CLASS_SIZES[cls];
-  poisonBlock(viewTo(mem, ptr + size), ptr, size);
+  mem.lm.cover(ptr + size);
+  scannerOf(mem.lm).fill(ptr, ptr + size, POISON_WORD);
 }
 
 /** Throws CORRUPTION when a cached block lost its poison: it was written after it was freed. */
 export function checkCachedPoison(mem: CacheMemory, cls: number, ptr: number): void {
   const size = TINY_CLASS_SIZES[cls];
-  const at = poisonBreach(viewTo(mem, ptr + size), ptr, 0, size);
+  mem.lm.cover(ptr + size);
+  const at = scannerOf(mem.lm).find(ptr, ptr + size, POISON_WORD);
   if (at >= 0) throw new HeapError('CORRUPTION', `cached class-${cls} block was written after free (byte ${at - ptr} changed)`, ptr, 'tlsSll');
 }

@@ -1,8 +1,9 @@
 import { HeapError } from '@hakmem/contracts';
 import { OP_POPS, OP_PUSHES, STATE_CAPACITY_AT, STATE_COUNT_AT, STATE_WORDS, stateSlotIndex } from './cache-layout.js';
-import { bind, checkBlockOfClass, checkCachedPoison, mayBeCached, memoryOf, poisonCached } from './cache-checks.js';
+import { bind, checkBlockOfClass, checkCachedPoison, memoryOf, poisonCached } from './cache-checks.js';
 import {
   GRANULE,
+  POISON_WORD,
   TINY_CLASSES,
   TINY_CLASS_SIZES,
   TLS_SLL_STRIDE as STRIDE,
@@ -290,7 +291,8 @@ function checkPush(count: Int32Array, slots: Uint32Array, cls: number, ptr: numb
   if (mem !== undefined) checkBlockOfClass(mem, cls, ptr, 'push');
   // A bound cache poisons every block it holds, so a block whose first word
   // is not poison cannot be in it: the scan of the class runs only otherwise.
-  if ((mem === undefined || mayBeCached(mem, ptr)) && cached(count, slots, cls, ptr))
+  // (checkBlockOfClass made the view reach the block.)
+  if ((mem === undefined || mem.lm.i32[ptr >>> 2] === (POISON_WORD | 0)) && cached(count, slots, cls, ptr))
     throw new HeapError('DOUBLE_FREE', `block is already in the class ${cls} cache`, ptr, 'tlsSll');
 }
 
