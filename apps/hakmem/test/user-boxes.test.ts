@@ -100,7 +100,11 @@ describe.each(VARIANTS)('user box implementations (other boxes %s)', (variant) =
       expect(tls.refills as number).toBeGreaterThan(100);
       expect(tls.drains as number).toBeGreaterThan(100);
       expect(tls.cachedBlocks as number).toBeLessThanOrEqual(cap * TINY_CLASSES);
-    } else expect(new Set(tls.capacities as number[]).size).toBeGreaterThan(1);
+    } else {
+      // The built-in cache adapts: classes that ran dry grew (and none outgrew its bound).
+      expect(tls.capacityGrows as number).toBeGreaterThan(0);
+      expect(Math.max(...(tls.capacities as number[]))).toBeGreaterThan(Math.max(...new tlsRelease.TlsCache().capacity));
+    }
 
     const big = mid.boxes.bigcache;
     expect(largeMallocs).toBeGreaterThan(10);
