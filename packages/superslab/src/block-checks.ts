@@ -49,9 +49,9 @@ export function checkGuard(u8: Uint8Array, ptr: number, size: number): void {
     throw new HeapError('CORRUPTION', `guard byte ${at - ptr} of a live ${size}-byte block was overwritten (write past the usable end, at ${at})`, ptr, 'superslab');
 }
 
-/** Throws CORRUPTION when a block on a slab list (link word aside) lost its poison: a write after free. */
-export function checkPoison(i32: Int32Array, ptr: number, size: number, where: string): void {
-  const at = poisonBreach(i32, ptr, WORD_BYTES, size);
+/** Throws CORRUPTION when a block on a slab list lost its poison in bytes [from, size) (by default all but the free-list link): a write after free. */
+export function checkPoison(i32: Int32Array, ptr: number, size: number, where: string, from = WORD_BYTES): void {
+  const at = poisonBreach(i32, ptr, from, size);
   if (at >= 0) throw new HeapError('CORRUPTION', `free block on the slab's ${where} was written after free (byte ${at - ptr} changed)`, ptr, 'superslab');
 }
 

@@ -1,4 +1,4 @@
-import { HeapError } from '@hakmem/contracts';
+import { FREE_DOUBLE, HeapError } from '@hakmem/contracts';
 import {
   GRANULE,
   PAGE_SHIFT,
@@ -35,8 +35,9 @@ import {
   slabRecordOf,
   liveByteOf,
   liveMaskOf,
+  remoteByteOf,
 } from '@hakmem/contracts/layout';
-import { LinearMemory, PageLayer, planGeometry, pushRemote } from '@hakmem/linear-memory';
+import { LinearMemory, PageLayer, planGeometry } from '@hakmem/linear-memory';
 import { describe, expect, it } from 'vitest';
 import { BLOCK_GUARD } from './block-guard.js';
 import { Superslab, clearLive, clearLiveShared, markLive, markLiveShared } from './superslab.js';
@@ -283,7 +284,18 @@ describe(`superslab (${__HAKMEM_DEBUG__ ? 'debug' : 'release'} build)`, () => {
       owner.adopt(cls, slab);
       const got = take(owner, cls, 4);
 
-      other.returnBlocks(Uint32Array.from(got), 4);
+      if (shared) {
+        // A shared heap's remote free (freeRemote) of blocks the owner handed out: live bit kept, remote bit set.
+        for (const p of got) expect(owner.markLive(p)).toBe(true);
+        for (const p of got) expect(other.freeRemote(p)).toBe(true);
+        for (const p of got) {
+          expect(lm.u8[liveByteOf(p)] & liveMaskOf(p)).not.toBe(0);
+          expect(lm.u8[remoteByteOf(p)] & liveMaskOf(p)).not.toBe(0);
+          expect(owner.isLive(p)).toBe(false); // pending: counted as free
+          expect(owner.freeProblem(p)).toBe(FREE_DOUBLE);
+          expect(other.freeRemote(p)).toBe(false); // a second remote free changes nothing
+        }
+      } else other.returnBlocks(Uint32Array.from(got), 4);
       expect(other.counters()).toMatchObject({ remoteFrees: 4, localReturns: 0 });
       expect(other.emptied).toEqual([]);
       expect(field(lm, slab, SM_REMOTE_HEAD)).toBe(got[3]);
@@ -298,7 +310,9 @@ describe(`superslab (${__HAKMEM_DEBUG__ ? 'debug' : 'release'} build)`, () => {
       expect(field(lm, slab, SM_REMOTE_HEAD)).toBe(0);
       expect(field(lm, slab, SM_CARVED)).toBe(4);
       expect(field(lm, slab, SM_USED)).toBe(4);
-      expect(owner.counters()).toMatchObject({ remoteCollected: 4, reusedBlocks: 4, carvedBlocks: 4 });
+      expect(owner.counters()).toMatchObject({ remoteCollected: 4, reusedBlocks: 4, carvedBlocks: 4, racedDoubleFrees: 0 });
+      for (const p of got) expect(lm.u8[liveByteOf(p)] & liveMaskOf(p)).toBe(0);
+      if (shared) for (const p of got) expect(lm.u8[remoteByteOf(p)] & liveMaskOf(p)).toBe(0);
     });
   });
 
@@ -427,7 +441,9 @@ describe(`superslab (${__HAKMEM_DEBUG__ ? 'debug' : 'release'} build)`, () => {
       if (__HAKMEM_DEBUG__) {
         // The debug build refuses to give a live block back at all, so push it by hand.
         expect(() => intruder.returnBlocks(Uint32Array.of(got[0]), 1)).toThrow(/the block is live/);
-        pushRemote(lm.u32, (slab >>> 2) + SM_REMOTE_HEAD / 4, got[0], false);
+        const head = (slab >>> 2) + SM_REMOTE_HEAD / 4;
+        lm.u32[(got[0] >>> 2) + 1] = lm.u32[head]; // remote lists link through word 1
+        lm.u32[head] = got[0];
       } else intruder.returnBlocks(Uint32Array.of(got[0]), 1); // got[0] is still marked live
       expect(field(lm, slab, SM_REMOTE_HEAD)).toBe(got[0]);
       expect(validateSuperslab(lm, ss, newWalk(), none)).toMatch(new RegExp(`remote list node ${got[0]} is live`));
