@@ -23,6 +23,15 @@ export const TLS_CAPACITY_AT = 16416;
 export const TLS_STRIDE = 512;
 /** superslab: a SuperSlab's live bitmap starts this many bytes into it (SS_BITMAP). */
 export const LIVE_BITMAP = 2048;
+/** superslab, shared heaps: a granule's remote-freed word is this many u32 words after its live word (REMOTE_FROM_LIVE / 4). */
+export const REMOTE_WORDS = 13824;
+/** superslab: slab records start this many bytes into a SuperSlab (SS_SLAB_META), SLAB_RECORD_BYTES each (SLAB_META_BYTES). */
+export const SLAB_RECORDS = 64;
+export const SLAB_RECORD_BYTES = 64;
+/** superslab: `offset >>> SLAB_SHIFT` is the slab of an offset in its SuperSlab (a slab is one 64 KiB page: PAGE_SHIFT). */
+export const SLAB_SHIFT = 16;
+/** superslab: a slab record's owner word (SM_OWNER), which `ownerOf` reads. */
+export const SLAB_OWNER = 28;
 /** superslab: `ptr & SUPERSLAB_MASK` is the offset in its 1 MiB SuperSlab (SS_MASK). */
 export const SUPERSLAB_MASK = 0xfffff;
 /** superslab: `offset >>> LIVE_WORD_SHIFT` is the u32 word of the bitmap holding a granule's bit (one bit per 16 B). */
