@@ -31,11 +31,10 @@ import {
   LIVE_BIT_MASK,
   LIVE_BITMAP,
   LIVE_WORD_SHIFT,
+  LIVE_BITMAP_WORD,
   REMOTE_WORDS,
-  SLAB_OWNER,
-  SLAB_RECORD_BYTES,
-  SLAB_RECORDS,
-  SLAB_SHIFT,
+  SLAB_OF_WORD,
+  SLAB_OWNER_WORD,
   SUPERSLAB_MASK,
   TLS_CAPACITY_AT,
   TLS_COUNT_AT,
@@ -467,9 +466,8 @@ export class HeapCore {
     if ((ptr >>> 0) === ptr) {
       const word = this.pageWordOf(this.hotU32, this.gateFirstIndex, this.gateBasePage, this.gateRegionPages, ptr);
       if ((word & KIND_MASK) === KIND_TINY && (ptr & 15) === 0) {
-        if (this.ownerOf(this.hotU32, ptr) !== this.worker) {
-          if (this.freeRemoteTiny(ptr)) return;
-        } else if (this.clearLive(this.hotU8, ptr)) {
+        if (this.ownerOf(this.hotU32, ptr) !== this.worker) return this.freeRemoteTiny(ptr, word);
+        if (this.clearLive(this.hotU8, ptr)) {
           const cls = (word >>> CLASS_SHIFT) & CLASS_MASK;
           if (!this.pushBlock(this.tlsCount, this.tlsCapacity, this.tlsSlots, this.tlsOps, cls, ptr)) this.freeTinySlow(cls, ptr);
           return;
@@ -495,11 +493,11 @@ export class HeapCore {
       const word = pg < 0 || pg >= this.gateRegionPages ? PK_FREE : this.hotU32[this.gateFirstIndex + pg] | 0;
       if ((word & KIND_MASK) === KIND_TINY && (ptr & 15) === 0) {
         const u32 = this.hotU32;
-        const ss = ptr - (ptr & SUPERSLAB_MASK);
-        // ownerOf, written out: SM_OWNER of the slab record of ptr's page
-        if (u32[(ss + SLAB_RECORDS + ((ptr & SUPERSLAB_MASK) >>> SLAB_SHIFT) * SLAB_RECORD_BYTES + SLAB_OWNER) >>> 2] === this.worker) {
+        const ss = (ptr - (ptr & SUPERSLAB_MASK)) >>> 2; // the SuperSlab's first u32 index
+        // ownerOf, written out: SM_OWNER of the slab record of the slab the page word names
+        if (u32[ss + SLAB_OWNER_WORD + (word & SLAB_OF_WORD)] === this.worker) {
           // clearLiveShared, written out in words
-          const i = ((ss + LIVE_BITMAP) >>> 2) + ((ptr & SUPERSLAB_MASK) >>> LIVE_WORD_SHIFT);
+          const i = ss + LIVE_BITMAP_WORD + ((ptr & SUPERSLAB_MASK) >>> LIVE_WORD_SHIFT);
           const bit = 1 << ((ptr >>> GRANULE_BITS) & LIVE_BIT_MASK);
           const old = u32[i];
           if ((old & bit) !== 0 && (u32[i + REMOTE_WORDS] & bit) === 0) {
@@ -516,7 +514,7 @@ export class HeapCore {
             }
             return this.freeTinySlow(cls, ptr);
           }
-        } else if (this.freeRemoteTiny(ptr)) return;
+        } else return this.freeRemoteTiny(ptr, word);
       }
       if (ptr === 0) return;
       this.freeOther(ptr, word);
@@ -526,18 +524,21 @@ export class HeapCore {
   }
 
   /**
-   * Remote free of a tiny block: onto its slab's remote list, for the owner
-   * to collect. False, changing nothing, when it is no live block (the
-   * caller then reports it). A superslab without `freeRemote` clears the live
-   * bit here and gives the block back through `returnBlocks`.
+   * Remote free of the tiny block `ptr` (page word `word`): onto its slab's
+   * remote list, for the owner to collect; a block that is not live goes on
+   * to `freeOther`, which reports it. A superslab without `freeRemote`
+   * clears the live bit here and gives the block back through `returnBlocks`.
    */
-  protected freeRemoteTiny(ptr: number): boolean {
+  protected freeRemoteTiny(ptr: number, word: number): void {
     const ss = this.ss;
-    if (ss.freeRemote !== undefined) return ss.freeRemote(ptr);
-    if (!this.clearLive(this.hotU8, ptr)) return false;
-    this.scratch[0] = ptr;
-    ss.returnBlocks(this.scratch, 1);
-    return true;
+    if (ss.freeRemote !== undefined) {
+      if (ss.freeRemote(ptr)) return;
+    } else if (this.clearLive(this.hotU8, ptr)) {
+      this.scratch[0] = ptr;
+      ss.returnBlocks(this.scratch, 1);
+      return;
+    }
+    this.freeOther(ptr, word);
   }
 
   /** `free` of a value that is no u32: a TypeError for a non-number, else INVALID_POINTER. */
