@@ -30,6 +30,8 @@ import { guardBreach, poisonBlock, poisonBreach, writeGuard, type LinearMemory }
  *   |----------------|---------------|----------------|----------------|
  *   | live           | user          | user           | guard 0xfd     |
  *   | on a slab list | next link     | poison 0xa5    | poison 0xa5    |
+ * (on a remote list the link is in bytes [4, 8) and bytes [0, 4) keep the
+ * poison: Superslab.freeRemote poisons the block, then links it.)
  * The guard is written when the block is handed out (markLive) and checked
  * when it is freed (clearLive) and by `check()`. Poison is written when a
  * block comes back to its slab and checked when the slab hands it out again
