@@ -227,16 +227,18 @@ export class HeapCore {
     if ((size >>> 0) !== size) return this.mallocHugeOrThrow(size);
     if (size <= TINY_MAX) {
       const cls = TINY_CLASS_OF_GRANULES[(size + 15) >>> 4];
-      // popState, written out (hot-layout.ts)
+      // popState, written out (hot-layout.ts); each value computed once keeps the bytecode small (see freeSharedFlat)
       const st = this.tlsState;
-      const n = st[TLS_COUNT_AT + cls] - 1;
+      const at = TLS_COUNT_AT + cls;
+      const n = st[at] - 1;
       if (n >= 0) {
         const ptr = st[cls * TLS_STRIDE + n];
-        st[TLS_COUNT_AT + cls] = n;
+        st[at] = n;
         // markLiveShared, written out in words: the remote word lies in the SuperSlab's first page, as the live word does.
         const u32 = this.hotU32;
-        const i = ((ptr - (ptr & SUPERSLAB_MASK) + LIVE_BITMAP) >>> 2) + ((ptr & SUPERSLAB_MASK) >>> LIVE_WORD_SHIFT);
-        const bit = 1 << ((ptr >>> GRANULE_BITS) & LIVE_BIT_MASK);
+        const off = ptr & SUPERSLAB_MASK;
+        const i = ((ptr - off) >>> 2) + LIVE_BITMAP_WORD + (off >>> LIVE_WORD_SHIFT);
+        const bit = 1 << (ptr >>> GRANULE_BITS); // `<<` takes its count mod 32: the granule's bit (& LIVE_BIT_MASK)
         if (i < u32.length && (u32[i + REMOTE_WORDS] & bit) === 0) {
           u32[i] |= bit;
           return ptr;
@@ -482,45 +484,47 @@ export class HeapCore {
 
   /**
    * `freeShared` over the built-in release front gate, TLS cache and
-   * SuperSlab, written out as `free` is: the slab owner's word (`ownerOf`),
-   * then the owner's `clearLiveShared` (a plain clear after a load of the
-   * block's remote-freed bit) and `pushState`; another owner's block goes to
-   * `freeRemoteTiny`.
+   * SuperSlab, written out as `free` is: a tiny block whose live bit is set,
+   * whose remote-freed bit is clear and whose slab this worker owns (the
+   * owner word of the slab the page word names) has its live bit cleared
+   * with a plain store (`clearLiveShared`) and is pushed (`pushState`).
+   * Everything else (another owner's block, a pointer to report, ptr 0, a
+   * stale view) goes to `freeShared`, which sorts it out through the boxes:
+   * one call instead of three branches, and each value computed once (a
+   * page test as one unsigned compare), keep this function small enough for
+   * V8 to inline it next to `mallocSharedFlat` (docs/ARCHITECTURE.md).
    */
   protected freeSharedFlat(ptr: number): void {
     if ((ptr >>> 0) === ptr) {
       const pg = (ptr >>> PAGE_SHIFT) - this.gateBasePage;
-      const word = pg < 0 || pg >= this.gateRegionPages ? PK_FREE : this.hotU32[this.gateFirstIndex + pg] | 0;
+      const word = (pg >>> 0) < this.gateRegionPages ? this.hotU32[this.gateFirstIndex + pg] | 0 : PK_FREE;
       if ((word & KIND_MASK) === KIND_TINY && (ptr & 15) === 0) {
         const u32 = this.hotU32;
-        const ss = (ptr - (ptr & SUPERSLAB_MASK)) >>> 2; // the SuperSlab's first u32 index
-        // ownerOf, written out: SM_OWNER of the slab record of the slab the page word names
-        if (u32[ss + SLAB_OWNER_WORD + (word & SLAB_OF_WORD)] === this.worker) {
-          // clearLiveShared, written out in words
-          const i = ss + LIVE_BITMAP_WORD + ((ptr & SUPERSLAB_MASK) >>> LIVE_WORD_SHIFT);
-          const bit = 1 << ((ptr >>> GRANULE_BITS) & LIVE_BIT_MASK);
-          const old = u32[i];
-          if ((old & bit) !== 0 && (u32[i + REMOTE_WORDS] & bit) === 0) {
-            u32[i] = old & ~bit;
-            // pushState, written out
-            const cls = (word >>> CLASS_SHIFT) & CLASS_MASK;
-            const st = this.tlsState;
-            const n = st[TLS_COUNT_AT + cls];
-            if (n < st[TLS_CAPACITY_AT + cls]) {
-              st[cls * TLS_STRIDE + n] = ptr;
-              st[TLS_COUNT_AT + cls] = n + 1;
-              this.tinyFrees++;
-              return;
-            }
-            return this.freeTinySlow(cls, ptr);
+        const off = ptr & SUPERSLAB_MASK;
+        const ss = (ptr - off) >>> 2; // the SuperSlab's first u32 index
+        const i = ss + LIVE_BITMAP_WORD + (off >>> LIVE_WORD_SHIFT);
+        const bit = 1 << (ptr >>> GRANULE_BITS); // as in mallocSharedFlat
+        const old = u32[i];
+        // Live and no remote free pending (one test of both bits), and ours (ownerOf, written out): only then is
+        // the live bit ours to clear.
+        if ((old & ~u32[i + REMOTE_WORDS] & bit) !== 0 && u32[ss + SLAB_OWNER_WORD + (word & SLAB_OF_WORD)] === this.worker) {
+          u32[i] = old ^ bit;
+          // pushState, written out
+          const cls = (word >>> CLASS_SHIFT) & CLASS_MASK;
+          const st = this.tlsState;
+          const at = TLS_COUNT_AT + cls;
+          const n = st[at];
+          if (n < st[TLS_CAPACITY_AT + cls]) {
+            st[cls * TLS_STRIDE + n] = ptr;
+            st[at] = n + 1;
+            this.tinyFrees++;
+            return;
           }
-        } else return this.freeRemoteTiny(ptr, word);
+          return this.freeTinySlow(cls, ptr);
+        }
       }
-      if (ptr === 0) return;
-      this.freeOther(ptr, word);
-      return;
     }
-    this.throwNotAPointer(ptr);
+    this.freeShared(ptr);
   }
 
   /**
