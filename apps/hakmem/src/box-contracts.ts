@@ -123,6 +123,22 @@ export interface SuperslabBox {
   walk(page: number, w: HeapWalk, cached: Uint32Array, cachedCount: number): string | null;
   /** At least `reusedBlocks`, `carvedBlocks`, `refills`. */
   counters(): Record<string, number>;
+  /**
+   * Optional, shared heaps: the free of tiny block `ptr` by a worker that
+   * does not own its slab, whole (the owner's live bit is the owner's to
+   * write): true when the block went to its slab, false, changing nothing,
+   * when it is no live block (the facade then asks `freeProblem`). Without
+   * it the facade clears the live bit with `clearLiveShared` and hands the
+   * block to `returnBlocks`.
+   */
+  freeRemote?(ptr: number): boolean;
+  /**
+   * Optional, shared heaps: `markLiveShared` refused the cached block `ptr`
+   * although the view reaches it. True when the box took the block back
+   * (a raced double free left a remote free of it pending): the facade pops
+   * another. False means the refusal has no such cause (CORRUPTION).
+   */
+  dropRaced?(ptr: number): boolean;
 }
 
 export interface SuperslabImplementation {
@@ -132,9 +148,9 @@ export interface SuperslabImplementation {
   readonly markLive: (u8: Uint8Array, ptr: number) => boolean;
   /** Tiny free's hot path: clears `ptr`'s live bit; false if it was clear. */
   readonly clearLive: (u8: Uint8Array, ptr: number) => boolean;
-  /** `markLive` for a shared memory (atomic). */
+  /** `markLive` for a shared memory, called by the slab's owner (a box may refuse a block, see `dropRaced`). */
   readonly markLiveShared: (u8: Uint8Array, ptr: number) => boolean;
-  /** `clearLive` for a shared memory (atomic). */
+  /** `clearLive` for a shared memory: the free by the slab's owner (another worker's goes to `freeRemote` when the box has it). */
   readonly clearLiveShared: (u8: Uint8Array, ptr: number) => boolean;
   /** A shared heap's free: the worker id that owns the slab of tiny block `ptr` (0: none). */
   readonly ownerOf: (u32: Uint32Array, ptr: number) => number;

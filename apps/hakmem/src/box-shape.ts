@@ -91,6 +91,8 @@ const SHAPES: { [K in BoxName]: BoxShape<BoxImplementations[K], Instance<K>> } =
       freeProblem: 'function',
       walk: 'function',
       counters: 'function',
+      freeRemote: 'function?',
+      dropRaced: 'function?',
     },
     counters: ['reusedBlocks', 'carvedBlocks', 'refills'],
   },

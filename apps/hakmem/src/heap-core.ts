@@ -39,11 +39,15 @@ import {
   LIVE_BIT_MASK,
   LIVE_BITMAP,
   LIVE_WORD_SHIFT,
+  LIVE_BITMAP_WORD,
   MID_COUNT_AT,
   MID_HITS_AT,
   MID_LIMIT_AT,
   MID_SPAN_CLASSES,
   MID_STRIDE,
+  REMOTE_WORDS,
+  SLAB_OF_WORD,
+  SLAB_OWNER_WORD,
   SPAN_BITMAP,
   SPAN_CARVED,
   SPAN_HEADER,
@@ -189,10 +193,14 @@ export class HeapCore {
     this.routeOfWord = gateBuild.routeOfWord;
     this.routeOfPageRun = gateBuild.routeOfPageRun;
     this.largeRunPages = gateBuild.largeRunPages;
-    // The written-out fast paths (`malloc`, `free`) hold for the built-in
-    // release builds in a private heap only (a shared heap sets live bits atomically).
-    const flatTiny = tlsBuild === builds.tlsSll.release && ssBuild === builds.superslab.release && !lm.shared && LITTLE_ENDIAN;
-    if (!flatTiny) this.malloc = this.mallocBoxed;
+    // The written-out fast paths hold for the built-in release TLS cache and
+    // SuperSlab: `malloc`/`free` in a private heap, `mallocSharedFlat`/
+    // `freeSharedFlat` (with the release front gate too) in a shared one.
+    const builtIn = tlsBuild === builds.tlsSll.release && ssBuild === builds.superslab.release && LITTLE_ENDIAN;
+    const flatTiny = builtIn && !lm.shared;
+    const flatShared = builtIn && lm.shared && gateBuild === builds.frontGate.release;
+    if (flatShared) this.malloc = this.mallocSharedFlat;
+    else if (!flatTiny) this.malloc = this.mallocBoxed;
     if (this.tinyGuard !== 0) this.malloc = this.mallocGuarded;
     this.hotU8 = lm.u8;
     this.hotU32 = lm.u32;
@@ -200,7 +208,7 @@ export class HeapCore {
     this.tlsCapacity = this.tls.capacity;
     this.tlsSlots = this.tls.slots;
     this.tlsOps = this.tls.ops;
-    this.tlsState = (flatTiny ? this.tls.state : undefined) ?? new Uint32Array(0);
+    this.tlsState = (flatTiny || flatShared ? this.tls.state : undefined) ?? new Uint32Array(0);
     this.gateFirstIndex = this.gate.firstIndex;
     this.gateBasePage = this.gate.basePage;
     this.gateRegionPages = this.gate.regionPages;
@@ -215,7 +223,8 @@ export class HeapCore {
     this.flatMidMax = this.flatMid ? Math.min(MID_MAX, this.maxBytes) : 0;
     this.midState = (this.flatMid ? midState : undefined) ?? new Uint32Array(0);
     this.midPt0 = this.pages.pt0;
-    if (lm.shared) this.free = this.freeShared;
+    if (flatShared) this.free = this.freeSharedFlat;
+    else if (lm.shared) this.free = this.freeShared;
     else if (!flatTiny || gateBuild !== builds.frontGate.release) this.free = this.freeBoxed;
   }
 
@@ -248,6 +257,42 @@ export class HeapCore {
         // A detached or short view (the memory grew) has no word i: the slow path refreshes it.
         if (i < u32.length) {
           u32[i] |= 1 << ((ptr >>> GRANULE_BITS) & LIVE_BIT_MASK);
+          return ptr;
+        }
+        return this.mallocTinySlow(cls, ptr);
+      }
+      return this.mallocTinySlow(cls, 0);
+    }
+    return this.mallocMidLarge(size);
+  }
+
+  /**
+   * `malloc` in a shared heap over the built-in release TLS cache and
+   * SuperSlab, written out as `malloc` is: the owner sets the live bit with a
+   * plain store (only the owner writes live bits, see the superslab box's
+   * header), after one plain load of the block's remote-freed bit
+   * (markLiveShared; Atomics.load is a builtin call in Node 20, ~9 ns): a block that a raced double free left pending on its
+   * slab's remote list goes to the slow path, which drops it and pops
+   * another.
+   */
+  protected mallocSharedFlat(size: number): number {
+    if ((size >>> 0) !== size) return this.mallocHugeOrThrow(size);
+    if (size <= TINY_MAX) {
+      const cls = this.sizeClass[(size + 15) >>> 4];
+      // popState, written out (hot-layout.ts); each value computed once keeps the bytecode small (see freeSharedFlat)
+      const st = this.tlsState;
+      const at = TLS_COUNT_AT + cls;
+      const n = st[at] - 1;
+      if (n >= 0) {
+        const ptr = st[cls * TLS_STRIDE + n];
+        st[at] = n;
+        // markLiveShared, written out in words: the remote word lies in the SuperSlab's first page, as the live word does.
+        const u32 = this.hotU32;
+        const off = ptr & SUPERSLAB_MASK;
+        const i = ((ptr - off) >>> 2) + LIVE_BITMAP_WORD + (off >>> LIVE_WORD_SHIFT);
+        const bit = 1 << (ptr >>> GRANULE_BITS); // `<<` takes its count mod 32: the granule's bit (& LIVE_BIT_MASK)
+        if (i < u32.length && (u32[i + REMOTE_WORDS] & bit) === 0) {
+          u32[i] |= bit;
           return ptr;
         }
         return this.mallocTinySlow(cls, ptr);
@@ -297,12 +342,12 @@ export class HeapCore {
       throw new RangeError(`hakmem: ${what} must be an integer in [0, maxBytes = ${this.maxBytes}], got ${String(size)}`);
   }
 
-  /** Tiny slow path: the cache was empty (or the view went stale). */
+  /** Tiny slow path: the cache was empty (or the view went stale, or a shared heap's box refused the block). */
   protected mallocTinySlow(cls: number, popped: number): number {
     if (popped !== 0) {
       this.refreshViews();
-      if (this.markLive(this.hotU8, popped)) return popped;
-      throw new HeapError('CORRUPTION', 'cached block lies outside the memory', popped, 'tlsSll');
+      const ptr = this.claimCached(cls, popped);
+      if (ptr !== 0) return ptr;
     }
     this.enter();
     let n = this.refillTiny(cls);
@@ -314,9 +359,26 @@ export class HeapCore {
       if (n === 0) return this.mallocMidLarge(TINY_MAX + 1);
     }
     this.syncViews();
-    const ptr = this.tls.pop(cls);
-    this.markLive(this.hotU8, ptr);
-    return ptr;
+    const ptr = this.claimCached(cls, this.tls.pop(cls));
+    // Every refilled block was one a raced double free left pending (dropped): refill again.
+    return ptr !== 0 ? ptr : this.mallocTinySlow(cls, 0);
+  }
+
+  /**
+   * Hands out the cached block `ptr` of class `cls` (just popped): sets its
+   * live bit and returns it. A block the superslab refuses because a raced
+   * double free left it pending (`dropRaced`, shared heaps) is dropped and
+   * the next one popped; 0 when the cache ran out.
+   */
+  protected claimCached(cls: number, ptr: number): number {
+    let p = ptr;
+    while (p !== 0) {
+      if (this.markLive(this.hotU8, p)) return p;
+      const ss = this.ss;
+      if (ss.dropRaced === undefined || !ss.dropRaced(p)) throw new HeapError('CORRUPTION', 'cached block lies outside the memory', p, 'tlsSll');
+      p = this.tls.pop(cls);
+    }
+    return 0;
   }
 
   protected refillTiny(cls: number): number {
@@ -497,16 +559,19 @@ export class HeapCore {
    * back to that slab (its remote list) at once instead of into this worker's
    * cache. Kept in this worker's cache it would be handed out here again, and
    * the owner's and this worker's blocks would interleave in the same cache
-   * lines and live-bitmap bytes, which both cores then fight over.
+   * lines and live-bitmap bytes, which both cores then fight over. The
+   * owner's own free is `clearLiveShared` and a cache push.
    */
   protected freeShared(ptr: number): void {
     if ((ptr >>> 0) === ptr) {
       const word = this.pageWordOf(this.hotU32, this.gateFirstIndex, this.gateBasePage, this.gateRegionPages, ptr);
-      if ((word & KIND_MASK) === KIND_TINY && (ptr & 15) === 0 && this.clearLive(this.hotU8, ptr)) {
-        if (this.ownerOf(this.hotU32, ptr) !== this.worker) return this.freeRemoteTiny(ptr);
-        const cls = (word >>> CLASS_SHIFT) & CLASS_MASK;
-        if (!this.pushBlock(this.tlsCount, this.tlsCapacity, this.tlsSlots, this.tlsOps, cls, ptr)) this.freeTinySlow(cls, ptr);
-        return;
+      if ((word & KIND_MASK) === KIND_TINY && (ptr & 15) === 0) {
+        if (this.ownerOf(this.hotU32, ptr) !== this.worker) return this.freeRemoteTiny(ptr, word);
+        if (this.clearLive(this.hotU8, ptr)) {
+          const cls = (word >>> CLASS_SHIFT) & CLASS_MASK;
+          if (!this.pushBlock(this.tlsCount, this.tlsCapacity, this.tlsSlots, this.tlsOps, cls, ptr)) this.freeTinySlow(cls, ptr);
+          return;
+        }
       }
       if (ptr === 0) return;
       this.freeOther(ptr, word);
@@ -515,10 +580,67 @@ export class HeapCore {
     this.throwNotAPointer(ptr);
   }
 
-  /** Remote free of a tiny block: onto its slab's remote list, for the owner to collect. */
-  protected freeRemoteTiny(ptr: number): void {
-    this.scratch[0] = ptr;
-    this.ss.returnBlocks(this.scratch, 1);
+  /**
+   * `freeShared` over the built-in release front gate, TLS cache and
+   * SuperSlab, written out as `free` is: a tiny block whose live bit is set,
+   * whose remote-freed bit is clear and whose slab this worker owns (the
+   * owner word of the slab the page word names) has its live bit cleared
+   * with a plain store (`clearLiveShared`) and is pushed (`pushState`).
+   * Everything else (another owner's block, a pointer to report, ptr 0, a
+   * stale view) goes to `freeShared`, which sorts it out through the boxes:
+   * one call instead of three branches, and each value computed once (a
+   * page test as one unsigned compare), keep this function small enough for
+   * V8 to inline it next to `mallocSharedFlat` (docs/ARCHITECTURE.md).
+   */
+  protected freeSharedFlat(ptr: number): void {
+    if ((ptr >>> 0) === ptr) {
+      const pg = (ptr >>> PAGE_SHIFT) - this.gateBasePage;
+      const word = (pg >>> 0) < this.gateRegionPages ? this.hotU32[this.gateFirstIndex + pg] | 0 : PK_FREE;
+      if ((word & KIND_MASK) === KIND_TINY && (ptr & 15) === 0) {
+        const u32 = this.hotU32;
+        const off = ptr & SUPERSLAB_MASK;
+        const ss = (ptr - off) >>> 2; // the SuperSlab's first u32 index
+        const i = ss + LIVE_BITMAP_WORD + (off >>> LIVE_WORD_SHIFT);
+        const bit = 1 << (ptr >>> GRANULE_BITS); // as in mallocSharedFlat
+        const old = u32[i];
+        // Live and no remote free pending (one test of both bits), and ours (ownerOf, written out): only then is
+        // the live bit ours to clear.
+        if ((old & ~u32[i + REMOTE_WORDS] & bit) !== 0 && u32[ss + SLAB_OWNER_WORD + (word & SLAB_OF_WORD)] === this.worker) {
+          u32[i] = old ^ bit;
+          // pushState, written out
+          const cls = (word >>> CLASS_SHIFT) & CLASS_MASK;
+          const st = this.tlsState;
+          const at = TLS_COUNT_AT + cls;
+          const n = st[at];
+          if (n < st[TLS_CAPACITY_AT + cls]) {
+            st[cls * TLS_STRIDE + n] = ptr;
+            st[at] = n + 1;
+            this.tinyFrees++;
+            return;
+          }
+          return this.freeTinySlow(cls, ptr);
+        }
+      }
+    }
+    this.freeShared(ptr);
+  }
+
+  /**
+   * Remote free of the tiny block `ptr` (page word `word`): onto its slab's
+   * remote list, for the owner to collect; a block that is not live goes on
+   * to `freeOther`, which reports it. A superslab without `freeRemote`
+   * clears the live bit here and gives the block back through `returnBlocks`.
+   */
+  protected freeRemoteTiny(ptr: number, word: number): void {
+    const ss = this.ss;
+    if (ss.freeRemote !== undefined) {
+      if (ss.freeRemote(ptr)) return;
+    } else if (this.clearLive(this.hotU8, ptr)) {
+      this.scratch[0] = ptr;
+      ss.returnBlocks(this.scratch, 1);
+      return;
+    }
+    this.freeOther(ptr, word);
   }
 
   /** `free` of a value that is no u32: a TypeError for a non-number, else INVALID_POINTER. */

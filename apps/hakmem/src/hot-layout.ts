@@ -26,6 +26,18 @@ export const TLS_CAPACITY_AT = 16416;
 export const TLS_STRIDE = 512;
 /** superslab: a SuperSlab's live bitmap starts this many bytes into it (SS_BITMAP). */
 export const LIVE_BITMAP = 2048;
+/** superslab, shared heaps: a granule's remote-freed word is this many u32 words after its live word (REMOTE_FROM_LIVE / 4). */
+export const REMOTE_WORDS = 13824;
+/** superslab: the live bitmap's first u32 word from the SuperSlab's (SS_BITMAP / 4). */
+export const LIVE_BITMAP_WORD = 512;
+/**
+ * superslab: u32 index, from the SuperSlab's first, of slab 0's owner word
+ * ((SS_SLAB_META + SM_OWNER) / 4; `ownerOf` reads it). Slab s's is
+ * 16·s words on (SLAB_META_BYTES / 4), which is `word & SLAB_OF_WORD` for
+ * its PK_TINY page word (slab index in bits 4..7).
+ */
+export const SLAB_OWNER_WORD = 23;
+export const SLAB_OF_WORD = 0xf0;
 /** superslab: `ptr & SUPERSLAB_MASK` is the offset in its 1 MiB SuperSlab (SS_MASK). */
 export const SUPERSLAB_MASK = 0xfffff;
 /** superslab: `offset >>> LIVE_WORD_SHIFT` is the u32 word of the bitmap holding a granule's bit (one bit per 16 B). */

@@ -7,6 +7,7 @@ import {
   PK_RUN_LIVE,
   midSpanPageWord,
   tinyPageWord,
+  slabIndexOf,
   MID_CLASSES,
   MID_CLASS_SIZES,
   MID_FIRST_RUN_CLASS,
@@ -20,7 +21,7 @@ import {
   pageDistance,
 } from '@hakmem/contracts/layout';
 import * as mid from '@hakmem/mid-large-ace';
-import { markLiveWord, clearLiveWord } from '@hakmem/superslab';
+import { markLiveWord, clearLiveWord, markLiveShared, clearLiveShared, ownerOf } from '@hakmem/superslab';
 import { TlsCache, TLS_SLL_STRIDE, TLS_STATE_CAPACITY_AT, TLS_STATE_COUNT_AT, popState, pushState } from '@hakmem/tls-sll-box';
 import { describe, expect, it } from 'vitest';
 import * as hot from '../src/hot-layout.js';
@@ -69,6 +70,36 @@ describe('hot-layout: the facade fast path restates exactly what the boxes own',
     }
     // Little-endian words: the bit is the one the boxes read as a byte.
     expect(new Uint8Array(new Uint32Array([1 << 9]).buffer)[1]).toBe(2);
+  });
+
+  it("the shared fast paths' owner word and remote-freed bit are the ones ownerOf and markLiveShared/clearLiveShared read", () => {
+    const u32 = new Uint32Array((3 << 20) >>> 2);
+    const u8 = new Uint8Array(u32.buffer);
+    for (const ptr of [0x100000 + 10240, 0x100000 + 10240 + 16, 0x1f0000 + 1008, 0x200000 + 65536 * 7 + 512, 0x2ffff0]) {
+      const word = tinyPageWord(5, slabIndexOf(ptr));
+      const ss = (ptr - (ptr & hot.SUPERSLAB_MASK)) >>> 2;
+      // HeapCore.freeSharedFlat's owner word
+      const owner = ss + hot.SLAB_OWNER_WORD + (word & hot.SLAB_OF_WORD);
+      u32.fill(0);
+      u32[owner] = 0x1234;
+      expect(ownerOf(u32, ptr)).toBe(0x1234);
+      // The live word of the shared paths is the private paths' one.
+      const i = ss + hot.LIVE_BITMAP_WORD + ((ptr & hot.SUPERSLAB_MASK) >>> hot.LIVE_WORD_SHIFT);
+      expect(i).toBe(wordOf(ptr));
+      expect(markLiveShared(u8, ptr)).toBe(true);
+      expect(u32[i]).toBe(bitOf(ptr) >>> 0);
+      // A remote-freed bit at i + REMOTE_WORDS: the owner's malloc and free both refuse the block.
+      u32[i + hot.REMOTE_WORDS] = bitOf(ptr);
+      expect(clearLiveShared(u8, ptr)).toBe(false);
+      expect(u32[i]).toBe(bitOf(ptr) >>> 0);
+      u32[i] = 0;
+      expect(markLiveShared(u8, ptr)).toBe(false);
+      expect(u32[i]).toBe(0);
+      u32[i + hot.REMOTE_WORDS] = 0;
+      expect(markLiveShared(u8, ptr)).toBe(true);
+      expect(clearLiveShared(u8, ptr)).toBe(true);
+      expect(u32[i]).toBe(0);
+    }
   });
 
   it('the written-out page word tests are the layout decoders', () => {

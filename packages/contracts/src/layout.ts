@@ -220,6 +220,20 @@ export const SS_BITMAP = 2048;
 export const SS_BITMAP_BYTES = SS_SIZE >>> GRANULE_SHIFT >>> 3;
 /** Slab 0's blocks start after the header, on a 1 KiB boundary so power-of-two classes stay size-aligned. */
 export const SS_HEADER_BYTES = 10240;
+/**
+ * Shared heaps only: the remote-freed bitmap, one bit per 16-byte granule
+ * like the live bitmap (SS_BITMAP_BYTES), in the last SS_BITMAP_BYTES of
+ * slab 0, whose capacity is that much smaller in a shared heap
+ * (tinySlabCapacity). A bit is set (Atomics.or) by a worker that frees a
+ * block of a slab it does not own, and cleared (Atomics.and) by the owner
+ * when it collects the block from the slab's remote list. A private heap has
+ * no remote frees and keeps those bytes for blocks.
+ */
+export const SS_REMOTE_BITMAP = SLAB_SIZE - SS_BITMAP_BYTES;
+/** Slab 0's bytes kept from blocks in a shared heap (the remote-freed bitmap). */
+export const SS_REMOTE_BITMAP_BYTES = SS_BITMAP_BYTES;
+/** Bytes from a granule's live-bitmap byte to its remote-freed-bitmap byte (a multiple of 4: the same distance in u32 words ÷ 4). */
+export const REMOTE_FROM_LIVE = SS_REMOTE_BITMAP - SS_BITMAP;
 
 // Slab metadata record (offsets inside a record).
 export const SM_CLASS = 0;
@@ -281,6 +295,8 @@ export const slabDataStartAt = (ss: number, index: number): number => ss + index
 export const slabDataStart = (slab: number): number => slabDataStartAt(superslabOf(slab), slabIndexOfRecord(slab));
 /** Byte of the SuperSlab live bitmap that holds `ptr`'s live bit. */
 export const liveByteOf = (ptr: number): number => ptr - (ptr & SS_MASK) + SS_BITMAP + ((ptr & SS_MASK) >>> LIVE_BYTE_SHIFT);
+/** Byte of the SuperSlab remote-freed bitmap (shared heaps, SS_REMOTE_BITMAP) that holds `ptr`'s bit; the bit is liveMaskOf(ptr). */
+export const remoteByteOf = (ptr: number): number => ptr - (ptr & SS_MASK) + SS_REMOTE_BITMAP + ((ptr & SS_MASK) >>> LIVE_BYTE_SHIFT);
 /** `ptr`'s live bit within its byte (liveByteOf). */
 export const liveMaskOf = (ptr: number): number => 1 << ((ptr >>> GRANULE_SHIFT) & LIVE_BIT_MASK);
 /** u32 index of the (little-endian) bitmap word that holds `ptr`'s live bit: the word form of liveByteOf. */

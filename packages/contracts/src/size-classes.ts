@@ -9,6 +9,7 @@ import {
   SPAN_MAX_BLOCKS,
   SPAN_MAX_PAGES,
   SS_HEADER_BYTES,
+  SS_REMOTE_BITMAP_BYTES,
 } from './layout.js';
 
 /**
@@ -89,9 +90,13 @@ export function tinyClassOf(size: number): number {
   return TINY_CLASS_OF_GRANULES[(size + 15) >>> 4];
 }
 
-/** Blocks a slab of class `cls` holds; slab 0 of a SuperSlab loses its header's room. */
-export function tinySlabCapacity(cls: number, slabIndex: number): number {
-  const room = SLAB_SIZE - (slabIndex === 0 ? SS_HEADER_BYTES : 0);
+/**
+ * Blocks a slab of class `cls` holds; slab 0 of a SuperSlab loses its
+ * header's room, and in a shared heap also the remote-freed bitmap's
+ * (SS_REMOTE_BITMAP, at the end of slab 0).
+ */
+export function tinySlabCapacity(cls: number, slabIndex: number, shared = false): number {
+  const room = SLAB_SIZE - (slabIndex === 0 ? SS_HEADER_BYTES + (shared ? SS_REMOTE_BITMAP_BYTES : 0) : 0);
   return Math.floor(room / TINY_CLASS_SIZES[cls]);
 }
 

@@ -28,6 +28,8 @@ import {
   SS_ACTIVE_SLABS,
   SS_BITMAP,
   SS_BITMAP_BYTES,
+  SS_REMOTE_BITMAP,
+  SS_REMOTE_BITMAP_BYTES,
   SS_MAGIC,
   SS_MAGIC_VALUE,
   SS_NEXT,
@@ -301,7 +303,7 @@ export class SharedPool {
       // takePage may have grown the views.
       const u32 = this.lm.u32;
       u32[m + SM_CLASS / WORD_BYTES] = cls;
-      u32[m + SM_CAPACITY / WORD_BYTES] = tinySlabCapacity(cls, s);
+      u32[m + SM_CAPACITY / WORD_BYTES] = tinySlabCapacity(cls, s, this.lm.shared);
       this.pages.setWord(slabPageAt(ss, s), tinyPageWord(cls, s));
       if (--u32[(ss + SS_UNUSED_SLABS) >>> 2] === 0) unlinkSuperslab(this.lm, this.area, ss);
       return slab;
@@ -316,6 +318,8 @@ export class SharedPool {
     const ss = page << PAGE_SHIFT >>> 0;
     const u8 = this.lm.u8;
     u8.fill(0, ss, ss + SS_BITMAP + SS_BITMAP_BYTES);
+    // A shared heap's remote-freed bitmap (the end of slab 0, which its capacity leaves out).
+    if (this.lm.shared) u8.fill(0, ss + SS_REMOTE_BITMAP, ss + SS_REMOTE_BITMAP + SS_REMOTE_BITMAP_BYTES);
     const u32 = this.lm.u32;
     u32[(ss + SS_MAGIC) >>> 2] = SS_MAGIC_VALUE;
     u32[(ss + SS_UNUSED_SLABS) >>> 2] = SLABS_PER_SS;

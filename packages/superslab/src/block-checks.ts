@@ -31,6 +31,8 @@ import { guardBreach, scannerOf, writeGuard, type LinearMemory } from '@hakmem/l
  *   |----------------|---------------|----------------|----------------|
  *   | live           | user          | user           | guard 0xfd     |
  *   | on a slab list | next link     | poison 0xa5    | poison 0xa5    |
+ * (on a remote list the link is in bytes [4, 8) and bytes [0, 4) keep the
+ * poison: Superslab.freeRemote poisons the block, then links it.)
  * The guard is written when the block is handed out (markLive) and checked
  * when it is freed (clearLive) and by `check()`. Poison is written when a
  * block comes back to its slab and checked when the slab hands it out again
@@ -50,9 +52,9 @@ export function checkGuard(u8: Uint8Array, ptr: number, size: number): void {
     throw new HeapError('CORRUPTION', `guard byte ${at - ptr} of a live ${size}-byte block was overwritten (write past the usable end, at ${at})`, ptr, 'superslab');
 }
 
-/** Throws CORRUPTION when a block on a slab list (link word aside) lost its poison: a write after free. */
-export function checkPoison(lm: LinearMemory, ptr: number, size: number, where: string): void {
-  const at = scannerOf(lm).find(ptr + WORD_BYTES, ptr + size, POISON_WORD);
+/** Throws CORRUPTION when a block on a slab list lost its poison in bytes [from, size) (by default all but the free-list link): a write after free. */
+export function checkPoison(lm: LinearMemory, ptr: number, size: number, where: string, from = WORD_BYTES): void {
+  const at = scannerOf(lm).find(ptr + from, ptr + size, POISON_WORD);
   if (at >= 0) throw new HeapError('CORRUPTION', `free block on the slab's ${where} was written after free (byte ${at - ptr} changed)`, ptr, 'superslab');
 }
 

@@ -13,6 +13,7 @@ import {
   TINY_CLASS_SIZES,
   liveByteOf,
   liveMaskOf,
+  REMOTE_FROM_LIVE,
   slabDataStart,
   slabRecordOf,
   superslabOf,
@@ -47,7 +48,8 @@ export function slabOccupancy(lm: LinearMemory, ptr: number): SlabOccupancy | nu
   let live = 0;
   for (let b = 0; b < carved; b++) {
     const p = start + b * size;
-    if ((u8[liveByteOf(p)] & liveMaskOf(p)) !== 0) live++;
+    // In a shared heap a block whose remote bit is set too is a pending remote free, not live.
+    if ((u8[liveByteOf(p)] & liveMaskOf(p)) !== 0 && !(lm.shared && (Atomics.load(u8, liveByteOf(p) + REMOTE_FROM_LIVE) & liveMaskOf(p)) !== 0)) live++;
   }
   return { state: state === SLAB_ACTIVE ? 'active' : 'empty', sizeClass: cls, blockBytes: size, live, capacity: u32[m + SM_CAPACITY / WORD_BYTES], carved, owner };
 }

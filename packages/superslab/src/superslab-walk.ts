@@ -23,6 +23,7 @@ import {
   liveByteOf,
   liveMaskOf,
   isUnusedSlabPageWord,
+  REMOTE_FROM_LIVE,
   pageClass,
   pageKind,
   pageSlab,
@@ -37,6 +38,7 @@ import {
 import type { LinearMemory } from '@hakmem/linear-memory';
 import { BLOCK_GUARD } from './block-guard.js';
 import { checkGuard, checkPoison } from './block-checks.js';
+import { REMOTE_LINK_WORD } from './remote-link.js';
 
 /**
  * The superslab box's walk of the heap (`check()` and `stats()`): a SuperSlab
@@ -67,7 +69,7 @@ export interface SuperslabWalk {
  * are the worker's TLS-cached tiny blocks, sorted ascending; `pt0` indexes the
  * page table as in PageLayer. Returns the first problem, or null.
  */
-export function walkSuperslab(lm: LinearMemory, pt0: number, page: number, w: HeapWalk, cached: Uint32Array, cachedCount: number): string | null {
+export function walkSuperslab(lm: LinearMemory, pt0: number, page: number, w: HeapWalk, cached: Uint32Array, cachedCount: number, shared = lm.shared): string | null {
   const u32 = lm.u32;
   const ss = (page << PAGE_SHIFT) >>> 0;
   // The pages after the header's are walked with it; pages of the
@@ -82,13 +84,13 @@ export function walkSuperslab(lm: LinearMemory, pt0: number, page: number, w: He
   if (ss !== head) return null;
   w.superslabs.push(ss);
   if (!w.validate) {
-    countLive(u32, ss, w);
+    countLive(u32, ss, w, shared);
     return null;
   }
   const problem = checkCached(lm.u8, ss, cached, cachedCount, w) ?? checkPageWords(u32, pt0, page, ss, w);
   if (problem !== null) return problem;
   const counts: SuperslabWalk = { liveBlocks: 0, liveBytes: 0, activeSlabs: 0, emptySlabs: 0, unusedSlabs: 0 };
-  const records = validateSuperslab(lm, ss, counts, (slab) => cachedPerSlab[slabIndexOfRecord(slab)]);
+  const records = validateSuperslab(lm, ss, counts, (slab) => cachedPerSlab[slabIndexOfRecord(slab)], shared);
   if (records !== null) {
     w.problemAt = ss;
     return records;
@@ -152,16 +154,18 @@ function checkPageWords(u32: Uint32Array, pt0: number, page: number, ss: number,
 /**
  * stats(): the live blocks of every ACTIVE or EMPTY slab are the set bits of
  * its share of the live bitmap (only live block starts have one), so a
- * popcount counts them without walking the blocks.
+ * popcount counts them without walking the blocks. In a shared heap a block
+ * whose remote bit is set too is a pending remote free, not live.
  */
-function countLive(u32: Uint32Array, ss: number, w: HeapWalk): void {
+function countLive(u32: Uint32Array, ss: number, w: HeapWalk, shared: boolean): void {
+  const remote = shared ? REMOTE_FROM_LIVE >>> 2 : 0;
   for (let s = 0; s < SLABS_PER_SS; s++) {
     const m = slabRecordAt(ss, s) >>> 2;
     const state = u32[m + SM_STATE / WORD_BYTES];
     if ((state !== SLAB_ACTIVE && state !== SLAB_EMPTY) || u32[m + SM_CARVED / WORD_BYTES] === 0) continue;
     let live = 0;
     const from = slabBitmapWordAt(ss, s);
-    for (let i = from; i < from + SLAB_BITMAP_WORDS; i++) live += popcount32(u32[i]);
+    for (let i = from; i < from + SLAB_BITMAP_WORDS; i++) live += popcount32(shared ? u32[i] & ~Atomics.load(u32, i + remote) : u32[i]);
     w.liveBlocks += live;
     w.liveBytes += live * (TINY_CLASS_SIZES[u32[m + SM_CLASS / WORD_BYTES]] - BLOCK_GUARD);
   }
@@ -193,9 +197,10 @@ function popcount32(x: number): number {
  *
  * @deprecated: removed when the facade switches to `Superslab.walk` (which runs it, and the page-word checks).
  */
-export function validateSuperslab(lm: LinearMemory, ss: number, walk: SuperslabWalk, cachedInSlab: (slab: number) => number): string | null {
+export function validateSuperslab(lm: LinearMemory, ss: number, walk: SuperslabWalk, cachedInSlab: (slab: number) => number, shared = lm.shared): string | null {
   const u32 = lm.u32;
   const u8 = lm.u8;
+  const pending = (p: number): boolean => shared && (Atomics.load(u8, liveByteOf(p) + REMOTE_FROM_LIVE) & liveMaskOf(p)) !== 0;
   if (u32[(ss + SS_MAGIC) >>> 2] !== SS_MAGIC_VALUE) return `SuperSlab ${ss} has a bad magic word`;
   for (let s = 0; s < SLABS_PER_SS; s++) {
     const slab = slabRecordAt(ss, s);
@@ -215,20 +220,22 @@ export function validateSuperslab(lm: LinearMemory, ss: number, walk: SuperslabW
     const carved = u32[m + SM_CARVED / WORD_BYTES];
     const used = u32[m + SM_USED / WORD_BYTES];
     const start = slabDataStart(slab);
-    if (capacity !== tinySlabCapacity(cls, s)) return `slab ${slab}: capacity ${capacity} wrong for class ${cls}`;
+    if (capacity !== tinySlabCapacity(cls, s, shared)) return `slab ${slab}: capacity ${capacity} wrong for class ${cls}`;
     if (carved > capacity) return `slab ${slab}: carved ${carved} > capacity ${capacity}`;
     if (used > carved) return `slab ${slab}: used ${used} > carved ${carved}`;
     let live = 0;
     for (let b = 0; b < carved; b++) {
       const p = start + b * size;
-      if ((u8[liveByteOf(p)] & liveMaskOf(p)) !== 0) {
+      if ((u8[liveByteOf(p)] & liveMaskOf(p)) !== 0 && !pending(p)) {
         live++;
         if (__HAKMEM_DEBUG__) checkGuard(u8, p, size);
       }
     }
-    const free = listLength(lm, slab, start, size, carved, u32[m + SM_FREE_HEAD / WORD_BYTES], 'free list');
+    const free = listLength(lm, slab, start, size, carved, u32[m + SM_FREE_HEAD / WORD_BYTES], 'free list', false, shared);
     if (typeof free === 'string') return free;
-    const remote = listLength(lm, slab, start, size, carved, u32[m + SM_REMOTE_HEAD / WORD_BYTES], 'remote list');
+    // Remote-list nodes: pending remote frees (live bit and remote bit set, counted in `used`), and in a shared
+    // heap blocks of a raced double free (remote bit only), which are also cached or on the free list.
+    const remote = listLength(lm, slab, start, size, carved, u32[m + SM_REMOTE_HEAD / WORD_BYTES], 'remote list', true, shared);
     if (typeof remote === 'string') return remote;
     if (used + free !== carved) return `slab ${slab}: used ${used} + free ${free} != carved ${carved}`;
     const cached = cachedInSlab(slab);
@@ -240,17 +247,35 @@ export function validateSuperslab(lm: LinearMemory, ss: number, walk: SuperslabW
   return null;
 }
 
-/** Length of a slab's free or remote list from `head`, or the first broken node as a sentence. */
-function listLength(lm: LinearMemory, slab: number, start: number, size: number, carved: number, head: number, what: string): number | string {
+/**
+ * Length of a slab's free list (`remote` false: linked through word 0, every
+ * node not live) or remote list (`remote` true: linked through word
+ * REMOTE_LINK_WORD; in a shared heap every node's remote bit is set), or the
+ * first broken node as a sentence. For a shared heap's remote list the
+ * length counts only the pending nodes (live bit set): the others are raced
+ * duplicates of cached or free blocks (Superslab's class comment).
+ */
+function listLength(lm: LinearMemory, slab: number, start: number, size: number, carved: number, head: number, what: string, remote: boolean, shared: boolean): number | string {
   const u32 = lm.u32;
   const u8 = lm.u8;
+  const link = remote ? REMOTE_LINK_WORD : 0;
   let n = 0;
-  for (let p = head; p !== 0; p = u32[p >>> 2]) {
+  let pendingNodes = 0;
+  for (let p = head; p !== 0; p = u32[(p >>> 2) + link]) {
     const rel = p - start;
     if (rel < 0 || rel % size !== 0 || rel / size >= carved) return `slab ${slab}: ${what} node ${p} is not a carved block of the slab`;
-    if ((u8[liveByteOf(p)] & liveMaskOf(p)) !== 0) return `slab ${slab}: ${what} node ${p} is live`;
+    const live = (u8[liveByteOf(p)] & liveMaskOf(p)) !== 0;
+    if (remote && shared) {
+      if ((Atomics.load(u8, liveByteOf(p) + REMOTE_FROM_LIVE) & liveMaskOf(p)) === 0) return `slab ${slab}: ${what} node ${p} has no remote bit`;
+      if (live) pendingNodes++;
+    } else if (live) return `slab ${slab}: ${what} node ${p} is live`;
     if (++n > carved) return `slab ${slab}: ${what} has a cycle`;
-    if (__HAKMEM_DEBUG__) checkPoison(lm, p, size, what);
+    if (__HAKMEM_DEBUG__) {
+      if (remote) {
+        checkPoison(lm, p, WORD_BYTES, what, 0);
+        checkPoison(lm, p, size, what, (REMOTE_LINK_WORD + 1) * WORD_BYTES);
+      } else checkPoison(lm, p, size, what);
+    }
   }
-  return n;
+  return remote && shared ? pendingNodes : n;
 }

@@ -1,4 +1,4 @@
-import { HeapError } from '@hakmem/contracts';
+import { FREE_DOUBLE, HeapError } from '@hakmem/contracts';
 import {
   GRANULE,
   PAGE_SHIFT,
@@ -35,8 +35,9 @@ import {
   slabRecordOf,
   liveByteOf,
   liveMaskOf,
+  remoteByteOf,
 } from '@hakmem/contracts/layout';
-import { LinearMemory, PageLayer, planGeometry, pushRemote } from '@hakmem/linear-memory';
+import { LinearMemory, PageLayer, planGeometry } from '@hakmem/linear-memory';
 import { describe, expect, it } from 'vitest';
 import { BLOCK_GUARD } from './block-guard.js';
 import { Superslab, clearLive, clearLiveShared, markLive, markLiveShared } from './superslab.js';
@@ -273,6 +274,67 @@ describe(`superslab (${__HAKMEM_DEBUG__ ? 'debug' : 'release'} build)`, () => {
     expect(field(lm, b, SM_LIST)).toBe(1);
   });
 
+  describe('a double free raced by the owner and another worker (both frees passed)', () => {
+    /**
+     * Lays out the state two overlapping frees leave when both pass: the
+     * other worker's `freeRemote` saw the live bit set and pushed the block;
+     * the owner's free had read the remote bit before it was set and cleared
+     * the live bit (done here by hand), the block sitting in its cache.
+     */
+    function raced() {
+      const { lm, ss, activate } = setup(true);
+      const cls = tinyClassOf(64);
+      const slab = activate(2, cls, 1);
+      const owner = new Superslab(lm, 1);
+      const other = new Superslab(lm, 2);
+      owner.adopt(cls, slab);
+      const got = take(owner, cls, 4);
+      for (const p of got) expect(owner.markLive(p)).toBe(true);
+      const p = got[0];
+      expect(other.freeRemote(p)).toBe(true);
+      lm.u8[liveByteOf(p)] &= ~liveMaskOf(p); // the owner's plain clear, which read R = 0 a moment before
+      return { lm, ss, cls, slab, owner, p, got };
+    }
+    const bits = (lm: LinearMemory, p: number) => [lm.u8[liveByteOf(p)] & liveMaskOf(p) ? 1 : 0, lm.u8[remoteByteOf(p)] & liveMaskOf(p) ? 1 : 0];
+
+    it('malloc refuses the cached block: dropRaced makes it pending, and the drain takes it back once', () => {
+      const { lm, ss, cls, slab, owner, p } = raced();
+      expect(markLiveShared(lm.u8, p)).toBe(false); // R set: not handed out
+      expect(owner.dropRaced(p)).toBe(true);
+      expect(bits(lm, p)).toEqual([1, 1]);
+      expect(validateSuperslab(lm, ss, newWalk(), none)).toBeNull();
+      const used = field(lm, slab, SM_USED);
+      const back = take(owner, cls, 1); // drains the remote list first
+      expect(back).toEqual([p]);
+      expect(bits(lm, p)).toEqual([0, 0]);
+      expect(field(lm, slab, SM_USED)).toBe(used); // one back from the drain, one out again
+      expect(owner.counters()).toMatchObject({ racedDoubleFrees: 1, remoteCollected: 1 });
+    });
+
+    it('a drain before malloc clears the remote bit only: the block stays where the owner put it, counted once', () => {
+      const { lm, ss, slab, owner, p, got } = raced();
+      const used = field(lm, slab, SM_USED);
+      owner.releaseCurrent(); // collects remote lists
+      expect(bits(lm, p)).toEqual([0, 0]);
+      expect(field(lm, slab, SM_FREE_HEAD)).toBe(0); // not linked: it is in the owner's cache
+      expect(field(lm, slab, SM_USED)).toBe(used);
+      expect(owner.counters()).toMatchObject({ racedDoubleFrees: 1, remoteCollected: 0 });
+      expect(validateSuperslab(lm, ss, newWalk(), (s) => (s === slab ? 1 : 0))).toBeNull();
+      expect(markLiveShared(lm.u8, p)).toBe(true); // the cached copy is handed out as usual
+      expect(got).toContain(p);
+    });
+
+    it('a cache flush does not put the block on the free list: it waits for the drain', () => {
+      const { lm, slab, owner, p } = raced();
+      const used = field(lm, slab, SM_USED);
+      owner.returnBlocks(Uint32Array.of(p), 1);
+      expect(bits(lm, p)).toEqual([1, 1]);
+      expect(field(lm, slab, SM_FREE_HEAD)).toBe(0);
+      expect(field(lm, slab, SM_USED)).toBe(used);
+      expect(owner.counters().racedDoubleFrees).toBe(1);
+    });
+  });
+
   describe.each([false, true])('remote frees (shared memory: %s)', (shared) => {
     it("blocks of another worker's slab go to its remote list and are collected on the owner's next refill", () => {
       const { lm, ss, activate } = setup(shared);
@@ -283,7 +345,18 @@ describe(`superslab (${__HAKMEM_DEBUG__ ? 'debug' : 'release'} build)`, () => {
       owner.adopt(cls, slab);
       const got = take(owner, cls, 4);
 
-      other.returnBlocks(Uint32Array.from(got), 4);
+      if (shared) {
+        // A shared heap's remote free (freeRemote) of blocks the owner handed out: live bit kept, remote bit set.
+        for (const p of got) expect(owner.markLive(p)).toBe(true);
+        for (const p of got) expect(other.freeRemote(p)).toBe(true);
+        for (const p of got) {
+          expect(lm.u8[liveByteOf(p)] & liveMaskOf(p)).not.toBe(0);
+          expect(lm.u8[remoteByteOf(p)] & liveMaskOf(p)).not.toBe(0);
+          expect(owner.isLive(p)).toBe(false); // pending: counted as free
+          expect(owner.freeProblem(p)).toBe(FREE_DOUBLE);
+          expect(other.freeRemote(p)).toBe(false); // a second remote free changes nothing
+        }
+      } else other.returnBlocks(Uint32Array.from(got), 4);
       expect(other.counters()).toMatchObject({ remoteFrees: 4, localReturns: 0 });
       expect(other.emptied).toEqual([]);
       expect(field(lm, slab, SM_REMOTE_HEAD)).toBe(got[3]);
@@ -298,7 +371,9 @@ describe(`superslab (${__HAKMEM_DEBUG__ ? 'debug' : 'release'} build)`, () => {
       expect(field(lm, slab, SM_REMOTE_HEAD)).toBe(0);
       expect(field(lm, slab, SM_CARVED)).toBe(4);
       expect(field(lm, slab, SM_USED)).toBe(4);
-      expect(owner.counters()).toMatchObject({ remoteCollected: 4, reusedBlocks: 4, carvedBlocks: 4 });
+      expect(owner.counters()).toMatchObject({ remoteCollected: 4, reusedBlocks: 4, carvedBlocks: 4, racedDoubleFrees: 0 });
+      for (const p of got) expect(lm.u8[liveByteOf(p)] & liveMaskOf(p)).toBe(0);
+      if (shared) for (const p of got) expect(lm.u8[remoteByteOf(p)] & liveMaskOf(p)).toBe(0);
     });
   });
 
@@ -427,7 +502,9 @@ describe(`superslab (${__HAKMEM_DEBUG__ ? 'debug' : 'release'} build)`, () => {
       if (__HAKMEM_DEBUG__) {
         // The debug build refuses to give a live block back at all, so push it by hand.
         expect(() => intruder.returnBlocks(Uint32Array.of(got[0]), 1)).toThrow(/the block is live/);
-        pushRemote(lm.u32, (slab >>> 2) + SM_REMOTE_HEAD / 4, got[0], false);
+        const head = (slab >>> 2) + SM_REMOTE_HEAD / 4;
+        lm.u32[(got[0] >>> 2) + 1] = lm.u32[head]; // remote lists link through word 1
+        lm.u32[head] = got[0];
       } else intruder.returnBlocks(Uint32Array.of(got[0]), 1); // got[0] is still marked live
       expect(field(lm, slab, SM_REMOTE_HEAD)).toBe(got[0]);
       expect(validateSuperslab(lm, ss, newWalk(), none)).toMatch(new RegExp(`remote list node ${got[0]} is live`));

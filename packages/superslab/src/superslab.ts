@@ -24,6 +24,8 @@ import {
   LIVE_BYTE_SHIFT,
   SS_BITMAP,
   SS_MASK,
+  REMOTE_FROM_LIVE,
+  POISON_WORD,
   TINY_CLASS_SIZES,
   liveByteOf,
   liveMaskOf,
@@ -33,11 +35,12 @@ import {
   WORD_BYTES,
   WORD_SHIFT,
 } from '@hakmem/contracts/layout';
-import { drainRemoteInto, OwnerLists, pushRemote, type LinearMemory, type PageLayer } from '@hakmem/linear-memory';
+import { OwnerLists, poisonBlock, type LinearMemory, type PageLayer } from '@hakmem/linear-memory';
 import { BLOCK_GUARD } from './block-guard.js';
 import { BYTE_BITS_MASK } from './byte-mask.js';
-import { assertOwnedSlab, checkNotLive, checkReturn, checkTake, guardOnFree, guardOnMalloc } from './block-checks.js';
+import { assertOwnedSlab, checkNotLive, checkReturn, checkSlabRecord, checkTake, guardOnFree, guardOnMalloc, tinyBlockSize } from './block-checks.js';
 import { walkSuperslab } from './superslab-walk.js';
+import { REMOTE_LINK_WORD } from './remote-link.js';
 
 /** Granule bits per live-bitmap word (log2): `(ptr & SS_MASK) >>> LIVE_WORD_SHIFT` is the word within the bitmap. */
 const LIVE_WORD_SHIFT = LIVE_BYTE_SHIFT + WORD_SHIFT;
@@ -55,20 +58,65 @@ const LIVE_WORD_BIT_MASK = 31;
  * interior pointers, never-allocated slots and double frees in O(1).
  *
  * Shared words and who writes them:
- *   | word            | written by                                  | how            |
- *   |-----------------|---------------------------------------------|----------------|
- *   | live bitmap     | malloc sets (owner), any worker's free clears | Atomics.or/and in a shared heap |
- *   | SM_REMOTE_HEAD  | any worker pushes, the owner takes all      | CAS / exchange |
- *   | SM_OWNER, SM_STATE, SM_CLASS | shared pool, under the pool lock | plain, lock   |
- *   | SM_FREE_HEAD, SM_CARVED, SM_USED | the owner only                | plain          |
+ *   | word               | written by                                          | how             |
+ *   |--------------------|-----------------------------------------------------|-----------------|
+ *   | live bitmap (L)    | the slab's owner only: malloc sets, its free and its drain clear | plain |
+ *   | remote bitmap (R)  | shared heaps: a remote free sets, the owner's drain clears | Atomics.or/and |
+ *   | SM_REMOTE_HEAD     | any worker pushes, the owner takes all              | CAS / exchange  |
+ *   | SM_OWNER, SM_STATE, SM_CLASS | shared pool, under the pool lock          | plain, lock     |
+ *   | SM_FREE_HEAD, SM_CARVED, SM_USED | the owner only                        | plain           |
+ * Other workers read L and the owner reads R with plain loads (REMOTE READS
+ * below); nobody else writes them.
+ *
+ * A block's state is its two bits (R lives in slab 0's tail in a shared
+ * heap only, layout.ts SS_REMOTE_BITMAP; a private heap has no remote frees):
+ *   | L | R | state                                                       |
+ *   |---|---|-------------------------------------------------------------|
+ *   | 0 | 0 | free: in a cache, on the free list, or never carved         |
+ *   | 1 | 0 | live (handed to the user)                                   |
+ *   | 1 | 1 | freed by another worker, pending on the slab's remote list  |
+ *   | 0 | 1 | freed by the owner and by another worker at once (a raced double free), see below |
+ * Every reader counts L=1 R=1 as free: stats, check(), usableSize,
+ * freeProblem (DOUBLE_FREE), the heap map.
+ *
+ * The owner's free (clearLiveShared): L clear → not live (DOUBLE_FREE or
+ * INVALID_POINTER); R set → a remote free of it is pending (DOUBLE_FREE);
+ * else it clears L with a plain store and the block goes to its cache.
+ * A remote free (`freeRemote`): L clear → not live, nothing written; else
+ * Atomics.or of R: R was set → DOUBLE_FREE, nothing else written; else the
+ * block is pushed on the slab's remote list (its link in word 1, so that a
+ * block caught on a free list too keeps both chains whole). So a sequential
+ * double free, in any order of workers with nothing allocated in between,
+ * throws DOUBLE_FREE at the second free and changes nothing.
+ *
+ * Two frees that overlap, one by the owner and one by another worker, can
+ * both pass (the owner's test of R and the other's test of L cross without a
+ * fence; making either side atomic is the cost this scheme removes). The
+ * block is then in the owner's cache with L=0 R=1 and on the remote list.
+ * It is handed out once and counted once:
+ * - the owner's malloc never hands out a block whose R is set: markLiveShared
+ *   refuses it, `dropRaced` sets its L back (state L=1 R=1, pending) and the
+ *   facade pops the next one;
+ * - a cache flush (`returnBlocks`) does the same with such a block instead of
+ *   putting it on the free list;
+ * - the drain (`collectRemote`) walks the remote list block by block: L set →
+ *   clear L and R, link it on the free list, count it back (SM_USED); L clear
+ *   (the block is in the owner's cache or free list) → clear R only.
+ * Each of these counts `racedDoubleFrees`. Not caught: a remote free that
+ * read L=1 and then stalled (preempted) while the owner freed the block,
+ * flushed it, and handed it out again or let the slab go: its late push is
+ * then the free of a block that was reallocated, which no allocator can tell
+ * from a valid free (and on a slab the pool took back, it lands on an EMPTY
+ * slab's remote list, which that slab's next drain clears).
  *
  * Slab states (SM_STATE) are moved by the shared pool; this box only works
  * on ACTIVE slabs it owns, plus remote pushes to slabs of other owners. In a
  * shared heap the facade sends a freed block of another owner's slab here at
- * once (`returnBlocks` of one block), so a worker's cache only ever holds
- * blocks of its own slabs and only the owner's malloc sets their live bits.
- * The clear still races with the owner's set on the same bitmap byte, which
- * is why both stay atomic.
+ * once (`freeRemote`), so a worker's cache only ever holds blocks of its own
+ * slabs, and only the owner writes their live bits. Abandoned slabs (owner 0)
+ * take every free as a remote one; the worker that adopts them drains their
+ * remote lists as its own (the pool lock orders its plain L writes after the
+ * old owner's).
  */
 export class Superslab {
   readonly lm: LinearMemory;
@@ -89,6 +137,8 @@ export class Superslab {
   remoteFrees = 0;
   remoteCollected = 0;
   localReturns = 0;
+  /** Raced double frees (owner and another worker at once) caught by malloc, a flush or a drain; see the class comment. */
+  racedDoubleFrees = 0;
   refills = 0;
   partialHits = 0;
 
@@ -111,8 +161,64 @@ export class Superslab {
     return this.shared ? clearLiveShared(this.lm.u8, ptr) : clearLive(this.lm.u8, ptr);
   }
 
+  /** Whether `ptr` is a live block start: L set and, in a shared heap, no remote free pending (R clear). */
   isLive(ptr: number): boolean {
-    return (this.lm.u8[liveByteOf(ptr)] & liveMaskOf(ptr)) !== 0;
+    const u8 = this.lm.u8;
+    const i = liveByteOf(ptr);
+    const bit = liveMaskOf(ptr);
+    return (u8[i] & bit) !== 0 && (!this.shared || (u8[i + REMOTE_FROM_LIVE] & bit) === 0);
+  }
+
+  /**
+   * A shared heap's free of a tiny block by a worker that does not own its
+   * slab: sets the block's remote bit and pushes it on the slab's remote list
+   * for the owner to collect. False, writing nothing, when the block is not
+   * live (L clear) or a remote free of it is already pending (R set): the
+   * caller reports the pointer (freeProblem says which).
+   */
+  freeRemote(ptr: number): boolean {
+    // The block's slab may lie past this worker's view (another worker made
+    // it after our last refresh); a write there would be silently dropped.
+    this.lm.cover(ptr + 2 * WORD_BYTES);
+    const u8 = this.lm.u8;
+    const i = liveByteOf(ptr);
+    const bit = liveMaskOf(ptr);
+    if ((u8[i] & bit) === 0) return false; // a plain load (REMOTE READS)
+    if (__HAKMEM_DEBUG__) {
+      // A pending block's guard is poisoned: look at its remote bit first.
+      if ((u8[i + REMOTE_FROM_LIVE] & bit) !== 0) return false;
+      if (!guardOnFree(u8, ptr)) {
+        this.lm.cover(ptr + tinyBlockSize(u8, slabRecordOf(ptr)));
+        return this.freeRemote(ptr);
+      }
+    }
+    if ((Atomics.or(u8, i + REMOTE_FROM_LIVE, bit) & bit) !== 0) return false;
+    const slab = slabRecordOf(ptr);
+    if (__HAKMEM_DEBUG__) {
+      checkSlabRecord(this.lm.u32, slab, 'remote free');
+      poisonBlock(this.lm.i32, ptr, tinyBlockSize(this.lm.u8, slab)); // word 1 is then written as the link
+    }
+    this.remoteFrees++;
+    pushRemoteLinked(this.lm.u32, (slab >>> 2) + SM_REMOTE_HEAD / WORD_BYTES, ptr);
+    return true;
+  }
+
+  /**
+   * The owner's malloc popped `ptr` and markLiveShared refused it: a remote
+   * free of it is pending (R set) although it sat in this worker's cache, so
+   * both frees of a raced double free passed. Sets its live bit back (it is
+   * then an ordinary pending remote free, which the drain takes back) and
+   * returns true: the caller pops another block. False when R is clear (the
+   * refusal had another cause).
+   */
+  dropRaced(ptr: number): boolean {
+    const u8 = this.lm.u8;
+    const i = liveByteOf(ptr);
+    const bit = liveMaskOf(ptr);
+    if (!this.shared || i >= u8.length || (u8[i + REMOTE_FROM_LIVE] & bit) === 0) return false;
+    u8[i] |= bit;
+    this.racedDoubleFrees++;
+    return true;
   }
 
   /**
@@ -210,11 +316,44 @@ export class Superslab {
     return got;
   }
 
-  /** Moves the remote-free list onto the local free list with one atomic exchange. */
+  /**
+   * Takes the slab's remote-free list with one atomic exchange and walks it
+   * (links in word 1): a block whose live bit is set (a pending remote free)
+   * gets both bits cleared and goes on the free list; one whose live bit is
+   * clear is also in this worker's cache or on the free list (a raced double
+   * free), so only its remote bit is cleared. See the class comment.
+   */
   private collectRemote(slab: number): void {
+    const u32 = this.lm.u32;
+    const u8 = this.lm.u8;
     const m = slab >>> 2;
-    const n = drainRemoteInto(this.lm.u32, m + SM_REMOTE_HEAD / WORD_BYTES, m + SM_FREE_HEAD / WORD_BYTES, this.shared);
-    this.lm.u32[m + SM_USED / WORD_BYTES] -= n;
+    const at = m + SM_REMOTE_HEAD / WORD_BYTES;
+    let chain: number;
+    if (this.shared) chain = Atomics.exchange(u32, at, 0);
+    else {
+      chain = u32[at];
+      u32[at] = 0;
+    }
+    let head = u32[m + SM_FREE_HEAD / WORD_BYTES];
+    let n = 0;
+    while (chain !== 0) {
+      const p = chain;
+      chain = u32[(p >>> 2) + REMOTE_LINK_WORD];
+      const i = liveByteOf(p);
+      const bit = liveMaskOf(p);
+      // A private heap's remote list (only ever pushed by returnBlocks, whose blocks are not live) keeps every node.
+      if (!this.shared || (u8[i] & bit) !== 0) {
+        u8[i] &= ~bit;
+        u32[p >>> 2] = head;
+        head = p;
+        n++;
+        // Back to the poison the free list's blocks keep past their link.
+        if (__HAKMEM_DEBUG__) u32[(p >>> 2) + REMOTE_LINK_WORD] = POISON_WORD;
+      } else this.racedDoubleFrees++;
+      if (this.shared) Atomics.and(u8, i + REMOTE_FROM_LIVE, ~bit & BYTE_BITS_MASK);
+    }
+    u32[m + SM_FREE_HEAD / WORD_BYTES] = head;
+    u32[m + SM_USED / WORD_BYTES] -= n;
     this.remoteCollected += n;
   }
 
@@ -230,6 +369,10 @@ export class Superslab {
       const ptr = src[i];
       const slab = slabRecordOf(ptr);
       const m = slab >>> 2;
+      // A raced double free left a remote free of this cached block pending:
+      // it goes back through the drain, not on the free list (class comment).
+      // Before the debug checks, whose poison would overwrite its remote link.
+      if (this.shared && u32[m + SM_OWNER / WORD_BYTES] === this.worker && this.dropRaced(ptr)) continue;
       if (__HAKMEM_DEBUG__) checkReturn(this.lm, slab, ptr);
       if (u32[m + SM_OWNER / WORD_BYTES] !== this.worker) {
         this.pushRemote(slab, ptr);
@@ -249,12 +392,18 @@ export class Superslab {
     }
   }
 
+  /**
+   * A cached block of a slab this worker does not own. Unreachable through
+   * the facade (a worker caches only blocks of its own slabs, and it flushes
+   * its caches before it lets a slab go); kept so the box stays total. The
+   * block is not live (L clear), so the owner's drain will count it as a
+   * raced duplicate and leave it out: a leak, never a block handed out twice.
+   */
   private pushRemote(slab: number, ptr: number): void {
     this.remoteFrees++;
-    // The block's slab may lie past this worker's view (another worker made
-    // it after our last refresh); a write there would be silently dropped.
-    this.lm.cover(ptr + WORD_BYTES);
-    pushRemote(this.lm.u32, (slab >>> 2) + SM_REMOTE_HEAD / WORD_BYTES, ptr, this.shared);
+    this.lm.cover(ptr + 2 * WORD_BYTES);
+    if (this.shared) Atomics.or(this.lm.u8, liveByteOf(ptr) + REMOTE_FROM_LIVE, liveMaskOf(ptr));
+    pushRemoteLinked(this.lm.u32, (slab >>> 2) + SM_REMOTE_HEAD / WORD_BYTES, ptr);
   }
 
   /**
@@ -338,7 +487,7 @@ export class Superslab {
    * ascending. Returns the first problem, or null.
    */
   walk(page: number, w: HeapWalk, cached: Uint32Array, cachedCount: number): string | null {
-    return walkSuperslab(this.lm, w.validate ? this.pageTable() : 0, page, w, cached, cachedCount);
+    return walkSuperslab(this.lm, w.validate ? this.pageTable() : 0, page, w, cached, cachedCount, this.shared);
   }
 
   /** `u32[pt0 + page]` is the page word of page `page` (as PageLayer.pt0). */
@@ -360,6 +509,7 @@ export class Superslab {
       localReturns: this.localReturns,
       remoteFrees: this.remoteFrees,
       remoteCollected: this.remoteCollected,
+      racedDoubleFrees: this.racedDoubleFrees,
       dryRevived: this.lists.revived,
     };
   }
@@ -376,6 +526,15 @@ export function ownerOf(u32: Uint32Array, ptr: number): number {
 }
 
 /*
+ * REMOTE READS: the owner reads remote-freed bits, and a remote free reads
+ * live bits, with plain loads. Atomics.load is not inlined by TurboFan in
+ * Node 20 (a builtin call, ~9 ns against ~1.5 ns for a plain load, measured
+ * in a loop); the writer's side is atomic (Atomics.or/and) and a plain load
+ * of a word another worker writes atomically returns the old or the new
+ * value, which is all either test needs: a free that happened before
+ * (through any synchronisation) is seen, a concurrent one is the raced case
+ * the class comment covers.
+ *
  * HOT: the four live-bit functions below spell liveByteOf/liveMaskOf out.
  * Through the accessors (which V8 does inline) markLive + clearLive measured
  * about 7% slower in a loop of them (3.06 → 3.27 ns per call, median of 16
@@ -403,15 +562,25 @@ export function markLive(u8: Uint8Array, ptr: number): boolean {
   return true;
 }
 
+/**
+ * `markLive` for a shared heap, called by the slab's owner only (its cache
+ * holds only its own slabs' blocks): a plain store, since no other worker
+ * writes live bits. False also when the block's remote bit is set (a raced
+ * double free left a remote free of it pending): the caller asks the box's
+ * `dropRaced` and pops another block.
+ */
 export function markLiveShared(u8: Uint8Array, ptr: number): boolean {
   const i = ptr - (ptr & SS_MASK) + SS_BITMAP + ((ptr & SS_MASK) >>> LIVE_BYTE_SHIFT); // liveByteOf(ptr), written out (see HOT)
   if (i >= u8.length) return false;
   const bit = 1 << ((ptr >>> GRANULE_SHIFT) & LIVE_BIT_MASK); // liveMaskOf(ptr)
+  // The view reaches the live byte, so it reaches the whole first page of the SuperSlab, where the remote byte is.
+  // A plain load (see REMOTE READS).
+  if ((u8[i + REMOTE_FROM_LIVE] & bit) !== 0) return false;
   if (__HAKMEM_DEBUG__) {
     checkNotLive(u8, i, bit, ptr);
     if (!guardOnMalloc(u8, ptr)) return false;
   }
-  Atomics.or(u8, i, bit);
+  u8[i] |= bit;
   return true;
 }
 
@@ -451,13 +620,31 @@ export function clearLiveWord(u32: Uint32Array, ptr: number): boolean {
   return true;
 }
 
-/** As `clearLive`, for a shared heap: exactly one of two racing frees of a block sees the bit set. */
+/**
+ * As `clearLive`, for the owner's free in a shared heap (another worker's
+ * free goes to `Superslab.freeRemote`): false, changing nothing, when the
+ * live bit is clear or a remote free of the block is pending (remote bit
+ * set); else a plain clear of the live bit. A remote free racing this one
+ * may pass too; malloc, flush and drain catch that (class comment).
+ */
 export function clearLiveShared(u8: Uint8Array, ptr: number): boolean {
   const i = ptr - (ptr & SS_MASK) + SS_BITMAP + ((ptr & SS_MASK) >>> LIVE_BYTE_SHIFT); // liveByteOf(ptr), written out (see HOT)
   if (i >= u8.length) return false;
   const bit = 1 << ((ptr >>> GRANULE_SHIFT) & LIVE_BIT_MASK); // liveMaskOf(ptr)
+  const old = u8[i];
+  if ((old & bit) === 0 || (u8[i + REMOTE_FROM_LIVE] & bit) !== 0) return false; // plain (see REMOTE READS)
   if (__HAKMEM_DEBUG__) {
-    if ((Atomics.load(u8, i) & bit) !== 0 && !guardOnFree(u8, ptr)) return false;
+    if (!guardOnFree(u8, ptr)) return false;
   }
-  return (Atomics.and(u8, i, ~bit & BYTE_BITS_MASK) & bit) !== 0;
+  u8[i] = old & ~bit;
+  return true;
+}
+
+/** Pushes `block` on the remote list whose head is `u32[head]`, linked through its word REMOTE_LINK_WORD. Any worker. */
+function pushRemoteLinked(u32: Uint32Array, head: number, block: number): void {
+  for (;;) {
+    const first = Atomics.load(u32, head);
+    u32[(block >>> 2) + REMOTE_LINK_WORD] = first;
+    if (Atomics.compareExchange(u32, head, first, block) === first) return;
+  }
 }
