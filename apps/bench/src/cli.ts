@@ -153,7 +153,7 @@ async function main(): Promise<number> {
   if (scaling.length > 0) process.stdout.write(`\n${scalingLines(scaling, machine.cores)}\n`);
   const notes = footnotes(summary);
   process.stdout.write(`\n${notes}\n`);
-  const vsBaseline = baseline === undefined ? undefined : compareToBaseline(cfg.baseline as string, baseline, summaryRows, cfg.tolerance);
+  const vsBaseline = baseline === undefined ? undefined : compareToBaseline(cfg.baseline as string, baseline, summary, cfg.tolerance);
   if (vsBaseline !== undefined) process.stdout.write(`\n${baselineTable(vsBaseline)}\n`);
 
   const adapters: BenchResults['adapters'] = {};

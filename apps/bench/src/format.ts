@@ -27,3 +27,8 @@ export function bytes(x: number): string {
 export function count(x: number): string {
   return Math.round(x).toLocaleString('en-US');
 }
+
+/** A change factor as a signed percentage (1.33 → "+33%", 0.8 → "-20%"), or — when unknown. */
+export function pct(x: number | null): string {
+  return x === null ? '—' : `${x >= 1 ? '+' : ''}${((x - 1) * 100).toFixed(0)}%`;
+}

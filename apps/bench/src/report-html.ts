@@ -1,4 +1,4 @@
-import { bytes, rate, ratio } from './format.js';
+import { bytes, pct, rate, ratio } from './format.js';
 import type { BaselineComparison } from './baseline.js';
 import type { BenchResults } from './results.js';
 import { escapeXml, logDomain, overheadChart, rateChart } from './svg-charts.js';
@@ -35,16 +35,16 @@ function baselineSection(c: BaselineComparison | undefined): string {
   if (c === undefined) return '';
   const body = c.rows
     .map((r) => {
-      const change = r.change === null ? '—' : `${r.change >= 1 ? '+' : ''}${((r.change - 1) * 100).toFixed(0)}%`;
+      const change = pct(r.change);
       const flag = [r.slower ? 'regression (release)' : '', r.debugSlower ? 'regression (debug)' : ''].filter((x) => x !== '').join(', ');
-      const cols = [r.workload, ratio(r.before), ratio(r.after), change, ratio(r.debugBefore), ratio(r.debugAfter), flag];
+      const cols = [r.workload, ratio(r.before), ratio(r.after), change, ratio(r.debugBefore), ratio(r.debugAfter), pct(r.debugChange), flag];
       return `<tr${flag === '' ? '' : ' class="regression"'}>${cols.map((v) => `<td>${escapeXml(v)}</td>`).join('')}</tr>`;
     })
     .join('');
   const verdict = c.regressions.length === 0 ? `No workload lost more than ${(c.tolerance * 100).toFixed(0)}% against the floor.` : `Regressions beyond ${(c.tolerance * 100).toFixed(0)}%: ${c.regressions.join(', ')}.`;
   return `<h2 id="baseline">Against the baseline</h2>
-<p class="note">${escapeXml(`${c.file} (run of ${c.startedAt}). hakmem ÷ floor is compared because the floor ran beside hakmem in both runs; its change is hakmem's. ${verdict}`)}</p>
-<table class="summary"><tr>${['workload', 'hakmem ÷ floor then', 'now', 'change', 'debug slower then', 'now', ''].map((h) => `<th>${escapeXml(h)}</th>`).join('')}</tr>${body}</table>`;
+<p class="note">${escapeXml(`${c.file} (run of ${c.startedAt}). hakmem (and hakmem debug) ÷ floor is compared, the fastest repetition of each cell, because the floor ran beside hakmem in both runs: the change is hakmem's. ${verdict}`)}</p>
+<table class="summary"><tr>${['workload', 'hakmem ÷ floor then', 'now', 'change', 'debug ÷ floor then', 'now', 'change', ''].map((h) => `<th>${escapeXml(h)}</th>`).join('')}</tr>${body}</table>`;
 }
 
 /** The summary at the top: every workload's hakmem ratio to the fastest wasm peer and to the floor. */

@@ -1,4 +1,4 @@
-import { bytes, count, rate, ratio } from './format.js';
+import { bytes, count, pct, rate, ratio } from './format.js';
 import { SINGLE_HEAP } from './registry.js';
 import type { BaselineComparison } from './baseline.js';
 import type { HeadlineRow } from './headline.js';
@@ -130,19 +130,20 @@ export function footnotes(cells: readonly Cell[]): string {
 
 /** `--baseline`: hakmem ÷ floor and the debug slowdown, then and now, one line per workload both runs have. */
 export function baselineTable(c: BaselineComparison): string {
-  const header = ['workload', 'hakmem ÷ floor then', 'now', 'change', 'debug slower then', 'now', ''];
+  const header = ['workload', 'hakmem ÷ floor then', 'now', 'change', 'debug ÷ floor then', 'now', 'change', ''];
   const body = c.rows.map((r) => [
     r.workload,
     ratio(r.before),
     ratio(r.after),
-    r.change === null ? '—' : `${r.change >= 1 ? '+' : ''}${((r.change - 1) * 100).toFixed(0)}%`,
+    pct(r.change),
     ratio(r.debugBefore),
     ratio(r.debugAfter),
+    pct(r.debugChange),
     [r.slower ? 'REGRESSION (release)' : '', r.debugSlower ? 'REGRESSION (debug)' : ''].filter((s) => s !== '').join(', '),
   ]);
   const verdict =
     c.regressions.length === 0
-      ? `no workload lost more than ${(c.tolerance * 100).toFixed(0)}% against the floor`
+      ? `no workload lost more than ${(c.tolerance * 100).toFixed(0)}% against the floor (fastest repetitions)`
       : `regressions beyond ${(c.tolerance * 100).toFixed(0)}%: ${c.regressions.join(', ')}`;
-  return `Against the baseline ${c.file} (run of ${c.startedAt}); the floor ran beside hakmem in both runs, so the ratio's change is hakmem's\n${table(header, body)}\n${verdict}`;
+  return `Against the baseline ${c.file} (run of ${c.startedAt}); hakmem's and the floor's fastest repetitions, the floor run beside hakmem in both\n${table(header, body)}\n${verdict}`;
 }
