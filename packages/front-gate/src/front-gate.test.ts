@@ -10,9 +10,15 @@ import {
   PK_RUN_LIVE,
   PK_SS_SPARE,
   PK_TINY,
+  SS_HEADER_BYTES,
+  SS_REMOTE_BITMAP_BYTES,
+  SLAB_SIZE,
+  TINY_CLASS_SIZES,
   TINY_MAX,
+  freePageWord,
   midSpanPageWord,
   runHeadWord,
+  spareSlabWord,
   tinyPageWord,
 } from '@hakmem/contracts/layout';
 import { LinearMemory, PageLayer, planGeometry } from '@hakmem/linear-memory';
@@ -21,12 +27,12 @@ import { FrontGate, largeRunPages, routeOfPageRun, routeOfSize, routeOfWord } fr
 import { layRun, laySpan, laySuperslab, layTinySlab } from './layout-fixtures.js';
 
 /** A heap whose region starts `basePage` pages into the memory and spans `pages` pages. */
-function setup(pages: number, basePage = 0) {
-  const memory = new WebAssembly.Memory({ initial: 1, maximum: basePage + pages + 2 });
-  const lm = new LinearMemory(memory, false);
+function setup(pages: number, basePage = 0, shared = false) {
+  const memory = new WebAssembly.Memory({ initial: 1, maximum: basePage + pages + 2, shared });
+  const lm = new LinearMemory(memory, shared);
   const geo = planGeometry(basePage * PAGE_SIZE, pages * PAGE_SIZE);
   lm.ensurePages(geo.basePage + geo.metaPages);
-  const pl = PageLayer.format(lm, geo, false);
+  const pl = PageLayer.format(lm, geo, shared);
   return { lm, pl, gate: new FrontGate(lm, pl) };
 }
 
@@ -117,6 +123,22 @@ describe(`front gate (${__HAKMEM_DEBUG__ ? 'debug' : 'release'} build)`, () => {
     // The head of a run held free is a freed block whatever the box found: the gate words it so itself.
     expect(gate.reject(0x40000, runHeadWord(PK_RUN_FREE, 20), FREE_INVALID)).toMatchObject({ code: 'DOUBLE_FREE', box: 'bigcache' });
     expect(gate.counters().rejected).toBe(5);
+  });
+
+  it("reject() knows a shared heap's slab 0 ends at the remote-freed bitmap: a pointer there never started a block", () => {
+    // Class 0 (16 B): the last block start of a private slab 0 lies inside the 8 KiB a shared heap keeps for the bitmap.
+    const size = TINY_CLASS_SIZES[0];
+    const last = SS_HEADER_BYTES + (Math.floor((SLAB_SIZE - SS_HEADER_BYTES) / size) - 1) * size;
+    expect(last).toBeGreaterThanOrEqual(SLAB_SIZE - SS_REMOTE_BITMAP_BYTES);
+    const inShared = SS_HEADER_BYTES + (Math.floor((SLAB_SIZE - SS_HEADER_BYTES - SS_REMOTE_BITMAP_BYTES) / size) - 1) * size;
+    const slab0 = 0x100000; // a SuperSlab's first page
+    for (const held of [freePageWord(tinyPageWord(0, 0), false), spareSlabWord(tinyPageWord(0, 0))]) {
+      const priv = setup(32).gate;
+      const shared = setup(32, 0, true).gate;
+      expect(priv.reject(slab0 + last, held, FREE_INVALID)).toMatchObject({ code: 'DOUBLE_FREE' });
+      expect(shared.reject(slab0 + last, held, FREE_INVALID)).toMatchObject({ code: 'INVALID_POINTER' });
+      expect(shared.reject(slab0 + inShared, held, FREE_INVALID)).toMatchObject({ code: 'DOUBLE_FREE' });
+    }
   });
 
   it('reject() of a pointer no box accepted is INVALID_POINTER naming why', () => {

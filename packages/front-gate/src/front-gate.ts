@@ -73,10 +73,10 @@ export class FrontGate {
     if (result === FREE_DOUBLE) return new HeapError('DOUBLE_FREE', describeDouble(kind), ptr, box);
     if (result === FREE_INSIDE) return new HeapError('INVALID_POINTER', 'the pointer is not the start of a block of its slab', ptr, box ?? 'frontGate');
     // A run head cached free, a span's block start no box called live: freed already (usableSize and free agree).
-    if ((kind === PK_RUN_FREE && (ptr & PAGE_MASK) === 0) || (kind === PK_MID_SPAN && wasBlockStart(ptr, word))) return new HeapError('DOUBLE_FREE', describeDouble(kind), ptr, box);
+    if ((kind === PK_RUN_FREE && (ptr & PAGE_MASK) === 0) || (kind === PK_MID_SPAN && wasBlockStart(ptr, word, this.lm.shared))) return new HeapError('DOUBLE_FREE', describeDouble(kind), ptr, box);
     // A page that went back remembers what it held: a block start there was freed already.
     const held = rememberedWord(word);
-    if (held !== PK_FREE && wasBlockStart(ptr, held))
+    if (held !== PK_FREE && wasBlockStart(ptr, held, this.lm.shared))
       return new HeapError('DOUBLE_FREE', `the block was already freed: its ${kind === PK_FREE ? 'pages went back to the heap' : 'slab is unused now'} and have not been handed out again`, ptr, ownerBox(held));
     return new HeapError('INVALID_POINTER', this.describeInvalid(ptr, word), ptr, box ?? 'frontGate');
   }
@@ -182,7 +182,7 @@ function ownerBox(word: number): BoxName | undefined {
 }
 
 /** Whether `ptr` was the start of a block when its page held `held` (a live page word). */
-function wasBlockStart(ptr: number, held: number): boolean {
+function wasBlockStart(ptr: number, held: number, shared: boolean): boolean {
   const kind = held & PK_KIND_MASK;
   const page = ptr - (ptr & PAGE_MASK);
   if (kind === PK_RUN_LIVE || kind === PK_RUN_FREE) return ptr === page;
@@ -191,7 +191,8 @@ function wasBlockStart(ptr: number, held: number): boolean {
     const slab = pageSlab(held);
     const size = TINY_CLASS_SIZES[cls];
     const rel = ptr - page - (slab === 0 ? SS_HEADER_BYTES : 0);
-    return size !== undefined && rel >= 0 && rel % size === 0 && rel / size < tinySlabCapacity(cls, slab);
+    // In a shared heap slab 0 ends at the remote-freed bitmap (tinySlabCapacity's `shared`).
+    return size !== undefined && rel >= 0 && rel % size === 0 && rel / size < tinySlabCapacity(cls, slab, shared);
   }
   if (kind === PK_MID_SPAN) {
     const size = MID_CLASS_SIZES[cls];
