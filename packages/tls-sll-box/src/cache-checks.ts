@@ -14,6 +14,7 @@ import {
   slabDataStart,
   slabRecordOf,
   superslabOf,
+  GRANULE_SHIFT,
 } from '@hakmem/contracts/layout';
 import { scannerOf, type LinearMemory } from '@hakmem/linear-memory';
 
@@ -30,6 +31,44 @@ export interface CacheMemory {
   readonly lm: LinearMemory;
   /** `u32[pt0 + page]` is the page-table word of absolute page `page`. */
   readonly pt0: number;
+  /**
+   * One bit per 16-byte granule of the memory, set while the block starting
+   * there is in this cache: the push check's "already cached?" in O(1)
+   * instead of a scan of the class. Grown to the highest block seen.
+   */
+  cachedBits: Uint32Array;
+}
+
+/** Granules per word of `cachedBits` (log2): 32 bits, a granule each. */
+const BITS_SHIFT = 5;
+const BIT_MASK = 31;
+
+function bitWord(mem: CacheMemory, ptr: number): number {
+  const w = ptr >>> (GRANULE_SHIFT + BITS_SHIFT);
+  if (w >= mem.cachedBits.length) {
+    const grown = new Uint32Array(Math.max(w + 1, mem.cachedBits.length * 2));
+    grown.set(mem.cachedBits);
+    mem.cachedBits = grown;
+  }
+  return w;
+}
+
+/** Records that the block at `ptr` entered the cache. */
+export function markCached(mem: CacheMemory, ptr: number): void {
+  const w = bitWord(mem, ptr); // first: it may replace mem.cachedBits
+  mem.cachedBits[w] |= 1 << ((ptr >>> GRANULE_SHIFT) & BIT_MASK);
+}
+
+/** Records that the block at `ptr` left the cache. */
+export function unmarkCached(mem: CacheMemory, ptr: number): void {
+  const w = bitWord(mem, ptr);
+  mem.cachedBits[w] &= ~(1 << ((ptr >>> GRANULE_SHIFT) & BIT_MASK));
+}
+
+/** Whether the block at `ptr` is in the cache now. */
+export function isCached(mem: CacheMemory, ptr: number): boolean {
+  const w = ptr >>> (GRANULE_SHIFT + BITS_SHIFT);
+  return w < mem.cachedBits.length && (mem.cachedBits[w] & (1 << ((ptr >>> GRANULE_SHIFT) & BIT_MASK))) !== 0;
 }
 
 /**

@@ -124,6 +124,29 @@ describe(`tls-sll cache bound to a heap memory (${__HAKMEM_DEBUG__ ? 'debug' : '
     }
   });
 
+  it('debug: a block pushed while it is cached is DOUBLE_FREE in O(1), whatever it holds; after it left, it may come back', () => {
+    const { lm, pl, block } = slabMemory(cls, 10);
+    const c = new TlsCache();
+    c.bindMemory(lm, pl.pt0);
+    for (let k = 0; k < 6; k++) c.push(cls, block(k));
+    // A write after free over the first word (the poison the old check keyed on) does not hide the block.
+    lm.u32[block(2) >>> 2] = 0x12345678;
+    if (__HAKMEM_DEBUG__) {
+      for (const k of [0, 2, 5]) expect(() => c.push(cls, block(k)), `block ${k}`).toThrow(expect.objectContaining({ code: 'DOUBLE_FREE', ptr: block(k) }));
+      expect(c.count[cls]).toBe(6); // nothing changed
+      lm.u32[block(2) >>> 2] = 0xa5a5a5a5;
+      // Popped, drained or emptied blocks are not cached any more: pushing them again is fine.
+      expect(c.pop(cls)).toBe(block(5));
+      expect(c.push(cls, block(5))).toBe(true);
+      const out = new Uint32Array(512);
+      const n = c.drainAll(cls, out);
+      expect(n).toBe(6);
+      for (let i = 0; i < n; i++) expect(c.push(cls, out[i])).toBe(true);
+      expect(c.push(cls, block(6))).toBe(true);
+      expect(() => c.push(cls, block(6))).toThrow(expect.objectContaining({ code: 'DOUBLE_FREE' }));
+    } else expect(c.push(cls, block(2))).toBe(true);
+  });
+
   it('debug: poisons cached blocks, and a write after free is CORRUPTION at pop, drain and validate', () => {
     const { lm, pl, block } = slabMemory(cls, 10);
     const c = new TlsCache();

@@ -1,9 +1,8 @@
 import { HeapError } from '@hakmem/contracts';
 import { OP_POPS, OP_PUSHES, STATE_CAPACITY_AT, STATE_COUNT_AT, STATE_WORDS, stateSlotIndex } from './cache-layout.js';
-import { bind, checkBlockOfClass, checkCachedPoison, memoryOf, poisonCached } from './cache-checks.js';
+import { bind, checkBlockOfClass, checkCachedPoison, isCached, markCached, memoryOf, poisonCached, unmarkCached } from './cache-checks.js';
 import {
   GRANULE,
-  POISON_WORD,
   TINY_CLASSES,
   TINY_CLASS_SIZES,
   TLS_SLL_STRIDE as STRIDE,
@@ -139,7 +138,7 @@ export class TlsCache {
    * the cache itself knows.
    */
   bindMemory(lm: LinearMemory, pt0: number): void {
-    if (__HAKMEM_DEBUG__) bind(this.count, { lm, pt0 });
+    if (__HAKMEM_DEBUG__) bind(this.count, { lm, pt0, cachedBits: new Uint32Array(0) });
   }
 
   pop(cls: number): number {
@@ -295,20 +294,23 @@ function checkPush(count: Int32Array, slots: Uint32Array, cls: number, ptr: numb
     throw new HeapError('INVALID_POINTER', `block is not 16-byte aligned`, ptr, 'tlsSll');
   const mem = memoryOf(count);
   if (mem !== undefined) checkBlockOfClass(mem, cls, ptr, 'push');
-  // A bound cache poisons every block it holds, so a block whose first word
-  // is not poison cannot be in it: the scan of the class runs only otherwise.
-  // (checkBlockOfClass made the view reach the block.)
-  if ((mem === undefined || mem.lm.i32[ptr >>> 2] === (POISON_WORD | 0)) && cached(count, slots, cls, ptr))
+  // A bound cache keeps a bit per cached block (O(1)); an unbound one, which
+  // only a box-level test makes, scans its class.
+  if (mem !== undefined ? isCached(mem, ptr) : cached(count, slots, cls, ptr))
     throw new HeapError('DOUBLE_FREE', `block is already in the class ${cls} cache`, ptr, 'tlsSll');
 }
 
 /** Debug: a block leaving the cache (pop, drain) must still hold the poison written when it came in. */
 function checkLeaving(count: Int32Array, cls: number, ptr: number): void {
   const mem = memoryOf(count);
-  if (mem !== undefined) checkCachedPoison(mem, cls, ptr);
+  if (mem === undefined) return;
+  checkCachedPoison(mem, cls, ptr);
+  unmarkCached(mem, ptr);
 }
 
 function poisonEntering(count: Int32Array, cls: number, ptr: number): void {
   const mem = memoryOf(count);
-  if (mem !== undefined) poisonCached(mem, cls, ptr);
+  if (mem === undefined) return;
+  poisonCached(mem, cls, ptr);
+  markCached(mem, ptr);
 }
