@@ -51,8 +51,12 @@ if (workerData.role === 'other') {
   heap.detach();
   parentPort.postMessage({ passed });
 } else {
-  // Up to maxRounds rounds; done after minRounds once `wantRaces` raced double frees were caught.
-  const { minRounds, maxRounds, wantRaces, blocks } = workerData;
+  // Done after minRounds once `wantRaces` raced double frees were caught, or
+  // after maxRounds rounds or maxMs ms: how often the two frees of a block
+  // overlap depends on the machine (one block in 150 here in one run, none
+  // in 600 rounds of another), so rounds go on until races were seen.
+  const { minRounds, maxRounds, maxMs, wantRaces, blocks } = workerData;
+  const deadline = Date.now() + maxMs;
   const heap = createAllocator({ shared: true, initialBytes: 4 << 20 });
   const ctl = new Int32Array(new SharedArrayBuffer(16));
   const ptrs = new Int32Array(new SharedArrayBuffer(blocks * 4));
@@ -66,7 +70,7 @@ if (workerData.role === 'other') {
     let step = 0;
     let rounds = 0;
     const caught = () => heap.stats().boxes.superslab.racedDoubleFrees;
-    for (let r = 0; r < maxRounds && (r < minRounds || caught() < wantRaces); r++) {
+    for (let r = 0; r < maxRounds && Date.now() < deadline && (r < minRounds || caught() < wantRaces); r++) {
       rounds++;
       for (let k = 0; k < blocks; k++) ptrs[k] = heap.malloc(SIZE);
       Atomics.store(ctl, 0, r + 1);
