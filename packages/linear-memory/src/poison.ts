@@ -114,16 +114,6 @@ export function findChangedByte(u8: Uint8Array, from: number, to: number, byte: 
  * their own checks around these, which name the box and the invariant.
  */
 
-/** Poisons the whole block at `ptr`: it is going onto a cache or a free list. */
-export function poisonBlock(i32: Int32Array, ptr: number, size: number): void {
-  fillWords(i32, ptr, ptr + size, POISON_WORD);
-}
-
-/** First address in bytes [from, size) of the block at `ptr` that lost its poison, or -1. */
-export function poisonBreach(i32: Int32Array, ptr: number, from: number, size: number): number {
-  return findChangedWord(i32, ptr + from, ptr + size, POISON_WORD);
-}
-
 /**
  * A Float64Array over a byte view's buffer, as `wideOf` is for word views:
  * a 16-byte guard on an 8-byte boundary is then two stores or two compares

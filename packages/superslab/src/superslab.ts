@@ -35,7 +35,7 @@ import {
   WORD_BYTES,
   WORD_SHIFT,
 } from '@hakmem/contracts/layout';
-import { OwnerLists, poisonBlock, type LinearMemory, type PageLayer } from '@hakmem/linear-memory';
+import { OwnerLists, scannerOf, type LinearMemory, type PageLayer } from '@hakmem/linear-memory';
 import { BLOCK_GUARD } from './block-guard.js';
 import { BYTE_BITS_MASK } from './byte-mask.js';
 import { assertOwnedSlab, checkNotLive, checkReturn, checkSlabRecord, checkTake, guardOnFree, guardOnMalloc, tinyBlockSize } from './block-checks.js';
@@ -196,7 +196,7 @@ export class Superslab {
     const slab = slabRecordOf(ptr);
     if (__HAKMEM_DEBUG__) {
       checkSlabRecord(this.lm.u32, slab, 'remote free');
-      poisonBlock(this.lm.i32, ptr, tinyBlockSize(this.lm.u8, slab)); // word 1 is then written as the link
+      scannerOf(this.lm).fill(ptr, ptr + tinyBlockSize(this.lm.u8, slab), POISON_WORD); // word 1 is then written as the link
     }
     this.remoteFrees++;
     pushRemoteLinked(this.lm.u32, (slab >>> 2) + SM_REMOTE_HEAD / WORD_BYTES, ptr);
