@@ -18,6 +18,15 @@ export type ChildRequest =
        * each); the child still computes it for a pass the budget cut short.
        */
       readonly plannedTrace?: number;
+      /**
+       * Run the correctness check (contents of every live block, W4's
+       * check session) before timing. The CLI asks for it on a cell's
+       * first repetition: every repetition runs the same code on the same
+       * trace, so checking one of them costs a fifth of checking all five.
+       * Every repetition still compares its trace checksum, and W4's
+       * whole-heap check after the timed session runs on every one.
+       */
+      readonly check: boolean;
     }
   | {
       /** Loads the adapter and runs the correctness check on a tiny trace, nothing timed. */
@@ -56,7 +65,8 @@ export interface RunRecord {
    */
   readonly heapMap?: unknown;
   readonly statsAfterFreeAll: unknown;
-  readonly checkMs: number;
+  /** Milliseconds of the correctness check; null when the request asked for none (repetitions after the first). */
+  readonly checkMs: number | null;
   /** Iterations of the untimed warm-up run before the timed loop. */
   readonly warmupIterations: number;
   /** W4 only: worker threads, and the replacements each made in the timed rounds. */

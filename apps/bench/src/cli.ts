@@ -139,7 +139,7 @@ async function main(): Promise<number> {
     const { w, rep, alloc } = jobs[k];
     progress.update(`[${k + 1}/${jobs.length}] ${w.id} ${w.name}: ${alloc}, rep ${rep}/${cfg.reps}`);
     const rec = await runChild(
-      { mode: 'run', workload: w.id, alloc, rep, scale: cfg.scale, budgetMs: budgetFor(w, cfg), plannedTrace: plannedTraces.get(w.id) },
+      { mode: 'run', workload: w.id, alloc, rep, scale: cfg.scale, budgetMs: budgetFor(w, cfg), plannedTrace: plannedTraces.get(w.id), check: rep === 1 },
       budgetFor(w, cfg),
     );
     if (!rec.ok) failures.push(rec);

@@ -17,7 +17,7 @@ export const LARSON_MIN_SIZE = 8;
 export const LARSON_MAX_SIZE = 128;
 const SPAN = LARSON_MAX_SIZE - LARSON_MIN_SIZE + 1;
 
-/** Round length of a full run; quick runs scale it (scale 0.25: 30 ms, ten timed rounds: W4 is 70 of a quick run's ~500 processes). */
+/** Round length of a full run; quick runs scale it (scale 0.25: 30 ms, six timed rounds: W4 is 70 of a quick run's ~510 processes). */
 const FULL_ROUND_MS = 120;
 const MIN_ROUND_MS = 10;
 
