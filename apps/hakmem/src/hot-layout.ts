@@ -19,9 +19,9 @@
  */
 
 /** tls-sll-box TLS_STATE_COUNT_AT: where `count` starts in the cache's `state` view. */
-export const TLS_COUNT_AT = 16384;
+export const TLS_COUNT_AT = 20480;
 /** tls-sll-box TLS_STATE_CAPACITY_AT: where `capacity` starts in `state`. */
-export const TLS_CAPACITY_AT = 16416;
+export const TLS_CAPACITY_AT = 20520;
 /** tls-sll-box TLS_SLL_STRIDE: class `c`'s stack starts at `state[c * TLS_STRIDE]`. */
 export const TLS_STRIDE = 512;
 /** superslab: a SuperSlab's live bitmap starts this many bytes into it (SS_BITMAP). */
