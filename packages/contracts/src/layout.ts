@@ -53,7 +53,7 @@ export const TINY_MAX = 1024;
 /** Largest mid size: above it, blocks are BigCache page runs. */
 export const MID_MAX = 1 << 20;
 /** First mid class that is a whole-page run rather than a span class (see size-classes.ts). */
-export const MID_FIRST_RUN_CLASS = 47;
+export const MID_FIRST_RUN_CLASS = 48;
 export const TINY_CLASSES = 40;
 /**
  * Slots per tiny class in a worker's TLS cache: class c's stack starts at

@@ -5,7 +5,7 @@ import { MID_CLASS_SIZES, MID_SPAN_PAGES, TINY_BORROW_BUDGET, TINY_BORROW_LAST, 
 // The loops below run over these bounds: if one were missing the loops would
 // run zero times and prove nothing, so pin them first.
 it('has the bounds the class tables are built on', () => {
-  expect([TINY_MAX, MID_MAX, TINY_CLASSES, MID_FIRST_RUN_CLASS, MID_CLASSES]).toEqual([1024, 1 << 20, 40, 47, 63]);
+  expect([TINY_MAX, MID_MAX, TINY_CLASSES, MID_FIRST_RUN_CLASS, MID_CLASSES]).toEqual([1024, 1 << 20, 40, 48, 64]);
   expect(TINY_CLASS_SIZES.length).toBe(TINY_CLASSES);
   expect(MID_CLASS_SIZES.length).toBe(MID_CLASSES);
 });
@@ -79,6 +79,13 @@ describe('mid size classes', () => {
     for (const s of MID_CLASS_SIZES) [s - 1, s, s + 1].filter((n) => n > TINY_MAX && n <= MID_MAX).forEach(check);
     expect(wrong).toEqual([]);
     expect(checked).toBeGreaterThan(140_000);
+  });
+
+  it('start with 1040 B (1 KiB + a granule), then eight per doubling from 1152 B', () => {
+    expect(MID_CLASS_SIZES.slice(0, 10)).toEqual([1040, 1152, 1280, 1408, 1536, 1664, 1792, 1920, 2048, 2304]);
+    for (let n = TINY_MAX + 1; n <= 1040; n++) expect(midClassOf(n)).toBe(0);
+    expect(midClassOf(1041)).toBe(1);
+    expect(MID_SPAN_PAGES[0]).toBe(1);
   });
 
   it('span classes waste little and fit their live bitmap; run classes are whole pages', () => {
