@@ -71,8 +71,6 @@ export interface TlsCacheBox {
   validate(): string | null;
   /** Optional (debug builds): lets the cache check pushed blocks against the page table and slab records. */
   bindMemory?(lm: LinearMemory, pt0: number): void;
-  /** Optional: the heap took a slab and now holds `pages` pages (the built-in cache bounds its classes by the heap's size). */
-  heapPages?(pages: number): void;
 }
 
 export interface TlsCacheImplementation {

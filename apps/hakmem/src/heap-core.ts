@@ -403,7 +403,6 @@ export class HeapCore {
       if (slab === 0) return 0;
       this.borrowLeft[cls] = TINY_BORROW_BUDGET[cls];
       if (this.smallHeap) this.noteSlab();
-      if (this.tls.heapPages !== undefined) this.tls.heapPages(this.pages.pagesInUse());
       this.ss.adopt(cls, slab);
       n = this.ss.refill(cls, this.scratch, want);
     }

@@ -61,26 +61,6 @@ describe(`TLS cache (${__HAKMEM_DEBUG__ ? 'debug' : 'release'} build)`, () => {
     expect(c.counters().capacityShrinks).toBe(1);
   });
 
-  it('bounds each class to 64 KiB of blocks, and to 16 KiB once the heap holds LARGE_HEAP_CACHE_PAGES pages', () => {
-    const c = new TlsCache();
-    const big = TINY_CLASSES - 1; // 1024-byte blocks
-    expect(c.maxCapacity[big]).toBe(65536 / TINY_CLASS_SIZES[big]);
-    for (let k = 0; k < 4; k++) c.refillCount(big);
-    expect(c.capacity[big]).toBe(c.maxCapacity[big]);
-    for (let i = 0; i < c.capacity[big]; i++) expect(c.push(big, 0x100000 + i * 1024)).toBe(true);
-    c.heapPages(box.LARGE_HEAP_CACHE_PAGES - 1);
-    expect(c.maxCapacity[big]).toBe(65536 / TINY_CLASS_SIZES[big]);
-    c.heapPages(box.LARGE_HEAP_CACHE_PAGES);
-    expect(c.maxCapacity[big]).toBe(16384 / TINY_CLASS_SIZES[big]);
-    expect(c.capacity[big]).toBe(c.maxCapacity[big]);
-    // Blocks cached above the new bound stay until the class drains; the next push overflows.
-    expect(c.count[big]).toBe(64);
-    expect(c.push(big, 0x200000)).toBe(false);
-    // Small classes stay at the stack's height, which is below 16 KiB of them.
-    expect(c.maxCapacity[0]).toBe(Math.min(TLS_SLL_STRIDE, 16384 / TINY_CLASS_SIZES[0]));
-    expect(c.validate()).toBeNull();
-  });
-
   it('splices a refill batch on top', () => {
     const c = new TlsCache();
     c.splice(2, Uint32Array.of(0x20000, 0x20030, 0x20060), 3);

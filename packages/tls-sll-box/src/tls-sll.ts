@@ -84,22 +84,13 @@ export function pushState(st: Uint32Array, cls: number, ptr: number): boolean {
 }
 
 /**
- * Bytes a full cache of one class may hold, by the heap's size (`heapPages`);
- * keeps big classes from hoarding. 64 KiB while the heap is small (below
- * SMALL_HEAP_PAGES, where it maps several sizes onto each of its five
- * small-heap classes): 32 KiB overflowed twice as often there (W7: 662
+ * Bytes a full cache of one class may hold (64 KiB); keeps big classes from
+ * hoarding. 32 KiB (32 blocks of 1 KiB) overflowed twice as often once a
+ * small heap maps several sizes onto each of its five classes (W7: 662
  * against 167 slow paths per 200,000 iterations, 25-44 against 21-25 ns an
- * iteration). Above it 64 KiB still, up to LARGE_HEAP_CACHE_PAGES (32 MiB):
- * W1's speed depends on it (W1 at 16 KiB: 32 against 29 ns an iteration).
- * In a heap that large, 16 KiB: a block a cache holds is a block no other
- * class can borrow (size-classes.ts TINY_BORROW_LAST), and at W5's peak
- * (53 MB live) the caches held 1.8% of its live bytes; 16 KiB took W5's
- * overhead from 1.0801 to 1.0741 (six seeds).
+ * iteration), at the same pages held (W7 16, W5 902).
  */
 const CLASS_CACHE_BYTES = 65536;
-const LARGE_HEAP_CACHE_BYTES = 16384;
-/** Pages (64 KiB) from which a heap's caches hold LARGE_HEAP_CACHE_BYTES per class: 32 MiB. */
-export const LARGE_HEAP_CACHE_PAGES = 512;
 const MIN_CAPACITY = 8;
 const INITIAL_CAPACITY = 32;
 
@@ -132,33 +123,12 @@ export class TlsCache {
   capacityGrows = 0;
   capacityShrinks = 0;
 
-  /** The per-class byte bound in force (CLASS_CACHE_BYTES, or LARGE_HEAP_CACHE_BYTES once the heap is large). */
-  private classBytes = CLASS_CACHE_BYTES;
-  private readonly maxCapacityCap: number;
-
   constructor(maxCapacityCap = STRIDE) {
-    this.maxCapacityCap = maxCapacityCap;
-    this.bound(CLASS_CACHE_BYTES);
-    for (let c = 0; c < TINY_CLASSES; c++) this.capacity[c] = Math.min(INITIAL_CAPACITY, this.maxCapacity[c]);
-  }
-
-  private bound(bytes: number): void {
-    this.classBytes = bytes;
     for (let c = 0; c < TINY_CLASSES; c++) {
-      const max = Math.max(MIN_CAPACITY, Math.min(this.maxCapacityCap, STRIDE, Math.floor(bytes / TINY_CLASS_SIZES[c])));
+      const max = Math.max(MIN_CAPACITY, Math.min(maxCapacityCap, STRIDE, Math.floor(CLASS_CACHE_BYTES / TINY_CLASS_SIZES[c])));
       this.maxCapacity[c] = max;
-      // A class above its new bound refuses pushes until it drains below it.
-      if (this.capacity[c] > max) this.capacity[c] = max;
+      this.capacity[c] = Math.min(INITIAL_CAPACITY, max);
     }
-  }
-
-  /**
-   * Slow path (the heap took a slab): the heap now holds `pages` pages. From
-   * LARGE_HEAP_CACHE_PAGES on, each class holds at most LARGE_HEAP_CACHE_BYTES
-   * (see CLASS_CACHE_BYTES), for good: a heap's page count rarely falls back.
-   */
-  heapPages(pages: number): void {
-    if (pages >= LARGE_HEAP_CACHE_PAGES && this.classBytes !== LARGE_HEAP_CACHE_BYTES) this.bound(LARGE_HEAP_CACHE_BYTES);
   }
 
   /**
