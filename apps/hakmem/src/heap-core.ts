@@ -6,6 +6,8 @@ import {
   PAGE_SIZE,
   PK_FREE,
   SMALL_HEAP_PAGES,
+  TINY_BORROW_LAST,
+  TINY_BORROW_BUDGET,
   TINY_CLASS_OF_GRANULES,
   TINY_MAX,
   isTinyPage,
@@ -117,6 +119,10 @@ export class HeapCore {
   protected declare readonly sizeClass: Uint8Array;
   /** Whether `sizeClass` still maps any size onto a small-heap class. */
   protected declare smallHeap: boolean;
+  /** Whether a dry tiny class takes blocks of the next classes before a new slab (`borrowBlocks`). */
+  protected declare readonly borrowTiny: boolean;
+  /** Per tiny class, blocks it may still borrow before it takes a slab of its own (TINY_BORROW_BUDGET). */
+  protected declare readonly borrowLeft: Int32Array;
 
   // Hot state, held here rather than reached through the boxes: each field
   // load saved on the tiny fast path shows in W1 (see docs/ARCHITECTURE.md).
@@ -199,6 +205,8 @@ export class HeapCore {
     const builtIn = tlsBuild === builds.tlsSll.release && ssBuild === builds.superslab.release && LITTLE_ENDIAN;
     const flatTiny = builtIn && !lm.shared;
     const flatShared = builtIn && lm.shared && gateBuild === builds.frontGate.release;
+    this.borrowTiny = flatTiny;
+    this.borrowLeft = TINY_BORROW_BUDGET.slice();
     if (flatShared) this.malloc = this.mallocSharedFlat;
     else if (!flatTiny) this.malloc = this.mallocBoxed;
     if (this.tinyGuard !== 0) this.malloc = this.mallocGuarded;
@@ -384,17 +392,39 @@ export class HeapCore {
   protected refillTiny(cls: number): number {
     const want = this.tls.refillCount(cls);
     let n = this.ss.refill(cls, this.scratch, want);
+    if (n === 0 && this.borrowTiny && this.borrowLeft[cls] > 0) {
+      n = this.borrowBlocks(cls, want);
+      this.borrowLeft[cls] -= n;
+    }
     // An adopted abandoned slab may have nothing to give yet (it joins this
     // worker's dry list); the pool runs out of those before it runs out of memory.
     while (n === 0) {
       const slab = this.pool.acquire(cls, this.worker);
       if (slab === 0) return 0;
+      this.borrowLeft[cls] = TINY_BORROW_BUDGET[cls];
       if (this.smallHeap) this.noteSlab();
       this.ss.adopt(cls, slab);
       n = this.ss.refill(cls, this.scratch, want);
     }
     this.tls.splice(cls, this.scratch, n);
     return n;
+  }
+
+  /**
+   * Class `cls` has no free block left in this worker's slabs: blocks of the
+   * next classes' slabs (TINY_BORROW_LAST, size-classes.ts) instead of a new
+   * slab, which would stay about half empty until the class grows into it.
+   * A borrowed block keeps its class (its page word): its free goes to that
+   * class's cache. Only over the built-in release TLS cache in a private heap
+   * (`borrowTiny`): another build may check that a class's cache holds blocks
+   * of that class only (the debug build does).
+   */
+  protected borrowBlocks(cls: number, want: number): number {
+    for (let c = cls + 1, last = TINY_BORROW_LAST[cls]; c <= last; c++) {
+      const n = this.ss.refill(c, this.scratch, want);
+      if (n !== 0) return n;
+    }
+    return 0;
   }
 
   /**
@@ -777,12 +807,13 @@ export class HeapCore {
 /** Mid class sizes, and the mid box's 1/size table (both exported for test/hot-layout.test.ts only) (span-classes.ts MID_INVERSE: `(rel * MID_INVERSE[cls]) | 0` is `floor(rel / size)` in a span). */
 export const MID_SIZE = Int32Array.from(MID_CLASS_SIZES);
 /**
- * midClassOf for sizes up to a page, by 128-byte steps (every mid class
- * boundary is a multiple of 128): `MID_CLASS_OF_LINE[(size - 1) >>> 7]`.
+ * midClassOf for sizes up to a page, by 16-byte steps (every mid class
+ * boundary is a multiple of 16; 1040 B is not one of 128):
+ * `MID_CLASS_OF_LINE[(size - 1) >>> 4]`, a 4 KiB table.
  * The arithmetic form cost 7 ns of a 25 ns mid malloc/free pair (process
  * CPU time, min of 5 passes, 3 processes); a table read costs well under one.
  */
-export const MID_LINE_SHIFT = 7;
+export const MID_LINE_SHIFT = 4;
 export const MID_CLASS_OF_LINE = Uint8Array.from({ length: PAGE_SIZE >>> MID_LINE_SHIFT }, (_, i) => (i < TINY_MAX >>> MID_LINE_SHIFT ? 0 : midClassOf((i + 1) << MID_LINE_SHIFT)));
 export const MID_INVERSE = Float64Array.from(MID_CLASS_SIZES, (size) => (1 + 2 ** -30) / size);
 

@@ -19,9 +19,9 @@
  */
 
 /** tls-sll-box TLS_STATE_COUNT_AT: where `count` starts in the cache's `state` view. */
-export const TLS_COUNT_AT = 16384;
+export const TLS_COUNT_AT = 20480;
 /** tls-sll-box TLS_STATE_CAPACITY_AT: where `capacity` starts in `state`. */
-export const TLS_CAPACITY_AT = 16416;
+export const TLS_CAPACITY_AT = 20520;
 /** tls-sll-box TLS_SLL_STRIDE: class `c`'s stack starts at `state[c * TLS_STRIDE]`. */
 export const TLS_STRIDE = 512;
 /** superslab: a SuperSlab's live bitmap starts this many bytes into it (SS_BITMAP). */
@@ -53,11 +53,11 @@ export const CLASS_MASK = 0xff;
 
 /** mid-large-ace cache-layout.ts: the class caches' `state` view (STRIDE, STATE_*_AT). */
 export const MID_STRIDE = 64;
-export const MID_COUNT_AT = 4032;
-export const MID_LIMIT_AT = 4095;
-export const MID_HITS_AT = 4158;
+export const MID_COUNT_AT = 4096;
+export const MID_LIMIT_AT = 4160;
+export const MID_HITS_AT = 4224;
 /** layout.ts MID_FIRST_RUN_CLASS: mid classes below it are span classes. */
-export const MID_SPAN_CLASSES = 47;
+export const MID_SPAN_CLASSES = 48;
 /** Page words (layout.ts): PK_MID_SPAN, and its distance to the span's head page in bits 4..7. */
 export const KIND_MID_SPAN = 4;
 export const DIST_SHIFT = 4;

@@ -105,7 +105,7 @@ describe('the view rule (LinearMemory, docs/ARCHITECTURE.md "Views and growth")'
 const FACADE_LAYOUT_NAMES = new Set([
   'PAGE_SIZE', 'PAGE_SHIFT', 'PAGE_MASK', 'MAX_PAGES', 'GRANULE', 'GRANULE_SHIFT', 'TINY_MAX', 'MID_MAX', 'TINY_CLASSES', 'TINY_CLASS_SIZES',
   'TINY_CLASS_OF_GRANULES', 'MID_CLASS_SIZES', 'midClassOf', 'SPAN_MAX_PAGES', 'VARIANT_DEBUG_BYTE',
-  'SMALL_HEAP_PAGES', 'smallHeapClassTable',
+  'SMALL_HEAP_PAGES', 'smallHeapClassTable', 'TINY_BORROW_LAST', 'TINY_BORROW_BUDGET',
   'pageKind', 'isTinyPage', 'pageClass', 'pageSlab', 'pageDistance', 'runPages', 'isRunHead', 'PK_FREE', 'PK_META', 'PK_TINY', 'PK_SS_SPARE',
   'PK_MID_SPAN', 'PK_RUN_LIVE', 'PK_RUN_FREE', 'PK_RUN_BODY', 'PK_RESERVED', 'PK_KIND_MASK',
 ]);

@@ -124,7 +124,7 @@ describe('hot-layout: the written-out mid span path restates the mid box', () =>
     expect(hot.SPAN_HEADER).toBe(SPAN_HEADER_BYTES);
     expect(hot.SPAN_CARVED).toBe(SP_CARVED);
     expect(hot.SPAN_BITMAP).toBe(SP_BITMAP);
-    for (const [cls, d] of [[0, 0], [20, 3], [46, 15]]) {
+    for (const [cls, d] of [[0, 0], [20, 3], [47, 15]]) {
       const w = midSpanPageWord(cls, d);
       expect((w >>> hot.DIST_SHIFT) & hot.DIST_MASK).toBe(pageDistance(w));
       expect((w >>> hot.CLASS_SHIFT) & hot.CLASS_MASK).toBe(pageClass(w));

@@ -53,8 +53,8 @@ export const TINY_MAX = 1024;
 /** Largest mid size: above it, blocks are BigCache page runs. */
 export const MID_MAX = 1 << 20;
 /** First mid class that is a whole-page run rather than a span class (see size-classes.ts). */
-export const MID_FIRST_RUN_CLASS = 47;
-export const TINY_CLASSES = 32;
+export const MID_FIRST_RUN_CLASS = 48;
+export const TINY_CLASSES = 40;
 /**
  * Slots per tiny class in a worker's TLS cache: class c's stack starts at
  * c * TLS_SLL_STRIDE. The facade reads cached blocks through this layout, so
@@ -148,7 +148,7 @@ export const isRunHead = (word: number): boolean => {
 // ---------------------------------------------------------------------------
 
 export const HEAP_MAGIC = 0x48414b4d; // "HAKM"
-export const HEAP_LAYOUT_VERSION = 1;
+export const HEAP_LAYOUT_VERSION = 2;
 
 export const H_MAGIC = 0;
 export const H_VERSION = 4;
@@ -369,11 +369,11 @@ export const midRunClassPages = (cls: number): number => cls - MID_FIRST_RUN_CLA
 /** Shared pool: per tiny class, head of the EMPTY slab list; then the SuperSlab list head. */
 export const POOL_EMPTY_HEADS = 0;
 /** Per tiny class, head of the list of abandoned slabs (ACTIVE, owner 0, linked by SM_NEXT): slabs of a detached or dead worker that still have blocks out. */
-export const POOL_ABANDONED_HEADS = 128;
-export const POOL_SS_HEAD = 256;
-export const POOL_EMPTY_COUNTS = 260;
+export const POOL_ABANDONED_HEADS = 160;
+export const POOL_SS_HEAD = 320;
+export const POOL_EMPTY_COUNTS = 324;
 /** POOL_COUNTER_WORDS u32 event counters, indexed by the POOL_C_* names below (under the pool lock). */
-export const POOL_COUNTERS = 516;
+export const POOL_COUNTERS = 484;
 export const POOL_AREA_BYTES = 640;
 /** acquire served from an EMPTY slab of the class (stage 1). */
 export const POOL_C_STAGE1_HITS = 0;

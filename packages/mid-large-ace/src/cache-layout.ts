@@ -7,7 +7,7 @@
  */
 
 /** MID_CLASSES of @hakmem/contracts/layout, restated (see above; a test keeps them equal). */
-const CLASSES = 63;
+const CLASSES = 64;
 
 /** Slots per class (class c's stack starts at state[c * STRIDE]): the largest capacity. */
 export const STRIDE = 64;

@@ -25,9 +25,9 @@ import { SpanClasses } from './span-classes.js';
 /**
  * Mid ACE box: blocks above 1 KiB up to 1 MiB, one per worker.
  *
- * Classes 0..46 (1152 B .. 60 KiB, eight per doubling) are span classes
- * (span-classes.ts: blocks carved from spans, span lists, remote frees);
- * classes 47..62 are whole runs of 1..16 pages (run-classes.ts). Each
+ * Classes 0..47 (1040 B, then 1152 B .. 60 KiB eight per doubling) are span
+ * classes (span-classes.ts: blocks carved from spans, span lists, remote
+ * frees); classes 48..63 are whole runs of 1..16 pages (run-classes.ts). Each
  * worker keeps a LIFO cache per class whose capacity adapts to its miss rate
  * (ace-cache.ts; this class extends it, so the hot paths read the cache off
  * `this`). Spans of a detached or dead worker are abandoned and adopted

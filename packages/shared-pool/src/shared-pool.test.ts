@@ -27,8 +27,13 @@ import {
   POISON_WORD,
   freePageWord,
   rememberedWord,
+  POOL_ABANDONED_HEADS,
   POOL_AREA_BYTES,
   POOL_COUNTERS,
+  POOL_EMPTY_COUNTS,
+  POOL_EMPTY_HEADS,
+  POOL_SS_HEAD,
+  TINY_CLASSES,
   POOL_COUNTER_WORDS,
   POOL_C_RELEASES,
   POOL_C_SLABS_ABANDONED,
@@ -287,6 +292,18 @@ describe(`shared pool (${__HAKMEM_DEBUG__ ? 'debug' : 'release'} build)`, () => 
     expect(err).toMatchObject({ code: 'CORRUPTION', box: 'sharedPool', ptr: a });
     expect(pool.counters().releases).toBe(1);
     expect(pool.validate([ssOf(keep)])).toBeNull();
+  });
+
+  it('lays out the pool area with one word per tiny class for each per-class list, none overlapping', () => {
+    const ranges = [
+      [POOL_EMPTY_HEADS, POOL_EMPTY_HEADS + TINY_CLASSES * 4],
+      [POOL_ABANDONED_HEADS, POOL_ABANDONED_HEADS + TINY_CLASSES * 4],
+      [POOL_SS_HEAD, POOL_SS_HEAD + 4],
+      [POOL_EMPTY_COUNTS, POOL_EMPTY_COUNTS + TINY_CLASSES * 4],
+      [POOL_COUNTERS, POOL_COUNTERS + POOL_COUNTER_WORDS * 4],
+    ].sort((a, b) => a[0] - b[0]);
+    for (let i = 1; i < ranges.length; i++) expect(ranges[i][0]).toBeGreaterThanOrEqual(ranges[i - 1][1]);
+    expect(ranges[ranges.length - 1][1]).toBeLessThanOrEqual(POOL_AREA_BYTES);
   });
 
   it('keeps each counter in its own named word of the pool area, and counters() reads those words', () => {

@@ -7,7 +7,7 @@
  */
 
 /** TINY_CLASSES and TLS_SLL_STRIDE of @hakmem/contracts/layout, restated (see above; a test keeps them equal). */
-const CLASSES = 32;
+const CLASSES = 40;
 const STRIDE = 512;
 
 /** Indexes into `ops`: fast-path pops and pushes (a Float64Array, exact past 2^32). */
