@@ -392,7 +392,7 @@ export class HeapCore {
         const w = ptr >>> CACHED_WORD_SHIFT;
         // markLive sizes the guard by the record's class byte: written out, that byte must be `cls`.
         const recordClass = u32[ss + RECORDS_WORD + (off >>> PAGE_SHIFT) * RECORD_WORDS + RECORD_CLASS] & 0xff;
-        if (end >>> 2 <= u32.length && (u32[i] & bit) === 0 && recordClass === cls && w < bits.length && this.scan.find(ptr, end, POISON) < 0) {
+        if (end >>> 2 <= u32.length && (u32[i] & bit) === 0 && recordClass === cls && w < bits.length && this.scan.holds(ptr, end, POISON_I32)) {
           st[TLS_COUNT_AT + cls] = n;
           bits[w] &= ~bit;
           const g = (end >>> 2) - 4; // the guard: the block's last four words
@@ -677,7 +677,7 @@ export class HeapCore {
           st[cls * TLS_STRIDE + n] = ptr;
           st[TLS_COUNT_AT + cls] = n + 1;
           this.tinyFrees++;
-          this.scan.fill(ptr, end, POISON);
+          this.scan.fillBlock(ptr, end, POISON_I32);
           bits[w] |= bit;
           return;
         }
@@ -937,6 +937,8 @@ export const MID_INVERSE = Float64Array.from(MID_CLASS_SIZES, (size) => (1 + 2 *
 /** Tiny class sizes, and their reciprocals as MID_INVERSE (the written-out debug path's block-start test). */
 const TINY_SIZE = Int32Array.from(TINY_CLASS_SIZES);
 const TINY_INVERSE = Float64Array.from(TINY_CLASS_SIZES, (size) => (1 + 2 ** -30) / size);
+/** The poison as the int32 the scanner's block forms take. */
+const POISON_I32 = POISON | 0;
 
 /** The private fast paths set live bits as bits of u32 words, which are the bitmap's bytes only on a little-endian host. */
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
