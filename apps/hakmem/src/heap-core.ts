@@ -164,7 +164,8 @@ export class HeapCore {
    * With the written-out debug tiny path (`mallocDebugFlat`/`freeDebugFlat`):
    * the debug TLS cache's record of which blocks it holds (its `cachedBits`);
    * otherwise an empty record that no path reads. And the memory's block
-   * scanner, the one every debug box poisons and checks with.
+   * scanner, the one every debug box poisons and checks with (otherwise
+   * `NO_SCANNER`, which no path calls).
    */
   protected declare readonly tlsDebug: { readonly cachedBits: Uint32Array };
   protected declare readonly scan: BlockScanner;
@@ -232,7 +233,8 @@ export class HeapCore {
     const debugMemory = tlsBuild === builds.tlsSll.debug && ssBuild === builds.superslab.debug && gateBuild === builds.frontGate.debug ? this.tls.debugMemory : undefined;
     const debugFlat = debugMemory !== undefined && !lm.shared && LITTLE_ENDIAN && this.tinyGuard === GUARD_BYTES_DEBUG;
     this.tlsDebug = debugFlat ? debugMemory : { cachedBits: new Uint32Array(0) };
-    this.scan = scannerOf(lm);
+    // Only that path scans here: a release heap makes no wasm instance for it.
+    this.scan = debugFlat ? scannerOf(lm) : NO_SCANNER;
     if (debugFlat) this.malloc = this.mallocDebugFlat;
     this.hotU8 = lm.u8;
     this.hotU32 = lm.u32;
@@ -937,6 +939,17 @@ export const MID_INVERSE = Float64Array.from(MID_CLASS_SIZES, (size) => (1 + 2 *
 /** Tiny class sizes, and their reciprocals as MID_INVERSE (the written-out debug path's block-start test). */
 const TINY_SIZE = Int32Array.from(TINY_CLASS_SIZES);
 const TINY_INVERSE = Float64Array.from(TINY_CLASS_SIZES, (size) => (1 + 2 ** -30) / size);
+/** `HeapCore.scan` of a heap without the written-out debug path: never called. */
+const NO_SCANNER: BlockScanner = {
+  fill: noScanner,
+  find: noScanner,
+  fillBlock: noScanner,
+  holds: noScanner,
+};
+function noScanner(): never {
+  throw new Error('hakmem: internal error: this heap has no block scanner (only the written-out debug path scans)');
+}
+
 /** The poison as the int32 the scanner's block forms take. */
 const POISON_I32 = POISON | 0;
 
