@@ -52,6 +52,14 @@ export interface TlsCacheBox {
    * `popState`/`pushState`).
    */
   readonly state?: Uint32Array;
+  /**
+   * The built-in debug build only, once bound (`bindMemory`): its bit per
+   * cached block (one per 16-byte granule of the memory, bit
+   * `(ptr >>> 4) & 31` of word `ptr >>> 9`; the array is replaced as it
+   * grows), for the facade's written-out debug fast path, which keeps the
+   * bits as that build's `popBlock`/`pushBlock` do.
+   */
+  readonly debugMemory?: { readonly cachedBits: Uint32Array };
   /** Same as `popBlock` over this cache's arrays. */
   pop(cls: number): number;
   /** Same as `pushBlock` over this cache's arrays. */

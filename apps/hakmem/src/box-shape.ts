@@ -20,7 +20,7 @@ import type {
  * compile.
  */
 
-type MemberKind = 'class' | 'function' | 'function?' | 'number?' | 'variant' | 'number' | 'number[]' | 'Int32Array' | 'Uint32Array' | 'Uint32Array?' | 'Float64Array';
+type MemberKind = 'class' | 'function' | 'function?' | 'number?' | 'variant' | 'number' | 'number[]' | 'Int32Array' | 'Uint32Array' | 'Uint32Array?' | 'object?' | 'Float64Array';
 
 interface BoxShape<I, B> {
   /** Members of the implementation object; exactly one is the 'class'. */
@@ -52,6 +52,7 @@ const SHAPES: { [K in BoxName]: BoxShape<BoxImplementations[K], Instance<K>> } =
       capacity: 'Int32Array',
       ops: 'Float64Array',
       state: 'Uint32Array?',
+      debugMemory: 'object?',
       pop: 'function',
       push: 'function',
       refillCount: 'function',
@@ -154,6 +155,8 @@ function fits(value: unknown, kind: MemberKind): boolean {
       return Array.isArray(value);
     case 'Uint32Array?':
       return value === undefined || value instanceof Uint32Array;
+    case 'object?':
+      return value === undefined || (typeof value === 'object' && value !== null);
     default:
       return value instanceof TYPED_ARRAYS[kind];
   }
@@ -167,6 +170,7 @@ function describe(kind: MemberKind): string {
   if (kind === 'number') return 'an integer';
   if (kind === 'number[]') return 'an array';
   if (kind === 'Uint32Array?') return 'a Uint32Array or absent';
+  if (kind === 'object?') return 'an object or absent';
   return kind === 'function' ? 'a function' : `an ${kind}`;
 }
 

@@ -8,13 +8,15 @@ import {
   SMALL_HEAP_PAGES,
   TINY_BORROW_LAST,
   TINY_BORROW_BUDGET,
+  TINY_CLASSES,
   TINY_CLASS_OF_GRANULES,
+  TINY_CLASS_SIZES,
   TINY_MAX,
   isTinyPage,
   midClassOf,
   smallHeapClassTable,
 } from '@hakmem/contracts/layout';
-import type { LinearMemory, PageLayer } from '@hakmem/linear-memory';
+import { scannerOf, type BlockScanner, type LinearMemory, type PageLayer } from '@hakmem/linear-memory';
 import type {
   BigCacheBox,
   BoxVariant,
@@ -30,11 +32,14 @@ import type {
 import { builds } from './box-builds.js';
 import type { HeapParts } from './heap-parts.js';
 import {
+  CACHED_WORD_SHIFT,
   CLASS_MASK,
   CLASS_SHIFT,
   DIST_MASK,
   DIST_SHIFT,
   GRANULE_BITS,
+  GUARD_BYTES_DEBUG,
+  GUARD_WORD,
   KIND_MASK,
   KIND_MID_SPAN,
   KIND_TINY,
@@ -47,12 +52,23 @@ import {
   MID_LIMIT_AT,
   MID_SPAN_CLASSES,
   MID_STRIDE,
+  POISON,
+  RECORD_CARVED,
+  RECORD_CLASS,
+  RECORD_STATE,
+  RECORD_WORDS,
+  RECORDS_WORD,
   REMOTE_WORDS,
+  SLAB0_DATA,
+  SLAB_MASK,
   SLAB_OF_WORD,
   SLAB_OWNER_WORD,
+  SLAB_SHIFT,
   SPAN_BITMAP,
   SPAN_CARVED,
   SPAN_HEADER,
+  SS_MAGIC_WORD,
+  STATE_ACTIVE,
   SUPERSLAB_MASK,
   TLS_CAPACITY_AT,
   TLS_COUNT_AT,
@@ -151,6 +167,15 @@ export class HeapCore {
   protected declare readonly pageWordOf: FrontGateImplementation['pageWordOf'];
   protected declare readonly ownerOf: SuperslabImplementation['ownerOf'];
   /**
+   * With the written-out debug tiny path (`mallocDebugFlat`/`freeDebugFlat`):
+   * the debug TLS cache's record of which blocks it holds (its `cachedBits`);
+   * otherwise an empty record that no path reads. And the memory's block
+   * scanner, the one every debug box poisons and checks with (otherwise
+   * `NO_SCANNER`, which no path calls).
+   */
+  protected declare readonly tlsDebug: { readonly cachedBits: Uint32Array };
+  protected declare readonly scan: BlockScanner;
+  /**
    * Guard bytes the superslab and mid builds keep at the end of each block
    * (0 in release): usable size = class size − guard. A debug build of either
    * box installs the guarded malloc paths below at construction, so release
@@ -210,13 +235,22 @@ export class HeapCore {
     if (flatShared) this.malloc = this.mallocSharedFlat;
     else if (!flatTiny) this.malloc = this.mallocBoxed;
     if (this.tinyGuard !== 0) this.malloc = this.mallocGuarded;
+    // The written-out debug tiny path holds for the built-in debug TLS cache,
+    // SuperSlab and front gate in a private heap (the checks and patterns of
+    // hot-layout.ts are theirs).
+    const debugMemory = tlsBuild === builds.tlsSll.debug && ssBuild === builds.superslab.debug && gateBuild === builds.frontGate.debug ? this.tls.debugMemory : undefined;
+    const debugFlat = debugMemory !== undefined && !lm.shared && LITTLE_ENDIAN && this.tinyGuard === GUARD_BYTES_DEBUG;
+    this.tlsDebug = debugFlat ? debugMemory : { cachedBits: new Uint32Array(0) };
+    // Only that path scans here: a release heap makes no wasm instance for it.
+    this.scan = debugFlat ? scannerOf(lm) : NO_SCANNER;
+    if (debugFlat) this.malloc = this.mallocDebugFlat;
     this.hotU8 = lm.u8;
     this.hotU32 = lm.u32;
     this.tlsCount = this.tls.count;
     this.tlsCapacity = this.tls.capacity;
     this.tlsSlots = this.tls.slots;
     this.tlsOps = this.tls.ops;
-    this.tlsState = (flatTiny || flatShared ? this.tls.state : undefined) ?? new Uint32Array(0);
+    this.tlsState = (flatTiny || flatShared || debugFlat ? this.tls.state : undefined) ?? new Uint32Array(0);
     this.gateFirstIndex = this.gate.firstIndex;
     this.gateBasePage = this.gate.basePage;
     this.gateRegionPages = this.gate.regionPages;
@@ -233,6 +267,7 @@ export class HeapCore {
     this.midPt0 = this.pages.pt0;
     if (flatShared) this.free = this.freeSharedFlat;
     else if (lm.shared) this.free = this.freeShared;
+    else if (debugFlat) this.free = this.freeDebugFlat;
     else if (!flatTiny || gateBuild !== builds.frontGate.release) this.free = this.freeBoxed;
   }
 
@@ -337,6 +372,50 @@ export class HeapCore {
       return this.mallocTinySlow(cls, ptr);
     }
     return this.mallocMidLarge(size <= TINY_MAX ? TINY_MAX + 1 : size);
+  }
+
+  /**
+   * `mallocGuarded` over the built-in debug TLS cache and SuperSlab in a
+   * private heap, written out as `malloc` is: every check those builds' pop
+   * and `markLive` make, as tests on the block before anything changes (the
+   * cache's top block kept its poison, every byte; its live bit is clear;
+   * its slab record has its class; the view reaches it), then the pop, the
+   * cache's bit for the block cleared, the guard written and the live bit
+   * set. A block that fails a test, an empty cache and every other size go
+   * to `mallocGuarded`, whose boxes check again and report.
+   */
+  protected mallocDebugFlat(size: number): number {
+    const need = size + GUARD_BYTES_DEBUG;
+    if ((size >>> 0) === size && need <= TINY_MAX) {
+      const cls = this.sizeClass[(need + 15) >>> 4];
+      const st = this.tlsState;
+      const n = st[TLS_COUNT_AT + cls] - 1;
+      if (n >= 0) {
+        const ptr = st[cls * TLS_STRIDE + n];
+        const end = ptr + TINY_SIZE[cls];
+        const u32 = this.hotU32;
+        const off = ptr & SUPERSLAB_MASK;
+        const ss = (ptr - off) >>> 2; // the SuperSlab's first u32 index
+        const i = ss + LIVE_BITMAP_WORD + (off >>> LIVE_WORD_SHIFT);
+        const bit = 1 << ((ptr >>> GRANULE_BITS) & LIVE_BIT_MASK);
+        const bits = this.tlsDebug.cachedBits;
+        const w = ptr >>> CACHED_WORD_SHIFT;
+        // markLive sizes the guard by the record's class byte: written out, that byte must be `cls`.
+        const recordClass = u32[ss + RECORDS_WORD + (off >>> PAGE_SHIFT) * RECORD_WORDS + RECORD_CLASS] & 0xff;
+        if (end >>> 2 <= u32.length && (u32[i] & bit) === 0 && recordClass === cls && w < bits.length && this.scan.holds(ptr, end, POISON_I32)) {
+          st[TLS_COUNT_AT + cls] = n;
+          bits[w] &= ~bit;
+          const g = (end >>> 2) - 4; // the guard: the block's last four words
+          u32[g] = GUARD_WORD;
+          u32[g + 1] = GUARD_WORD;
+          u32[g + 2] = GUARD_WORD;
+          u32[g + 3] = GUARD_WORD;
+          u32[i] |= bit;
+          return ptr;
+        }
+      }
+    }
+    return this.mallocGuarded(size);
   }
 
   /** Sizes the fast paths do not take: not a u32 (2^32 itself may be a valid request), or above maxBytes. */
@@ -566,6 +645,77 @@ export class HeapCore {
       return;
     }
     this.throwNotAPointer(ptr);
+  }
+
+  /**
+   * `free` over the built-in debug front gate, TLS cache and SuperSlab in a
+   * private heap, written out as `free` is: every check those builds make on
+   * a tiny free, as tests before anything changes. The gate's cross-check of
+   * the page word (a SuperSlab header, the word's slab, the slab record's
+   * class) and the cache's "block of its class" (an ACTIVE slab of the
+   * class, the start of a carved block) read the record once; then the live
+   * bit, the guard (the block's last four words), the cache's bit for the
+   * block (not cached already) and room in the class. Then the live bit is
+   * cleared, the block pushed and poisoned through the memory's scanner (as
+   * the cache's `poisonEntering` does) and its cached bit set. Anything that
+   * fails a test goes to `freeBoxed`, whose boxes check again and report
+   * (or, for a full cache or a short view, take their slow paths).
+   */
+  protected freeDebugFlat(ptr: number): void {
+    const pg = (ptr >>> PAGE_SHIFT) - this.gateBasePage;
+    if ((ptr >>> 0) === ptr && (pg >>> 0) < this.gateRegionPages && (ptr & 15) === 0) {
+      const u32 = this.hotU32;
+      const word = u32[this.gateFirstIndex + pg] | 0;
+      const off = ptr & SUPERSLAB_MASK;
+      const ss = (ptr - off) >>> 2; // the SuperSlab's first u32 index
+      const slab = off >>> PAGE_SHIFT;
+      const rec = ss + RECORDS_WORD + slab * RECORD_WORDS;
+      const cls = (word >>> CLASS_SHIFT) & CLASS_MASK;
+      if (
+        (word & KIND_MASK) === KIND_TINY &&
+        ((word >>> SLAB_SHIFT) & SLAB_MASK) === slab &&
+        cls < TINY_CLASSES &&
+        u32[ss] === SS_MAGIC_WORD &&
+        u32[rec + RECORD_STATE] === STATE_ACTIVE &&
+        u32[rec + RECORD_CLASS] === cls
+      ) {
+        const size = TINY_SIZE[cls];
+        const end = ptr + size;
+        const rel = (off & (PAGE_SIZE - 1)) - (slab === 0 ? SLAB0_DATA : 0);
+        const q = (rel * TINY_INVERSE[cls]) | 0; // floor(rel / size) for rel >= 0, as MID_INVERSE
+        const i = ss + LIVE_BITMAP_WORD + (off >>> LIVE_WORD_SHIFT);
+        const bit = 1 << ((ptr >>> GRANULE_BITS) & LIVE_BIT_MASK);
+        const old = u32[i];
+        const g = (end >>> 2) - 4; // the guard: the block's last four words
+        const bits = this.tlsDebug.cachedBits;
+        const w = ptr >>> CACHED_WORD_SHIFT;
+        const st = this.tlsState;
+        const n = st[TLS_COUNT_AT + cls];
+        if (
+          rel >= 0 &&
+          q * size === rel &&
+          q < u32[rec + RECORD_CARVED] &&
+          (old & bit) !== 0 &&
+          g + 4 <= u32.length &&
+          u32[g] === GUARD_WORD &&
+          u32[g + 1] === GUARD_WORD &&
+          u32[g + 2] === GUARD_WORD &&
+          u32[g + 3] === GUARD_WORD &&
+          w < bits.length &&
+          (bits[w] & bit) === 0 &&
+          n < st[TLS_CAPACITY_AT + cls]
+        ) {
+          u32[i] = old & ~bit;
+          st[cls * TLS_STRIDE + n] = ptr;
+          st[TLS_COUNT_AT + cls] = n + 1;
+          this.tinyFrees++;
+          this.scan.fillBlock(ptr, end, POISON_I32);
+          bits[w] |= bit;
+          return;
+        }
+      }
+    }
+    this.freeBoxed(ptr);
   }
 
   /** `free` through the boxes' hot functions: any front gate, TLS or SuperSlab build other than the built-in release. */
@@ -816,6 +966,23 @@ export const MID_SIZE = Int32Array.from(MID_CLASS_SIZES);
 export const MID_LINE_SHIFT = 4;
 export const MID_CLASS_OF_LINE = Uint8Array.from({ length: PAGE_SIZE >>> MID_LINE_SHIFT }, (_, i) => (i < TINY_MAX >>> MID_LINE_SHIFT ? 0 : midClassOf((i + 1) << MID_LINE_SHIFT)));
 export const MID_INVERSE = Float64Array.from(MID_CLASS_SIZES, (size) => (1 + 2 ** -30) / size);
+
+/** Tiny class sizes, and their reciprocals as MID_INVERSE (the written-out debug path's block-start test). */
+const TINY_SIZE = Int32Array.from(TINY_CLASS_SIZES);
+const TINY_INVERSE = Float64Array.from(TINY_CLASS_SIZES, (size) => (1 + 2 ** -30) / size);
+/** `HeapCore.scan` of a heap without the written-out debug path: never called. */
+const NO_SCANNER: BlockScanner = {
+  fill: noScanner,
+  find: noScanner,
+  fillBlock: noScanner,
+  holds: noScanner,
+};
+function noScanner(): never {
+  throw new Error('hakmem: internal error: this heap has no block scanner (only the written-out debug path scans)');
+}
+
+/** The poison as the int32 the scanner's block forms take. */
+const POISON_I32 = POISON | 0;
 
 /** The private fast paths set live bits as bits of u32 words, which are the bitmap's bytes only on a little-endian host. */
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;

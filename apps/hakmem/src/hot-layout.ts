@@ -66,3 +66,32 @@ export const DIST_MASK = 15;
 export const SPAN_HEADER = 64;
 export const SPAN_CARVED = 8;
 export const SPAN_BITMAP = 32;
+
+/*
+ * The written-out debug tiny path (HeapCore `mallocDebugFlat`/`freeDebugFlat`),
+ * over the built-in debug TLS cache, SuperSlab and front gate in a private
+ * heap: the records those builds' checks read, and the patterns they write.
+ */
+/** superslab: the SuperSlab header's magic word (SS_MAGIC_VALUE, at SS_MAGIC = 0, the SuperSlab's first u32). */
+export const SS_MAGIC_WORD = 0x53535342;
+/** superslab: slab s's record starts RECORDS_WORD + s·RECORD_WORDS u32 words into its SuperSlab (SS_SLAB_META / 4, SLAB_META_BYTES / 4). */
+export const RECORDS_WORD = 16;
+export const RECORD_WORDS = 16;
+/** superslab: the record's class, state and carved-count words (SM_CLASS / 4, SM_STATE / 4, SM_CARVED / 4). */
+export const RECORD_CLASS = 0;
+export const RECORD_STATE = 1;
+export const RECORD_CARVED = 3;
+/** superslab: a record's state while the slab hands out blocks (SLAB_ACTIVE). */
+export const STATE_ACTIVE = 1;
+/** superslab: slab 0's blocks start this many bytes into the SuperSlab (SS_HEADER_BYTES); slab s > 0's at its page. */
+export const SLAB0_DATA = 10240;
+/** Page words (layout.ts pageSlab): a PK_TINY word's slab index, `(word >>> SLAB_SHIFT) & SLAB_MASK`. */
+export const SLAB_SHIFT = 4;
+export const SLAB_MASK = 15;
+/** superslab debug BLOCK_GUARD (GUARD_BYTES): the guard's bytes at each block's end, as u32 words of GUARD_BYTE (0xfd). */
+export const GUARD_BYTES_DEBUG = 16;
+export const GUARD_WORD = 0xfdfdfdfd;
+/** The debug boxes' poison (POISON_WORD), which the TLS cache's debug build fills a cached block with. */
+export const POISON = 0xa5a5a5a5;
+/** tls-sll-box debug `cachedBits`: a block's bit is bit `(ptr >>> GRANULE_BITS) & LIVE_BIT_MASK` of word `ptr >>> CACHED_WORD_SHIFT`. */
+export const CACHED_WORD_SHIFT = 9;

@@ -20,8 +20,11 @@ import {
   midClassOf,
   pageDistance,
 } from '@hakmem/contracts/layout';
+import * as layout from '@hakmem/contracts/layout';
 import * as mid from '@hakmem/mid-large-ace';
+import * as ssDebug from '@hakmem/superslab/debug';
 import { markLiveWord, clearLiveWord, markLiveShared, clearLiveShared, ownerOf } from '@hakmem/superslab';
+import * as tlsDebug from '@hakmem/tls-sll-box/debug';
 import { TlsCache, TLS_SLL_STRIDE, TLS_STATE_CAPACITY_AT, TLS_STATE_COUNT_AT, popState, pushState } from '@hakmem/tls-sll-box';
 import { describe, expect, it } from 'vitest';
 import * as hot from '../src/hot-layout.js';
@@ -177,6 +180,43 @@ describe('hot-layout: the written-out mid span path restates the mid box', () =>
       expect(() => heap.free(r + 40 * 4096)).toThrow(HeapError);
       heap.free(r);
       heap.check();
+    }
+  });
+});
+
+describe('hot-layout: the written-out debug tiny path restates the debug boxes', () => {
+  it('the SuperSlab record, guard and poison numbers are the layout\'s and the debug superslab\'s', () => {
+    expect(hot.SS_MAGIC_WORD).toBe(layout.SS_MAGIC_VALUE);
+    expect(layout.SS_MAGIC).toBe(0);
+    expect(hot.RECORDS_WORD).toBe(layout.SS_SLAB_META / 4);
+    expect(hot.RECORD_WORDS).toBe(layout.SLAB_META_BYTES / 4);
+    expect(hot.RECORD_CLASS).toBe(layout.SM_CLASS / 4);
+    expect(hot.RECORD_STATE).toBe(layout.SM_STATE / 4);
+    expect(hot.RECORD_CARVED).toBe(layout.SM_CARVED / 4);
+    expect(hot.STATE_ACTIVE).toBe(layout.SLAB_ACTIVE);
+    for (const slab of [0, 1, 15]) {
+      const ss = 5 << 20;
+      const start = ss + slab * PAGE_SIZE + (slab === 0 ? hot.SLAB0_DATA : 0);
+      expect(layout.slabDataStartAt(ss, slab)).toBe(start);
+      expect(layout.slabRecordOf(start) >>> 2).toBe((ss >>> 2) + hot.RECORDS_WORD + slab * hot.RECORD_WORDS);
+      expect(layout.pageSlab(tinyPageWord(7, slab))).toBe((tinyPageWord(7, slab) >>> hot.SLAB_SHIFT) & hot.SLAB_MASK);
+    }
+    expect(hot.GUARD_BYTES_DEBUG).toBe(ssDebug.BLOCK_GUARD);
+    expect(hot.GUARD_WORD).toBe(Math.imul(layout.GUARD_BYTE, 0x01010101) >>> 0);
+    expect(hot.POISON).toBe(layout.POISON_WORD);
+  });
+
+  it('the cached bit it reads is the one the debug cache sets and clears itself', () => {
+    // A copy of the debug cache module is a user box: that heap's cache keeps its bits through its own code.
+    for (const heap of [createAllocator({ variant: 'debug' }), createAllocator({ variant: 'debug', boxes: { tlsSll: { ...tlsDebug } } })]) {
+      const bits = () => (heap as unknown as { tls: { debugMemory: { cachedBits: Uint32Array } } }).tls.debugMemory.cachedBits;
+      const held = [heap.malloc(24), heap.malloc(200), heap.malloc(600)];
+      const isSet = (p: number) => (bits()[p >>> hot.CACHED_WORD_SHIFT] & (1 << ((p >>> hot.GRANULE_BITS) & hot.LIVE_BIT_MASK))) !== 0;
+      for (const p of held) expect(isSet(p)).toBe(false);
+      for (const p of held) heap.free(p);
+      for (const p of held) expect(isSet(p)).toBe(true);
+      expect(heap.malloc(600)).toBe(held[2]);
+      expect(isSet(held[2])).toBe(false);
     }
   });
 });

@@ -48,6 +48,23 @@ describe.each([false, true])('block scanner (shared memory: %s)', (shared) => {
     }
   });
 
+  it('fills blocks (16-byte multiples) exactly with fillBlock, and holds() sees every changed byte, as the JS loops do', () => {
+    const native = blockScanner(memory, shared, () => i32, true, () => u8);
+    for (const [from, to] of [[1024, 1024], [1024, 1040], [1040, 1120], [1024, 1024 + 1008], [2048, 2048 + 4096], [2048, 2048 + 20480]] as const)
+      for (const s of [wasm, js, native]) {
+        u8.fill(0, 0, 32768);
+        s.fillBlock(from, to, P | 0);
+        for (let b = 0; b < 32768; b++) if ((u8[b] === 0xa5) !== (b >= from && b < to)) expect.fail(`byte ${b} after fillBlock [${from}, ${to})`);
+        expect(s.holds(from, to, P | 0)).toBe(true);
+        for (let b = from; b < to; b += 7) {
+          u8[b] ^= 0x01;
+          expect(s.holds(from, to, P | 0)).toBe(false);
+          u8[b] ^= 0x01;
+        }
+        expect(s.holds(from, to, P | 0)).toBe(true);
+      }
+  });
+
   it('fills a long range of a byte-repeating word natively, exactly, and falls back on a view that does not reach it', () => {
     let view = u8;
     const native = blockScanner(memory, shared, () => i32, true, () => view);

@@ -28,6 +28,14 @@ export interface BlockScanner {
   fill(from: number, to: number, word: number): void;
   /** First byte address in [from, to) whose word is not `word`, or -1. */
   find(from: number, to: number, word: number): number;
+  /**
+   * `fill` for a block: `from` and `to` multiples of 16 (every heap block's
+   * start and size are) and `word` an int32 (`POISON_WORD | 0`), so the
+   * call goes straight into the wasm loop, with no edge words to write.
+   */
+  fillBlock(from: number, to: number, word: number): void;
+  /** Whether every word of the block [from, to) (as `fillBlock`) is `word`: `find(...) < 0` without narrowing down. */
+  holds(from: number, to: number, word: number): boolean;
 }
 
 // wasm opcodes used below (core, then the 0xfd SIMD prefix).
@@ -212,6 +220,20 @@ class WasmScanner implements BlockScanner {
     fillWords(this.i32(), from, to, word);
   }
 
+  /*
+   * The block forms skip the edge-word arithmetic and the loops around the
+   * wasm call: on a tiny block that was ~2 ns of a ~7 ns call (80 bytes, in
+   * cache), and the debug heap makes two such calls per malloc/free pair.
+   */
+  fillBlock(from: number, to: number, word: number): void {
+    if (to - from >= NATIVE_FILL_BYTES) this.fill(from, to, word);
+    else this.wfill(from, to, word);
+  }
+
+  holds(from: number, to: number, word: number): boolean {
+    return this.wfind(from, to, word) === -1;
+  }
+
   find(from: number, to: number, word: number): number {
     if (from >= to) return -1;
     const a = ((from + V128_MASK) & ~V128_MASK) >>> 0;
@@ -242,6 +264,12 @@ class JsScanner implements BlockScanner {
   }
   find(from: number, to: number, word: number): number {
     return from >= to ? -1 : findChangedWord(this.i32(), from, to, word);
+  }
+  fillBlock(from: number, to: number, word: number): void {
+    fillWords(this.i32(), from, to, word);
+  }
+  holds(from: number, to: number, word: number): boolean {
+    return this.find(from, to, word) < 0;
   }
 }
 

@@ -1,6 +1,6 @@
 import { HeapError } from '@hakmem/contracts';
 import { OP_POPS, OP_PUSHES, STATE_CAPACITY_AT, STATE_COUNT_AT, STATE_WORDS, stateSlotIndex } from './cache-layout.js';
-import { bind, checkBlockOfClass, checkCachedPoison, isCached, markCached, memoryOf, poisonCached, unmarkCached } from './cache-checks.js';
+import { bind, checkBlockOfClass, checkCachedPoison, isCached, markCached, memoryOf, poisonCached, unmarkCached, type CacheMemory } from './cache-checks.js';
 import {
   GRANULE,
   TINY_CLASSES,
@@ -138,8 +138,21 @@ export class TlsCache {
    * the cache itself knows.
    */
   bindMemory(lm: LinearMemory, pt0: number): void {
-    if (__HAKMEM_DEBUG__) bind(this.count, { lm, pt0, cachedBits: new Uint32Array(0) });
+    if (__HAKMEM_DEBUG__) {
+      const mem: CacheMemory = { lm, pt0, cachedBits: new Uint32Array(0) };
+      bind(this.count, mem);
+      (this as { debugMemory?: CacheMemory }).debugMemory = mem;
+    }
   }
+
+  /**
+   * Debug build, once bound: the record `bindMemory` made, whose
+   * `cachedBits` (one bit per 16-byte granule, set while the block starting
+   * there is cached; the array is replaced as it grows) the facade's
+   * written-out debug fast path reads and keeps as this build's pop and push
+   * do. Undefined in release and before `bindMemory`.
+   */
+  declare readonly debugMemory?: CacheMemory;
 
   pop(cls: number): number {
     return popBlock(this.count, this.slots, this.ops, cls);
