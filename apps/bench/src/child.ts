@@ -16,9 +16,14 @@ import { isAdapterName, loadAdapter } from './registry.js';
 import { median } from './summary.js';
 import { MAP_WORKLOADS, scaledIterations, workloadById } from './workloads.js';
 
-/** Warm-up time cap per round, at most a quarter of the loop budget; fast adapters finish the whole trace well within it. */
-const WARMUP_MS = 100;
-const WARMUP_ROUNDS = 2;
+/**
+ * Warm-up time cap per round, at most half the loop budget; fast adapters
+ * finish the whole trace well within it. Three rounds: a big build (hakmem
+ * debug) is still partly in the interpreter after two (its W1 ran 5-6.5 M it/s
+ * timed after two 50 ms rounds, 9 M after three; see the rounds below).
+ */
+const WARMUP_MS = 50;
+const WARMUP_ROUNDS = 3;
 /**
  * A first call this short runs the whole loop function, exit included, in
  * the interpreter. V8 compiles the warm-up's loop on the stack (OSR) and
@@ -99,15 +104,17 @@ async function run(req: Extract<ChildRequest, { mode: 'run' }>): Promise<void> {
   // second warm-up instead of the first timed pass (seen with --trace-deopt
   // on hakmem: its first timed pass took twice as long as the next).
   let warmed = 0;
-  const warmMs = Math.min(WARMUP_MS, req.budgetMs / 4);
+  const warmMs = Math.min(WARMUP_MS, req.budgetMs / 2);
   for (let k = 0; k < WARMUP_ROUNDS; k++) {
     const round = loop(adapter, slots, w.minSize, w.maxSize, planned, SEED, performance.now() + warmMs);
     warmed += round.iterations;
     freeAll(adapter, slots);
-    // A peer too slow to finish a warm-up round within the cap (MemPool, the
-    // GC, hakmem debug on big blocks) is a hundred times slower than its JIT
-    // could make it; a second capped round only spends the time.
-    if (round.truncated) break;
+    // Every round even when one hit its cap: a capped first round spends
+    // most of its time in the interpreter while V8 compiles on the other
+    // core (hakmem debug's W1 ran 7,000-20,000 iterations in it), and each
+    // freeAll between rounds sends some code back for another compile. Half
+    // of a quick run's processes (dlmalloc's W1, hakmem's W3 and W6, every
+    // debug cell) had stopped warming after one capped round.
   }
   // Timed passes: at least one; more while they are short, because on a
   // loaded machine a pass of a few milliseconds is often cut by a whole

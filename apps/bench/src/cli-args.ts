@@ -29,12 +29,12 @@ export interface RunConfig {
  */
 export const QUICK_SCALE = 0.25;
 /**
- * Quick per-loop budget. Only peers 100-1000x slower than hakmem reach it
- * (MemPool, the GC, hakmem debug on 4 KiB blocks); their rate over 150 ms
- * is as steady as over 400 ms, and the 250 ms saved on each of ~130 such
- * runs is half a minute of a five-repetition run.
+ * Quick per-loop budget. Peers several times slower than hakmem reach it
+ * (the GC, thi.ng, hakmem debug); after their three warm-up rounds their
+ * rate over 100 ms is as steady as over 400 ms, and the time saved on each
+ * of ~240 such runs pays for the warm-up rounds they now all run.
  */
-export const QUICK_BUDGET_MS = 150;
+export const QUICK_BUDGET_MS = 100;
 /** Full mode: every iteration unless a peer would take minutes per run. */
 export const FULL_BUDGET_MS = 60_000;
 /** Five fresh processes per cell: the median of five drops two outliers, which three cannot on a loaded 2-core machine. */

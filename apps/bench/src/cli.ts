@@ -35,7 +35,7 @@ const DEFAULT_OUT_DIR = fileURLToPath(new URL('../results/', import.meta.url));
 
 /**
  * W5 and W7 report an overhead, which only means something over the whole
- * trace: at the 150 ms quick budget hakmem's and dlmalloc's W5 runs stopped
+ * trace: at a 150 ms quick budget hakmem's and dlmalloc's W5 runs stopped
  * at 40% of it. They get at least this long; only MemPool, the GC and the
  * debug build still stop early there.
  */
