@@ -24,6 +24,11 @@ import { dirname, resolve } from 'node:path';
  */
 export function boxConfig(opts = {}) {
   const entry = opts.entry ?? { index: 'src/index.ts' };
+  // HAKMEM_BUILD_TYPES=0 (the bench's build: nothing reads declarations
+  // there) skips TypeScript's declaration pass, most of a build's time.
+  // turbo.json lists the variable, so such a build never serves as a cached
+  // build with types.
+  const types = process.env.HAKMEM_BUILD_TYPES !== '0';
   /** @param {'index' | 'debug'} name @param {boolean} debug */
   const variant = (name, debug) => ({
     entry: name === 'index' ? entry : { debug: entry.index },
@@ -34,8 +39,8 @@ export function boxConfig(opts = {}) {
     // One declaration build per package: the debug entry is the same
     // source, so its types are the release entry's (writeDebugTypes).
     // TypeScript's declaration pass was most of a box's build time.
-    dts: !debug,
-    ...(debug ? { onSuccess: writeDebugTypes } : {}),
+    dts: types && !debug,
+    ...(types && debug ? { onSuccess: writeDebugTypes } : {}),
     sourcemap: false,
     clean: false,
     treeshake: true,
