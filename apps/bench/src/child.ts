@@ -18,7 +18,7 @@ import { MAP_WORKLOADS, scaledIterations, workloadById } from './workloads.js';
 
 /**
  * Warm-up time cap per round, at most half the loop budget; fast adapters
- * finish the whole trace well within it. Three rounds: a big build (hakmem
+ * finish the whole trace well within it. Up to three rounds: a big build (hakmem
  * debug) is still partly in the interpreter after two (its W1 ran 5-6.5 M it/s
  * timed after two 50 ms rounds, 9 M after three; see the rounds below).
  */
@@ -109,12 +109,14 @@ async function run(req: Extract<ChildRequest, { mode: 'run' }>): Promise<void> {
     const round = loop(adapter, slots, w.minSize, w.maxSize, planned, SEED, performance.now() + warmMs);
     warmed += round.iterations;
     freeAll(adapter, slots);
-    // Every round even when one hit its cap: a capped first round spends
+    // Rounds go on after one that hit its cap: a capped first round spends
     // most of its time in the interpreter while V8 compiles on the other
     // core (hakmem debug's W1 ran 7,000-20,000 iterations in it), and each
     // freeAll between rounds sends some code back for another compile. Half
     // of a quick run's processes (dlmalloc's W1, hakmem's W3 and W6, every
-    // debug cell) had stopped warming after one capped round.
+    // debug cell) had stopped warming after one capped round. A peer whose
+    // second round ran the whole trace is warm (two rounds, as before).
+    if (k >= 1 && !round.truncated) break;
   }
   // Timed passes: at least one; more while they are short, because on a
   // loaded machine a pass of a few milliseconds is often cut by a whole
