@@ -148,7 +148,8 @@ export const isRunHead = (word: number): boolean => {
 // ---------------------------------------------------------------------------
 
 export const HEAP_MAGIC = 0x48414b4d; // "HAKM"
-export const HEAP_LAYOUT_VERSION = 1;
+/** 2: the page layer's free-run index (H_RUN_INDEX, H_RUN_TABLE) joined the metadata zone. */
+export const HEAP_LAYOUT_VERSION = 2;
 
 export const H_MAGIC = 0;
 export const H_VERSION = 4;
@@ -187,6 +188,13 @@ export const H_PEAK_PAGES = 108;
 /** maxBytes exactly as the user gave it (it may exceed what a 32-bit memory holds): low and high 32 bits. */
 export const H_MAX_BYTES_LO = 112;
 export const H_MAX_BYTES_HI = 116;
+/**
+ * (under the page lock) Byte addresses of the page layer's free-run index:
+ * its bucket heads and non-empty mask, and its run table (one u32 word per
+ * page of the region, beside the page table). @hakmem/linear-memory free-runs.ts.
+ */
+export const H_RUN_INDEX = 120;
+export const H_RUN_TABLE = 124;
 export const HEADER_BYTES = 256;
 
 export const FLAG_SHARED = 1;
