@@ -328,12 +328,13 @@ export class PageLayer {
     return -1;
   }
 
+  /** The page lock, in a shared heap only (a private heap has one thread; see lock.ts). */
   lock(): void {
-    lockWord(this.lm.i32, this.h + H_PAGE_LOCK / WORD_BYTES, this.lm.shared, this.lm.holder);
+    if (this.lm.shared) lockWord(this.lm.i32, this.h + H_PAGE_LOCK / WORD_BYTES, true, this.lm.holder);
   }
 
   unlock(): void {
-    unlockWord(this.lm.i32, this.h + H_PAGE_LOCK / WORD_BYTES, this.lm.shared);
+    if (this.lm.shared) unlockWord(this.lm.i32, this.h + H_PAGE_LOCK / WORD_BYTES, true);
   }
 
   /**
@@ -590,7 +591,8 @@ export class PageLayer {
       this.runs.rebuild(this.firstDataPage, end);
       return broke;
     } finally {
-      this.unlock();
+      // The word itself, shared heap or not: breakLockOf wrote this worker's id there.
+      unlockWord(this.lm.i32, this.h + H_PAGE_LOCK / WORD_BYTES, this.lm.shared);
     }
   }
 
