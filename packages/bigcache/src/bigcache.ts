@@ -177,19 +177,18 @@ export class BigCache {
   private allocMiss(n: number): number {
     try {
       this.table.bump(BC_MISSES);
-      let page = this.pages.allocRun(n, 1);
+      const head = runHeadWord(PK_RUN_LIVE, n);
+      let page = this.pages.allocStampedRun(n, head, PK_RUN_BODY);
       if (page === 0 && this.table.count() > 0) {
         // Everything cached goes back before the heap admits it is full.
         if (__HAKMEM_DEBUG__) assertCacheValid(this.lm, this.pages, 'alloc');
         this.evictAll();
-        page = this.pages.allocRun(n, 1);
+        page = this.pages.allocStampedRun(n, head, PK_RUN_BODY);
       }
       if (page === 0) {
         this.table.bump(BC_ALLOC_FAILURES);
         return 0;
       }
-      this.pages.setWord(page, runHeadWord(PK_RUN_LIVE, n));
-      if (n > 1) this.pages.setWords(page + 1, n - 1, PK_RUN_BODY);
       this.lastPages = n;
       return page;
     } finally {

@@ -9,6 +9,7 @@ import {
   formerWord,
   POISON_WORD,
   PK_RUN_FREE,
+  PK_RUN_LIVE,
   freePageWord,
   runHeadWord,
 } from '@hakmem/contracts/layout';
@@ -124,6 +125,22 @@ describe('page layer', () => {
     pl.setWord(a, PK_FREE);
     expect(pl.validate()).toMatch(/owned by no box/);
     pl.setWord(a, PK_RUN_BODY);
+    expect(pl.validate()).toBeNull();
+  });
+
+  it('allocStampedRun hands a run out with the words its taker gave, counted as allocRun counts it', () => {
+    const { pl } = layer(64);
+    const head = runHeadWord(PK_RUN_LIVE, 20);
+    const a = pl.allocStampedRun(20, head, PK_RUN_BODY);
+    expect(pl.word(a)).toBe(head);
+    for (let p = a + 1; p < a + 20; p++) expect(pl.word(p)).toBe(PK_RUN_BODY);
+    expect(pl.pagesInUse()).toBe(20);
+    expect(pl.counters().runsAllocated).toBe(1);
+    expect(pl.validate()).toBeNull();
+    const one = pl.allocStampedRun(1, runHeadWord(PK_RUN_LIVE, 1), PK_RUN_BODY);
+    expect(pl.word(one)).toBe(runHeadWord(PK_RUN_LIVE, 1));
+    expect(pl.word(one + 1) & PK_KIND_MASK).toBe(PK_FREE);
+    expect(pl.allocStampedRun(64, head, PK_RUN_BODY)).toBe(0);
     expect(pl.validate()).toBeNull();
   });
 

@@ -84,7 +84,8 @@ import { ALL_BITS, WORD_BIT_MASK, WORD_BIT_SHIFT, WORD_BITS, WORD_BYTES, WORD_RA
  * counter are written only under the page lock (H_PAGE_LOCK). Page-table
  * words of a run belong to whoever holds the run: the page layer writes them
  * only while the run is free, and stamps a run it hands out PK_RESERVED (with
- * the taker's id) before it lets the lock go, so under the lock a page is
+ * the taker's id), or with the words its taker gave (`allocStampedRun`),
+ * before it lets the lock go, so under the lock a page is
  * free exactly when its word is PK_FREE. That is what lets a survivor repair
  * the bitmap after a worker died holding the lock (`reclaimWorker`).
  * Callers may hold a box lock when they call in; the page lock is always the
@@ -341,18 +342,35 @@ export class PageLayer {
    * Takes `n` free pages starting on a multiple of `align` pages (absolute),
    * growing the heap's end and the memory if needed. Returns the first page,
    * or 0 when the region or the memory cannot provide them. The page-table
-   * words of the run are PK_FREE; the caller stamps them.
+   * words of the run are PK_RESERVED with the taker's id: the caller stamps
+   * them.
    */
   allocRun(n: number, align: number): number {
+    const reserved = PK_RESERVED | (this.lm.holder << RESERVED_HOLDER_SHIFT);
+    return this.takeRun(n, align, reserved, reserved);
+  }
+
+  /**
+   * `allocRun(n, 1)` for a taker that knows the run's words: the first
+   * page's word is `head`, the others' `body`, written under the lock (a
+   * large run: one pass over its words instead of the PK_RESERVED stamp and
+   * then the taker's).
+   */
+  allocStampedRun(n: number, head: number, body: number): number {
+    return this.takeRun(n, 1, head, body);
+  }
+
+  private takeRun(n: number, align: number, head: number, body: number): number {
     this.lock();
     try {
       const page = this.reserve(n, align);
       if (page !== 0) {
         this.runs.carve(page, n, this.foundHead, this.foundLength);
         if ((this.lm.u32[this.h + H_FLAGS / WORD_BYTES] & FLAG_POISONED) !== 0) this.checkPoisoned(page, n);
-        this.setWords(page, n, PK_RESERVED | (this.lm.holder << RESERVED_HOLDER_SHIFT));
-        this.setFreeBits(page, n, false);
         const u32 = this.lm.u32;
+        u32[this.pt0 + page] = head;
+        if (n > 1) this.setWords(page + 1, n - 1, body);
+        this.setFreeBits(page, n, false);
         const inUse = (u32[this.h + H_PAGES_IN_USE / WORD_BYTES] += n);
         if (inUse > u32[this.h + H_PEAK_PAGES / WORD_BYTES]) u32[this.h + H_PEAK_PAGES / WORD_BYTES] = inUse;
         u32[this.h + H_RUNS_ALLOCATED / WORD_BYTES]++;
