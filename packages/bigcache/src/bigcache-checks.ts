@@ -1,3 +1,4 @@
+import { bucketOf } from './bucket.js';
 import {
   BC_AGE_HEAD,
   BC_AGE_TAIL,
@@ -26,28 +27,14 @@ import {
 import { HeapError } from '@hakmem/contracts';
 import type { LinearMemory, PageLayer } from '@hakmem/linear-memory';
 
+export { bucketOf };
+
 /**
  * BigCache's validators, read from memory: `cacheViolation` is what
  * `validate()` (and so `check()`) runs over the whole table; the others are
  * the parts the debug build runs on the records one operation is about to
  * act on, and `runViolation` is the per-run part of `walk`.
  */
-
-/** Size bucket of a run of `n` pages: four per power of two from 16 pages; below 16 is bucket 0, 3584 and up the last. */
-export function bucketOf(n: number): number {
-  if (n < BUCKET_FIRST_PAGES) return 0;
-  const fl = HIGH_BIT - Math.clz32(n);
-  return fl >= BUCKET_LAST_LOG2 ? BC_BUCKET_COUNT - 1 : ((fl - BUCKET_FIRST_LOG2) << SUB_BITS) | ((n >>> (fl - SUB_BITS)) & SUB_MASK);
-}
-/** Four buckets per power of two: the two bits below the highest set bit pick one. */
-const SUB_BITS = 2;
-const SUB_MASK = (1 << SUB_BITS) - 1;
-/** Runs below 2^BUCKET_FIRST_LOG2 pages share bucket 0; from 2^BUCKET_LAST_LOG2 pages on they share the last. */
-const BUCKET_FIRST_LOG2 = 4;
-const BUCKET_FIRST_PAGES = 1 << BUCKET_FIRST_LOG2;
-const BUCKET_LAST_LOG2 = 12;
-/** Highest bit index of a u32: `HIGH_BIT - Math.clz32(n)` is floor(log2 n). */
-const HIGH_BIT = 31;
 
 export function countsError(lm: LinearMemory, pages: PageLayer, op: string): HeapError | null {
   const v = countsViolation(lm.u32, pages.bigcacheArea >>> 2);

@@ -1,5 +1,8 @@
 import type { LinearMemory } from './linear-memory.js';
+import { bucketFirstPages, HIGH_BIT, HIGH_LINK_MASK, LINK_MASK, LINK_SHIFT, MASK_WORDS, RUN_BUCKETS, RUN_INDEX_BYTES, runBucket, SAME_BUCKET_PROBES } from './run-buckets.js';
 import { WORD_BIT_MASK, WORD_BIT_SHIFT, WORD_BITS } from './words.js';
+
+export { bucketFirstPages, RUN_BUCKETS, RUN_INDEX_BYTES, runBucket };
 
 /**
  * The page layer's index of free runs: every maximal run of free pages
@@ -29,45 +32,10 @@ import { WORD_BIT_MASK, WORD_BIT_SHIFT, WORD_BITS } from './words.js';
  * and the page after a tail are never free; that is what lets a neighbour's
  * head and length be read in O(1) from the bitmap and these words.
  *
- * Buckets: runs of 1..3 pages have a bucket each, then four per power of two
- * (the two bits below the highest set bit), up to MAX_PAGES (65536): 60.
+ * Buckets (run-buckets.ts): runs of 1..3 pages have a bucket each, then four
+ * per power of two (the two bits below the highest set bit), up to MAX_PAGES
+ * (65536): 60.
  */
-export const RUN_BUCKETS = 60;
-/** Mask words of the index area: RUN_BUCKETS bits. */
-const MASK_WORDS = 2;
-/** Bytes of the index area: the mask words and the bucket heads, rounded to 64 (a cache line). */
-export const RUN_INDEX_BYTES = 256;
-/** A link is an absolute page below MAX_PAGES (2^16): next in the low half, previous in the high half. */
-const LINK_SHIFT = 16;
-const LINK_MASK = 0xffff;
-const HIGH_LINK_MASK = 0xffff0000;
-/** Runs of its own bucket a request looks at before taking the next non-empty bucket's head. */
-const SAME_BUCKET_PROBES = 4;
-/** Page counts below this have a bucket each (b = n - 1). */
-const EXACT_PAGES = 4;
-/** Two bits below the highest set bit pick one of four buckets per power of two. */
-const SUB_BITS = 2;
-const SUB_MASK = (1 << SUB_BITS) - 1;
-/** `(k << SUB_BITS) + sub - BUCKET_BIAS` is the bucket of a count with highest bit k ≥ 2 (4 → bucket 3). */
-const BUCKET_BIAS = 5;
-/** Highest bit index of a u32: `HIGH_BIT - Math.clz32(x)` is floor(log2 x). */
-const HIGH_BIT = 31;
-
-/** The bucket of a free run of `n` pages (1..65536). Monotone: a run in a higher bucket is longer than any run in a lower one. */
-export function runBucket(n: number): number {
-  if (n < EXACT_PAGES) return n - 1;
-  const k = HIGH_BIT - Math.clz32(n);
-  return (k << SUB_BITS) + ((n >>> (k - SUB_BITS)) & SUB_MASK) - BUCKET_BIAS;
-}
-
-/** The smallest page count of bucket `b` (tests and `validate`). */
-export function bucketFirstPages(b: number): number {
-  if (b < EXACT_PAGES - 1) return b + 1;
-  const k = (b + BUCKET_BIAS) >>> SUB_BITS;
-  const sub = (b + BUCKET_BIAS) & SUB_MASK;
-  return (1 << k) + (sub << (k - SUB_BITS));
-}
-
 export class FreeRuns {
   private readonly lm: LinearMemory;
   /** u32 index of the index area (mask words, then heads). */
