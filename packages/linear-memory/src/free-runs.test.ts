@@ -38,8 +38,8 @@ describe('free-run index', () => {
     for (let k = 0; k < RUN_BUCKETS; k++) expect(runBucket(bucketFirstPages(k))).toBe(k);
   });
 
-  it('a request takes a long enough run at every bucket boundary: the last count of a bucket, and the first of the next', () => {
-    for (let b = 1; b < 12; b++) {
+  it('a request takes a long enough run at every bucket boundary up to 128 pages (W6 sizes): the last count of a bucket, and the first of the next', () => {
+    for (let b = 1; b < 24; b++) {
       const first = bucketFirstPages(b);
       for (const n of [first - 1, first]) {
         const { pl } = layer(4 * first + 16);
