@@ -5,6 +5,7 @@ import {
   MID_MAX,
   PAGE_SIZE,
   PK_FREE,
+  PK_RUN_LIVE,
   SMALL_HEAP_PAGES,
   TINY_BORROW_LAST,
   TINY_BORROW_BUDGET,
@@ -121,6 +122,15 @@ export class HeapCore {
   protected declare readonly flatMid: boolean;
   /** With `flatMid`, the largest size the fast paths hand the mid box (MID_MAX, or maxBytes if less: above it malloc throws); else 0. */
   protected declare readonly flatMidMax: number;
+  /**
+   * Sizes above this go straight to BigCache (`mallocLargeFlat`, and a live
+   * run's free in `freeOther`): in a private heap routed by the built-in
+   * release front gate, whose answer for them is fixed (routeOfSize: above
+   * MID_MAX less the mid guard). No `enter`/`cover`: `lm.fresh()` catches a
+   * detached view, and the page layer covers the runs it hands out. 2^32
+   * (no size) in any other heap.
+   */
+  protected declare readonly flatLargeAbove: number;
   /** The mid box's cache view (MidAceBox.state); an empty array when not `flatMid`. */
   protected declare readonly midState: Uint32Array;
   /** u32 index of page 0's page word (the page layer's pt0): page word of `ptr` = hotU32[midPt0 + (ptr >>> PAGE_SHIFT)]. */
@@ -265,6 +275,7 @@ export class HeapCore {
     this.flatMidMax = this.flatMid ? Math.min(MID_MAX, this.maxBytes) : 0;
     this.midState = (this.flatMid ? midState : undefined) ?? new Uint32Array(0);
     this.midPt0 = this.pages.pt0;
+    this.flatLargeAbove = gateBuild === builds.frontGate.release && !lm.shared ? MID_MAX - this.midGuard : NO_LARGE_FAST_PATH;
     if (flatShared) this.free = this.freeSharedFlat;
     else if (lm.shared) this.free = this.freeShared;
     else if (debugFlat) this.free = this.freeDebugFlat;
@@ -548,7 +559,23 @@ export class HeapCore {
         return ptr;
       }
     }
+    if (size > this.flatLargeAbove && size <= this.maxBytes) return this.mallocLargeFlat(size);
     return this.mallocMidLargeSlow(size);
+  }
+
+  /**
+   * A large malloc in a private heap over the built-in release front gate
+   * (`flatLargeAbove`): BigCache straight, the views synced after it (a miss
+   * may grow the memory); out of memory goes to `mallocLarge`, which
+   * flushes the caches and tries again.
+   */
+  protected mallocLargeFlat(size: number): number {
+    const pages = this.largeRunPages(size);
+    this.lm.fresh();
+    const page = pages <= this.pages.limitPage - this.pages.firstDataPage ? this.big.alloc(pages) : 0;
+    if (page === 0) return this.mallocLarge(pages);
+    this.syncViews();
+    return (page << PAGE_SHIFT) >>> 0;
   }
 
   /** `mallocMidLarge` through the router and the view rule: any other build, a shared heap, large sizes, or out of memory. */
@@ -874,6 +901,12 @@ export class HeapCore {
           return;
         }
       }
+    } else if ((word & KIND_MASK) === PK_RUN_LIVE && this.flatLargeAbove !== NO_LARGE_FAST_PATH && this.big.free(ptr, word) === FREE_OK) {
+      // A large block in a private heap over the built-in release front gate
+      // (see flatLargeAbove): the word came through a view that is not
+      // detached, so the box's views are not either. Anything but FREE_OK
+      // changed nothing, and the full path below reports it.
+      return;
     }
     this.freeOtherSlow(ptr, word);
   }
@@ -983,6 +1016,9 @@ function noScanner(): never {
 
 /** The poison as the int32 the scanner's block forms take. */
 const POISON_I32 = POISON | 0;
+
+/** `flatLargeAbove` of a heap whose large sizes take the routed path: above every u32 size. */
+const NO_LARGE_FAST_PATH = 2 ** 32;
 
 /** The private fast paths set live bits as bits of u32 words, which are the bitmap's bytes only on a little-endian host. */
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;

@@ -1,3 +1,4 @@
+import { bucketOf } from './bucket.js';
 import {
   BC_AGE_HEAD,
   BC_AGE_TAIL,
@@ -19,12 +20,15 @@ import {
   PK_RUN_BODY,
   PK_RUN_FREE,
   WORD_BYTES,
+  WORD_SHIFT,
   bcEntryIndex,
   PK_KIND_MASK,
   runHeadWord,
 } from '@hakmem/contracts/layout';
 import { HeapError } from '@hakmem/contracts';
-import type { LinearMemory, PageLayer } from '@hakmem/linear-memory';
+import { scannerOf, type LinearMemory, type PageLayer } from '@hakmem/linear-memory';
+
+export { bucketOf };
 
 /**
  * BigCache's validators, read from memory: `cacheViolation` is what
@@ -32,22 +36,6 @@ import type { LinearMemory, PageLayer } from '@hakmem/linear-memory';
  * the parts the debug build runs on the records one operation is about to
  * act on, and `runViolation` is the per-run part of `walk`.
  */
-
-/** Size bucket of a run of `n` pages: four per power of two from 16 pages; below 16 is bucket 0, 3584 and up the last. */
-export function bucketOf(n: number): number {
-  if (n < BUCKET_FIRST_PAGES) return 0;
-  const fl = HIGH_BIT - Math.clz32(n);
-  return fl >= BUCKET_LAST_LOG2 ? BC_BUCKET_COUNT - 1 : ((fl - BUCKET_FIRST_LOG2) << SUB_BITS) | ((n >>> (fl - SUB_BITS)) & SUB_MASK);
-}
-/** Four buckets per power of two: the two bits below the highest set bit pick one. */
-const SUB_BITS = 2;
-const SUB_MASK = (1 << SUB_BITS) - 1;
-/** Runs below 2^BUCKET_FIRST_LOG2 pages share bucket 0; from 2^BUCKET_LAST_LOG2 pages on they share the last. */
-const BUCKET_FIRST_LOG2 = 4;
-const BUCKET_FIRST_PAGES = 1 << BUCKET_FIRST_LOG2;
-const BUCKET_LAST_LOG2 = 12;
-/** Highest bit index of a u32: `HIGH_BIT - Math.clz32(n)` is floor(log2 n). */
-const HIGH_BIT = 31;
 
 export function countsError(lm: LinearMemory, pages: PageLayer, op: string): HeapError | null {
   const v = countsViolation(lm.u32, pages.bigcacheArea >>> 2);
@@ -67,16 +55,27 @@ export function bodyError(pages: PageLayer, page: number, n: number, op: string)
 /**
  * The first page after the head of the run of `n` pages at `page` whose
  * word, under `mask` (-1: the whole word, PK_KIND_MASK: its kind), is not
- * PK_RUN_BODY, or -1. The debug build runs this on every run it
- * hands out or takes in, so it reads the page table directly, not through a
- * call per page.
+ * PK_RUN_BODY, or -1. The debug build runs this on every run it hands out,
+ * takes in or evicts (up to 128 pages each on W6), so the body words, which
+ * are exactly PK_RUN_BODY in a sound heap, are first compared at once by the
+ * heap's block scanner (wasm, 64 bytes a step: a JavaScript loop over them
+ * was 35% of a debug W6 iteration); the loop below then only runs from the
+ * first word that differs.
  */
 function firstNotBody(pages: PageLayer, page: number, n: number, mask: number): number {
   const u32 = pages.lm.u32;
   const t = pages.pt0;
-  for (let p = page + 1; p < page + n; p++) if ((u32[t + p] & mask) !== PK_RUN_BODY) return p;
+  let p = page + 1;
+  if (n > SCAN_MIN_PAGES) {
+    const at = scannerOf(pages.lm).find((t + p) * WORD_BYTES, (t + page + n) * WORD_BYTES, PK_RUN_BODY);
+    if (at < 0) return -1;
+    p += (at - (t + p) * WORD_BYTES) >>> WORD_SHIFT;
+  }
+  for (; p < page + n; p++) if ((u32[t + p] & mask) !== PK_RUN_BODY) return p;
   return -1;
 }
+/** Runs of more body pages than this are compared by the block scanner; a wasm call costs more than a short loop. */
+const SCAN_MIN_PAGES = 16;
 
 /**
  * The run of `n` pages at `page` about to be cached is a whole run (its body

@@ -15,6 +15,7 @@ import {
   BIGCACHE_AREA_BYTES,
   PAGE_SIZE,
   PK_FREE,
+  PK_RUN_BODY,
   PK_RUN_FREE,
   PK_RUN_LIVE,
   runHeadWord,
@@ -22,6 +23,7 @@ import {
 import { LinearMemory, PageLayer, planGeometry } from '@hakmem/linear-memory';
 import { describe, expect, it } from 'vitest';
 import { BigCache } from './bigcache.js';
+import { setup as heap } from './test-heap.js';
 
 /**
  * Every invariant of the cache, provoked by damaging its table or a page word
@@ -202,5 +204,31 @@ describe(`bigcache checks (${__HAKMEM_DEBUG__ ? 'debug' : 'release'} build)`, ()
     s.bc.flush();
     expect(s.bc.validate()).toBeNull();
     expect(s.pl.validate()).toBeNull();
+  });
+});
+
+describe(`body-word checks of long runs, compared by the block scanner (${__HAKMEM_DEBUG__ ? 'debug' : 'release'} build)`, () => {
+  it('find a damaged body word at any page of a 40-page run, judged as the per-page loop judges it', () => {
+    for (const at of [1, 2, 15, 16, 17, 31, 38, 39]) {
+      const { pl, bc } = heap(128, 100);
+      const page = bc.alloc(40);
+      bc.alloc(1);
+      bc.freeRun(page, 40);
+      expect(bc.validate()).toBeNull();
+      pl.setWord(page + at, PK_FREE);
+      expect(bc.validate()).toMatch(new RegExp(`page ${page + at} is not part of it`));
+      // validate() looks at a body word's kind only: other bits above it pass there.
+      pl.setWord(page + at, PK_RUN_BODY | (1 << 8));
+      expect(bc.validate()).toBeNull();
+      pl.setWord(page + at, PK_RUN_BODY);
+      // A live run about to be cached: the debug build wants every body word exact.
+      const live = bc.alloc(40);
+      expect(live).toBe(page);
+      pl.setWord(page + at, PK_RUN_BODY | (1 << 8));
+      if (__HAKMEM_DEBUG__) {
+        expect(() => bc.freeRun(page, 40)).toThrow(new RegExp(`page ${page + at} is not part of it`));
+        expect(pl.word(page)).toBe(runHeadWord(PK_RUN_LIVE, 40)); // nothing changed
+      } else expect(bc.freeRun(page, 40)).toBe(true);
+    }
   });
 });

@@ -1,3 +1,4 @@
+import { HIGH_BIT, LAST_BUCKET, SAME_BUCKET_PROBES, bucketOf } from './bucket.js';
 import {
   BC_AGE_HEAD,
   BC_AGE_TAIL,
@@ -23,13 +24,6 @@ import {
   runHeadWord,
 } from '@hakmem/contracts/layout';
 import type { LinearMemory, PageLayer } from '@hakmem/linear-memory';
-import { bucketOf } from './bigcache-checks.js';
-
-/** Runs of the request's own bucket looked at before going to a larger bucket (the last bucket, unbounded above, is walked whole). */
-const SAME_BUCKET_PROBES = 4;
-const LAST_BUCKET = BC_BUCKET_COUNT - 1;
-/** Highest bit index of a u32 (the bucket mask): `HIGH_BIT - Math.clz32(x)` is the index of x's highest set bit. */
-const HIGH_BIT = 31;
 
 /**
  * The BigCache area's records: the entry slots, their size-bucket lists (with

@@ -1,4 +1,5 @@
 import {
+  BC_BUCKET_COUNT,
   BC_CACHED_PAGES,
   BC_ENTRY_BYTES,
   BC_TABLE,
@@ -18,6 +19,7 @@ import { PageLayer } from '@hakmem/linear-memory';
 import { describe, expect, it } from 'vitest';
 import { setup } from './test-heap.js';
 import { BigCache } from './bigcache.js';
+import { LAST_BUCKET, bucketOf } from './bucket.js';
 
 
 /** u32 index of slot `id`'s first word {page, pages, links...}; slots are handed out from 1. */
@@ -327,5 +329,19 @@ describe(`bigcache (${__HAKMEM_DEBUG__ ? 'debug' : 'release'} build)`, () => {
     const { lm, pl } = setup(2048);
     BigCache.formatBudget(lm, pl);
     expect(new BigCache(lm, pl).counters().budgetBytes).toBe(16 << 20); // 2048 pages / 8 = 256 pages
+  });
+});
+
+describe('bucket geometry', () => {
+  it('ends where the layout says, four buckets per power of two from 16 pages', () => {
+    expect(LAST_BUCKET).toBe(BC_BUCKET_COUNT - 1);
+    expect(bucketOf(1)).toBe(0);
+    expect(bucketOf(19)).toBe(0);
+    expect(bucketOf(20)).toBe(1);
+    expect(bucketOf(32)).toBe(4);
+    expect(bucketOf(3583)).toBe(LAST_BUCKET - 1);
+    expect(bucketOf(3584)).toBe(LAST_BUCKET);
+    expect(bucketOf(65536)).toBe(LAST_BUCKET);
+    for (let n = 2; n <= 8192; n++) expect(bucketOf(n) >= bucketOf(n - 1)).toBe(true);
   });
 });

@@ -31,8 +31,18 @@ import { PAGE_SHIFT, PAGE_SIZE } from '@hakmem/contracts/layout';
  */
 /** `ensurePages` grows by at least this many pages (1 MiB)... */
 const GROW_MIN_PAGES = 16;
-/** ...or by an eighth of the memory (`pages >>> 3`), whichever is more. */
+/** ...or by an eighth of the memory (`pages >>> 3`), whichever is more... */
 const GROW_SHIFT = 3;
+/**
+ * ...and from 64 MiB of memory on, by half (`pages >>> 1`): every `grow` of a
+ * big memory costs about a millisecond (the new buffer's bookkeeping, and
+ * the garbage collections V8 starts as the external memory grows), and a
+ * heap of large blocks grew 34 times on its way to 700 MiB (W6's first
+ * pass). Pages grown into but not used are only address space: the heap
+ * reserves (and `bytesReserved` counts) only the pages it hands out.
+ */
+const BIG_MEMORY_PAGES = 1024;
+const BIG_GROW_SHIFT = 1;
 
 export class LinearMemory {
   readonly memory: WebAssembly.Memory;
@@ -106,14 +116,16 @@ export class LinearMemory {
 
   /**
    * `limit` caps the growth: the memory is grown by an eighth of its size
-   * (at least 1 MiB) past `pages` when that stays under `limit`, so a heap
+   * (at least 1 MiB; half of it from 64 MiB on) when that reaches past
+   * `pages` and stays under `limit`, so a heap
    * that grows page by page does not pay for a `grow` (and a view rebuild)
    * every time.
    */
   ensurePages(pages: number, limit = pages): boolean {
     const have = this.pages();
     if (have >= pages) return true;
-    const generous = Math.min(limit, Math.max(pages, have + Math.max(GROW_MIN_PAGES, have >>> GROW_SHIFT)));
+    const step = Math.max(GROW_MIN_PAGES, have >>> (have >= BIG_MEMORY_PAGES ? BIG_GROW_SHIFT : GROW_SHIFT));
+    const generous = Math.min(limit, Math.max(pages, have + step));
     if (generous > pages && this.tryGrow(generous - have)) return true;
     if (this.tryGrow(pages - have)) return true;
     // Another worker may have grown it meanwhile.

@@ -10,8 +10,9 @@
  * spinning, so a waiting worker does not burn the other core; the wait has a
  * short timeout, so a notify lost to a race costs at most that timeout,
  * never a deadlock. In a heap that is not shared there is only one thread:
- * the word is still written (for `check()` and debugging) but no atomic
- * instruction is paid.
+ * no atomic instruction is paid, and the page layer and BigCache (whose
+ * locks are taken on every large malloc and free) do not touch their words
+ * at all; the other boxes still write theirs.
  *
  * Lock order (take a lower number before a higher one, never the reverse):
  *

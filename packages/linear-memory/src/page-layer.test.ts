@@ -9,6 +9,7 @@ import {
   formerWord,
   POISON_WORD,
   PK_RUN_FREE,
+  PK_RUN_LIVE,
   freePageWord,
   runHeadWord,
 } from '@hakmem/contracts/layout';
@@ -127,6 +128,22 @@ describe('page layer', () => {
     expect(pl.validate()).toBeNull();
   });
 
+  it('allocStampedRun hands a run out with the words its taker gave, counted as allocRun counts it', () => {
+    const { pl } = layer(64);
+    const head = runHeadWord(PK_RUN_LIVE, 20);
+    const a = pl.allocStampedRun(20, head, PK_RUN_BODY);
+    expect(pl.word(a)).toBe(head);
+    for (let p = a + 1; p < a + 20; p++) expect(pl.word(p)).toBe(PK_RUN_BODY);
+    expect(pl.pagesInUse()).toBe(20);
+    expect(pl.counters().runsAllocated).toBe(1);
+    expect(pl.validate()).toBeNull();
+    const one = pl.allocStampedRun(1, runHeadWord(PK_RUN_LIVE, 1), PK_RUN_BODY);
+    expect(pl.word(one)).toBe(runHeadWord(PK_RUN_LIVE, 1));
+    expect(pl.word(one + 1) & PK_KIND_MASK).toBe(PK_FREE);
+    expect(pl.allocStampedRun(64, head, PK_RUN_BODY)).toBe(0);
+    expect(pl.validate()).toBeNull();
+  });
+
   it('a run handed out is stamped reserved with the taker\'s id until the caller stamps it', () => {
     const { lm, pl } = layer(16, 16, true);
     lm.holder = 7;
@@ -172,14 +189,15 @@ describe('page layer', () => {
     expect(pl2.allocRun(1, 1)).toBe(b);
   });
 
-  it('allocRun is first fit: the lowest aligned free run, over any pattern of used pages (checked against a page-by-page search)', () => {
+  it('allocRun hands out free pages only, aligned ones first fit, over any pattern of used pages (against a page-by-page model)', () => {
     const { pl } = layer(600);
-    // A reference first fit, one page at a time, over the free bits.
-    const reference = (n: number, align: number): number => {
+    // The model: which pages are handed out. Pages from the end up are free to take too (the heap may grow).
+    const used = new Uint8Array(pl.limitPage);
+    const firstFit = (n: number, align: number): number => {
       const end = pl.endPage();
       for (let p = Math.ceil(pl.firstDataPage / align) * align; p + n <= end; p += align) {
         let q = p;
-        while (q < p + n && pl.isFree(q)) q++;
+        while (q < p + n && used[q] === 0) q++;
         if (q === p + n) return p;
       }
       return -1;
@@ -190,24 +208,42 @@ describe('page layer', () => {
       return (x >>> 8) % k;
     };
     const live: [number, number][] = [];
-    for (let step = 0; step < 600; step++) {
+    let refused = 0;
+    for (let step = 0; step < 1500; step++) {
       if (live.length > 0 && rand(5) < 2) {
         const [page, n] = live.splice(rand(live.length), 1)[0];
         pl.freeRun(page, n);
-        continue;
+        used.fill(0, page, page + n);
+      } else {
+        const n = 1 + rand(rand(4) === 0 ? 70 : 9);
+        const align = [1, 1, 1, 1, 2, 3, 16, 33][rand(8)];
+        const want = firstFit(n, align);
+        const end = pl.endPage();
+        const got = pl.allocRun(n, align);
+        if (align > 1 && want >= 0) expect(got).toBe(want);
+        if (got === 0) {
+          // Refused only when no fit is left in the region, grown or not.
+          expect(want).toBe(-1);
+          refused++;
+        } else {
+          expect(got % align).toBe(0);
+          expect(got).toBeGreaterThanOrEqual(pl.firstDataPage);
+          expect(used.subarray(got, got + n).every((u) => u === 0)).toBe(true);
+          // Growth only when nothing below the old end fitted, or the index's probes passed a fit by (align 1).
+          if (got + n > end && align > 1) expect(want).toBe(-1);
+          used.fill(1, got, got + n);
+          pl.setWords(got, n, PK_RUN_BODY);
+          live.push([got, n]);
+        }
       }
-      const n = 1 + rand(rand(4) === 0 ? 70 : 9);
-      const align = [1, 1, 1, 2, 3, 16, 33][rand(7)];
-      const want = reference(n, align);
-      const got = pl.allocRun(n, align);
-      if (want >= 0) expect(got).toBe(want);
-      else expect(got === 0 || got >= pl.firstDataPage).toBe(true); // a fit past the old end, or none
-      if (got !== 0) {
-        pl.setWords(got, n, PK_RUN_BODY);
-        live.push([got, n]);
-      }
+      let wrong = -1;
+      for (let p = pl.firstDataPage; p < pl.endPage() && wrong < 0; p++) if (pl.isFree(p) !== (used[p] === 0)) wrong = p;
+      expect(wrong).toBe(-1);
+      const v = pl.validate();
+      if (v !== null) expect(v).toBeNull();
     }
-    expect(pl.validate()).toBeNull();
+    expect(live.length).toBeGreaterThan(0);
+    expect(refused).toBeLessThan(1500);
   });
 
   it('freeBodyRun gives a run back as freeRun does, its body words remembered as body', () => {

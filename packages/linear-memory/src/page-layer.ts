@@ -25,6 +25,8 @@ import {
   H_POOL_AREA,
   H_RUNS_ALLOCATED,
   H_RUNS_FREED,
+  H_RUN_INDEX,
+  H_RUN_TABLE,
   H_VARIANTS,
   H_VERSION,
   HEADER_BYTES,
@@ -46,6 +48,7 @@ import {
 } from '@hakmem/contracts/layout';
 import { LinearMemory } from './linear-memory.js';
 import { breakLockOf, lockWord, unlockWord } from './lock.js';
+import { FreeRuns, RUN_INDEX_BYTES } from './free-runs.js';
 import { fillWords, findChangedWord } from './poison.js';
 import { ALL_BITS, WORD_BIT_MASK, WORD_BIT_SHIFT, WORD_BITS, WORD_BYTES, WORD_RANGE } from './words.js';
 
@@ -58,9 +61,18 @@ import { ALL_BITS, WORD_BIT_MASK, WORD_BIT_SHIFT, WORD_BITS, WORD_BYTES, WORD_RA
  *
  *   base + 0      global header (layout.ts H_*)
  *   base + 256    shared-pool area, mid area, bigcache area
- *   base + 2048   free-page bitmap: bit (p - basePage) set ⇔ page p is free
+ *   base + 2048   free-run index: bucket mask and heads (free-runs.ts)
+ *   base + 2304   free-page bitmap: bit (p - basePage) set ⇔ page p is free
  *                 and below the heap's end page
  *   then          page table: one u32 word per page of the region
+ *   then          run table: one u32 word per page (free-runs.ts)
+ *
+ * Free pages below the end form maximal runs, each on the free-run index's
+ * list of its size's bucket: taking a run (`allocRun(n, 1)`) and giving one
+ * back (merged with its free neighbours) are a constant number of steps
+ * whatever the heap's size. An aligned request (a SuperSlab), a single page
+ * (`takePage`) and a request the index's probes missed when the heap cannot
+ * grow search the bitmap, as before, at a cost that grows with the heap.
  *
  * A page that comes back keeps what it last held in its free word (layout.ts
  * `freePageWord`) until it is handed out again: the front gate names a
@@ -72,7 +84,8 @@ import { ALL_BITS, WORD_BIT_MASK, WORD_BIT_SHIFT, WORD_BITS, WORD_BYTES, WORD_RA
  * counter are written only under the page lock (H_PAGE_LOCK). Page-table
  * words of a run belong to whoever holds the run: the page layer writes them
  * only while the run is free, and stamps a run it hands out PK_RESERVED (with
- * the taker's id) before it lets the lock go, so under the lock a page is
+ * the taker's id), or with the words its taker gave (`allocStampedRun`),
+ * before it lets the lock go, so under the lock a page is
  * free exactly when its word is PK_FREE. That is what lets a survivor repair
  * the bitmap after a worker died holding the lock (`reclaimWorker`).
  * Callers may hold a box lock when they call in; the page lock is always the
@@ -87,7 +100,8 @@ export interface HeapGeometry {
   metaPages: number;
 }
 
-const BITMAP_OFFSET = 2048;
+const RUN_INDEX_OFFSET = 2048;
+const BITMAP_OFFSET = RUN_INDEX_OFFSET + RUN_INDEX_BYTES;
 /** The page table starts on a 64-byte (cache-line) boundary after the bitmap. */
 const TABLE_ALIGN = 64;
 /** PK_RESERVED (layout.ts): the taker's worker id sits above the kind bits. */
@@ -102,7 +116,7 @@ export function planGeometry(heapBase: number, maxBytes: number): HeapGeometry {
   const regionPages = Math.max(0, limitPage - basePage);
   const bitmapBytes = Math.ceil(regionPages / WORD_BITS) * WORD_BYTES;
   const tableOffset = alignUp(BITMAP_OFFSET + bitmapBytes, TABLE_ALIGN);
-  const metaBytes = tableOffset + regionPages * WORD_BYTES;
+  const metaBytes = runTableOffset(tableOffset, regionPages) + regionPages * WORD_BYTES;
   return {
     heapBase,
     maxBytes,
@@ -111,6 +125,11 @@ export function planGeometry(heapBase: number, maxBytes: number): HeapGeometry {
     limitPage,
     metaPages: Math.max(1, Math.ceil(metaBytes / PAGE_SIZE)),
   };
+}
+
+/** The run table follows the page table, on a cache-line boundary. */
+function runTableOffset(tableOffset: number, regionPages: number): number {
+  return alignUp(tableOffset + regionPages * WORD_BYTES, TABLE_ALIGN);
 }
 
 export function alignUp(n: number, a: number): number {
@@ -135,6 +154,11 @@ export class PageLayer {
   readonly poolArea: number;
   readonly midArea: number;
   readonly bigcacheArea: number;
+  /** The free-run index (free-runs.ts). */
+  readonly runs: FreeRuns;
+  /** Set by `reserve`: the free run holding the pages it found (head page, length). */
+  private foundHead = 0;
+  private foundLength = 0;
 
   private constructor(lm: LinearMemory, base: number) {
     this.lm = lm;
@@ -156,6 +180,7 @@ export class PageLayer {
     this.poolArea = u32[h + H_POOL_AREA / WORD_BYTES];
     this.midArea = u32[h + H_MID_AREA / WORD_BYTES];
     this.bigcacheArea = u32[h + H_BIGCACHE_AREA / WORD_BYTES];
+    this.runs = new FreeRuns(lm, u32[h + H_RUN_INDEX / WORD_BYTES], u32[h + H_RUN_TABLE / WORD_BYTES], this.bm, this.basePage);
     lm.endWord = h + H_END_PAGE / WORD_BYTES;
   }
 
@@ -182,6 +207,8 @@ export class PageLayer {
     u32[h + H_PEAK_PAGES / WORD_BYTES] = 0;
     u32[h + H_PAGE_TABLE / WORD_BYTES] = table;
     u32[h + H_FREE_BITMAP / WORD_BYTES] = base + BITMAP_OFFSET;
+    u32[h + H_RUN_INDEX / WORD_BYTES] = base + RUN_INDEX_OFFSET;
+    u32[h + H_RUN_TABLE / WORD_BYTES] = base + runTableOffset(table - base, regionPages);
     u32[h + H_POOL_AREA / WORD_BYTES] = base + AREAS_OFFSET;
     u32[h + H_MID_AREA / WORD_BYTES] = base + AREAS_OFFSET + POOL_AREA_BYTES;
     u32[h + H_BIGCACHE_AREA / WORD_BYTES] = base + AREAS_OFFSET + POOL_AREA_BYTES + MID_AREA_BYTES;
@@ -189,7 +216,7 @@ export class PageLayer {
     u32[h + H_MAX_BYTES / WORD_BYTES] = Math.floor(Math.min(geo.maxBytes, MAX_PAGES * PAGE_SIZE) / PAGE_SIZE);
     u32[h + H_MAX_BYTES_LO / WORD_BYTES] = geo.maxBytes % WORD_RANGE;
     u32[h + H_MAX_BYTES_HI / WORD_BYTES] = Math.floor(geo.maxBytes / WORD_RANGE);
-    if (AREAS_OFFSET + POOL_AREA_BYTES + MID_AREA_BYTES + BIGCACHE_AREA_BYTES > BITMAP_OFFSET)
+    if (AREAS_OFFSET + POOL_AREA_BYTES + MID_AREA_BYTES + BIGCACHE_AREA_BYTES > RUN_INDEX_OFFSET)
       throw new Error('hakmem: metadata areas overlap the free bitmap (layout constants are inconsistent)');
     const pt0 = (table >>> 2) - basePage;
     for (let p = basePage; p < basePage + metaPages; p++) u32[pt0 + p] = PK_META;
@@ -302,30 +329,48 @@ export class PageLayer {
     return -1;
   }
 
+  /** The page lock, in a shared heap only (a private heap has one thread; see lock.ts). */
   lock(): void {
-    lockWord(this.lm.i32, this.h + H_PAGE_LOCK / WORD_BYTES, this.lm.shared, this.lm.holder);
+    if (this.lm.shared) lockWord(this.lm.i32, this.h + H_PAGE_LOCK / WORD_BYTES, true, this.lm.holder);
   }
 
   unlock(): void {
-    unlockWord(this.lm.i32, this.h + H_PAGE_LOCK / WORD_BYTES, this.lm.shared);
+    if (this.lm.shared) unlockWord(this.lm.i32, this.h + H_PAGE_LOCK / WORD_BYTES, true);
   }
 
   /**
    * Takes `n` free pages starting on a multiple of `align` pages (absolute),
    * growing the heap's end and the memory if needed. Returns the first page,
    * or 0 when the region or the memory cannot provide them. The page-table
-   * words of the run are PK_FREE; the caller stamps them.
+   * words of the run are PK_RESERVED with the taker's id: the caller stamps
+   * them.
    */
   allocRun(n: number, align: number): number {
+    const reserved = PK_RESERVED | (this.lm.holder << RESERVED_HOLDER_SHIFT);
+    return this.takeRun(n, align, reserved, reserved);
+  }
+
+  /**
+   * `allocRun(n, 1)` for a taker that knows the run's words: the first
+   * page's word is `head`, the others' `body`, written under the lock (a
+   * large run: one pass over its words instead of the PK_RESERVED stamp and
+   * then the taker's).
+   */
+  allocStampedRun(n: number, head: number, body: number): number {
+    return this.takeRun(n, 1, head, body);
+  }
+
+  private takeRun(n: number, align: number, head: number, body: number): number {
     this.lock();
     try {
-      let page = this.findFreeRun(n, align);
-      if (page === 0) page = this.extend(n, align);
+      const page = this.reserve(n, align);
       if (page !== 0) {
+        this.runs.carve(page, n, this.foundHead, this.foundLength);
         if ((this.lm.u32[this.h + H_FLAGS / WORD_BYTES] & FLAG_POISONED) !== 0) this.checkPoisoned(page, n);
-        this.setWords(page, n, PK_RESERVED | (this.lm.holder << RESERVED_HOLDER_SHIFT));
-        this.setFreeBits(page, n, false);
         const u32 = this.lm.u32;
+        u32[this.pt0 + page] = head;
+        if (n > 1) this.setWords(page + 1, n - 1, body);
+        this.setFreeBits(page, n, false);
         const inUse = (u32[this.h + H_PAGES_IN_USE / WORD_BYTES] += n);
         if (inUse > u32[this.h + H_PEAK_PAGES / WORD_BYTES]) u32[this.h + H_PEAK_PAGES / WORD_BYTES] = inUse;
         u32[this.h + H_RUNS_ALLOCATED / WORD_BYTES]++;
@@ -350,9 +395,9 @@ export class PageLayer {
   allocRunHead(n: number, align: number): number {
     this.lock();
     try {
-      let page = this.findFreeRun(n, align);
-      if (page === 0) page = this.extend(n, align);
+      const page = this.reserve(n, align);
       if (page !== 0) {
+        this.runs.carve(page, 1, this.foundHead, this.foundLength);
         this.takeLocked(page);
         this.lm.cover((page + n) * PAGE_SIZE);
       }
@@ -370,7 +415,10 @@ export class PageLayer {
   takePage(page: number): boolean {
     this.lock();
     try {
-      if (page < this.firstDataPage || page >= this.endPage() || !this.isFree(page)) return false;
+      const end = this.endPage();
+      if (page < this.firstDataPage || page >= end || !this.isFree(page)) return false;
+      const head = this.headOf(page);
+      this.runs.carve(page, 1, head, this.runs.lengthAt(head, end));
       this.takeLocked(page);
       this.lm.cover((page + 1) * PAGE_SIZE);
       return true;
@@ -379,7 +427,7 @@ export class PageLayer {
     }
   }
 
-  /** Under the lock: free page `page` becomes this worker's, stamped PK_RESERVED and counted. */
+  /** Under the lock: free page `page`, already out of the free-run index, becomes this worker's, stamped PK_RESERVED and counted. */
   private takeLocked(page: number): void {
     if ((this.lm.u32[this.h + H_FLAGS / WORD_BYTES] & FLAG_POISONED) !== 0) this.checkPoisoned(page, 1);
     this.setWords(page, 1, PK_RESERVED | (this.lm.holder << RESERVED_HOLDER_SHIFT));
@@ -435,6 +483,7 @@ export class PageLayer {
   private released(page: number, n: number): void {
     const u32 = this.lm.u32;
     this.setFreeBits(page, n, true);
+    this.runs.add(page, n, this.endPage());
     u32[this.h + H_PAGES_IN_USE / WORD_BYTES] -= n;
     u32[this.h + H_RUNS_FREED / WORD_BYTES]++;
   }
@@ -456,6 +505,45 @@ export class PageLayer {
     return -1;
   }
 
+  /**
+   * Under the lock: the first page of `n` free pages starting on a multiple
+   * of `align`, with `foundHead`/`foundLength` set to the free run that holds
+   * them (growing the heap's end and the memory if needed), or 0. Changes
+   * nothing but the end (and the memory) when it grows.
+   */
+  private reserve(n: number, align: number): number {
+    const end = this.endPage();
+    if (align === 1) {
+      const head = this.runs.find(n, end);
+      if (head !== 0) {
+        this.foundHead = head;
+        this.foundLength = this.runs.lengthAt(head, end);
+        return head;
+      }
+    } else {
+      const page = this.findFreeRun(n, align);
+      if (page !== 0) return this.foundAt(page, end);
+    }
+    const page = this.extend(n, align);
+    if (page !== 0 || align !== 1) return page;
+    // The index's probes may have passed a fit deep in the request's bucket:
+    // before the heap admits it is full, first fit over the bitmap.
+    const fit = this.findFreeRun(n, 1);
+    return fit === 0 ? 0 : this.foundAt(fit, end);
+  }
+
+  /** `reserve`'s result for a free page `page` found in the bitmap. */
+  private foundAt(page: number, end: number): number {
+    this.foundHead = this.headOf(page);
+    this.foundLength = this.runs.lengthAt(this.foundHead, end);
+    return page;
+  }
+
+  /** The head of the free run holding free page `p`: the page after the last used one before it (metadata pages are never free). */
+  private headOf(p: number): number {
+    return this.lastUsed(this.basePage, p) + 1;
+  }
+
   /** First fit over the free bitmap: a used page inside a candidate run moves the search past it. */
   private findFreeRun(n: number, align: number): number {
     const end = this.endPage();
@@ -468,19 +556,30 @@ export class PageLayer {
     return 0;
   }
 
-  /** Moves the heap's end up so that a run fits after the free pages at its tail. */
+  /**
+   * `reserve` when no free run fits: moves the heap's end up so that the run
+   * fits after the free pages at its tail, which join the pages it adds as
+   * one free run. Changes nothing when the region or the memory cannot grow.
+   */
   private extend(n: number, align: number): number {
     const end = this.endPage();
-    let tail = end;
-    while (tail > this.firstDataPage && this.isFree(tail - 1)) tail--;
+    const tail = end > this.firstDataPage && this.isFree(end - 1) ? this.runs.headOfTail(end - 1) : end;
     const start = alignUp(tail, align);
     const newEnd = start + n;
+    if (newEnd <= end) {
+      // The tail run holds it already (the index's probes passed it by).
+      this.foundHead = tail;
+      this.foundLength = end - tail;
+      return start;
+    }
     if (newEnd > this.limitPage) return 0;
     const before = this.lm.u8.length;
     if (!this.lm.ensurePages(newEnd, this.limitPage)) return 0;
     if (this.lm.u8.length !== before) this.lm.u32[this.h + H_GROWS / WORD_BYTES]++;
     this.setFreeBits(end, newEnd - end, true);
     this.lm.u32[this.h + H_END_PAGE / WORD_BYTES] = newEnd;
+    this.foundHead = this.runs.add(end, newEnd - end, newEnd);
+    this.foundLength = newEnd - this.foundHead;
     return start;
   }
 
@@ -507,9 +606,11 @@ export class PageLayer {
         if (!free) used++;
       }
       this.lm.u32[this.h + H_PAGES_IN_USE / WORD_BYTES] = used;
+      this.runs.rebuild(this.firstDataPage, end);
       return broke;
     } finally {
-      this.unlock();
+      // The word itself, shared heap or not: breakLockOf wrote this worker's id there.
+      unlockWord(this.lm.i32, this.h + H_PAGE_LOCK / WORD_BYTES, this.lm.shared);
     }
   }
 
@@ -528,8 +629,9 @@ export class PageLayer {
 
   /**
    * The page layer's invariants: every page below the end is either free
-   * (bit set, word PK_FREE) or used (bit clear, word not PK_FREE), and the
-   * in-use counter matches. Returns a description of the first violation.
+   * (bit set, word PK_FREE) or used (bit clear, word not PK_FREE), the
+   * in-use counter matches, and the free-run index holds exactly the
+   * maximal free runs (`FreeRuns.validate`). Returns a description of the first violation.
    */
   validate(): string | null {
     const end = this.endPage();
@@ -549,6 +651,6 @@ export class PageLayer {
       if (!free) used++;
     }
     if (used !== this.pagesInUse()) return `pages in use counter ${this.pagesInUse()} but ${used} pages are used`;
-    return null;
+    return this.runs.validate(this.firstDataPage, end);
   }
 }
