@@ -20,7 +20,8 @@ import { MAP_WORKLOADS, scaledIterations, workloadById } from './workloads.js';
  * Warm-up time cap per round, at most half the loop budget; fast adapters
  * finish the whole trace well within it. Up to three rounds: a big build (hakmem
  * debug) is still partly in the interpreter after two (its W1 ran 5-6.5 M it/s
- * timed after two 50 ms rounds, 9 M after three; see the rounds below).
+ * timed after two 50 ms rounds, 9 M after three 40 ms ones (quick mode's
+ * cap); see the rounds below).
  */
 const WARMUP_MS = 50;
 const WARMUP_ROUNDS = 3;
@@ -38,7 +39,7 @@ const PRIME_ITERATIONS = 64;
  * spoiled; the CLI's median over five processes does the rest.
  */
 const MAX_PASSES = 3;
-const SHORT_PASSES_MS = 60;
+const SHORT_PASSES_MS = 40;
 
 /** The probe's trace: W1's sizes on few slots, enough to catch a broken adapter in milliseconds. */
 const PROBE_SHAPE = { slots: 64, minSize: 16, maxSize: 1040 };

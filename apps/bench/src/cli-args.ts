@@ -29,12 +29,13 @@ export interface RunConfig {
  */
 export const QUICK_SCALE = 0.25;
 /**
- * Quick per-loop budget. Peers several times slower than hakmem reach it
- * (the GC, thi.ng, hakmem debug); after their three warm-up rounds their
- * rate over 100 ms is as steady as over 400 ms, and the time saved on each
- * of ~240 such runs pays for the warm-up rounds they now all run.
+ * Quick per-loop budget (and, halved, the cap of each warm-up round). Peers
+ * several times slower than hakmem reach it (the GC, thi.ng, hakmem debug);
+ * after their three warm-up rounds their rate over 80 ms is as steady as
+ * over 400 ms, and the time saved on each of ~240 such runs pays for the
+ * warm-up rounds they now all run.
  */
-export const QUICK_BUDGET_MS = 100;
+export const QUICK_BUDGET_MS = 80;
 /** Full mode: every iteration unless a peer would take minutes per run. */
 export const FULL_BUDGET_MS = 60_000;
 /** Five fresh processes per cell: the median of five drops two outliers, which three cannot on a loaded 2-core machine. */

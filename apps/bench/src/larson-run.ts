@@ -17,7 +17,7 @@ import { LARSON_SHARING, larsonUnsupported, type AdapterName } from './registry.
 import type { Workload } from './workloads.js';
 
 const WARM_ROUNDS = 2;
-/** Six 30 ms rounds in quick mode: 180 ms timed, as long as a slow peer's warm-up and 100 ms budget in the mixed loops. */
+/** Six 30 ms rounds in quick mode: 180 ms timed, about a slow peer's warm-up and 80 ms budget in the mixed loops. */
 const TIMED_ROUNDS = 6;
 const CHECK_ROUNDS = 4;
 /** Two passes over a group per check round, so most slots are freed and refilled. */
