@@ -346,7 +346,7 @@ export class PageLayer {
    * them.
    */
   allocRun(n: number, align: number): number {
-    const reserved = PK_RESERVED | (this.lm.holder << RESERVED_HOLDER_SHIFT);
+    const reserved = this.reservedWord();
     return this.takeRun(n, align, reserved, reserved);
   }
 
@@ -366,14 +366,7 @@ export class PageLayer {
       const page = this.reserve(n, align);
       if (page !== 0) {
         this.runs.carve(page, n, this.foundHead, this.foundLength);
-        if ((this.lm.u32[this.h + H_FLAGS / WORD_BYTES] & FLAG_POISONED) !== 0) this.checkPoisoned(page, n);
-        const u32 = this.lm.u32;
-        u32[this.pt0 + page] = head;
-        if (n > 1) this.setWords(page + 1, n - 1, body);
-        this.setFreeBits(page, n, false);
-        const inUse = (u32[this.h + H_PAGES_IN_USE / WORD_BYTES] += n);
-        if (inUse > u32[this.h + H_PEAK_PAGES / WORD_BYTES]) u32[this.h + H_PEAK_PAGES / WORD_BYTES] = inUse;
-        u32[this.h + H_RUNS_ALLOCATED / WORD_BYTES]++;
+        this.takeLocked(page, n, head, body);
         // Free pages below the end may lie past this worker's view, if
         // another worker moved the end up: the caller writes there next.
         this.lm.cover((page + n) * PAGE_SIZE);
@@ -398,7 +391,8 @@ export class PageLayer {
       const page = this.reserve(n, align);
       if (page !== 0) {
         this.runs.carve(page, 1, this.foundHead, this.foundLength);
-        this.takeLocked(page);
+        const reserved = this.reservedWord();
+        this.takeLocked(page, 1, reserved, reserved);
         this.lm.cover((page + n) * PAGE_SIZE);
       }
       return page;
@@ -419,7 +413,8 @@ export class PageLayer {
       if (page < this.firstDataPage || page >= end || !this.isFree(page)) return false;
       const head = this.headOf(page);
       this.runs.carve(page, 1, head, this.runs.lengthAt(head, end));
-      this.takeLocked(page);
+      const reserved = this.reservedWord();
+      this.takeLocked(page, 1, reserved, reserved);
       this.lm.cover((page + 1) * PAGE_SIZE);
       return true;
     } finally {
@@ -427,13 +422,23 @@ export class PageLayer {
     }
   }
 
-  /** Under the lock: free page `page`, already out of the free-run index, becomes this worker's, stamped PK_RESERVED and counted. */
-  private takeLocked(page: number): void {
-    if ((this.lm.u32[this.h + H_FLAGS / WORD_BYTES] & FLAG_POISONED) !== 0) this.checkPoisoned(page, 1);
-    this.setWords(page, 1, PK_RESERVED | (this.lm.holder << RESERVED_HOLDER_SHIFT));
-    this.setFreeBits(page, 1, false);
+  /** PK_RESERVED with this worker's id: a taken page's word until its taker stamps it. */
+  private reservedWord(): number {
+    return PK_RESERVED | (this.lm.holder << RESERVED_HOLDER_SHIFT);
+  }
+
+  /**
+   * Under the lock: free pages [page, page + n), already out of the free-run
+   * index, become the taker's: the first page's word `head`, the others'
+   * `body`, out of the bitmap and counted in use (one run).
+   */
+  private takeLocked(page: number, n: number, head: number, body: number): void {
+    if ((this.lm.u32[this.h + H_FLAGS / WORD_BYTES] & FLAG_POISONED) !== 0) this.checkPoisoned(page, n);
     const u32 = this.lm.u32;
-    const inUse = (u32[this.h + H_PAGES_IN_USE / WORD_BYTES] += 1);
+    u32[this.pt0 + page] = head;
+    if (n > 1) this.setWords(page + 1, n - 1, body);
+    this.setFreeBits(page, n, false);
+    const inUse = (u32[this.h + H_PAGES_IN_USE / WORD_BYTES] += n);
     if (inUse > u32[this.h + H_PEAK_PAGES / WORD_BYTES]) u32[this.h + H_PEAK_PAGES / WORD_BYTES] = inUse;
     u32[this.h + H_RUNS_ALLOCATED / WORD_BYTES]++;
   }
