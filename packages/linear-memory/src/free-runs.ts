@@ -63,6 +63,13 @@ export class FreeRuns {
     return ((this.lm.u32[this.bm + (rel >>> WORD_BIT_SHIFT)] >>> (rel & WORD_BIT_MASK)) & 1) === 1;
   }
 
+  /** By the bitmap: the end of the free run that starts at free page `p` (the first page after it that is not free, or `end`). */
+  private runEnd(p: number, end: number): number {
+    let q = p + 1;
+    while (q < end && this.free(q)) q++;
+    return q;
+  }
+
   /** Pages of the free run whose head is `h` (the heap ends at `end`). */
   lengthAt(h: number, end: number): number {
     return h + 1 < end && this.free(h + 1) ? this.lm.u32[this.rt0 + h + 1] : 1;
@@ -191,8 +198,7 @@ export class FreeRuns {
         p++;
         continue;
       }
-      let q = p + 1;
-      while (q < end && this.free(q)) q++;
+      const q = this.runEnd(p, end);
       this.link(p, q - p);
       p = q;
     }
@@ -211,8 +217,7 @@ export class FreeRuns {
         p++;
         continue;
       }
-      let q = p + 1;
-      while (q < end && this.free(q)) q++;
+      const q = this.runEnd(p, end);
       const n = q - p;
       if (n > 1 && (this.lm.u32[this.rt0 + p + 1] !== n || this.lm.u32[this.rt0 + q - 1] !== n)) return `free run at page ${p} of ${n} pages has length words ${this.lm.u32[this.rt0 + p + 1]} and ${this.lm.u32[this.rt0 + q - 1]}`;
       runs++;
