@@ -43,17 +43,26 @@ function tinySizes(): number[] {
 export const TINY_CLASS_SIZES: readonly number[] = tinySizes();
 if (TINY_CLASS_SIZES.length !== TINY_CLASSES) throw new Error('hakmem: TINY_CLASSES does not match the tiny class table');
 
-/** Size → tiny class, indexed by `(size + 15) >>> 4` for 0 ≤ size ≤ 1024. */
-export const TINY_CLASS_OF_GRANULES: Uint8Array = (() => {
+/**
+ * A size → class table indexed by `(size + 15) >>> 4` for 0 ≤ size ≤ 1024:
+ * each size gets `classes[k]` for the first of the ascending `sizes` (the
+ * last at least 1024) that holds it.
+ */
+function granuleTable(sizes: readonly number[], classes: readonly number[]): Uint8Array {
   const t = new Uint8Array((TINY_MAX >>> GRANULE_SHIFT) + 1);
-  let c = 0;
+  let k = 0;
   for (let g = 0; g < t.length; g++) {
-    const size = g << GRANULE_SHIFT;
-    while (TINY_CLASS_SIZES[c] < size) c++;
-    t[g] = c;
+    while (sizes[k] < g << GRANULE_SHIFT) k++;
+    t[g] = classes[k];
   }
   return t;
-})();
+}
+
+/** Size → tiny class, indexed by `(size + 15) >>> 4` for 0 ≤ size ≤ 1024. */
+export const TINY_CLASS_OF_GRANULES: Uint8Array = granuleTable(
+  TINY_CLASS_SIZES,
+  TINY_CLASS_SIZES.map((_, c) => c),
+);
 
 /**
  * Borrowing: when class `c` has no free block left in the slabs its worker
@@ -124,13 +133,7 @@ export const SMALL_HEAP_CLASSES: readonly number[] = SMALL_HEAP_CLASS_SIZES.map(
  * it stops being small.
  */
 export function smallHeapClassTable(): Uint8Array {
-  const t = new Uint8Array(TINY_CLASS_OF_GRANULES.length);
-  let k = 0;
-  for (let g = 0; g < t.length; g++) {
-    while (SMALL_HEAP_CLASS_SIZES[k] < g << GRANULE_SHIFT) k++;
-    t[g] = SMALL_HEAP_CLASSES[k];
-  }
-  return t;
+  return granuleTable(SMALL_HEAP_CLASS_SIZES, SMALL_HEAP_CLASSES);
 }
 
 export function tinyClassOf(size: number): number {
