@@ -998,11 +998,17 @@ export const MID_SIZE = Int32Array.from(MID_CLASS_SIZES);
  */
 export const MID_LINE_SHIFT = 4;
 export const MID_CLASS_OF_LINE = Uint8Array.from({ length: PAGE_SIZE >>> MID_LINE_SHIFT }, (_, i) => (i < TINY_MAX >>> MID_LINE_SHIFT ? 0 : midClassOf((i + 1) << MID_LINE_SHIFT)));
-export const MID_INVERSE = Float64Array.from(MID_CLASS_SIZES, (size) => (1 + 2 ** -30) / size);
+/**
+ * 1/size for each size, raised by 2^-30 so that `(rel * r[c]) | 0` is
+ * exactly `floor(rel / size)` for every offset a slab or span holds (the
+ * mid box's span-classes.ts shows the bound).
+ */
+const reciprocals = (sizes: readonly number[]): Float64Array => Float64Array.from(sizes, (size) => (1 + 2 ** -30) / size);
+export const MID_INVERSE = reciprocals(MID_CLASS_SIZES);
 
 /** Tiny class sizes, and their reciprocals as MID_INVERSE (the written-out debug path's block-start test). */
 const TINY_SIZE = Int32Array.from(TINY_CLASS_SIZES);
-const TINY_INVERSE = Float64Array.from(TINY_CLASS_SIZES, (size) => (1 + 2 ** -30) / size);
+const TINY_INVERSE = reciprocals(TINY_CLASS_SIZES);
 /** `HeapCore.scan` of a heap without the written-out debug path: never called. */
 const NO_SCANNER: BlockScanner = {
   fill: noScanner,
