@@ -88,10 +88,15 @@ export function larsonRound(a: Adapter, slots: Int32Array, base: number, st: Lar
   let failures = 0;
   for (;;) {
     if ((n & CLOCK_MASK) === 0 && performance.now() > deadline) break;
-    x = xorshift32(x);
-    const s = base + below(x, LARSON_SLOTS);
-    x = xorshift32(x);
-    const size = LARSON_MIN_SIZE + below(x, SPAN);
+    // xorshift32 and below, written out (see runMixedLoop).
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    const s = base + (((((x >>> 1) % LARSON_SLOTS) << 1) + (x & 1)) % LARSON_SLOTS);
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    const size = LARSON_MIN_SIZE + (((((x >>> 1) % SPAN) << 1) + (x & 1)) % SPAN);
     const old = slots[s];
     if (old !== 0) a.free(old);
     const p = a.malloc(size);

@@ -1,6 +1,5 @@
 import type { Adapter } from './adapter.js';
-import { below, xorshift32 } from './prng.js';
-import { traceStep } from './trace-hash.js';
+import { FNV_PRIME } from './trace-hash.js';
 
 /** What one timed loop did. Built once, after the loop. */
 export interface LoopResult {
@@ -21,6 +20,7 @@ export interface LoopResult {
  */
 export const CLOCK_MASK = 1023;
 
+
 /**
  * The loop of W1, W2, W3, W6: draw a slot, draw a size, free the slot's
  * block if any, malloc into it, write one byte. Only this loop is timed,
@@ -28,6 +28,20 @@ export const CLOCK_MASK = 1023;
  * optimized loop has no feedback for, and its deoptimization would land
  * inside the measurement.
  * `slots` must be all zero on entry and holds the live blocks on return.
+ *
+ * The timed loops (this one, `runOverheadLoop`, `larsonRound`) write the
+ * PRNG step, `below` and the trace checksum out instead of calling
+ * prng.ts and trace-hash.ts. TurboFan inlines at most about 920 bytes of
+ * bytecode into one optimized function, counting only what it inlines:
+ * with those five helper calls (~240 bytes) the loop had too little left
+ * for both of hakmem's written-out fast paths (malloc ~240, free ~330 with
+ * what they inline), so `a.free` stayed a call in hakmem's cells and only
+ * there (a wasm peer's or the floor's functions are a few bytes each;
+ * seen with --trace-turbo-inlining). The bench measures the allocator, not
+ * its own scaffolding, so the scaffolding takes none of the budget. The
+ * trace checksum (`traceOk`, against referenceTrace, which calls the
+ * helpers) proves every run drew the reference trace; test/prng.test.ts
+ * holds larsonRound, which keeps no checksum, to them.
  */
 export function runMixedLoop(
   a: Adapter,
@@ -48,15 +62,20 @@ export function runMixedLoop(
     // The deadline keeps a quick run quick when a peer is orders of
     // magnitude slower; the ceiling pays this check too.
     if ((i & CLOCK_MASK) === 0 && performance.now() > deadline) break;
-    x = xorshift32(x);
-    const s = below(x, ws);
-    x = xorshift32(x);
-    const size = minSize + below(x, span);
+    // xorshift32, below and traceStep, written out (see above).
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    const s = ((((x >>> 1) % ws) << 1) + (x & 1)) % ws;
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    const size = minSize + ((((x >>> 1) % span) << 1) + (x & 1)) % span;
     const old = slots[s];
     if (old !== 0) a.free(old);
     const p = a.malloc(size);
     slots[s] = p;
-    trace = traceStep(trace, s, size);
+    trace = Math.imul(Math.imul(trace ^ s, FNV_PRIME) ^ size, FNV_PRIME);
     if (p === 0) {
       failures++;
       continue;

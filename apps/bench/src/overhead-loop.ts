@@ -1,7 +1,6 @@
 import type { Adapter } from './adapter.js';
 import { CLOCK_MASK, type LoopResult } from './mixed-loop.js';
-import { below, xorshift32 } from './prng.js';
-import { traceStep } from './trace-hash.js';
+import { FNV_PRIME } from './trace-hash.js';
 
 /** W5's loop result: the mixed loop's plus the two peaks. */
 export interface OverheadResult extends LoopResult {
@@ -51,10 +50,15 @@ export function runOverheadLoop(
       if (taken > peakTaken) peakTaken = taken;
       sampleMs += performance.now() - ts;
     }
-    x = xorshift32(x);
-    const s = below(x, ws);
-    x = xorshift32(x);
-    const size = minSize + below(x, span);
+    // xorshift32, below and traceStep, written out (see runMixedLoop).
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    const s = ((((x >>> 1) % ws) << 1) + (x & 1)) % ws;
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    const size = minSize + ((((x >>> 1) % span) << 1) + (x & 1)) % span;
     const old = slots[s];
     if (old !== 0) {
       a.free(old);
@@ -62,7 +66,7 @@ export function runOverheadLoop(
     }
     const p = a.malloc(size);
     slots[s] = p;
-    trace = traceStep(trace, s, size);
+    trace = Math.imul(Math.imul(trace ^ s, FNV_PRIME) ^ size, FNV_PRIME);
     if (p === 0) {
       sizes[s] = 0;
       failures++;

@@ -1,5 +1,5 @@
 /** FNV-1a's 32-bit prime: a good spread from one multiply. */
-const FNV_PRIME = 0x01000193;
+export const FNV_PRIME = 0x01000193;
 
 /**
  * One step of the order-sensitive checksum of a workload trace, folding in
