@@ -126,7 +126,8 @@ export interface SuperslabBox {
   /**
    * The heap walk over the SuperSlab whose page word routes here at `page`
    * (see HeapWalk). `cached[0..cachedCount)` are this worker's cached tiny
-   * blocks, sorted ascending. Returns the first broken invariant, or null.
+   * blocks, sorted ascending; a counting walk (stats) of a shared heap
+   * passes none. Returns the first broken invariant, or null.
    */
   walk(page: number, w: HeapWalk, cached: Uint32Array, cachedCount: number): string | null;
   /** At least `reusedBlocks`, `carvedBlocks`, `refills`. */

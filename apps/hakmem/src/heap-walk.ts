@@ -15,7 +15,10 @@ export function walkHeap(parts: HeapParts, validate: boolean): { liveBlocks: num
   const { pages, ss, mid, big } = parts;
   const routeOfWord = parts.boxes.frontGate.routeOfWord;
   const w = newHeapWalk(validate);
-  const cached = validate ? cachedTinyBlocks(parts) : EMPTY;
+  // A private heap's count subtracts the cached blocks from each slab's
+  // used count; a shared heap's counts live bits (other workers' caches
+  // are out of sight) and needs none.
+  const cached = validate ? cachedTinyBlocks(parts) : parts.lm.shared ? EMPTY : parts.tls.listCached();
   const end = pages.endPage();
   for (let p = pages.firstDataPage; p < end; ) {
     const word = pages.word(p);
