@@ -26,6 +26,23 @@ import { MAP_WORKLOADS, scaledIterations, workloadById } from './workloads.js';
 const WARMUP_MS = 50;
 const WARMUP_ROUNDS = 3;
 /**
+ * Before those rounds, JIT_ROUNDS short calls of the loop (each a prefix of
+ * JIT_ROUND_ITERATIONS, then freeAll). V8 optimizes the loop function as a
+ * whole only after a few calls: until then each call enters it unoptimized
+ * and runs in on-stack-replacement code, and slow paths first reached late
+ * (a refill after freeAll) are compiled on the way. With two rounds of the
+ * whole trace as the only warm-up, the first timed pass still ran at
+ * 20-28 ns an iteration where the fourth call onwards ran at 13.5 (hakmem
+ * W2-64, process CPU time; dlmalloc 19 against 16-17, the floor likewise),
+ * so the median of three passes was partly warm-up. After six 20,000-
+ * iteration calls the first pass ran as fast as the tenth for hakmem,
+ * dlmalloc and the floor, in 5-10 ms of warm-up.
+ */
+const JIT_ROUNDS = 6;
+const JIT_ROUND_ITERATIONS = 20_000;
+/** Each short round stops at a quarter of a warm-up round's cap, so a slow peer spends at most 1.5 caps on them. */
+const JIT_ROUND_CAP_SHARE = 4;
+/**
  * A first call this short runs the whole loop function, exit included, in
  * the interpreter. V8 compiles the warm-up's loop on the stack (OSR) and
  * reuses that code when the timed call enters the loop; compiled without
@@ -100,24 +117,26 @@ async function run(req: Extract<ChildRequest, { mode: 'run' }>): Promise<void> {
   phase = 'the warm-up';
   loop(adapter, slots, w.minSize, w.maxSize, PRIME_ITERATIONS, SEED, Number.POSITIVE_INFINITY);
   freeAll(adapter, slots);
-  // Twice: freeAll can take a slow path the first warm-up never reached
-  // (a full free cache, say); the deoptimization it causes then lands in the
-  // second warm-up instead of the first timed pass (seen with --trace-deopt
-  // on hakmem: its first timed pass took twice as long as the next).
-  let warmed = 0;
   const warmMs = Math.min(WARMUP_MS, req.budgetMs / 2);
+  let warmed = 0;
+  for (let k = 0; k < JIT_ROUNDS; k++) {
+    const round = loop(adapter, slots, w.minSize, w.maxSize, Math.min(planned, JIT_ROUND_ITERATIONS), SEED, performance.now() + warmMs / JIT_ROUND_CAP_SHARE);
+    warmed += round.iterations;
+    freeAll(adapter, slots);
+  }
+  // Then the whole trace, for a heap in steady state (W6's grows to 700 MiB
+  // in it). The short rounds have been through freeAll's slow paths and
+  // the refills after it, so one round that runs the whole trace is enough:
+  // with a second one, W2's passes came out the same (hakmem, dlmalloc,
+  // floor, process CPU time).
   for (let k = 0; k < WARMUP_ROUNDS; k++) {
     const round = loop(adapter, slots, w.minSize, w.maxSize, planned, SEED, performance.now() + warmMs);
     warmed += round.iterations;
     freeAll(adapter, slots);
-    // Rounds go on after one that hit its cap: a capped first round spends
-    // most of its time in the interpreter while V8 compiles on the other
-    // core (hakmem debug's W1 ran 7,000-20,000 iterations in it), and each
-    // freeAll between rounds sends some code back for another compile. Half
-    // of a quick run's processes (dlmalloc's W1, hakmem's W3 and W6, every
-    // debug cell) had stopped warming after one capped round. A peer whose
-    // second round ran the whole trace is warm (two rounds, as before).
-    if (k >= 1 && !round.truncated) break;
+    // Rounds go on after one that hit its cap, up to WARMUP_ROUNDS: a slow
+    // peer (hakmem debug's W1 ran 7,000-20,000 iterations in a first capped
+    // round, before the short rounds) is still tiering up there.
+    if (!round.truncated) break;
   }
   // Timed passes: at least one; more while they are short, because on a
   // loaded machine a pass of a few milliseconds is often cut by a whole
