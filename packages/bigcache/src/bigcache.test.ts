@@ -68,41 +68,32 @@ describe(`bigcache (${__HAKMEM_DEBUG__ ? 'debug' : 'release'} build)`, () => {
     expect(bc.validate()).toBeNull();
   });
 
-  it('a slightly smaller request takes the whole cached run without splitting it', () => {
+  it('a smaller request takes the whole cached run, up to four times the request', () => {
     const { pl, bc } = setup(64, 40);
     const page = bc.alloc(20);
     bc.freeRun(page, 20);
-    expect(bc.alloc(16)).toBe(page); // 20 ≤ 16 + 16/4: a quarter of slack is kept
+    expect(bc.alloc(5)).toBe(page); // 20 ≤ 4 × 5: out whole, its head page reused
     expect(bc.lastPages).toBe(20);
     expect(pl.word(page)).toBe(runHeadWord(PK_RUN_LIVE, 20));
     expect(bc.counters()).toMatchObject({ hits: 1, splits: 0 });
     expect(pl.pagesInUse()).toBe(20);
+    expect(bc.freeRun(page, 20)).toBe(true);
+    expect(bc.validate()).toBeNull();
   });
 
-  it('splits once the slack is more than a quarter of the request', () => {
+  it('splits a cached run of more than four times the request and releases its tail', () => {
     const { pl, bc } = setup(64, 40);
-    const page = bc.alloc(20);
-    bc.freeRun(page, 20);
-    expect(bc.alloc(15)).toBe(page); // 20 > 15 + 15/4
-    expect(bc.lastPages).toBe(15);
-    expect(bc.counters()).toMatchObject({ splits: 1 });
-    expect(pl.pagesInUse()).toBe(15);
-    expect(pl.validate()).toBeNull();
-  });
-
-  it('a much smaller request splits the cached run and releases its tail', () => {
-    const { pl, bc } = setup(64, 40);
-    const page = bc.alloc(20);
-    bc.freeRun(page, 20);
-    expect(bc.alloc(8)).toBe(page);
-    expect(bc.lastPages).toBe(8);
-    expect(pl.word(page)).toBe(runHeadWord(PK_RUN_LIVE, 8));
-    for (let p = page + 8; p < page + 20; p++) expect(pl.word(p) & PK_KIND_MASK).toBe(PK_FREE);
-    expect(pl.pagesInUse()).toBe(8);
+    const page = bc.alloc(21);
+    bc.freeRun(page, 21);
+    expect(bc.alloc(5)).toBe(page); // 21 > 4 × 5
+    expect(bc.lastPages).toBe(5);
+    expect(pl.word(page)).toBe(runHeadWord(PK_RUN_LIVE, 5));
+    for (let p = page + 5; p < page + 21; p++) expect(pl.word(p) & PK_KIND_MASK).toBe(PK_FREE);
+    expect(pl.pagesInUse()).toBe(5);
     expect(bc.counters()).toMatchObject({ hits: 1, splits: 1, cachedRuns: 0 });
     expect(pl.validate()).toBeNull();
-    // The split run frees as an 8-page run.
-    expect(bc.freeRun(page, 8)).toBe(true);
+    // The split run frees as a 5-page run.
+    expect(bc.freeRun(page, 5)).toBe(true);
     expect(bc.validate()).toBeNull();
   });
 
