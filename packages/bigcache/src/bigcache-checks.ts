@@ -1,20 +1,19 @@
 import { bucketOf } from './bucket.js';
 import {
-  BC_AGE_HEAD,
-  BC_AGE_TAIL,
   BC_BUCKET_COUNT,
   BC_BUCKET_MASK,
   BC_BUCKETS,
   BC_BUDGET_PAGES,
   BC_CACHED_PAGES,
   BC_COUNT,
+  BC_COUNTERS,
   BC_FRESH,
-  BCE_AGE_NEXT,
-  BCE_AGE_PREV,
+  BC_PUTS,
   BCE_BUCKET_NEXT,
   BCE_BUCKET_PREV,
   BCE_PAGE,
   BCE_PAGES,
+  BCE_STAMP,
   BIGCACHE_ENTRIES,
   PAGE_SHIFT,
   PK_RUN_BODY,
@@ -80,7 +79,8 @@ const SCAN_MIN_PAGES = 16;
 /**
  * The run of `n` pages at `page` about to be cached is a whole run (its body
  * words), and every run `put` would evict to make room for it is sound: the
- * first finding, or null. Walks the age list only as far as `put` would.
+ * first finding, or null. Goes through the slots oldest first (by stamp, as
+ * `put` evicts) only as far as `put` would.
  */
 export function putError(lm: LinearMemory, pages: PageLayer, page: number, n: number, op: string): HeapError | null {
   const body = bodyError(pages, page, n, op);
@@ -92,20 +92,29 @@ export function putError(lm: LinearMemory, pages: PageLayer, page: number, n: nu
   if (n > budget) return null;
   let count = u32[a + BC_COUNT / WORD_BYTES];
   let cached = u32[a + BC_CACHED_PAGES / WORD_BYTES];
-  let id = u32[a + BC_AGE_HEAD / WORD_BYTES];
+  if (count < BIGCACHE_ENTRIES && cached + n <= budget) return null;
+  const order = slotsOldestFirst(u32, area);
   for (let k = 0; count >= BIGCACHE_ENTRIES || cached + n > budget; k++) {
-    if (id === 0 || id > BIGCACHE_ENTRIES || k >= BIGCACHE_ENTRIES) return ageListError(id, count, cached, op);
+    if (k >= order.length) return corruption(`the slots hold ${order.length} runs, fewer than the ${count} of ${cached} pages the counts say`, 0, op);
+    const id = order[k];
     const err = entryError(lm, pages, id, op);
     if (err !== null) return err;
     count--;
     cached -= u32[bcEntryIndex(area, id) + BCE_PAGES];
-    id = u32[bcEntryIndex(area, id) + BCE_AGE_NEXT];
   }
   return null;
 }
 
-function ageListError(id: number, count: number, cached: number, op: string): HeapError {
-  return corruption(`the age list ends (at slot ${id}) before ${count} runs of ${cached} pages were passed`, 0, op);
+/** The slots in use, the run cached longest first (the order in which `put` evicts). */
+function slotsOldestFirst(u32: Uint32Array, area: number): number[] {
+  const a = area >>> 2;
+  const now = u32[a + BC_COUNTERS / WORD_BYTES + BC_PUTS];
+  const fresh = Math.min(u32[a + BC_FRESH / WORD_BYTES], BIGCACHE_ENTRIES);
+  const ids: number[] = [];
+  for (let id = 1; id <= fresh; id++) if (u32[bcEntryIndex(area, id) + BCE_PAGES] !== 0) ids.push(id);
+  const age = (id: number): number => (now - u32[bcEntryIndex(area, id) + BCE_STAMP]) >>> 0;
+  // Equal ages (only in a damaged table) go lowest slot first, as `oldest` takes them.
+  return ids.sort((x, y) => age(y) - age(x) || x - y);
 }
 
 function corruption(message: string, page: number, op: string): HeapError {
@@ -153,29 +162,21 @@ export function cacheViolation(lm: LinearMemory, pages: PageLayer): { message: s
   if (counts !== null) return { message: counts, page: 0 };
   const count = u32[a + BC_COUNT / WORD_BYTES];
   const fresh = u32[a + BC_FRESH / WORD_BYTES];
-  const onAge = new Set<number>();
+  const used = new Set<number>();
   const runs = new Set<number>();
   let total = 0;
-  let prev = 0;
-  for (let id = u32[a + BC_AGE_HEAD / WORD_BYTES]; id !== 0; id = u32[bcEntryIndex(area, id) + BCE_AGE_NEXT]) {
-    if (onAge.has(id) || onAge.size >= count) return { message: `the age list holds more than the ${count} cached runs (slot ${id})`, page: 0 };
-    const v = entryViolation(lm, pages, id);
-    if (v !== null) return v;
-    const e = bcEntryIndex(area, id);
-    const page = u32[e + BCE_PAGE];
-    if (runs.has(page)) return { message: `run at page ${page} is cached twice`, page };
-    if (u32[e + BCE_AGE_PREV] !== prev) return { message: `slot ${id} on the age list links back to ${u32[e + BCE_AGE_PREV]}, not ${prev}`, page };
-    onAge.add(id);
-    runs.add(page);
-    total += u32[e + BCE_PAGES];
-    prev = id;
-  }
-  if (onAge.size !== count) return { message: `entry count ${count} but the age list holds ${onAge.size}`, page: 0 };
-  if (u32[a + BC_AGE_TAIL / WORD_BYTES] !== prev) return { message: `the age list ends at slot ${prev}, its tail says ${u32[a + BC_AGE_TAIL / WORD_BYTES]}`, page: 0 };
   for (let id = 1; id <= fresh; id++) {
     const e = bcEntryIndex(area, id);
-    if (u32[e + BCE_PAGES] !== 0 && !onAge.has(id)) return { message: `slot ${id} holds a run at page ${u32[e + BCE_PAGE]} that is on no list`, page: u32[e + BCE_PAGE] };
+    if (u32[e + BCE_PAGES] === 0) continue;
+    const v = entryViolation(lm, pages, id);
+    if (v !== null) return v;
+    const page = u32[e + BCE_PAGE];
+    if (runs.has(page)) return { message: `run at page ${page} is cached twice`, page };
+    used.add(id);
+    runs.add(page);
+    total += u32[e + BCE_PAGES];
   }
+  if (used.size !== count) return { message: `entry count ${count} but the slots hold ${used.size} runs`, page: 0 };
   let listed = 0;
   const mask = u32[a + BC_BUCKET_MASK / WORD_BYTES];
   for (let b = 0; b < BC_BUCKET_COUNT; b++) {
@@ -183,7 +184,7 @@ export function cacheViolation(lm: LinearMemory, pages: PageLayer): { message: s
     if ((head !== 0) !== ((mask >>> b) & 1) > 0) return { message: `bucket ${b} ${head !== 0 ? 'holds runs' : 'is empty'} but the bucket mask says otherwise`, page: 0 };
     let back = 0;
     for (let id = head; id !== 0; id = u32[bcEntryIndex(area, id) + BCE_BUCKET_NEXT]) {
-      if (!onAge.has(id) || listed >= count) return { message: `bucket ${b} lists slot ${id}, which is not a cached run (or is listed twice)`, page: 0 };
+      if (!used.has(id) || listed >= count) return { message: `bucket ${b} lists slot ${id}, which is not a cached run (or is listed twice)`, page: 0 };
       const e = bcEntryIndex(area, id);
       const n = u32[e + BCE_PAGES];
       if (bucketOf(n) !== b) return { message: `cached run at page ${u32[e + BCE_PAGE]} of ${n} pages is in bucket ${b}, not ${bucketOf(n)}`, page: u32[e + BCE_PAGE] };

@@ -1,6 +1,8 @@
 import {
   BC_BUCKET_COUNT,
   BC_CACHED_PAGES,
+  BC_COUNTERS,
+  BC_PUTS,
   BC_ENTRY_BYTES,
   BC_TABLE,
   BCE_PAGE,
@@ -139,6 +141,35 @@ describe(`bigcache (${__HAKMEM_DEBUG__ ? 'debug' : 'release'} build)`, () => {
     expect(k.cachedBytes).toBeLessThanOrEqual(k.budgetBytes);
     expect(bc.validate()).toBeNull();
     expect(pl.validate()).toBeNull();
+  });
+
+  it('evicts by the order runs were cached, not by slot: a reused low slot holds the newest run', () => {
+    const { pl, bc } = setup(256, 70);
+    const [a, b, c, d] = apart(bc, [17, 20, 24, 17]); // buckets 0, 1, 2, 0
+    bc.freeRun(a, 17); // slot 1
+    bc.freeRun(b, 20); // slot 2
+    bc.freeRun(c, 24); // slot 3: 61 pages cached
+    expect(bc.alloc(20)).toBe(b); // slot 2 is unused again
+    bc.freeRun(d, 17); // slot 2, the newest: 58 pages
+    bc.freeRun(b, 20); // 78 > 70: a (the oldest) goes; 61 pages
+    expect([a, b, c, d].map((r) => bc.holdsRun(r))).toEqual([false, true, true, true]);
+    const e = bc.alloc(40);
+    bc.freeRun(e, 40); // 101 > 70: c, then d (older than b) go
+    expect([b, c, d, e].map((r) => bc.holdsRun(r))).toEqual([true, false, false, true]);
+    expect(bc.counters()).toMatchObject({ evictions: 3, cachedRuns: 2, cachedBytes: 60 * PAGE_SIZE });
+    expect(bc.validate()).toBeNull();
+    expect(pl.validate()).toBeNull();
+  });
+
+  it('orders by age across a wrap of the 32-bit put count', () => {
+    const { lm, pl, bc } = setup(256, 40);
+    lm.u32[(pl.bigcacheArea + BC_COUNTERS) / 4 + BC_PUTS] = 0xffffffff - 1; // two puts before the wrap
+    const [a, b, c] = apart(bc, [17, 17, 17]);
+    bc.freeRun(a, 17); // stamp 0xffffffff
+    bc.freeRun(b, 17); // stamp 0 (wrapped)
+    bc.freeRun(c, 17); // stamp 1: 51 > 40, a is the oldest
+    expect([a, b, c].map((r) => bc.holdsRun(r))).toEqual([false, true, true]);
+    expect(bc.validate()).toBeNull();
   });
 
   it('does not cache a run larger than the whole budget', () => {

@@ -1,5 +1,4 @@
 import {
-  BC_AGE_HEAD,
   BC_ALLOC_FAILURES,
   BC_BUDGET_PAGES,
   BC_CACHED_PAGES,
@@ -56,7 +55,9 @@ export { bucketOf } from './bigcache-checks.js';
  *   pointer). A run is handed out whole up to SPLIT_RATIO times the
  *   request; beyond that its tail goes to the page layer, whose free words
  *   remember what the pages were;
- * - eviction takes the head of an age list instead of scanning for the oldest.
+ * - eviction takes the run cached longest, by the put count stamped on its
+ *   slot: a look at each of the 28 slots, on the few puts that evict, rather
+ *   than an age list kept up to date on every put and hit.
  *
  * Shared state, all under the bigcache lock (H_BIGCACHE_LOCK), taken before
  * the page lock when both are needed: the entry slots and lists, the count,
@@ -77,7 +78,7 @@ export { bucketOf } from './bigcache-checks.js';
  * operation that would have acted on it, and from `check()` in any case.
  *
  * Files: this one decides (alloc, free, resize, flush, eviction, the lock);
- * `bigcache-table.ts` keeps the slots, bucket and age lists and totals;
+ * `bigcache-table.ts` keeps the slots, bucket lists, stamps and totals;
  * `bigcache-resize.ts` grows and shrinks a run in place; `bigcache-walk.ts`
  * holds the page-word walks (the heap walk's step, orphan release);
  * `bigcache-checks.ts` the validators.
@@ -284,19 +285,20 @@ export class BigCache {
   /** Caches the free run at `page` (head word already PK_RUN_FREE), evicting the oldest runs to make room. */
   private put(page: number, n: number): void {
     const u32 = this.lm.u32;
-    this.table.bump(BC_PUTS);
+    const now = ++u32[this.area + BC_COUNTERS / WORD_BYTES + BC_PUTS];
     const budget = u32[this.area + BC_BUDGET_PAGES / WORD_BYTES];
     if (n > budget) {
       this.pages.freeBodyRun(page, n);
       return;
     }
-    while (this.table.count() >= BIGCACHE_ENTRIES || u32[this.area + BC_CACHED_PAGES / WORD_BYTES] + n > budget) this.evictOldest();
-    this.table.insert(page, n);
+    while (this.table.count() >= BIGCACHE_ENTRIES || u32[this.area + BC_CACHED_PAGES / WORD_BYTES] + n > budget) this.evictOldest(now);
+    this.table.insert(page, n, now);
   }
 
-  private evictOldest(): void {
+  /** Gives the run cached longest back to the page layer; `now` is the put count. */
+  private evictOldest(now: number): void {
     const u32 = this.lm.u32;
-    const id = u32[this.area + BC_AGE_HEAD / WORD_BYTES];
+    const id = this.table.oldest(now);
     const e = this.t0 + id * BC_ENTRY_WORDS;
     const page = u32[e + BCE_PAGE];
     const n = u32[e + BCE_PAGES];
@@ -306,7 +308,8 @@ export class BigCache {
   }
 
   private evictAll(): void {
-    while (this.table.count() > 0) this.evictOldest();
+    const now = this.lm.u32[this.area + BC_COUNTERS / WORD_BYTES + BC_PUTS];
+    while (this.table.count() > 0) this.evictOldest(now);
   }
 
   /** Gives every cached run back to the page layer (trim, out of memory). */
@@ -346,8 +349,7 @@ export class BigCache {
   /**
    * Invariants: every slot in use is a cached run inside the heap (head word
    * PK_RUN_FREE of its size, body words PK_RUN_BODY, and the run ends where
-   * its size says), on the age list once and on the list of its size's
-   * bucket; no run is cached twice; the bucket mask says which buckets are
+   * its size says), on the list of its size's bucket once; no run is cached twice; the bucket mask says which buckets are
    * non-empty; the count and cached total match the slots and respect the
    * table and the budget. Returns the first violation, or null.
    */

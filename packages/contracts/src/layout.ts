@@ -155,8 +155,8 @@ export const isRunHead = (word: number): boolean => {
 // ---------------------------------------------------------------------------
 
 export const HEAP_MAGIC = 0x48414b4d; // "HAKM"
-/** 2: 40 tiny classes (the pool area's offsets moved), and the page layer's free-run index (H_RUN_INDEX, H_RUN_TABLE) joined the metadata zone. */
-export const HEAP_LAYOUT_VERSION = 2;
+/** 2: 40 tiny classes (the pool area's offsets moved), and the page layer's free-run index (H_RUN_INDEX, H_RUN_TABLE) joined the metadata zone. 3: BigCache records lost their age links for a stamp (20 bytes, not 24). */
+export const HEAP_LAYOUT_VERSION = 3;
 
 export const H_MAGIC = 0;
 export const H_VERSION = 4;
@@ -419,11 +419,13 @@ export const poolCounterIndex = (area: number, counter: number): number => ((are
 
 /**
  * BigCache: BIGCACHE_ENTRIES records {page, pages (0: slot unused), bucketNext,
- * bucketPrev, ageNext, agePrev} (links are entry ids 1..BIGCACHE_ENTRIES, 0 = none),
+ * bucketPrev, stamp} (links are entry ids 1..BIGCACHE_ENTRIES, 0 = none),
  * threaded into BC_BUCKETS size-bucket lists (a bit per non-empty bucket in
- * BC_BUCKET_MASK), one age list (BC_AGE_HEAD oldest .. BC_AGE_TAIL newest) and a
- * stack of unused slots (BC_FREE_ENTRY, through bucketNext). Counters: BC_COUNTER_COUNT words
- * from BC_COUNTERS, in BC_HITS..BC_RESIZES order (BC_FRESH follows them).
+ * BC_BUCKET_MASK) and a stack of unused slots (BC_FREE_ENTRY, through
+ * bucketNext). A record's stamp is the BC_PUTS count that cached its run:
+ * eviction takes the oldest. Counters: BC_COUNTER_COUNT words from
+ * BC_COUNTERS, in BC_HITS..BC_RESIZES order (BC_FRESH follows them); the
+ * words at 48 and 52 are unused (they held an age list's ends).
  */
 export const BIGCACHE_ENTRIES = 28;
 export const BC_COUNT = 0;
@@ -433,13 +435,11 @@ export const BC_FREE_ENTRY = 12;
 export const BC_COUNTERS = 16;
 /** Slots ever used: ids above it were never on the unused stack (a formatted area is all zero). */
 export const BC_FRESH = 44;
-export const BC_AGE_HEAD = 48;
-export const BC_AGE_TAIL = 52;
 export const BC_BUCKET_MASK = 56;
 export const BC_BUCKETS = 64;
 export const BC_BUCKET_COUNT = 32;
 export const BC_TABLE = BC_BUCKETS + BC_BUCKET_COUNT * 4;
-export const BC_ENTRY_BYTES = 24;
+export const BC_ENTRY_BYTES = 20;
 export const BIGCACHE_AREA_BYTES = BC_TABLE + BIGCACHE_ENTRIES * BC_ENTRY_BYTES;
 /** u32 words per BigCache entry record. */
 export const BC_ENTRY_WORDS = BC_ENTRY_BYTES / 4;
@@ -451,9 +451,8 @@ export const BCE_PAGES = 1;
 /** Next and previous entry id in the run's size-bucket list (on the unused stack: the next unused id). */
 export const BCE_BUCKET_NEXT = 2;
 export const BCE_BUCKET_PREV = 3;
-/** Next (newer) and previous (older) entry id in the age list. */
-export const BCE_AGE_NEXT = 4;
-export const BCE_AGE_PREV = 5;
+/** The BC_PUTS count when the run was cached (eviction takes the oldest). */
+export const BCE_STAMP = 4;
 /** u32 index of the first word of entry `id` (1..BIGCACHE_ENTRIES) in the BigCache area at byte `area`. */
 export const bcEntryIndex = (area: number, id: number): number => ((area + BC_TABLE) >>> 2) + (id - 1) * BC_ENTRY_WORDS;
 // BigCache counters: u32 word BC_COUNTERS / 4 + index of the BigCache area.
