@@ -39,7 +39,7 @@ export function growRun(lm: LinearMemory, pages: PageLayer, table: BigCacheTable
     }
     const rem = k - need;
     let give = newPages;
-    table.removeEntry(id, e);
+    table.remove(id, e);
     // As in `take`: a quarter of slack stays with the block, more goes to the page layer.
     if (rem > newPages >>> 2) pages.freeBodyRun(next + need, rem);
     else give = oldPages + k;

@@ -5,6 +5,7 @@ import {
   BC_PUTS,
   BC_ENTRY_BYTES,
   BC_TABLE,
+  BC_USED,
   BCE_PAGE,
   BCE_PAGES,
   BIGCACHE_ENTRIES,
@@ -109,6 +110,27 @@ describe(`bigcache (${__HAKMEM_DEBUG__ ? 'debug' : 'release'} build)`, () => {
     expect(bc.alloc(17)).toBe(mid);
     expect(bc.alloc(33)).toBe(big);
     expect(bc.validate()).toBeNull();
+  });
+
+  it('takes a run from inside its bucket list, and evicts one from inside another, keeping both lists whole', () => {
+    const { pl, bc } = setup(256, 200);
+    const [a, b, c, d] = apart(bc, [19, 17, 18, 20]); // 17..19: bucket 0; 20: bucket 1
+    bc.freeRun(a, 19);
+    bc.freeRun(b, 17);
+    bc.freeRun(c, 18); // bucket 0 lists c (18), b (17), a (19)
+    expect(bc.alloc(19)).toBe(a); // the third on the list: its predecessor b links past it
+    expect(bc.validate()).toBeNull();
+    bc.freeRun(d, 20); // into a's slot, the lowest unused
+    bc.freeRun(a, 19); // bucket 0: a, c, b
+    expect(bc.validate()).toBeNull();
+    expect(bc.counters()).toMatchObject({ cachedRuns: 4, hits: 1 });
+    // Oldest first: b (the last on bucket 0's list), c (now the last), d, a.
+    const budget = bc.counters().budgetBytes;
+    bc.flush();
+    expect(bc.counters()).toMatchObject({ cachedRuns: 0, evictions: 4, budgetBytes: budget });
+    expect(bc.validate()).toBeNull();
+    expect(pl.validate()).toBeNull();
+    expect(pl.pagesInUse()).toBe(4); // the four one-page runs between them
   });
 
   it('does not merge a freed run with a cached neighbour: each head stays, so a second free of either is refused', () => {
@@ -269,6 +291,10 @@ describe(`bigcache (${__HAKMEM_DEBUG__ ? 'debug' : 'release'} build)`, () => {
     lm.u32[entry(pl, 2) + BCE_PAGE] = other;
     lm.u32[entry(pl, 2) + BCE_PAGES] = 4;
     lm.u32[(pl.bigcacheArea + BC_CACHED_PAGES) >>> 2] -= 2;
+
+    lm.u32[(pl.bigcacheArea + BC_USED) >>> 2] &= ~2; // slot 2 in use, the mask says not
+    expect(bc.validate()).toMatch(new RegExp(`slot 2 holds a run at page ${other} but the slot mask says it is unused`));
+    lm.u32[(pl.bigcacheArea + BC_USED) >>> 2] |= 2;
 
     pl.setWord(page + 3, PK_FREE); // a body page lost
     expect(bc.validate()).toMatch(new RegExp(`page ${page + 3} is not part of it`));

@@ -13,7 +13,6 @@ import {
   BC_SPLITS,
   BCE_PAGE,
   BCE_PAGES,
-  BIGCACHE_ENTRIES,
   H_BIGCACHE_LOCK,
   PAGE_MASK,
   PAGE_SHIFT,
@@ -171,7 +170,7 @@ export class BigCache {
     const rem = m - n;
     let give = m;
     this.table.bump(BC_HITS);
-    this.table.removeEntry(id, e);
+    this.table.unlinkFound(id, e);
     // A run up to SPLIT_RATIO times the request goes out whole: its head page
     // is one a block started on before (warm in the TLB and cache, and
     // already backed by the OS), and no tail goes to the page layer to come
@@ -196,7 +195,7 @@ export class BigCache {
       this.table.bump(BC_MISSES);
       const head = runHeadWord(PK_RUN_LIVE, n);
       let page = this.pages.allocStampedRun(n, head, PK_RUN_BODY);
-      if (page === 0 && this.table.count() > 0) {
+      if (page === 0 && this.table.any()) {
         // Everything cached goes back before the heap admits it is full.
         if (__HAKMEM_DEBUG__) assertCacheValid(this.lm, this.pages, 'alloc');
         this.evictAll();
@@ -291,7 +290,7 @@ export class BigCache {
       this.pages.freeBodyRun(page, n);
       return;
     }
-    while (this.table.count() >= BIGCACHE_ENTRIES || u32[this.area + BC_CACHED_PAGES / WORD_BYTES] + n > budget) this.evictOldest(now);
+    while (this.table.full() || u32[this.area + BC_CACHED_PAGES / WORD_BYTES] + n > budget) this.evictOldest(now);
     this.table.insert(page, n, now);
   }
 
@@ -302,14 +301,14 @@ export class BigCache {
     const e = this.t0 + id * BC_ENTRY_WORDS;
     const page = u32[e + BCE_PAGE];
     const n = u32[e + BCE_PAGES];
-    this.table.removeEntry(id, e);
+    this.table.remove(id, e);
     this.table.bump(BC_EVICTIONS);
     this.pages.freeBodyRun(page, n);
   }
 
   private evictAll(): void {
     const now = this.lm.u32[this.area + BC_COUNTERS / WORD_BYTES + BC_PUTS];
-    while (this.table.count() > 0) this.evictOldest(now);
+    while (this.table.any()) this.evictOldest(now);
   }
 
   /** Gives every cached run back to the page layer (trim, out of memory). */
