@@ -123,7 +123,7 @@ function corruption(message: string, page: number, op: string): HeapError {
 /** The table's counts: what any operation may trust before it reads a list. `a`: u32 index of the BigCache area. */
 export function countsViolation(u32: Uint32Array, a: number): string | null {
   const used = u32[a + BC_USED / WORD_BYTES];
-  if ((used & ~BC_ALL_SLOTS) !== 0) return `slot mask ${used.toString(16)} marks slots beyond the ${BIGCACHE_ENTRIES} of the table`;
+  if ((used & ~BC_ALL_SLOTS) !== 0) return `slot mask ${used} marks slots beyond the ${BIGCACHE_ENTRIES} of the table`;
   const cached = u32[a + BC_CACHED_PAGES / WORD_BYTES];
   const budget = u32[a + BC_BUDGET_PAGES / WORD_BYTES];
   if (cached > budget) return `cache holds ${cached} pages, over its budget of ${budget}`;

@@ -130,7 +130,7 @@ const cases: { name: string; damage: (s: Setup) => number | undefined; why: RegE
   {
     name: 'a slot mask that marks a slot beyond the table',
     damage: ({ lm, word }) => void (lm.u32[word(BC_USED)] |= 1 << BIGCACHE_ENTRIES),
-    why: new RegExp(`slot mask [0-9a-f]+ marks slots beyond the ${BIGCACHE_ENTRIES} of the table`),
+    why: new RegExp(`slot mask \\d+ marks slots beyond the ${BIGCACHE_ENTRIES} of the table`),
     foundBy: ALL,
   },
 ];

@@ -38,7 +38,7 @@ export { bucketOf } from './bigcache-checks.js';
 
 /**
  * BigCache box: large blocks (above 1 MiB) as whole page runs. A freed run is
- * kept for reuse by a later request of about its size, and given back to the
+ * kept for reuse by a later request of up to four times fewer pages, and given back to the
  * page layer (evicted, oldest first) once the cache holds more than its byte
  * budget or its table is full.
  *
@@ -47,6 +47,7 @@ export { bucketOf } from './bigcache-checks.js';
  * - cached runs sit in size-bucket lists (four buckets per power of two of
  *   the page count, a bit per non-empty bucket), so a fitting run is a few
  *   probes of the request's own bucket or the head of the next non-empty one;
+ *   a slot mask finds a free slot and counts the runs;
  * - runs are neither split inside the cache nor merged with cached
  *   neighbours: either would leave a head word where no block started or
  *   turn a freed block's head into a body word, and a later free of such a
@@ -59,8 +60,8 @@ export { bucketOf } from './bigcache-checks.js';
  *   than an age list kept up to date on every put and hit.
  *
  * Shared state, all under the bigcache lock (H_BIGCACHE_LOCK), taken before
- * the page lock when both are needed: the entry slots and lists, the count,
- * cached-pages total and counters in the bigcache area, and the head page
+ * the page lock when both are needed: the entry slots and lists, the slot
+ * mask, cached-pages total and counters in the bigcache area, and the head page
  * words of cached runs (PK_RUN_FREE). A live run's head word is PK_RUN_LIVE;
  * `free` flips it under the lock, which is also what makes a double free of a
  * large block detectable.
@@ -70,8 +71,8 @@ export { bucketOf } from './bigcache-checks.js';
  * Checks: `validate()` (what `check()` runs, both builds) walks the whole
  * table, the lists and every cached run's page words (`cacheViolation`). The
  * debug build checks, on entry to each operation and before anything
- * changes, only what that operation is about to act on: the table's counts
- * (O(1)), the run it hands out or takes in (its page words), and each run it
+ * changes, only what that operation is about to act on: the slot mask and
+ * the budget (O(1)), the run it hands out or takes in (its page words), and each run it
  * is about to evict. `flush` acts on every run, so it checks them all. A
  * damaged record or page word is a HeapError('CORRUPTION') from the
  * operation that would have acted on it, and from `check()` in any case.
