@@ -1,5 +1,7 @@
 import {
+  BC_ALL_SLOTS,
   BC_ALLOC_FAILURES,
+  BC_BUCKET_MASK,
   BC_BUDGET_PAGES,
   BC_CACHED_PAGES,
   BC_COUNTER_COUNT,
@@ -11,6 +13,8 @@ import {
   BC_PUTS,
   BC_RESIZES,
   BC_SPLITS,
+  BC_USED,
+  BCE_BUCKET_NEXT,
   BCE_PAGE,
   BCE_PAGES,
   H_BIGCACHE_LOCK,
@@ -30,7 +34,8 @@ import {
 import { FREE_DOUBLE, FREE_INVALID, FREE_OK, type FreeResult, type HeapError, type HeapWalk } from '@hakmem/contracts';
 import { breakLockOf, lockWord, unlockWord, type LinearMemory, type PageLayer } from '@hakmem/linear-memory';
 import { assertCacheValid, cacheViolation, countsError, entryError, putError } from './bigcache-checks.js';
-import { BigCacheTable } from './bigcache-table.js';
+import { BigCacheTable, linkRun, unlinkRun } from './bigcache-table.js';
+import { HIGH_BIT, LAST_BUCKET, SAME_BUCKET_PROBES, SPLIT_RATIO, bucketOf } from './bucket.js';
 import { growRun, shrinkRun } from './bigcache-resize.js';
 import { releaseOrphanRuns, walkRun } from './bigcache-walk.js';
 
@@ -83,15 +88,6 @@ export { bucketOf } from './bigcache-checks.js';
  * holds the page-word walks (the heap walk's step, orphan release);
  * `bigcache-checks.ts` the validators.
  */
-/**
- * A cached run serves a request of at least 1/SPLIT_RATIO of its pages
- * whole; a longer one is split. The slack pages are address space, not
- * memory, unless the user writes there: a run's pages are committed by the
- * OS when first touched. On W6 (1..8 MiB blocks) 4 measured: page faults a
- * 50,000-iteration pass 650-1200 → 20-40, and the heap's end 711 → 608 MiB
- * (tails cut off and merged in the page layer had fragmented it).
- */
-const SPLIT_RATIO = 4;
 /** `counters()` names, in counter-index order (BC_HITS .. BC_RESIZES). */
 const COUNTER_NAMES = ['hits', 'misses', 'puts', 'evictions', 'splits', 'allocFailures', 'resizes'] as const;
 /** Default budget: an eighth of the region (a shift of 3), at least 8 MiB and at most 128 MiB (in 64 KiB pages). */
@@ -108,9 +104,11 @@ export class BigCache {
   readonly pages: PageLayer;
   /** The slots, lists, totals and counters (`bigcache-table.ts`). */
   private readonly table: BigCacheTable;
-  /** The table's `area` and `t0`, copied for the arithmetic of the paths here. */
+  /** The table's `area`, `t0` and `bk` and the page layer's `pt0`, copied for the arithmetic of the paths here. */
   private readonly area: number;
   private readonly t0: number;
+  private readonly bk: number;
+  private readonly pt0: number;
   private readonly lockIndex: number;
 
   constructor(lm: LinearMemory, pages: PageLayer, budgetBytes?: number) {
@@ -119,6 +117,8 @@ export class BigCache {
     this.table = new BigCacheTable(lm, pages.bigcacheArea);
     this.area = this.table.area;
     this.t0 = this.table.t0;
+    this.bk = this.table.bk;
+    this.pt0 = pages.pt0;
     this.lockIndex = (pages.base + H_BIGCACHE_LOCK) >>> 2;
     if (budgetBytes !== undefined) lm.u32[this.area + BC_BUDGET_PAGES / WORD_BYTES] = budgetBytes >>> PAGE_SHIFT;
   }
@@ -150,28 +150,45 @@ export class BigCache {
    * (whole, unless it is more than SPLIT_RATIO times `n`: then its tail goes
    * back to the page layer), else fresh pages.
    * Returns its first page (its size in `lastPages`), or 0 when memory is out.
+   *
+   * The hit is written out over the table's words with `unlinkRun` (as is
+   * the put in `freeRun`): through the table's methods a put and a hit cost
+   * W6 ~8 ns more (loads of the table's fields and calls V8 did not inline).
    */
   alloc(n: number): number {
     this.lock();
     if (__HAKMEM_DEBUG__) this.assertCounts('alloc');
-    const id = this.table.find(n);
-    if (id === 0) return this.allocMiss(n);
-    if (__HAKMEM_DEBUG__) this.assertEntry(id, 'alloc');
-    const page = this.take(id, n);
-    this.unlock();
-    return page;
-  }
-
-  /** Hands out `n` pages of the cached run in slot `id` (under the lock). */
-  private take(id: number, n: number): number {
     const u32 = this.lm.u32;
-    const e = this.t0 + id * BC_ENTRY_WORDS;
+    const t0 = this.t0;
+    const bk = this.bk;
+    // Up to SAME_BUCKET_PROBES runs of the request's own bucket, the most
+    // recently cached first (all of the last bucket, unbounded above) ...
+    let b = bucketOf(n);
+    let id = u32[bk + b];
+    let prev = 0;
+    for (let k = 0; id !== 0 && u32[t0 + id * BC_ENTRY_WORDS + BCE_PAGES] < n; k++) {
+      if (k + 1 >= SAME_BUCKET_PROBES && b !== LAST_BUCKET) id = 0;
+      else {
+        prev = id;
+        id = u32[t0 + id * BC_ENTRY_WORDS + BCE_BUCKET_NEXT];
+      }
+    }
+    if (id === 0) {
+      // ... else the head of the next non-empty bucket: every run of a larger
+      // bucket is at least as large as any of bucket b. `~1 << b` (every bit
+      // but bit 0, shifted) keeps the mask's bits above b; esbuild folds it to -2 << b.
+      const above = u32[this.area + BC_BUCKET_MASK / WORD_BYTES] & (~1 << b);
+      if (above === 0) return this.allocMiss(n);
+      b = HIGH_BIT - Math.clz32(above & -above);
+      id = u32[bk + b];
+      prev = 0;
+    }
+    if (__HAKMEM_DEBUG__) this.assertEntry(id, 'alloc');
+    const e = t0 + id * BC_ENTRY_WORDS;
     const page = u32[e + BCE_PAGE];
-    const m = u32[e + BCE_PAGES];
-    const rem = m - n;
-    let give = m;
-    this.table.bump(BC_HITS);
-    this.table.unlinkFound(id, e);
+    let give = u32[e + BCE_PAGES];
+    u32[this.area + BC_COUNTERS / WORD_BYTES + BC_HITS]++;
+    unlinkRun(u32, this.area, t0, bk, id, e, b, prev);
     // A run up to SPLIT_RATIO times the request goes out whole: its head page
     // is one a block started on before (warm in the TLB and cache, and
     // already backed by the OS), and no tail goes to the page layer to come
@@ -180,13 +197,14 @@ export class BigCache {
     // iteration). Only what is beyond that goes back to the page layer, whose
     // free words remember that those pages were a run's body (a later free of
     // a pointer there is an invalid pointer, not a double free).
-    if (rem > n * (SPLIT_RATIO - 1)) {
+    if (give - n > n * (SPLIT_RATIO - 1)) {
       this.table.bump(BC_SPLITS);
-      this.pages.freeBodyRun(page + n, rem);
+      this.pages.freeBodyRun(page + n, give - n);
       give = n;
     }
-    this.pages.setWord(page, runHeadWord(PK_RUN_LIVE, give));
+    u32[this.pt0 + page] = runHeadWord(PK_RUN_LIVE, give);
     this.lastPages = give;
+    this.unlock();
     return page;
   }
 
@@ -246,13 +264,19 @@ export class BigCache {
   freeRun(page: number, n: number): boolean {
     this.lock();
     if (__HAKMEM_DEBUG__) this.assertCounts('free');
-    if (this.pages.word(page) !== runHeadWord(PK_RUN_LIVE, n)) {
+    const u32 = this.lm.u32;
+    const at = this.pt0 + page;
+    if (u32[at] !== runHeadWord(PK_RUN_LIVE, n)) {
       this.unlock();
       return false;
     }
     if (__HAKMEM_DEBUG__) this.assertPut(page, n, 'free');
-    this.pages.setWord(page, runHeadWord(PK_RUN_FREE, n));
-    this.put(page, n);
+    u32[at] = runHeadWord(PK_RUN_FREE, n);
+    const a = this.area;
+    const now = ++u32[a + BC_COUNTERS / WORD_BYTES + BC_PUTS];
+    // A free slot and room in the budget: cached with no eviction (`put` does the rest).
+    if (u32[a + BC_USED / WORD_BYTES] !== BC_ALL_SLOTS && u32[a + BC_CACHED_PAGES / WORD_BYTES] + n <= u32[a + BC_BUDGET_PAGES / WORD_BYTES]) linkRun(u32, a, this.t0, this.bk, page, n, now);
+    else this.put(page, n, now);
     this.unlock();
     return true;
   }
@@ -282,10 +306,13 @@ export class BigCache {
     }
   }
 
-  /** Caches the free run at `page` (head word already PK_RUN_FREE), evicting the oldest runs to make room. */
-  private put(page: number, n: number): void {
+  /**
+   * Caches the free run at `page` (head word already PK_RUN_FREE), evicting
+   * the oldest runs to make room, or gives it back if it alone is over the
+   * budget; `now` is the put count (`freeRun` counted this put).
+   */
+  private put(page: number, n: number, now: number): void {
     const u32 = this.lm.u32;
-    const now = ++u32[this.area + BC_COUNTERS / WORD_BYTES + BC_PUTS];
     const budget = u32[this.area + BC_BUDGET_PAGES / WORD_BYTES];
     if (n > budget) {
       this.pages.freeBodyRun(page, n);
