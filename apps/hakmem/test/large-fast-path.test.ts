@@ -73,6 +73,28 @@ describe('the private large fast path', () => {
     expect(script(createAllocator({ ...opts, variant: 'debug' }))).toEqual(script(createAllocator(opts)));
   });
 
+  it('hands a cached run out whole down to a quarter of it, and splits it below, in every kind of heap', () => {
+    for (const opts of [{}, { shared: true }, { variant: 'debug' as const }]) {
+      const heap = createAllocator({ maxBytes: 256 * MiB, ...opts });
+      const a = heap.malloc(8 * MiB); // 128 pages
+      const guard = heap.malloc(2 * MiB); // keeps a's run from merging with what follows
+      heap.free(a);
+      const b = heap.malloc(2 * MiB); // 32 pages: 128 ≤ 4 × 32, the whole run, its head page reused
+      expect(b).toBe(a);
+      expect(heap.usableSize(b)).toBe(8 * MiB);
+      expect(codeOf(heap, b + 4 * MiB)).toBe('INVALID_POINTER'); // inside the live run
+      heap.free(b);
+      const c = heap.malloc(MiB + 1); // 17 pages: 128 > 4 × 17, split
+      expect(c).toBe(a);
+      expect(heap.usableSize(c)).toBe(17 * PAGE_SIZE);
+      expect(codeOf(heap, c + 17 * PAGE_SIZE)).toBe('INVALID_POINTER'); // the tail given back: it was a body page
+      expect(heap.stats().liveBlocks).toBe(2);
+      heap.free(c);
+      heap.free(guard);
+      heap.check();
+    }
+  });
+
   it('returns 0 for a size past the region and keeps the heap usable', () => {
     const heap = createAllocator({ maxBytes: 64 * MiB });
     const big = heap.malloc(48 * MiB);

@@ -1,20 +1,18 @@
 import { bucketOf } from './bucket.js';
 import {
-  BC_AGE_HEAD,
-  BC_AGE_TAIL,
   BC_BUCKET_COUNT,
   BC_BUCKET_MASK,
   BC_BUCKETS,
   BC_BUDGET_PAGES,
   BC_CACHED_PAGES,
-  BC_COUNT,
-  BC_FRESH,
-  BCE_AGE_NEXT,
-  BCE_AGE_PREV,
+  BC_ALL_SLOTS,
+  BC_COUNTERS,
+  BC_PUTS,
+  BC_USED,
   BCE_BUCKET_NEXT,
-  BCE_BUCKET_PREV,
   BCE_PAGE,
   BCE_PAGES,
+  BCE_STAMP,
   BIGCACHE_ENTRIES,
   PAGE_SHIFT,
   PK_RUN_BODY,
@@ -27,6 +25,7 @@ import {
 } from '@hakmem/contracts/layout';
 import { HeapError } from '@hakmem/contracts';
 import { scannerOf, type LinearMemory, type PageLayer } from '@hakmem/linear-memory';
+import { popCount } from './bigcache-table.js';
 
 export { bucketOf };
 
@@ -80,7 +79,8 @@ const SCAN_MIN_PAGES = 16;
 /**
  * The run of `n` pages at `page` about to be cached is a whole run (its body
  * words), and every run `put` would evict to make room for it is sound: the
- * first finding, or null. Walks the age list only as far as `put` would.
+ * first finding, or null. Goes through the slots oldest first (by stamp, as
+ * `put` evicts) only as far as `put` would.
  */
 export function putError(lm: LinearMemory, pages: PageLayer, page: number, n: number, op: string): HeapError | null {
   const body = bodyError(pages, page, n, op);
@@ -90,22 +90,30 @@ export function putError(lm: LinearMemory, pages: PageLayer, page: number, n: nu
   const a = area >>> 2;
   const budget = u32[a + BC_BUDGET_PAGES / WORD_BYTES];
   if (n > budget) return null;
-  let count = u32[a + BC_COUNT / WORD_BYTES];
+  let count = popCount(u32[a + BC_USED / WORD_BYTES]);
   let cached = u32[a + BC_CACHED_PAGES / WORD_BYTES];
-  let id = u32[a + BC_AGE_HEAD / WORD_BYTES];
+  if (count < BIGCACHE_ENTRIES && cached + n <= budget) return null;
+  const order = slotsOldestFirst(u32, area);
   for (let k = 0; count >= BIGCACHE_ENTRIES || cached + n > budget; k++) {
-    if (id === 0 || id > BIGCACHE_ENTRIES || k >= BIGCACHE_ENTRIES) return ageListError(id, count, cached, op);
+    if (k >= order.length) return corruption(`the slots hold ${order.length} runs, fewer than ${cached} pages the total says`, 0, op);
+    const id = order[k];
     const err = entryError(lm, pages, id, op);
     if (err !== null) return err;
     count--;
     cached -= u32[bcEntryIndex(area, id) + BCE_PAGES];
-    id = u32[bcEntryIndex(area, id) + BCE_AGE_NEXT];
   }
   return null;
 }
 
-function ageListError(id: number, count: number, cached: number, op: string): HeapError {
-  return corruption(`the age list ends (at slot ${id}) before ${count} runs of ${cached} pages were passed`, 0, op);
+/** The slots in use, the run cached longest first (the order in which `put` evicts). */
+function slotsOldestFirst(u32: Uint32Array, area: number): number[] {
+  const a = area >>> 2;
+  const now = u32[a + BC_COUNTERS / WORD_BYTES + BC_PUTS];
+  const ids: number[] = [];
+  for (let id = 1; id <= BIGCACHE_ENTRIES; id++) if ((u32[a + BC_USED / WORD_BYTES] >>> (id - 1)) & 1) ids.push(id);
+  const age = (id: number): number => (now - u32[bcEntryIndex(area, id) + BCE_STAMP]) >>> 0;
+  // Equal ages (only in a damaged table) go lowest slot first, as `oldest` takes them.
+  return ids.sort((x, y) => age(y) - age(x) || x - y);
 }
 
 function corruption(message: string, page: number, op: string): HeapError {
@@ -114,10 +122,8 @@ function corruption(message: string, page: number, op: string): HeapError {
 
 /** The table's counts: what any operation may trust before it reads a list. `a`: u32 index of the BigCache area. */
 export function countsViolation(u32: Uint32Array, a: number): string | null {
-  const count = u32[a + BC_COUNT / WORD_BYTES];
-  if (count > BIGCACHE_ENTRIES) return `entry count ${count} > ${BIGCACHE_ENTRIES}`;
-  const fresh = u32[a + BC_FRESH / WORD_BYTES];
-  if (fresh > BIGCACHE_ENTRIES || fresh < count) return `slots ever used ${fresh}, with ${count} in use and ${BIGCACHE_ENTRIES} in the table`;
+  const used = u32[a + BC_USED / WORD_BYTES];
+  if ((used & ~BC_ALL_SLOTS) !== 0) return `slot mask ${used} marks slots beyond the ${BIGCACHE_ENTRIES} of the table`;
   const cached = u32[a + BC_CACHED_PAGES / WORD_BYTES];
   const budget = u32[a + BC_BUDGET_PAGES / WORD_BYTES];
   if (cached > budget) return `cache holds ${cached} pages, over its budget of ${budget}`;
@@ -151,48 +157,40 @@ export function cacheViolation(lm: LinearMemory, pages: PageLayer): { message: s
   const a = area >>> 2;
   const counts = countsViolation(u32, a);
   if (counts !== null) return { message: counts, page: 0 };
-  const count = u32[a + BC_COUNT / WORD_BYTES];
-  const fresh = u32[a + BC_FRESH / WORD_BYTES];
-  const onAge = new Set<number>();
+  const mask = u32[a + BC_USED / WORD_BYTES];
+  const count = popCount(mask);
+  const used = new Set<number>();
   const runs = new Set<number>();
   let total = 0;
-  let prev = 0;
-  for (let id = u32[a + BC_AGE_HEAD / WORD_BYTES]; id !== 0; id = u32[bcEntryIndex(area, id) + BCE_AGE_NEXT]) {
-    if (onAge.has(id) || onAge.size >= count) return { message: `the age list holds more than the ${count} cached runs (slot ${id})`, page: 0 };
+  for (let id = 1; id <= BIGCACHE_ENTRIES; id++) {
+    const e = bcEntryIndex(area, id);
+    const inUse = ((mask >>> (id - 1)) & 1) === 1;
+    if (!inUse) {
+      if (u32[e + BCE_PAGES] !== 0) return { message: `slot ${id} holds a run at page ${u32[e + BCE_PAGE]} but the slot mask says it is unused`, page: u32[e + BCE_PAGE] };
+      continue;
+    }
     const v = entryViolation(lm, pages, id);
     if (v !== null) return v;
-    const e = bcEntryIndex(area, id);
     const page = u32[e + BCE_PAGE];
     if (runs.has(page)) return { message: `run at page ${page} is cached twice`, page };
-    if (u32[e + BCE_AGE_PREV] !== prev) return { message: `slot ${id} on the age list links back to ${u32[e + BCE_AGE_PREV]}, not ${prev}`, page };
-    onAge.add(id);
+    used.add(id);
     runs.add(page);
     total += u32[e + BCE_PAGES];
-    prev = id;
-  }
-  if (onAge.size !== count) return { message: `entry count ${count} but the age list holds ${onAge.size}`, page: 0 };
-  if (u32[a + BC_AGE_TAIL / WORD_BYTES] !== prev) return { message: `the age list ends at slot ${prev}, its tail says ${u32[a + BC_AGE_TAIL / WORD_BYTES]}`, page: 0 };
-  for (let id = 1; id <= fresh; id++) {
-    const e = bcEntryIndex(area, id);
-    if (u32[e + BCE_PAGES] !== 0 && !onAge.has(id)) return { message: `slot ${id} holds a run at page ${u32[e + BCE_PAGE]} that is on no list`, page: u32[e + BCE_PAGE] };
   }
   let listed = 0;
-  const mask = u32[a + BC_BUCKET_MASK / WORD_BYTES];
+  const bucketMask = u32[a + BC_BUCKET_MASK / WORD_BYTES];
   for (let b = 0; b < BC_BUCKET_COUNT; b++) {
     const head = u32[a + BC_BUCKETS / WORD_BYTES + b];
-    if ((head !== 0) !== ((mask >>> b) & 1) > 0) return { message: `bucket ${b} ${head !== 0 ? 'holds runs' : 'is empty'} but the bucket mask says otherwise`, page: 0 };
-    let back = 0;
+    if ((head !== 0) !== ((bucketMask >>> b) & 1) > 0) return { message: `bucket ${b} ${head !== 0 ? 'holds runs' : 'is empty'} but the bucket mask says otherwise`, page: 0 };
     for (let id = head; id !== 0; id = u32[bcEntryIndex(area, id) + BCE_BUCKET_NEXT]) {
-      if (!onAge.has(id) || listed >= count) return { message: `bucket ${b} lists slot ${id}, which is not a cached run (or is listed twice)`, page: 0 };
+      if (!used.has(id) || listed >= count) return { message: `bucket ${b} lists slot ${id}, which is not a cached run (or is listed twice)`, page: 0 };
       const e = bcEntryIndex(area, id);
       const n = u32[e + BCE_PAGES];
       if (bucketOf(n) !== b) return { message: `cached run at page ${u32[e + BCE_PAGE]} of ${n} pages is in bucket ${b}, not ${bucketOf(n)}`, page: u32[e + BCE_PAGE] };
-      if (u32[e + BCE_BUCKET_PREV] !== back) return { message: `slot ${id} in bucket ${b} links back to ${u32[e + BCE_BUCKET_PREV]}, not ${back}`, page: 0 };
-      back = id;
       listed++;
     }
   }
-  if (listed !== count) return { message: `the buckets list ${listed} runs, the count says ${count}`, page: 0 };
+  if (listed !== count) return { message: `the buckets list ${listed} runs, the slot mask says ${count}`, page: 0 };
   const cached = u32[a + BC_CACHED_PAGES / WORD_BYTES];
   if (total !== cached) return { message: `cached pages ${cached} but entries add to ${total}`, page: 0 };
   return null;

@@ -1,14 +1,10 @@
 import { HeapError } from '@hakmem/contracts';
 import {
-  BC_AGE_TAIL,
   BC_BUDGET_PAGES,
   BC_CACHED_PAGES,
-  BC_COUNT,
   BC_ENTRY_BYTES,
-  BC_FRESH,
   BC_TABLE,
-  BCE_AGE_NEXT,
-  BCE_AGE_PREV,
+  BC_USED,
   BCE_PAGE,
   BCE_PAGES,
   BIGCACHE_ENTRIES,
@@ -101,14 +97,9 @@ const cases: { name: string; damage: (s: Setup) => number | undefined; why: RegE
   {
     name: 'the same run cached twice',
     damage: ({ lm, a, entry, word }) => {
-      // Slot 3 a copy of a's slot 2, appended to the age list.
+      // Slot 3 a copy of a's slot 2 (its stamp too), marked in use.
       lm.u32.copyWithin(entry(2), entry(1), entry(1) + BC_ENTRY_BYTES / 4);
-      lm.u32[entry(2) + BCE_AGE_NEXT] = 0;
-      lm.u32[entry(2) + BCE_AGE_PREV] = 2;
-      lm.u32[entry(1) + BCE_AGE_NEXT] = 3;
-      lm.u32[word(BC_AGE_TAIL)] = 3;
-      lm.u32[word(BC_FRESH)] = 3;
-      lm.u32[word(BC_COUNT)] = 3;
+      lm.u32[word(BC_USED)] |= 1 << 2;
       lm.u32[word(BC_CACHED_PAGES)] += 6;
       return a;
     },
@@ -137,9 +128,9 @@ const cases: { name: string; damage: (s: Setup) => number | undefined; why: RegE
     foundBy: ALL,
   },
   {
-    name: 'an entry count beyond the table',
-    damage: ({ lm, word }) => void (lm.u32[word(BC_COUNT)] = BIGCACHE_ENTRIES + 1),
-    why: new RegExp(`entry count ${BIGCACHE_ENTRIES + 1} > ${BIGCACHE_ENTRIES}`),
+    name: 'a slot mask that marks a slot beyond the table',
+    damage: ({ lm, word }) => void (lm.u32[word(BC_USED)] |= 1 << BIGCACHE_ENTRIES),
+    why: new RegExp(`slot mask \\d+ marks slots beyond the ${BIGCACHE_ENTRIES} of the table`),
     foundBy: ALL,
   },
 ];
@@ -196,6 +187,23 @@ describe(`bigcache checks (${__HAKMEM_DEBUG__ ? 'debug' : 'release'} build)`, ()
       expect(s.bc.validate()).toMatch(/not a free run|cached twice/);
     });
   }
+
+  it('a free that must evict checks the runs it would evict, oldest first, and no others', () => {
+    for (const [victim, evicted] of [['b', true], ['a', false]] as const) {
+      const s = setup();
+      s.lm.u32[s.word(BC_BUDGET_PAGES)] = 11; // 10 cached + 3: b (cached first, 4 pages) must go
+      const run = victim === 'b' ? s.b : s.a;
+      s.pl.setWord(run + 1, PK_FREE);
+      if (__HAKMEM_DEBUG__ && evicted) {
+        expect(() => s.bc.freeRun(s.live, 3)).toThrow(/found by free/);
+        expect(s.pl.word(s.live)).toBe(runHeadWord(PK_RUN_LIVE, 3)); // nothing changed
+      } else {
+        expect(s.bc.freeRun(s.live, 3)).toBe(true);
+        expect(s.bc.holdsRun(s.b)).toBe(false);
+        expect(s.bc.holdsRun(s.a)).toBe(true);
+      }
+    }
+  });
 
   it('an undamaged cache passes every operation in both builds', () => {
     const s = setup();

@@ -39,8 +39,10 @@ export function growRun(lm: LinearMemory, pages: PageLayer, table: BigCacheTable
     }
     const rem = k - need;
     let give = newPages;
-    table.removeEntry(id, e);
-    // As in `take`: a quarter of slack stays with the block, more goes to the page layer.
+    table.remove(id, e);
+    // A quarter of slack stays with the block, more goes to the page layer: a
+    // resize keeps to the size asked for (`take` keeps more, see SPLIT_RATIO:
+    // there the point is to reuse a head page, and here the head stays anyway).
     if (rem > newPages >>> 2) pages.freeBodyRun(next + need, rem);
     else give = oldPages + k;
     pages.setWord(next, PK_RUN_BODY);

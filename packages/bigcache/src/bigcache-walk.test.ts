@@ -4,7 +4,9 @@ import {
   BC_COUNTERS,
   BC_ENTRY_BYTES,
   BC_ENTRY_WORDS,
-  BC_FRESH,
+  BC_BUCKET_MASK,
+  BC_ALL_SLOTS,
+  BIGCACHE_ENTRIES,
   BC_TABLE,
   BCE_PAGE,
   BCE_PAGES,
@@ -27,7 +29,9 @@ describe(`bigcache walk, free, usableSize (${__HAKMEM_DEBUG__ ? 'debug' : 'relea
   it('the entry-field and counter names fit the layout they name', () => {
     expect(BC_ENTRY_WORDS * 4).toBe(BC_ENTRY_BYTES);
     expect(Math.max(BCE_PAGE, BCE_PAGES)).toBeLessThan(BC_ENTRY_WORDS);
-    expect(BC_COUNTERS + BC_COUNTER_COUNT * 4).toBeLessThanOrEqual(BC_FRESH);
+    expect(BC_COUNTERS + BC_COUNTER_COUNT * 4).toBeLessThanOrEqual(BC_BUCKET_MASK);
+    expect(BIGCACHE_ENTRIES).toBeLessThanOrEqual(31); // the slot mask's bits
+    expect(BC_ALL_SLOTS).toBe(2 ** BIGCACHE_ENTRIES - 1);
     expect(bcEntryIndex(4096, 1)).toBe((4096 + BC_TABLE) >>> 2);
     expect(bcEntryIndex(4096, 3) - bcEntryIndex(4096, 2)).toBe(BC_ENTRY_WORDS);
   });

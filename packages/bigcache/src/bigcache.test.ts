@@ -1,8 +1,11 @@
 import {
   BC_BUCKET_COUNT,
   BC_CACHED_PAGES,
+  BC_COUNTERS,
+  BC_PUTS,
   BC_ENTRY_BYTES,
   BC_TABLE,
+  BC_USED,
   BCE_PAGE,
   BCE_PAGES,
   BIGCACHE_ENTRIES,
@@ -68,41 +71,32 @@ describe(`bigcache (${__HAKMEM_DEBUG__ ? 'debug' : 'release'} build)`, () => {
     expect(bc.validate()).toBeNull();
   });
 
-  it('a slightly smaller request takes the whole cached run without splitting it', () => {
+  it('a smaller request takes the whole cached run, up to four times the request', () => {
     const { pl, bc } = setup(64, 40);
     const page = bc.alloc(20);
     bc.freeRun(page, 20);
-    expect(bc.alloc(16)).toBe(page); // 20 ≤ 16 + 16/4: a quarter of slack is kept
+    expect(bc.alloc(5)).toBe(page); // 20 ≤ 4 × 5: out whole, its head page reused
     expect(bc.lastPages).toBe(20);
     expect(pl.word(page)).toBe(runHeadWord(PK_RUN_LIVE, 20));
     expect(bc.counters()).toMatchObject({ hits: 1, splits: 0 });
     expect(pl.pagesInUse()).toBe(20);
+    expect(bc.freeRun(page, 20)).toBe(true);
+    expect(bc.validate()).toBeNull();
   });
 
-  it('splits once the slack is more than a quarter of the request', () => {
+  it('splits a cached run of more than four times the request and releases its tail', () => {
     const { pl, bc } = setup(64, 40);
-    const page = bc.alloc(20);
-    bc.freeRun(page, 20);
-    expect(bc.alloc(15)).toBe(page); // 20 > 15 + 15/4
-    expect(bc.lastPages).toBe(15);
-    expect(bc.counters()).toMatchObject({ splits: 1 });
-    expect(pl.pagesInUse()).toBe(15);
-    expect(pl.validate()).toBeNull();
-  });
-
-  it('a much smaller request splits the cached run and releases its tail', () => {
-    const { pl, bc } = setup(64, 40);
-    const page = bc.alloc(20);
-    bc.freeRun(page, 20);
-    expect(bc.alloc(8)).toBe(page);
-    expect(bc.lastPages).toBe(8);
-    expect(pl.word(page)).toBe(runHeadWord(PK_RUN_LIVE, 8));
-    for (let p = page + 8; p < page + 20; p++) expect(pl.word(p) & PK_KIND_MASK).toBe(PK_FREE);
-    expect(pl.pagesInUse()).toBe(8);
+    const page = bc.alloc(21);
+    bc.freeRun(page, 21);
+    expect(bc.alloc(5)).toBe(page); // 21 > 4 × 5
+    expect(bc.lastPages).toBe(5);
+    expect(pl.word(page)).toBe(runHeadWord(PK_RUN_LIVE, 5));
+    for (let p = page + 5; p < page + 21; p++) expect(pl.word(p) & PK_KIND_MASK).toBe(PK_FREE);
+    expect(pl.pagesInUse()).toBe(5);
     expect(bc.counters()).toMatchObject({ hits: 1, splits: 1, cachedRuns: 0 });
     expect(pl.validate()).toBeNull();
-    // The split run frees as an 8-page run.
-    expect(bc.freeRun(page, 8)).toBe(true);
+    // The split run frees as a 5-page run.
+    expect(bc.freeRun(page, 5)).toBe(true);
     expect(bc.validate()).toBeNull();
   });
 
@@ -116,6 +110,27 @@ describe(`bigcache (${__HAKMEM_DEBUG__ ? 'debug' : 'release'} build)`, () => {
     expect(bc.alloc(17)).toBe(mid);
     expect(bc.alloc(33)).toBe(big);
     expect(bc.validate()).toBeNull();
+  });
+
+  it('takes a run from inside its bucket list, and evicts one from inside another, keeping both lists whole', () => {
+    const { pl, bc } = setup(256, 200);
+    const [a, b, c, d] = apart(bc, [19, 17, 18, 20]); // 17..19: bucket 0; 20: bucket 1
+    bc.freeRun(a, 19);
+    bc.freeRun(b, 17);
+    bc.freeRun(c, 18); // bucket 0 lists c (18), b (17), a (19)
+    expect(bc.alloc(19)).toBe(a); // the third on the list: its predecessor b links past it
+    expect(bc.validate()).toBeNull();
+    bc.freeRun(d, 20); // into a's slot, the lowest unused
+    bc.freeRun(a, 19); // bucket 0: a, c, b
+    expect(bc.validate()).toBeNull();
+    expect(bc.counters()).toMatchObject({ cachedRuns: 4, hits: 1 });
+    // Oldest first: b (the last on bucket 0's list), c (now the last), d, a.
+    const budget = bc.counters().budgetBytes;
+    bc.flush();
+    expect(bc.counters()).toMatchObject({ cachedRuns: 0, evictions: 4, budgetBytes: budget });
+    expect(bc.validate()).toBeNull();
+    expect(pl.validate()).toBeNull();
+    expect(pl.pagesInUse()).toBe(4); // the four one-page runs between them
   });
 
   it('does not merge a freed run with a cached neighbour: each head stays, so a second free of either is refused', () => {
@@ -148,6 +163,35 @@ describe(`bigcache (${__HAKMEM_DEBUG__ ? 'debug' : 'release'} build)`, () => {
     expect(k.cachedBytes).toBeLessThanOrEqual(k.budgetBytes);
     expect(bc.validate()).toBeNull();
     expect(pl.validate()).toBeNull();
+  });
+
+  it('evicts by the order runs were cached, not by slot: a reused low slot holds the newest run', () => {
+    const { pl, bc } = setup(256, 70);
+    const [a, b, c, d] = apart(bc, [17, 20, 24, 17]); // buckets 0, 1, 2, 0
+    bc.freeRun(a, 17); // slot 1
+    bc.freeRun(b, 20); // slot 2
+    bc.freeRun(c, 24); // slot 3: 61 pages cached
+    expect(bc.alloc(20)).toBe(b); // slot 2 is unused again
+    bc.freeRun(d, 17); // slot 2, the newest: 58 pages
+    bc.freeRun(b, 20); // 78 > 70: a (the oldest) goes; 61 pages
+    expect([a, b, c, d].map((r) => bc.holdsRun(r))).toEqual([false, true, true, true]);
+    const e = bc.alloc(40);
+    bc.freeRun(e, 40); // 101 > 70: c, then d (older than b) go
+    expect([b, c, d, e].map((r) => bc.holdsRun(r))).toEqual([true, false, false, true]);
+    expect(bc.counters()).toMatchObject({ evictions: 3, cachedRuns: 2, cachedBytes: 60 * PAGE_SIZE });
+    expect(bc.validate()).toBeNull();
+    expect(pl.validate()).toBeNull();
+  });
+
+  it('orders by age across a wrap of the 32-bit put count', () => {
+    const { lm, pl, bc } = setup(256, 40);
+    lm.u32[(pl.bigcacheArea + BC_COUNTERS) / 4 + BC_PUTS] = 0xffffffff - 1; // two puts before the wrap
+    const [a, b, c] = apart(bc, [17, 17, 17]);
+    bc.freeRun(a, 17); // stamp 0xffffffff
+    bc.freeRun(b, 17); // stamp 0 (wrapped)
+    bc.freeRun(c, 17); // stamp 1: 51 > 40, a is the oldest
+    expect([a, b, c].map((r) => bc.holdsRun(r))).toEqual([false, true, true]);
+    expect(bc.validate()).toBeNull();
   });
 
   it('does not cache a run larger than the whole budget', () => {
@@ -247,6 +291,10 @@ describe(`bigcache (${__HAKMEM_DEBUG__ ? 'debug' : 'release'} build)`, () => {
     lm.u32[entry(pl, 2) + BCE_PAGE] = other;
     lm.u32[entry(pl, 2) + BCE_PAGES] = 4;
     lm.u32[(pl.bigcacheArea + BC_CACHED_PAGES) >>> 2] -= 2;
+
+    lm.u32[(pl.bigcacheArea + BC_USED) >>> 2] &= ~2; // slot 2 in use, the mask says not
+    expect(bc.validate()).toMatch(new RegExp(`slot 2 holds a run at page ${other} but the slot mask says it is unused`));
+    lm.u32[(pl.bigcacheArea + BC_USED) >>> 2] |= 2;
 
     pl.setWord(page + 3, PK_FREE); // a body page lost
     expect(bc.validate()).toMatch(new RegExp(`page ${page + 3} is not part of it`));

@@ -155,8 +155,8 @@ export const isRunHead = (word: number): boolean => {
 // ---------------------------------------------------------------------------
 
 export const HEAP_MAGIC = 0x48414b4d; // "HAKM"
-/** 2: 40 tiny classes (the pool area's offsets moved), and the page layer's free-run index (H_RUN_INDEX, H_RUN_TABLE) joined the metadata zone. */
-export const HEAP_LAYOUT_VERSION = 2;
+/** 2: 40 tiny classes (the pool area's offsets moved), and the page layer's free-run index (H_RUN_INDEX, H_RUN_TABLE) joined the metadata zone. 3: BigCache records lost their age links and back links for a stamp (16 bytes, not 24), and a slot mask replaced the count and the unused-slot stack. */
+export const HEAP_LAYOUT_VERSION = 3;
 
 export const H_MAGIC = 0;
 export const H_VERSION = 4;
@@ -419,27 +419,27 @@ export const poolCounterIndex = (area: number, counter: number): number => ((are
 
 /**
  * BigCache: BIGCACHE_ENTRIES records {page, pages (0: slot unused), bucketNext,
- * bucketPrev, ageNext, agePrev} (links are entry ids 1..BIGCACHE_ENTRIES, 0 = none),
- * threaded into BC_BUCKETS size-bucket lists (a bit per non-empty bucket in
- * BC_BUCKET_MASK), one age list (BC_AGE_HEAD oldest .. BC_AGE_TAIL newest) and a
- * stack of unused slots (BC_FREE_ENTRY, through bucketNext). Counters: BC_COUNTER_COUNT words
- * from BC_COUNTERS, in BC_HITS..BC_RESIZES order (BC_FRESH follows them).
+ * stamp} (links are entry ids 1..BIGCACHE_ENTRIES, 0 = none), threaded into
+ * BC_BUCKETS singly linked size-bucket lists (a bit per non-empty bucket in
+ * BC_BUCKET_MASK); BC_USED has bit id - 1 set for each slot in use (so the
+ * count of cached runs is its population count). A record's stamp is the
+ * BC_PUTS count that cached its run: eviction takes the oldest. Counters:
+ * BC_COUNTER_COUNT words from BC_COUNTERS, in BC_HITS..BC_RESIZES order. The
+ * words at 12 and 44..55 are unused (an unused-slot stack, a slot
+ * high-water mark and an age list's ends were there).
  */
 export const BIGCACHE_ENTRIES = 28;
-export const BC_COUNT = 0;
+/** Every slot in use: BC_USED when the table is full. */
+export const BC_ALL_SLOTS = (1 << BIGCACHE_ENTRIES) - 1;
+export const BC_USED = 0;
 export const BC_CACHED_PAGES = 4;
 export const BC_BUDGET_PAGES = 8;
-export const BC_FREE_ENTRY = 12;
 export const BC_COUNTERS = 16;
-/** Slots ever used: ids above it were never on the unused stack (a formatted area is all zero). */
-export const BC_FRESH = 44;
-export const BC_AGE_HEAD = 48;
-export const BC_AGE_TAIL = 52;
 export const BC_BUCKET_MASK = 56;
 export const BC_BUCKETS = 64;
 export const BC_BUCKET_COUNT = 32;
 export const BC_TABLE = BC_BUCKETS + BC_BUCKET_COUNT * 4;
-export const BC_ENTRY_BYTES = 24;
+export const BC_ENTRY_BYTES = 16;
 export const BIGCACHE_AREA_BYTES = BC_TABLE + BIGCACHE_ENTRIES * BC_ENTRY_BYTES;
 /** u32 words per BigCache entry record. */
 export const BC_ENTRY_WORDS = BC_ENTRY_BYTES / 4;
@@ -448,12 +448,10 @@ export const BC_ENTRY_WORDS = BC_ENTRY_BYTES / 4;
 export const BCE_PAGE = 0;
 /** Page count of the cached run; 0 when the slot is unused. */
 export const BCE_PAGES = 1;
-/** Next and previous entry id in the run's size-bucket list (on the unused stack: the next unused id). */
+/** Next entry id in the run's size-bucket list. */
 export const BCE_BUCKET_NEXT = 2;
-export const BCE_BUCKET_PREV = 3;
-/** Next (newer) and previous (older) entry id in the age list. */
-export const BCE_AGE_NEXT = 4;
-export const BCE_AGE_PREV = 5;
+/** The BC_PUTS count when the run was cached (eviction takes the oldest). */
+export const BCE_STAMP = 3;
 /** u32 index of the first word of entry `id` (1..BIGCACHE_ENTRIES) in the BigCache area at byte `area`. */
 export const bcEntryIndex = (area: number, id: number): number => ((area + BC_TABLE) >>> 2) + (id - 1) * BC_ENTRY_WORDS;
 // BigCache counters: u32 word BC_COUNTERS / 4 + index of the BigCache area.

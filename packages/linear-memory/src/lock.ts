@@ -22,7 +22,7 @@
  *        SS_IN_LIST, SS_ACTIVE_SLABS, SS_UNUSED_SLABS), the abandoned slab
  *        lists, and SM_STATE/SM_OWNER/SM_NEXT/SM_PREV of slabs on them.
  *      - H_BIGCACHE_LOCK (bigcache): the BigCache table, its size buckets,
- *        age list, unused-entry stack and budget.
+ *        slot mask, stamps and budget.
  *      - H_MID_LOCK (mid-large-ace): the abandoned span lists, and SP_NEXT/
  *        SP_OWNER of the spans on them.
  *   2. H_PAGE_LOCK (page layer, innermost): free page words and the free
