@@ -1,6 +1,7 @@
 import { PAGE_SIZE } from '@hakmem/contracts/layout';
 import { describe, expect, it } from 'vitest';
 import { createAllocator, HeapError, type Allocator } from '../src/index.js';
+import { heapOf, VARIANTS } from './helpers.js';
 
 /**
  * A private heap over the built-in release front gate takes its large
@@ -105,5 +106,21 @@ describe('the private large fast path', () => {
     expect(again).not.toBe(0);
     heap.free(again);
     heap.check();
+  });
+});
+
+describe.each(VARIANTS)('large blocks near the heap limit (%s)', (variant) => {
+  it('a cached run handed out whole does not cost a filling heap any block', () => {
+    const count = (pre: number): number => {
+      const heap = heapOf(variant, { maxBytes: 64 << 20 });
+      if (pre > 0) heap.free(heap.malloc(pre));
+      let n = 0;
+      while (heap.malloc(2 << 20) !== 0) n++;
+      return n;
+    };
+    const none = count(0);
+    expect(none).toBeGreaterThan(25);
+    expect(count(8 << 20)).toBe(none);
+    expect(count(16 << 20)).toBe(none);
   });
 });

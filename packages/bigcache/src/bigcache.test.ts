@@ -22,7 +22,7 @@ import { PageLayer } from '@hakmem/linear-memory';
 import { describe, expect, it } from 'vitest';
 import { setup } from './test-heap.js';
 import { BigCache } from './bigcache.js';
-import { LAST_BUCKET, bucketOf } from './bucket.js';
+import { LAST_BUCKET, SLACK_HEADROOM, bucketOf } from './bucket.js';
 
 
 /** u32 index of slot `id`'s first word {page, pages, links...}; slots are handed out from 1. */
@@ -72,7 +72,7 @@ describe(`bigcache (${__HAKMEM_DEBUG__ ? 'debug' : 'release'} build)`, () => {
   });
 
   it('a smaller request takes the whole cached run, up to four times the request', () => {
-    const { pl, bc } = setup(64, 40);
+    const { pl, bc } = setup(1024, 40); // room to grow by 16 times the slack (SLACK_HEADROOM)
     const page = bc.alloc(20);
     bc.freeRun(page, 20);
     expect(bc.alloc(5)).toBe(page); // 20 ≤ 4 × 5: out whole, its head page reused
@@ -81,6 +81,20 @@ describe(`bigcache (${__HAKMEM_DEBUG__ ? 'debug' : 'release'} build)`, () => {
     expect(bc.counters()).toMatchObject({ hits: 1, splits: 0 });
     expect(pl.pagesInUse()).toBe(20);
     expect(bc.freeRun(page, 20)).toBe(true);
+    expect(bc.validate()).toBeNull();
+  });
+
+  it('splits a cached run within four times the request when the heap has less than 16 times the slack left to grow into', () => {
+    const { pl, bc } = setup(64, 40);
+    const page = bc.alloc(20);
+    bc.freeRun(page, 20);
+    // 15 pages of slack × SLACK_HEADROOM = 240 > the pages the heap can still take.
+    expect(SLACK_HEADROOM * 15).toBeGreaterThan(pl.limitPage - pl.endPage());
+    expect(bc.alloc(5)).toBe(page);
+    expect(bc.lastPages).toBe(5);
+    expect(bc.counters()).toMatchObject({ hits: 1, splits: 1 });
+    for (let p = page + 5; p < page + 20; p++) expect(pl.word(p) & PK_KIND_MASK).toBe(PK_FREE);
+    expect(pl.validate()).toBeNull();
     expect(bc.validate()).toBeNull();
   });
 

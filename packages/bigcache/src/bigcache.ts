@@ -35,7 +35,7 @@ import { FREE_DOUBLE, FREE_INVALID, FREE_OK, type FreeResult, type HeapError, ty
 import { breakLockOf, lockWord, unlockWord, type LinearMemory, type PageLayer } from '@hakmem/linear-memory';
 import { assertCacheValid, cacheViolation, countsError, entryError, putError } from './bigcache-checks.js';
 import { BigCacheTable, linkRun, unlinkRun } from './bigcache-table.js';
-import { HIGH_BIT, LAST_BUCKET, SAME_BUCKET_PROBES, SPLIT_RATIO, bucketOf } from './bucket.js';
+import { HIGH_BIT, LAST_BUCKET, SAME_BUCKET_PROBES, SLACK_HEADROOM, SPLIT_RATIO, bucketOf } from './bucket.js';
 import { growRun, shrinkRun } from './bigcache-resize.js';
 import { releaseOrphanRuns, walkRun } from './bigcache-walk.js';
 
@@ -197,7 +197,11 @@ export class BigCache {
     // iteration). Only what is beyond that goes back to the page layer, whose
     // free words remember that those pages were a run's body (a later free of
     // a pointer there is an invalid pointer, not a double free).
-    if (give - n > n * (SPLIT_RATIO - 1)) {
+    // Slack in a live block is lost to the heap until the block is freed:
+    // near its limit (less than SLACK_HEADROOM times the slack left to grow
+    // into) the run is split at the request, so a heap about to fill up
+    // fits as many blocks as before.
+    if (give - n > n * (SPLIT_RATIO - 1) || (give - n) * SLACK_HEADROOM > this.pages.limitPage - this.pages.endPage()) {
       this.table.bump(BC_SPLITS);
       this.pages.freeBodyRun(page + n, give - n);
       give = n;

@@ -41,3 +41,12 @@ export const bucketOf = (n: number): number => {
  * fragmented it). Here rather than in bigcache.ts so that it is inlined.
  */
 export const SPLIT_RATIO = 4;
+
+/**
+ * A run goes out whole only while the heap could still grow by this many
+ * times its slack (BigCache.alloc): with 64 MiB of heap, a cached 8 MiB run
+ * handed whole to a 2 MiB request left room for 28 more 2 MiB blocks
+ * instead of 31. At 16, W6's heap (2 GiB of room, at most 21 MiB of slack)
+ * always hands out whole.
+ */
+export const SLACK_HEADROOM = 16;
