@@ -335,6 +335,26 @@ describe(`superslab (${__HAKMEM_DEBUG__ ? 'debug' : 'release'} build)`, () => {
     });
   });
 
+  it("a remote free reads none of the owner's counts it could catch half-updated (shared memory)", () => {
+    const { lm, activate } = setup(true);
+    const cls = tinyClassOf(128);
+    const slab = activate(3, cls, 1);
+    const owner = new Superslab(lm, 1);
+    const other = new Superslab(lm, 2);
+    owner.adopt(cls, slab);
+    const got = take(owner, cls, 4);
+    for (const p of got) expect(owner.markLive(p)).toBe(true);
+    // The owner is in a refill: it has raised `used` and not yet `carved`
+    // (both plain stores, only the owner's to make), which another worker
+    // may see in that order.
+    const m = slab >>> 2;
+    const used = lm.u32[m + SM_USED / 4];
+    lm.u32[m + SM_USED / 4] = lm.u32[m + SM_CARVED / 4] + 8;
+    expect(other.freeRemote(got[0])).toBe(true);
+    lm.u32[m + SM_USED / 4] = used;
+    expect(lm.u8[remoteByteOf(got[0])] & liveMaskOf(got[0])).not.toBe(0);
+  });
+
   describe.each([false, true])('remote frees (shared memory: %s)', (shared) => {
     it("blocks of another worker's slab go to its remote list and are collected on the owner's next refill", () => {
       const { lm, ss, activate } = setup(shared);

@@ -195,7 +195,7 @@ export class Superslab {
     if ((Atomics.or(u8, i + REMOTE_FROM_LIVE, bit) & bit) !== 0) return false;
     const slab = slabRecordOf(ptr);
     if (__HAKMEM_DEBUG__) {
-      checkSlabRecord(this.lm.u32, slab, 'remote free');
+      checkSlabRecord(this.lm.u32, slab, 'remote free', false);
       scannerOf(this.lm).fill(ptr, ptr + tinyBlockSize(this.lm.u8, slab), POISON_WORD); // word 1 is then written as the link
     }
     this.remoteFrees++;
