@@ -69,11 +69,35 @@ export interface RunRecord {
   readonly checkMs: number | null;
   /** Iterations of the untimed warm-up run before the timed loop. */
   readonly warmupIterations: number;
+  /** Where the child's wall time went (see ChildPhases); the CLI adds `wallMs`. */
+  readonly phases?: ChildPhases;
   /** W4 only: worker threads, and the replacements each made in the timed rounds. */
   readonly workers?: number;
   readonly replacementsPerWorker?: readonly number[];
   /** W4, hakmem only: frees that went onto another worker's slab or span (the rest stayed in the freeing worker's cache). */
   readonly remoteFrees?: number | null;
+}
+
+/**
+ * Milliseconds of each stage of one child, read from its own clock
+ * (performance.now(), which counts from the process's start): what the
+ * bench's run time is spent on, measurement included.
+ */
+export interface ChildPhases {
+  /** Process start to the child's first line: Node's boot and the child's static imports. */
+  readonly boot: number;
+  /** Importing the adapter and its peer, creating the instance (a wasm compile, a heap). */
+  readonly load: number;
+  /** The correctness check (W4: the check session); 0 when not asked for. */
+  readonly check: number;
+  /** The warm-up rounds (W4: none here, its warm rounds are in `timed`). */
+  readonly warmup: number;
+  /** The timed passes, reference checksums of cut passes and the frees between passes (W4: the whole timed session, workers' start included). */
+  readonly timed: number;
+  /** Heap map, frees and stats after the loop, up to the record. */
+  readonly after: number;
+  /** Spawn to exit, seen by the CLI; what the parts above do not cover is the process's exit and spawn. */
+  readonly wallMs?: number;
 }
 
 export interface FailureRecord {

@@ -5,7 +5,7 @@
  * JIT state and GC debt away from the next. Prints one JSON line.
  */
 import { AdapterUnavailableError, type Adapter } from './adapter.js';
-import { EXIT_UNAVAILABLE, type ChildRecord, type ChildRequest, type FailureKind, type RunRecord } from './child-protocol.js';
+import { EXIT_UNAVAILABLE, type ChildPhases, type ChildRecord, type ChildRequest, type FailureKind, type RunRecord } from './child-protocol.js';
 import { CorrectnessError, checkAdapter } from './correctness.js';
 import { runLarson } from './larson-run.js';
 import { freeAll, runMixedLoop, type LoopResult } from './mixed-loop.js';
@@ -47,6 +47,9 @@ const PROBE_SHAPE = { slots: 64, minSize: 16, maxSize: 1040 };
 /** Where a run is, so a failure says whether the check, the warm-up or a timed pass hit it. */
 let phase = 'loading the adapter';
 
+/** Read first: how long Node's boot and this file's imports took. */
+const bootMs = performance.now();
+
 function emit(record: ChildRecord): void {
   process.stdout.write(`${JSON.stringify(record)}\n`);
 }
@@ -72,9 +75,10 @@ async function run(req: Extract<ChildRequest, { mode: 'run' }>): Promise<void> {
   if (w === undefined) throw new RangeError(`unknown workload ${req.workload}`);
   if (w.workers !== undefined) {
     const record = await runLarson(w, req.alloc, req.rep, req.scale, req.check, (p) => (phase = p));
-    emit(record);
+    emit({ ...record, phases: { ...(record.phases as ChildPhases), boot: bootMs } });
     return;
   }
+  const tLoad = performance.now();
   const { create } = await loadAdapter(req.alloc);
   const opts = { maxSize: w.maxSize, slots: w.slots };
 
@@ -83,12 +87,14 @@ async function run(req: Extract<ChildRequest, { mode: 'run' }>): Promise<void> {
   // leave it polymorphic: measured on W1, dlmalloc 8-10 M/s against 11.5 M/s.
   const tc = performance.now();
   const adapter: Adapter = await create(opts);
+  const tCheck = performance.now();
   let checkMs: number | null = null;
   if (req.check) {
     phase = 'the correctness check';
     checkAdapter(adapter, w, SEED);
     checkMs = performance.now() - tc;
   }
+  const tWarm = performance.now();
 
   const slots = new Int32Array(w.slots);
   const planned = scaledIterations(w, req.scale);
@@ -124,6 +130,7 @@ async function run(req: Extract<ChildRequest, { mode: 'run' }>): Promise<void> {
   // scheduler time slice (W6's floor measured 42 or 10 M/s, bimodally).
   // The median pass is this run's figure; the CLI takes the median over
   // runs.
+  const tTimed = performance.now();
   const passMs: number[] = [];
   const references = new Map<number, number>();
   if (req.plannedTrace !== undefined) references.set(planned, req.plannedTrace);
@@ -155,6 +162,7 @@ async function run(req: Extract<ChildRequest, { mode: 'run' }>): Promise<void> {
     phase = `freeing all blocks after timed pass ${passMs.length}`;
     freeAll(adapter, slots);
   }
+  const tAfter = performance.now();
   const statsAfterLoop = adapter.stats();
   // Outside the timed span, with the last pass's blocks still live: what
   // the heap looks like at the end of the loop. One repetition is enough
@@ -193,6 +201,14 @@ async function run(req: Extract<ChildRequest, { mode: 'run' }>): Promise<void> {
     statsAfterFreeAll,
     checkMs,
     warmupIterations: warmed,
+    phases: {
+      boot: bootMs,
+      load: tCheck - tLoad,
+      check: tWarm - tCheck,
+      warmup: tTimed - tWarm,
+      timed: tAfter - tTimed,
+      after: performance.now() - tAfter,
+    },
   };
   emit(record);
   if (!traceOk) process.exitCode = 1;

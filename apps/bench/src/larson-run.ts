@@ -90,9 +90,10 @@ export async function runLarson(
   const T = w.workers ?? 1;
   const why = larsonUnsupported(alloc, T);
   if (why !== null) throw new RangeError(`${alloc} cannot run ${w.id}: ${why}`);
-  const tc = performance.now();
+  const tLoad = performance.now();
   const sharing = LARSON_SHARING[alloc].kind;
   const host = sharing === 'shared' ? await hostShared(alloc === 'hakmem' ? 'release' : 'debug', { slots: T * LARSON_SLOTS, maxSize: w.maxSize }) : null;
+  const tc = performance.now();
   let checkMs: number | null = null;
   if (check) {
     setPhase(`the correctness session (${T} workers)`);
@@ -104,8 +105,10 @@ export async function runLarson(
 
   const roundMs = larsonRoundMs(scale);
   setPhase(`the timed session (${T} workers)`);
+  const tTimed = performance.now();
   const timed = await session(alloc, host, T, 'time', roundMs);
   firstFailure(timed, 'timed session');
+  const tAfter = performance.now();
   setPhase('the check after the timed session');
   checkHost(host, 'after the timed session');
 
@@ -137,5 +140,7 @@ export async function runLarson(
     workers: T,
     replacementsPerWorker: ok.map((r) => r.replacements),
     remoteFrees: ok.every((r) => r.remoteFrees === null) ? null : ok.reduce((n, r) => n + (r.remoteFrees ?? 0), 0),
+    // boot is the child's to fill in: it started the clock.
+    phases: { boot: 0, load: tc - tLoad, check: tTimed - tc, warmup: 0, timed: tAfter - tTimed, after: performance.now() - tAfter },
   };
 }

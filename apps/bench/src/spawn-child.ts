@@ -13,6 +13,7 @@ const CHILD_OVERHEAD_MS = 120_000;
  */
 export function runChild(req: ChildRequest, budgetMs: number): Promise<ChildRecord> {
   return new Promise((resolve) => {
+    const t0 = performance.now();
     const child = spawn(process.execPath, [CHILD_PATH, JSON.stringify(req)], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
@@ -40,7 +41,9 @@ export function runChild(req: ChildRequest, budgetMs: number): Promise<ChildReco
       const line = out.trim().split('\n').pop() ?? '';
       if (line.startsWith('{')) {
         try {
-          resolve(JSON.parse(line) as ChildRecord);
+          const rec = JSON.parse(line) as ChildRecord;
+          const wallMs = performance.now() - t0;
+          resolve(rec.ok && 'phases' in rec && rec.phases !== undefined ? { ...rec, phases: { ...rec.phases, wallMs } } : rec);
           return;
         } catch {
           // fall through: report the raw output
