@@ -25,6 +25,8 @@ import { MAP_WORKLOADS, scaledIterations, workloadById } from './workloads.js';
  */
 const WARMUP_MS = 50;
 const WARMUP_ROUNDS = 3;
+/** A warm-up round this many times longer than its cap ran past the loop's clock checks (see the rounds). */
+const OVERSHOT = 4;
 /**
  * A first call this short runs the whole loop function, exit included, in
  * the interpreter. V8 compiles the warm-up's loop on the stack (OSR) and
@@ -112,10 +114,26 @@ async function run(req: Extract<ChildRequest, { mode: 'run' }>): Promise<void> {
   // on hakmem: its first timed pass took twice as long as the next).
   let warmed = 0;
   const warmMs = Math.min(WARMUP_MS, req.budgetMs / 2);
+  // Iterations a round may run: the whole trace, unless a round showed the
+  // loop too slow for its deadline to bite (below).
+  let roundIterations = planned;
   for (let k = 0; k < WARMUP_ROUNDS; k++) {
-    const round = loop(adapter, slots, w.minSize, w.maxSize, planned, SEED, performance.now() + warmMs);
+    const tr = performance.now();
+    const round = loop(adapter, slots, w.minSize, w.maxSize, roundIterations, SEED, tr + warmMs);
+    const roundMs = performance.now() - tr;
     warmed += round.iterations;
     freeAll(adapter, slots);
+    // The loop reads the clock every CLOCK_MASK + 1 iterations, so one too
+    // slow for that many in warmMs overshoots the cap by whole chunks: the
+    // GC's W6 (1..8 MiB Uint8Arrays, about 1 ms each) ran three rounds of
+    // 1,024 iterations, 0.6-1 s each where 40 ms were meant (10-20 s of a
+    // quick run). After a round that overshot OVERSHOT times, the next ones
+    // stop at the count the cap allows at its rate. No other cell comes
+    // near: the slowest first rounds (hakmem debug's W3, MemPool's W3) run
+    // about 2,000 iterations in 40-45 ms, and keep the time cap alone.
+    if (round.truncated && roundMs > OVERSHOT * warmMs) {
+      roundIterations = Math.min(roundIterations, Math.max(1, Math.ceil((round.iterations * warmMs) / roundMs)));
+    }
     // Rounds go on after one that hit its cap: a capped first round spends
     // most of its time in the interpreter while V8 compiles on the other
     // core (hakmem debug's W1 ran 7,000-20,000 iterations in it), and each
@@ -123,7 +141,7 @@ async function run(req: Extract<ChildRequest, { mode: 'run' }>): Promise<void> {
     // of a quick run's processes (dlmalloc's W1, hakmem's W3 and W6, every
     // debug cell) had stopped warming after one capped round. A peer whose
     // second round ran the whole trace is warm (two rounds, as before).
-    if (k >= 1 && !round.truncated) break;
+    if (k >= 1 && round.iterations === planned) break;
   }
   // Timed passes: at least one; more while they are short, because on a
   // loaded machine a pass of a few milliseconds is often cut by a whole
