@@ -27,6 +27,14 @@ export type ChildRequest =
        * whole-heap check after the timed session runs on every one.
        */
       readonly check: boolean;
+      /**
+       * Load the adapter and run the check, then wait for RELEASE_LINE on
+       * stdin before the warm-up; print MEASURED_LINE after the timed part.
+       * The CLI starts the next child at MEASURED_LINE and releases it when
+       * this one has exited, so one child's start overlaps the previous
+       * one's tidying up and exit while no two ever measure at once.
+       */
+      readonly hold?: boolean;
     }
   | {
       /** Loads the adapter and runs the correctness check on a tiny trace, nothing timed. */
@@ -90,6 +98,8 @@ export interface ChildPhases {
   readonly load: number;
   /** The correctness check (W4: the check session); 0 when not asked for. */
   readonly check: number;
+  /** Waiting for the CLI's release (a held child whose predecessor had not exited yet). */
+  readonly held: number;
   /** The warm-up rounds (W4: none here, its warm rounds are in `timed`). */
   readonly warmup: number;
   /** The timed passes, reference checksums of cut passes and the frees between passes (W4: the whole timed session, workers' start included). */
@@ -116,6 +126,11 @@ export interface ProbeRecord {
 }
 
 export type ChildRecord = RunRecord | FailureRecord | ProbeRecord;
+
+/** What the CLI writes to a held child's stdin to let it measure. */
+export const RELEASE_LINE = 'go';
+/** What a held child prints on a line of its own when its timed part is over. */
+export const MEASURED_LINE = 'measured';
 
 /** Exit code of a child whose adapter could not be loaded, so the CLI can tell it from a crash. */
 export const EXIT_UNAVAILABLE = 3;

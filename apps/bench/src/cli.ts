@@ -23,7 +23,7 @@ import { compareToBaseline, readBaseline } from './baseline.js';
 import { headline } from './headline.js';
 import type { BenchResults } from './results.js';
 import { larsonRoundMs } from './larson-loop.js';
-import { runChild } from './spawn-child.js';
+import { runChild, startChild, type HeldChild } from './spawn-child.js';
 import { larsonScaling, summarize } from './summary.js';
 import { scaledIterations, selectWorkloads, type Workload } from './workloads.js';
 import { runCPrograms, takeCWorkload } from './cprog/cprog-bench.js';
@@ -111,6 +111,7 @@ async function main(): Promise<number> {
   // Described before the run so its load average is the one we started under.
   const machine = describeMachine();
 
+  const tPreflight = performance.now();
   const unavailable = await preflight(allocs);
   if (unavailable.length > 0) {
     for (const f of unavailable) {
@@ -132,23 +133,36 @@ async function main(): Promise<number> {
   for (let rep = 1; rep <= cfg.reps; rep++)
     for (const w of workloads) for (const alloc of allocs) if (larsonUnsupported(alloc, w.workers ?? 1) === null) jobs.push({ w, rep, alloc });
 
+  const tJobs = performance.now();
   const progress = new Progress();
   const runs: RunRecord[] = [];
   const failures: FailureRecord[] = [];
   const plannedTraces = new Map<string, number>();
   for (const w of workloads)
     if (w.workers === undefined) plannedTraces.set(w.id, referenceTrace(w.slots, w.minSize, w.maxSize, scaledIterations(w, cfg.scale), SEED));
+  // One child measures at a time. The next one is started when the
+  // current one's timed part is over, and loads its adapter and runs its
+  // check while the current one frees its blocks and exits; it is released
+  // to warm up and time only once that one has exited (ChildRequest.hold).
+  const start = (k: number): HeldChild => {
+    const { w, rep, alloc } = jobs[k];
+    const req = { mode: 'run', workload: w.id, alloc, rep, scale: cfg.scale, budgetMs: budgetFor(w, cfg), plannedTrace: plannedTraces.get(w.id), check: rep === 1, hold: true } as const;
+    return startChild(req, budgetFor(w, cfg));
+  };
+  let next = jobs.length > 0 ? start(0) : undefined;
   for (let k = 0; k < jobs.length; k++) {
     const { w, rep, alloc } = jobs[k];
+    const child = next as HeldChild;
     progress.update(`[${k + 1}/${jobs.length}] ${w.id} ${w.name}: ${alloc}, rep ${rep}/${cfg.reps}`);
-    const rec = await runChild(
-      { mode: 'run', workload: w.id, alloc, rep, scale: cfg.scale, budgetMs: budgetFor(w, cfg), plannedTrace: plannedTraces.get(w.id), check: rep === 1 },
-      budgetFor(w, cfg),
-    );
+    child.release();
+    await child.measured;
+    next = k + 1 < jobs.length ? start(k + 1) : undefined;
+    const rec = await child.done;
     if (!rec.ok) failures.push(rec);
     else if ('workload' in rec) runs.push(rec);
   }
   progress.done();
+  const tTables = performance.now();
 
   const summary = summarize(
     workloads,
@@ -207,6 +221,10 @@ async function main(): Promise<number> {
   };
   writeFileSync(jsonFile, `${JSON.stringify(results, null, 2)}\n`);
   writeFileSync(htmlFile, renderHtml(results, await heapMapFigures(runs)));
+  if (process.env.HAKMEM_BENCH_TIMES === '1')
+    process.stderr.write(
+      `bench times (ms): start ${tPreflight.toFixed(0)} preflight ${(tJobs - tPreflight).toFixed(0)} jobs ${(tTables - tJobs).toFixed(0)} report ${(performance.now() - tTables).toFixed(0)}\n`,
+    );
   process.stdout.write(`\nresults: ${jsonFile}\nreport:  ${htmlFile}\n`);
 
   const broken = failures.length > 0 || runs.some((r) => !r.traceOk);

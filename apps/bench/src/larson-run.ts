@@ -79,14 +79,22 @@ function checkHost(host: SharedHeapHost | null, what: string): void {
   if (live !== 0) throw new CorrectnessError(`${what}: ${live} blocks still live after every worker freed its slots`);
 }
 
+/** What the child does around the sessions: name the phase for errors, wait for its release, say the timed part is over. */
+export interface LarsonHooks {
+  setPhase(p: string): void;
+  beforeTimed(): Promise<void>;
+  afterTimed(): void;
+}
+
 export async function runLarson(
   w: Workload,
   alloc: AdapterName,
   rep: number,
   scale: number,
   check: boolean,
-  setPhase: (p: string) => void,
+  hooks: LarsonHooks,
 ): Promise<RunRecord> {
+  const { setPhase } = hooks;
   const T = w.workers ?? 1;
   const why = larsonUnsupported(alloc, T);
   if (why !== null) throw new RangeError(`${alloc} cannot run ${w.id}: ${why}`);
@@ -104,11 +112,15 @@ export async function runLarson(
   }
 
   const roundMs = larsonRoundMs(scale);
+  const tHold = performance.now();
+  setPhase('waiting for the CLI to release this child');
+  await hooks.beforeTimed();
   setPhase(`the timed session (${T} workers)`);
   const tTimed = performance.now();
   const timed = await session(alloc, host, T, 'time', roundMs);
-  firstFailure(timed, 'timed session');
   const tAfter = performance.now();
+  hooks.afterTimed();
+  firstFailure(timed, 'timed session');
   setPhase('the check after the timed session');
   checkHost(host, 'after the timed session');
 
@@ -141,6 +153,6 @@ export async function runLarson(
     replacementsPerWorker: ok.map((r) => r.replacements),
     remoteFrees: ok.every((r) => r.remoteFrees === null) ? null : ok.reduce((n, r) => n + (r.remoteFrees ?? 0), 0),
     // boot is the child's to fill in: it started the clock.
-    phases: { boot: 0, load: tc - tLoad, check: tTimed - tc, warmup: 0, timed: tAfter - tTimed, after: performance.now() - tAfter },
+    phases: { boot: 0, load: tc - tLoad, check: tHold - tc, held: tTimed - tHold, warmup: 0, timed: tAfter - tTimed, after: performance.now() - tAfter },
   };
 }

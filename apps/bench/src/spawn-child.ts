@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { EXIT_UNAVAILABLE, type ChildRecord, type ChildRequest, type FailureRecord } from './child-protocol.js';
+import { EXIT_UNAVAILABLE, MEASURED_LINE, RELEASE_LINE, type ChildRecord, type ChildRequest, type FailureRecord } from './child-protocol.js';
 
 /** The child entry, built beside this bundle. */
 const CHILD_PATH = fileURLToPath(new URL('./child.js', import.meta.url));
@@ -20,37 +20,60 @@ export function childEnv(): NodeJS.ProcessEnv {
 /** Setup, the correctness check and the reference trace on top of the loop's own budget. */
 const CHILD_OVERHEAD_MS = 120_000;
 
+/** A child started with `hold: true`: it loads its adapter and runs its check, then waits for `release()`. */
+export interface HeldChild {
+  /** Lets the child warm up and time. Call it only when no other child is running. */
+  release(): void;
+  /** Settles when the child has finished its timed part (or ended): from then on it only tidies up and exits. */
+  readonly measured: Promise<void>;
+  /** The child's record, once it has exited. Never rejects. */
+  readonly done: Promise<ChildRecord>;
+}
+
 /**
- * Runs one child and returns its record. Never throws: a crash, a timeout
- * or unparsable output becomes a FailureRecord carrying the child's stderr.
+ * Starts one child. Without `hold` in the request it runs straight
+ * through and `release()` does nothing. The record never throws: a crash,
+ * a timeout or unparsable output becomes a FailureRecord carrying the
+ * child's stderr.
  */
-export function runChild(req: ChildRequest, budgetMs: number): Promise<ChildRecord> {
-  return new Promise((resolve) => {
-    const t0 = performance.now();
-    const child = spawn(process.execPath, [CHILD_PATH, JSON.stringify(req)], { stdio: ['ignore', 'pipe', 'pipe'], env: childEnv() });
-    let out = '';
-    let err = '';
-    let timedOut = false;
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
-    const timer = setTimeout(() => {
-      timedOut = true;
-      child.kill('SIGKILL');
-    }, budgetMs + CHILD_OVERHEAD_MS);
-    const fail = (message: string, code: number | null): FailureRecord => ({
-      ok: false,
-      workload: req.mode === 'run' ? req.workload : null,
-      alloc: req.alloc,
-      rep: req.mode === 'run' ? req.rep : null,
-      kind: code === EXIT_UNAVAILABLE ? 'unavailable' : 'error',
-      message,
-    });
+export function startChild(req: ChildRequest, budgetMs: number): HeldChild {
+  const held = req.mode === 'run' && req.hold === true;
+  const t0 = performance.now();
+  const child = spawn(process.execPath, [CHILD_PATH, JSON.stringify(req)], { stdio: ['pipe', 'pipe', 'pipe'], env: childEnv() });
+  // A child that died before its release closes the pipe: nothing to tell it then.
+  child.stdin.on('error', () => {});
+  if (!held) child.stdin.end();
+  let out = '';
+  let err = '';
+  let timedOut = false;
+  let markMeasured: () => void = () => {};
+  const measured = new Promise<void>((resolve) => (markMeasured = resolve));
+  child.stdout.setEncoding('utf8').on('data', (d: string) => {
+    out += d;
+    if (out.split('\n').slice(0, -1).includes(MEASURED_LINE)) markMeasured();
+  });
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
+  const timer = setTimeout(() => {
+    timedOut = true;
+    child.kill('SIGKILL');
+  }, budgetMs + CHILD_OVERHEAD_MS);
+  const fail = (message: string, code: number | null): FailureRecord => ({
+    ok: false,
+    workload: req.mode === 'run' ? req.workload : null,
+    alloc: req.alloc,
+    rep: req.mode === 'run' ? req.rep : null,
+    kind: code === EXIT_UNAVAILABLE ? 'unavailable' : 'error',
+    message,
+  });
+  const done = new Promise<ChildRecord>((resolve) => {
     child.on('error', (e) => {
       clearTimeout(timer);
+      markMeasured();
       resolve(fail(`could not start child: ${e.message}`, null));
     });
     child.on('close', (code, signal) => {
       clearTimeout(timer);
+      markMeasured();
       const line = out.trim().split('\n').pop() ?? '';
       if (line.startsWith('{')) {
         try {
@@ -67,4 +90,16 @@ export function runChild(req: ChildRequest, budgetMs: number): Promise<ChildReco
       resolve(fail(`child ${why}${tail ? `: ${tail}` : ''}`, code));
     });
   });
+  return {
+    release: () => {
+      if (held) child.stdin.end(`${RELEASE_LINE}\n`);
+    },
+    measured,
+    done,
+  };
+}
+
+/** Runs one child straight through and returns its record (see startChild). */
+export function runChild(req: ChildRequest, budgetMs: number): Promise<ChildRecord> {
+  return startChild(req, budgetMs).done;
 }
