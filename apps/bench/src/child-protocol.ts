@@ -28,11 +28,13 @@ export type ChildRequest =
        */
       readonly check: boolean;
       /**
-       * Load the adapter and run the check, then wait for RELEASE_LINE on
-       * stdin before the warm-up; print MEASURED_LINE after the timed part.
-       * The CLI starts the next child at MEASURED_LINE and releases it when
-       * this one has exited, so one child's start overlaps the previous
-       * one's tidying up and exit while no two ever measure at once.
+       * Take cues from the CLI on stdin (Cue), one line each: after Node's
+       * boot print `booted` and wait for `load`; load the adapter and run
+       * the check, print `loaded` and wait for `go`; warm up and time, and
+       * print `measured`; then tidy up, print the record and exit. The CLI
+       * (cli.ts) lets one child measure at a time, with every other child
+       * waiting idle at a cue, and does the rest of their work between two
+       * measurements, in parallel.
        */
       readonly hold?: boolean;
     }
@@ -92,13 +94,13 @@ export interface RunRecord {
  * bench's run time is spent on, measurement included.
  */
 export interface ChildPhases {
-  /** Process start to the child's first line: Node's boot and the child's static imports. */
+  /** Process start to the child's first line: Node's boot and the child's static imports (a held child's wait for `load` excluded). */
   readonly boot: number;
   /** Importing the adapter and its peer, creating the instance (a wasm compile, a heap). */
   readonly load: number;
   /** The correctness check (W4: the check session); 0 when not asked for. */
   readonly check: number;
-  /** Waiting for the CLI's release (a held child whose predecessor had not exited yet). */
+  /** A held child's waits for its cues (ChildRequest.hold): while other children measured. */
   readonly held: number;
   /** The warm-up rounds (W4: none here, its warm rounds are in `timed`). */
   readonly warmup: number;
@@ -127,10 +129,11 @@ export interface ProbeRecord {
 
 export type ChildRecord = RunRecord | FailureRecord | ProbeRecord;
 
-/** What the CLI writes to a held child's stdin to let it measure. */
-export const RELEASE_LINE = 'go';
-/** What a held child prints on a line of its own when its timed part is over. */
-export const MEASURED_LINE = 'measured';
+/** The lines a held child (ChildRequest.hold) reads on stdin: load its adapter, then measure. */
+export const Cue = { load: 'load', go: 'go' } as const;
+/** The lines a held child prints on stdout before its record, each when it gets there. */
+export const Mark = { booted: 'booted', loaded: 'loaded', measured: 'measured' } as const;
+export type MarkName = keyof typeof Mark;
 
 /** Exit code of a child whose adapter could not be loaded, so the CLI can tell it from a crash. */
 export const EXIT_UNAVAILABLE = 3;

@@ -4,8 +4,9 @@
  * monomorphic (one adapter class per process) and keeps one peer's heap,
  * JIT state and GC debt away from the next. Prints one JSON line.
  */
+import { createInterface } from 'node:readline';
 import { AdapterUnavailableError, type Adapter } from './adapter.js';
-import { EXIT_UNAVAILABLE, MEASURED_LINE, RELEASE_LINE, type ChildPhases, type ChildRecord, type ChildRequest, type FailureKind, type RunRecord } from './child-protocol.js';
+import { Cue, EXIT_UNAVAILABLE, Mark, type ChildPhases, type MarkName, type ChildRecord, type ChildRequest, type FailureKind, type RunRecord } from './child-protocol.js';
 import { CorrectnessError, checkAdapter } from './correctness.js';
 import { runLarson } from './larson-run.js';
 import { freeAll, runMixedLoop, type LoopResult } from './mixed-loop.js';
@@ -62,28 +63,27 @@ function kindOf(err: unknown): FailureKind {
   return 'error';
 }
 
-/**
- * A held child (ChildRequest.hold) waits here, between its check and its
- * warm-up, until the CLI says the previous child has exited.
- */
-function released(): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let got = '';
-    process.stdin.setEncoding('utf8');
-    process.stdin.on('data', (d: string) => {
-      got += d;
-      if (!got.includes('\n')) return;
-      process.stdin.destroy();
-      if (got.startsWith(RELEASE_LINE)) resolve();
-      else reject(new Error(`expected '${RELEASE_LINE}' on stdin, got '${got.trim()}'`));
-    });
-    process.stdin.on('end', () => reject(new Error('stdin closed before the CLI released this child')));
-  });
+let cues: AsyncIterator<string> | undefined;
+
+/** A held child (ChildRequest.hold) waits here for the CLI's next line on stdin, which must be `want`. */
+async function cue(want: string): Promise<void> {
+  cues ??= createInterface({ input: process.stdin })[Symbol.asyncIterator]();
+  const next = await cues.next();
+  if (next.done === true) throw new Error(`stdin closed before the CLI said '${want}'`);
+  if (next.value !== want) throw new Error(`expected '${want}' on stdin, got '${next.value}'`);
 }
 
-/** Tells a held child's CLI that the timed part is over: it may start the next child. */
-function measuredNow(req: Extract<ChildRequest, { mode: 'run' }>): void {
-  if (req.hold === true) process.stdout.write(`${MEASURED_LINE}\n`);
+/** Milliseconds a held child spent waiting for its cues. */
+let heldMs = 0;
+
+/** In a held child: says it got to `mark`, then waits for `then` if given. */
+async function reached(req: ChildRequest, mark: MarkName, then?: string): Promise<void> {
+  if (req.mode !== 'run' || req.hold !== true) return;
+  process.stdout.write(`${Mark[mark]}\n`);
+  if (then === undefined) return;
+  const t = performance.now();
+  await cue(then);
+  heldMs += performance.now() - t;
 }
 
 async function probe(alloc: ChildRequest['alloc']): Promise<void> {
@@ -102,10 +102,10 @@ async function run(req: Extract<ChildRequest, { mode: 'run' }>): Promise<void> {
   if (w.workers !== undefined) {
     const record = await runLarson(w, req.alloc, req.rep, req.scale, req.check, {
       setPhase: (p) => (phase = p),
-      beforeTimed: () => (req.hold === true ? released() : Promise.resolve()),
-      afterTimed: () => measuredNow(req),
+      beforeTimed: () => reached(req, 'loaded', Cue.go),
+      afterTimed: () => void reached(req, 'measured'),
     });
-    emit({ ...record, phases: { ...(record.phases as ChildPhases), boot: bootMs } });
+    emit({ ...record, phases: { ...(record.phases as ChildPhases), boot: bootMs, held: heldMs } });
     return;
   }
   const tLoad = performance.now();
@@ -125,10 +125,8 @@ async function run(req: Extract<ChildRequest, { mode: 'run' }>): Promise<void> {
     checkMs = performance.now() - tc;
   }
   const tHold = performance.now();
-  if (req.hold === true) {
-    phase = 'waiting for the CLI to release this child';
-    await released();
-  }
+  phase = 'waiting for the CLI to let this child measure';
+  await reached(req, 'loaded', Cue.go);
   const tWarm = performance.now();
 
   const slots = new Int32Array(w.slots);
@@ -214,7 +212,7 @@ async function run(req: Extract<ChildRequest, { mode: 'run' }>): Promise<void> {
     freeAll(adapter, slots);
   }
   const tAfter = performance.now();
-  measuredNow(req);
+  await reached(req, 'measured');
   const statsAfterLoop = adapter.stats();
   // Outside the timed span, with the last pass's blocks still live: what
   // the heap looks like at the end of the loop. One repetition is enough
@@ -257,7 +255,7 @@ async function run(req: Extract<ChildRequest, { mode: 'run' }>): Promise<void> {
       boot: bootMs,
       load: tCheck - tLoad,
       check: tHold - tCheck,
-      held: tWarm - tHold,
+      held: heldMs,
       warmup: tTimed - tWarm,
       timed: tAfter - tTimed,
       after: performance.now() - tAfter,
@@ -276,6 +274,9 @@ async function main(): Promise<void> {
   const req = JSON.parse(raw) as ChildRequest;
   if (!isAdapterName(req.alloc)) throw new RangeError(`unknown allocator ${String(req.alloc)}`);
   try {
+    phase = 'waiting for the CLI to let this child load';
+    await reached(req, 'booted', Cue.load);
+    phase = 'loading the adapter';
     if (req.mode === 'probe') await probe(req.alloc);
     else await run(req);
   } catch (err) {

@@ -140,24 +140,34 @@ async function main(): Promise<number> {
   const plannedTraces = new Map<string, number>();
   for (const w of workloads)
     if (w.workers === undefined) plannedTraces.set(w.id, referenceTrace(w.slots, w.minSize, w.maxSize, scaledIterations(w, cfg.scale), SEED));
-  // One child measures at a time. The next one is started when the
-  // current one's timed part is over, and loads its adapter and runs its
-  // check while the current one frees its blocks and exits; it is released
-  // to warm up and time only once that one has exited (ChildRequest.hold).
-  const start = (k: number): HeldChild => {
+  // One child measures at a time, and while it does, no other child does
+  // anything: the next one waits, loaded, for its `go`, and the one after
+  // it, booted, for its `load` (idle processes: no CPU time while they
+  // wait). Between two measurements, in parallel: the child that measured
+  // tidies up and exits, the next one loads its adapter and runs its check,
+  // and the one after that boots (ChildRequest.hold).
+  const children: (HeldChild | undefined)[] = [];
+  const child = (k: number): HeldChild => {
+    const found = children[k];
+    if (found !== undefined) return found;
     const { w, rep, alloc } = jobs[k];
     const req = { mode: 'run', workload: w.id, alloc, rep, scale: cfg.scale, budgetMs: budgetFor(w, cfg), plannedTrace: plannedTraces.get(w.id), check: rep === 1, hold: true } as const;
-    return startChild(req, budgetFor(w, cfg));
+    return (children[k] = startChild(req, budgetFor(w, cfg)));
   };
-  let next = jobs.length > 0 ? start(0) : undefined;
   for (let k = 0; k < jobs.length; k++) {
     const { w, rep, alloc } = jobs[k];
-    const child = next as HeldChild;
+    const current = child(k);
+    current.load();
+    const following = k + 1 < jobs.length ? child(k + 1) : undefined;
+    await current.loaded;
+    if (following !== undefined) await following.booted;
     progress.update(`[${k + 1}/${jobs.length}] ${w.id} ${w.name}: ${alloc}, rep ${rep}/${cfg.reps}`);
-    child.release();
-    await child.measured;
-    next = k + 1 < jobs.length ? start(k + 1) : undefined;
-    const rec = await child.done;
+    current.go();
+    await current.measured;
+    following?.load();
+    if (k + 2 < jobs.length) child(k + 2);
+    const rec = await current.done;
+    children[k] = undefined;
     if (!rec.ok) failures.push(rec);
     else if ('workload' in rec) runs.push(rec);
   }

@@ -79,7 +79,7 @@ function checkHost(host: SharedHeapHost | null, what: string): void {
   if (live !== 0) throw new CorrectnessError(`${what}: ${live} blocks still live after every worker freed its slots`);
 }
 
-/** What the child does around the sessions: name the phase for errors, wait for its release, say the timed part is over. */
+/** What the child does around the sessions: name the phase for errors, wait for its cue to measure, say the timed part is over. */
 export interface LarsonHooks {
   setPhase(p: string): void;
   beforeTimed(): Promise<void>;
@@ -113,7 +113,7 @@ export async function runLarson(
 
   const roundMs = larsonRoundMs(scale);
   const tHold = performance.now();
-  setPhase('waiting for the CLI to release this child');
+  setPhase('waiting for the CLI to let this child measure');
   await hooks.beforeTimed();
   setPhase(`the timed session (${T} workers)`);
   const tTimed = performance.now();
@@ -152,7 +152,7 @@ export async function runLarson(
     workers: T,
     replacementsPerWorker: ok.map((r) => r.replacements),
     remoteFrees: ok.every((r) => r.remoteFrees === null) ? null : ok.reduce((n, r) => n + (r.remoteFrees ?? 0), 0),
-    // boot is the child's to fill in: it started the clock.
-    phases: { boot: 0, load: tc - tLoad, check: tHold - tc, held: tTimed - tHold, warmup: 0, timed: tAfter - tTimed, after: performance.now() - tAfter },
+    // boot and held are the child's to fill in: it started the clock and waits for the cues.
+    phases: { boot: 0, load: tc - tLoad, check: tHold - tc, held: 0, warmup: 0, timed: tAfter - tTimed, after: performance.now() - tAfter },
   };
 }

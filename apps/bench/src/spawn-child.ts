@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { EXIT_UNAVAILABLE, MEASURED_LINE, RELEASE_LINE, type ChildRecord, type ChildRequest, type FailureRecord } from './child-protocol.js';
+import { Cue, EXIT_UNAVAILABLE, Mark, type ChildRecord, type ChildRequest, type FailureRecord, type MarkName } from './child-protocol.js';
 
 /** The child entry, built beside this bundle. */
 const CHILD_PATH = fileURLToPath(new URL('./child.js', import.meta.url));
@@ -17,46 +17,75 @@ export function childEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
-/** Setup, the correctness check and the reference trace on top of the loop's own budget. */
+/**
+ * Setup, the correctness check and the reference trace on top of the loop's
+ * own budget; a held child gets it again from its `go`, so waiting for its
+ * turn does not count.
+ */
 const CHILD_OVERHEAD_MS = 120_000;
 
-/** A child started with `hold: true`: it loads its adapter and runs its check, then waits for `release()`. */
+/**
+ * A child started with `hold: true` (ChildRequest.hold). Each promise
+ * settles when the child prints that mark, or ends; none rejects.
+ */
 export interface HeldChild {
-  /** Lets the child warm up and time. Call it only when no other child is running. */
-  release(): void;
-  /** Settles when the child has finished its timed part (or ended): from then on it only tidies up and exits. */
+  /** Node has booted; the child waits for `load()`. */
+  readonly booted: Promise<void>;
+  /** Lets it load its adapter and run its check. Sent once; later calls do nothing. */
+  load(): void;
+  /** Adapter loaded and checked; the child waits for `go()`. */
+  readonly loaded: Promise<void>;
+  /** Lets it warm up and time. Call it only when no other child does anything. */
+  go(): void;
+  /** The timed part is over: from here it only tidies up and exits. */
   readonly measured: Promise<void>;
-  /** The child's record, once it has exited. Never rejects. */
+  /** The child's record, once it has exited. */
   readonly done: Promise<ChildRecord>;
 }
 
 /**
  * Starts one child. Without `hold` in the request it runs straight
- * through and `release()` does nothing. The record never throws: a crash,
- * a timeout or unparsable output becomes a FailureRecord carrying the
- * child's stderr.
+ * through and `load()`/`go()` do nothing. The record never throws: a
+ * crash, a timeout or unparsable output becomes a FailureRecord carrying
+ * the child's stderr.
  */
 export function startChild(req: ChildRequest, budgetMs: number): HeldChild {
   const held = req.mode === 'run' && req.hold === true;
   const t0 = performance.now();
   const child = spawn(process.execPath, [CHILD_PATH, JSON.stringify(req)], { stdio: ['pipe', 'pipe', 'pipe'], env: childEnv() });
-  // A child that died before its release closes the pipe: nothing to tell it then.
+  // A child that died before its cue closed the pipe: nothing to tell it then.
   child.stdin.on('error', () => {});
   if (!held) child.stdin.end();
   let out = '';
   let err = '';
   let timedOut = false;
-  let markMeasured: () => void = () => {};
-  const measured = new Promise<void>((resolve) => (markMeasured = resolve));
+  const settle: Partial<Record<MarkName, () => void>> = {};
+  const marks = {} as Record<MarkName, Promise<void>>;
+  for (const m of Object.keys(Mark) as MarkName[]) marks[m] = new Promise<void>((resolve) => (settle[m] = resolve));
+  const settleAll = (): void => {
+    for (const m of Object.keys(Mark) as MarkName[]) settle[m]?.();
+  };
+  let scanned = 0;
   child.stdout.setEncoding('utf8').on('data', (d: string) => {
     out += d;
-    if (out.split('\n').slice(0, -1).includes(MEASURED_LINE)) markMeasured();
+    // Whole lines only: a mark is a line of its own, the record a JSON line.
+    const end = out.lastIndexOf('\n');
+    if (end < scanned) return;
+    for (const line of out.slice(scanned, end).split('\n')) {
+      for (const m of Object.keys(Mark) as MarkName[]) if (line === Mark[m]) settle[m]?.();
+    }
+    scanned = end + 1;
   });
   child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
-  const timer = setTimeout(() => {
-    timedOut = true;
-    child.kill('SIGKILL');
-  }, budgetMs + CHILD_OVERHEAD_MS);
+  let timer: NodeJS.Timeout | undefined;
+  const arm = (): void => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, budgetMs + CHILD_OVERHEAD_MS);
+  };
+  arm();
   const fail = (message: string, code: number | null): FailureRecord => ({
     ok: false,
     workload: req.mode === 'run' ? req.workload : null,
@@ -68,12 +97,12 @@ export function startChild(req: ChildRequest, budgetMs: number): HeldChild {
   const done = new Promise<ChildRecord>((resolve) => {
     child.on('error', (e) => {
       clearTimeout(timer);
-      markMeasured();
+      settleAll();
       resolve(fail(`could not start child: ${e.message}`, null));
     });
     child.on('close', (code, signal) => {
       clearTimeout(timer);
-      markMeasured();
+      settleAll();
       const line = out.trim().split('\n').pop() ?? '';
       if (line.startsWith('{')) {
         try {
@@ -90,11 +119,23 @@ export function startChild(req: ChildRequest, budgetMs: number): HeldChild {
       resolve(fail(`child ${why}${tail ? `: ${tail}` : ''}`, code));
     });
   });
+  let loadSent = false;
+  const load = (): void => {
+    if (!held || loadSent) return;
+    loadSent = true;
+    child.stdin.write(`${Cue.load}\n`);
+  };
   return {
-    release: () => {
-      if (held) child.stdin.end(`${RELEASE_LINE}\n`);
+    booted: marks.booted,
+    load,
+    loaded: marks.loaded,
+    go: () => {
+      if (!held) return;
+      load();
+      arm();
+      child.stdin.end(`${Cue.go}\n`);
     },
-    measured,
+    measured: marks.measured,
     done,
   };
 }
