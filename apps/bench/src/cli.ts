@@ -23,6 +23,7 @@ import { compareToBaseline, readBaseline } from './baseline.js';
 import { headline } from './headline.js';
 import type { BenchResults } from './results.js';
 import { larsonRoundMs } from './larson-loop.js';
+import { runTime, runTimeLine } from './run-time.js';
 import { runChild, startChild, type HeldChild } from './spawn-child.js';
 import { larsonScaling, summarize } from './summary.js';
 import { scaledIterations, selectWorkloads, type Workload } from './workloads.js';
@@ -229,12 +230,12 @@ async function main(): Promise<number> {
     ...(vsBaseline === undefined ? {} : { baseline: vsBaseline }),
     jsonFile: path.basename(jsonFile),
   };
-  writeFileSync(jsonFile, `${JSON.stringify(results, null, 2)}\n`);
-  writeFileSync(htmlFile, renderHtml(results, await heapMapFigures(runs)));
-  if (process.env.HAKMEM_BENCH_TIMES === '1')
-    process.stderr.write(
-      `bench times (ms): start ${tPreflight.toFixed(0)} preflight ${(tJobs - tPreflight).toFixed(0)} jobs ${(tTables - tJobs).toFixed(0)} report ${(performance.now() - tTables).toFixed(0)}\n`,
-    );
+  const figures = await heapMapFigures(runs);
+  const took = runTime(runs, performance.now(), tJobs - tPreflight, tTables - tJobs);
+  const withTime: BenchResults = { ...results, runTime: took };
+  writeFileSync(jsonFile, `${JSON.stringify(withTime, null, 2)}\n`);
+  writeFileSync(htmlFile, renderHtml(withTime, figures));
+  process.stderr.write(`${runTimeLine(took)}\n`);
   process.stdout.write(`\nresults: ${jsonFile}\nreport:  ${htmlFile}\n`);
 
   const broken = failures.length > 0 || runs.some((r) => !r.traceOk);
