@@ -8,7 +8,6 @@ import { createInterface } from 'node:readline';
 import { AdapterUnavailableError, type Adapter } from './adapter.js';
 import { Cue, EXIT_UNAVAILABLE, Mark, type ChildPhases, type MarkName, type ChildRecord, type ChildRequest, type FailureKind, type RunRecord } from './child-protocol.js';
 import { CorrectnessError, checkAdapter } from './correctness.js';
-import { runLarson } from './larson-run.js';
 import { freeAll, runMixedLoop, type LoopResult } from './mixed-loop.js';
 import { runOverheadLoop, type OverheadResult } from './overhead-loop.js';
 import { SEED } from './prng.js';
@@ -65,10 +64,13 @@ function kindOf(err: unknown): FailureKind {
 
 let cues: AsyncIterator<string> | undefined;
 
+function listen(): AsyncIterator<string> {
+  return createInterface({ input: process.stdin })[Symbol.asyncIterator]();
+}
+
 /** A held child (ChildRequest.hold) waits here for the CLI's next line on stdin, which must be `want`. */
 async function cue(want: string): Promise<void> {
-  cues ??= createInterface({ input: process.stdin })[Symbol.asyncIterator]();
-  const next = await cues.next();
+  const next = await (cues ??= listen()).next();
   if (next.done === true) throw new Error(`stdin closed before the CLI said '${want}'`);
   if (next.value !== want) throw new Error(`expected '${want}' on stdin, got '${next.value}'`);
 }
@@ -79,6 +81,9 @@ let heldMs = 0;
 /** In a held child: says it got to `mark`, then waits for `then` if given. */
 async function reached(req: ChildRequest, mark: MarkName, then?: string): Promise<void> {
   if (req.mode !== 'run' || req.hold !== true) return;
+  // Set up stdin before the mark: from the mark on the CLI counts this
+  // child idle, and may start another one's measurement.
+  cues ??= listen();
   process.stdout.write(`${Mark[mark]}\n`);
   if (then === undefined) return;
   const t = performance.now();
@@ -100,6 +105,8 @@ async function run(req: Extract<ChildRequest, { mode: 'run' }>): Promise<void> {
   const w = workloadById(req.workload);
   if (w === undefined) throw new RangeError(`unknown workload ${req.workload}`);
   if (w.workers !== undefined) {
+    // Imported here: only W4 needs worker_threads and the shared heap's host.
+    const { runLarson } = await import('./larson-run.js');
     const record = await runLarson(w, req.alloc, req.rep, req.scale, req.check, {
       setPhase: (p) => (phase = p),
       beforeTimed: () => reached(req, 'loaded', Cue.go),
