@@ -4,10 +4,10 @@
  * monomorphic (one adapter class per process) and keeps one peer's heap,
  * JIT state and GC debt away from the next. Prints one JSON line.
  */
+import { createInterface } from 'node:readline';
 import { AdapterUnavailableError, type Adapter } from './adapter.js';
-import { EXIT_UNAVAILABLE, type ChildRecord, type ChildRequest, type FailureKind, type RunRecord } from './child-protocol.js';
+import { Cue, EXIT_UNAVAILABLE, Mark, type ChildPhases, type MarkName, type ChildRecord, type ChildRequest, type FailureKind, type RunRecord } from './child-protocol.js';
 import { CorrectnessError, checkAdapter } from './correctness.js';
-import { runLarson } from './larson-run.js';
 import { freeAll, runMixedLoop, type LoopResult } from './mixed-loop.js';
 import { runOverheadLoop, type OverheadResult } from './overhead-loop.js';
 import { SEED } from './prng.js';
@@ -25,6 +25,8 @@ import { MAP_WORKLOADS, scaledIterations, workloadById } from './workloads.js';
  */
 const WARMUP_MS = 50;
 const WARMUP_ROUNDS = 3;
+/** A warm-up round this many times longer than its cap ran past the loop's clock checks (see the rounds). */
+const OVERSHOT = 4;
 /**
  * Before those rounds, JIT_ROUNDS short calls of the loop (each a prefix of
  * JIT_ROUND_ITERATIONS, then freeAll). V8 optimizes the loop function as a
@@ -64,6 +66,9 @@ const PROBE_SHAPE = { slots: 64, minSize: 16, maxSize: 1040 };
 /** Where a run is, so a failure says whether the check, the warm-up or a timed pass hit it. */
 let phase = 'loading the adapter';
 
+/** Read first: how long Node's boot and this file's imports took. */
+const bootMs = performance.now();
+
 function emit(record: ChildRecord): void {
   process.stdout.write(`${JSON.stringify(record)}\n`);
 }
@@ -72,6 +77,35 @@ function kindOf(err: unknown): FailureKind {
   if (err instanceof AdapterUnavailableError) return 'unavailable';
   if (err instanceof CorrectnessError) return 'correctness';
   return 'error';
+}
+
+let cues: AsyncIterator<string> | undefined;
+
+function listen(): AsyncIterator<string> {
+  return createInterface({ input: process.stdin })[Symbol.asyncIterator]();
+}
+
+/** A held child (ChildRequest.hold) waits here for the CLI's next line on stdin, which must be `want`. */
+async function cue(want: string): Promise<void> {
+  const next = await (cues ??= listen()).next();
+  if (next.done === true) throw new Error(`stdin closed before the CLI said '${want}'`);
+  if (next.value !== want) throw new Error(`expected '${want}' on stdin, got '${next.value}'`);
+}
+
+/** Milliseconds a held child spent waiting for its cues. */
+let heldMs = 0;
+
+/** In a held child: says it got to `mark`, then waits for `then` if given. */
+async function reached(req: ChildRequest, mark: MarkName, then?: string): Promise<void> {
+  if (req.mode !== 'run' || req.hold !== true) return;
+  // Set up stdin before the mark: from the mark on the CLI counts this
+  // child idle, and may start another one's measurement.
+  cues ??= listen();
+  process.stdout.write(`${Mark[mark]}\n`);
+  if (then === undefined) return;
+  const t = performance.now();
+  await cue(then);
+  heldMs += performance.now() - t;
 }
 
 async function probe(alloc: ChildRequest['alloc']): Promise<void> {
@@ -88,10 +122,17 @@ async function run(req: Extract<ChildRequest, { mode: 'run' }>): Promise<void> {
   const w = workloadById(req.workload);
   if (w === undefined) throw new RangeError(`unknown workload ${req.workload}`);
   if (w.workers !== undefined) {
-    const record = await runLarson(w, req.alloc, req.rep, req.scale, req.check, (p) => (phase = p));
-    emit(record);
+    // Imported here: only W4 needs worker_threads and the shared heap's host.
+    const { runLarson } = await import('./larson-run.js');
+    const record = await runLarson(w, req.alloc, req.rep, req.scale, req.check, {
+      setPhase: (p) => (phase = p),
+      beforeTimed: () => reached(req, 'loaded', Cue.go),
+      afterTimed: () => void reached(req, 'measured'),
+    });
+    emit({ ...record, phases: { ...(record.phases as ChildPhases), boot: bootMs, held: heldMs } });
     return;
   }
+  const tLoad = performance.now();
   const { create } = await loadAdapter(req.alloc);
   const opts = { maxSize: w.maxSize, slots: w.slots };
 
@@ -100,12 +141,17 @@ async function run(req: Extract<ChildRequest, { mode: 'run' }>): Promise<void> {
   // leave it polymorphic: measured on W1, dlmalloc 8-10 M/s against 11.5 M/s.
   const tc = performance.now();
   const adapter: Adapter = await create(opts);
+  const tCheck = performance.now();
   let checkMs: number | null = null;
   if (req.check) {
     phase = 'the correctness check';
     checkAdapter(adapter, w, SEED);
     checkMs = performance.now() - tc;
   }
+  const tHold = performance.now();
+  phase = 'waiting for the CLI to let this child measure';
+  await reached(req, 'loaded', Cue.go);
+  const tWarm = performance.now();
 
   const slots = new Int32Array(w.slots);
   const planned = scaledIterations(w, req.scale);
@@ -119,30 +165,45 @@ async function run(req: Extract<ChildRequest, { mode: 'run' }>): Promise<void> {
   freeAll(adapter, slots);
   const warmMs = Math.min(WARMUP_MS, req.budgetMs / 2);
   let warmed = 0;
-  for (let k = 0; k < JIT_ROUNDS; k++) {
-    const round = loop(adapter, slots, w.minSize, w.maxSize, Math.min(planned, JIT_ROUND_ITERATIONS), SEED, performance.now() + warmMs / JIT_ROUND_CAP_SHARE);
+  // Iterations a round may run: the whole trace, unless a round showed the
+  // loop too slow for its deadline to bite (below).
+  let roundIterations = planned;
+  const warmRound = (iterations: number, capMs: number): LoopResult => {
+    const tr = performance.now();
+    const round = loop(adapter, slots, w.minSize, w.maxSize, Math.min(iterations, roundIterations), SEED, tr + capMs);
+    const roundMs = performance.now() - tr;
     warmed += round.iterations;
     freeAll(adapter, slots);
-  }
+    // The loop reads the clock every CLOCK_MASK + 1 iterations, so one too
+    // slow for that many in its cap overshoots it by whole chunks: the
+    // GC's W6 (1..8 MiB Uint8Arrays, about 1 ms each) ran three rounds of
+    // 1,024 iterations, 0.6-1 s each where 40 ms were meant (10-20 s of a
+    // quick run). After a round that overshot OVERSHOT times, the next ones
+    // stop at the count a whole round's cap allows at its rate. No other
+    // cell comes near: the slowest first rounds (hakmem debug's W3,
+    // MemPool's W3) run about 2,000 iterations in 40-45 ms, and keep the
+    // time cap alone.
+    if (round.truncated && roundMs > OVERSHOT * capMs) {
+      roundIterations = Math.min(roundIterations, Math.max(1, Math.ceil((round.iterations * warmMs) / roundMs)));
+    }
+    return round;
+  };
+  for (let k = 0; k < JIT_ROUNDS; k++) warmRound(Math.min(JIT_ROUND_ITERATIONS, Math.ceil(roundIterations / JIT_ROUND_CAP_SHARE)), warmMs / JIT_ROUND_CAP_SHARE);
   // Then the whole trace, for a heap in steady state (W6's grows to 700 MiB
   // in it). The short rounds have been through freeAll's slow paths and
   // the refills after it, so one round that runs the whole trace is enough:
   // with a second one, W2's passes came out the same (hakmem, dlmalloc,
-  // floor, process CPU time).
-  for (let k = 0; k < WARMUP_ROUNDS; k++) {
-    const round = loop(adapter, slots, w.minSize, w.maxSize, planned, SEED, performance.now() + warmMs);
-    warmed += round.iterations;
-    freeAll(adapter, slots);
-    // Rounds go on after one that hit its cap, up to WARMUP_ROUNDS: a slow
-    // peer (hakmem debug's W1 ran 7,000-20,000 iterations in a first capped
-    // round, before the short rounds) is still tiering up there.
-    if (!round.truncated) break;
-  }
+  // floor, process CPU time). Rounds go on after one that hit its cap, up
+  // to WARMUP_ROUNDS: a slow peer (hakmem debug's W1 ran 7,000-20,000
+  // iterations in a first capped round, before the short rounds) is still
+  // tiering up there.
+  for (let k = 0; k < WARMUP_ROUNDS; k++) if (warmRound(planned, warmMs).iterations === planned) break;
   // Timed passes: at least one; more while they are short, because on a
   // loaded machine a pass of a few milliseconds is often cut by a whole
   // scheduler time slice (W6's floor measured 42 or 10 M/s, bimodally).
   // The median pass is this run's figure; the CLI takes the median over
   // runs.
+  const tTimed = performance.now();
   const passMs: number[] = [];
   const references = new Map<number, number>();
   if (req.plannedTrace !== undefined) references.set(planned, req.plannedTrace);
@@ -174,6 +235,8 @@ async function run(req: Extract<ChildRequest, { mode: 'run' }>): Promise<void> {
     phase = `freeing all blocks after timed pass ${passMs.length}`;
     freeAll(adapter, slots);
   }
+  const tAfter = performance.now();
+  await reached(req, 'measured');
   const statsAfterLoop = adapter.stats();
   // Outside the timed span, with the last pass's blocks still live: what
   // the heap looks like at the end of the loop. One repetition is enough
@@ -212,6 +275,15 @@ async function run(req: Extract<ChildRequest, { mode: 'run' }>): Promise<void> {
     statsAfterFreeAll,
     checkMs,
     warmupIterations: warmed,
+    phases: {
+      boot: bootMs,
+      load: tCheck - tLoad,
+      check: tHold - tCheck,
+      held: heldMs,
+      warmup: tTimed - tWarm,
+      timed: tAfter - tTimed,
+      after: performance.now() - tAfter,
+    },
   };
   emit(record);
   if (!traceOk) process.exitCode = 1;
@@ -226,6 +298,9 @@ async function main(): Promise<void> {
   const req = JSON.parse(raw) as ChildRequest;
   if (!isAdapterName(req.alloc)) throw new RangeError(`unknown allocator ${String(req.alloc)}`);
   try {
+    phase = 'waiting for the CLI to let this child load';
+    await reached(req, 'booted', Cue.load);
+    phase = 'loading the adapter';
     if (req.mode === 'probe') await probe(req.alloc);
     else await run(req);
   } catch (err) {
@@ -244,3 +319,7 @@ async function main(): Promise<void> {
 }
 
 await main();
+// Exit now rather than after Node tears the heap down at its own pace: the
+// GC's W5 child took 150-400 ms to exit with its 100,000 arrays, against
+// 25-50 ms this way. The callback runs once the record has been written.
+process.stdout.write('', () => process.exit());

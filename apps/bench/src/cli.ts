@@ -23,7 +23,8 @@ import { compareToBaseline, readBaseline } from './baseline.js';
 import { headline } from './headline.js';
 import type { BenchResults } from './results.js';
 import { larsonRoundMs } from './larson-loop.js';
-import { runChild } from './spawn-child.js';
+import { runTime, runTimeLine } from './run-time.js';
+import { runChild, startChild, type HeldChild } from './spawn-child.js';
 import { larsonScaling, summarize } from './summary.js';
 import { scaledIterations, selectWorkloads, type Workload } from './workloads.js';
 import { runCPrograms, takeCWorkload } from './cprog/cprog-bench.js';
@@ -111,6 +112,7 @@ async function main(): Promise<number> {
   // Described before the run so its load average is the one we started under.
   const machine = describeMachine();
 
+  const tPreflight = performance.now();
   const unavailable = await preflight(allocs);
   if (unavailable.length > 0) {
     for (const f of unavailable) {
@@ -132,23 +134,46 @@ async function main(): Promise<number> {
   for (let rep = 1; rep <= cfg.reps; rep++)
     for (const w of workloads) for (const alloc of allocs) if (larsonUnsupported(alloc, w.workers ?? 1) === null) jobs.push({ w, rep, alloc });
 
+  const tJobs = performance.now();
   const progress = new Progress();
   const runs: RunRecord[] = [];
   const failures: FailureRecord[] = [];
   const plannedTraces = new Map<string, number>();
   for (const w of workloads)
     if (w.workers === undefined) plannedTraces.set(w.id, referenceTrace(w.slots, w.minSize, w.maxSize, scaledIterations(w, cfg.scale), SEED));
+  // One child measures at a time, and while it does, no other child does
+  // anything: the next one waits, loaded, for its `go`, and the one after
+  // it, booted, for its `load` (idle processes: no CPU time while they
+  // wait). Between two measurements, in parallel: the child that measured
+  // tidies up and exits, the next one loads its adapter and runs its check,
+  // and the one after that boots (ChildRequest.hold).
+  const children: (HeldChild | undefined)[] = [];
+  const child = (k: number): HeldChild => {
+    const found = children[k];
+    if (found !== undefined) return found;
+    const { w, rep, alloc } = jobs[k];
+    const req = { mode: 'run', workload: w.id, alloc, rep, scale: cfg.scale, budgetMs: budgetFor(w, cfg), plannedTrace: plannedTraces.get(w.id), check: rep === 1, hold: true } as const;
+    return (children[k] = startChild(req, budgetFor(w, cfg)));
+  };
   for (let k = 0; k < jobs.length; k++) {
     const { w, rep, alloc } = jobs[k];
+    const current = child(k);
+    current.load();
+    const following = k + 1 < jobs.length ? child(k + 1) : undefined;
+    await current.loaded;
+    if (following !== undefined) await following.booted;
     progress.update(`[${k + 1}/${jobs.length}] ${w.id} ${w.name}: ${alloc}, rep ${rep}/${cfg.reps}`);
-    const rec = await runChild(
-      { mode: 'run', workload: w.id, alloc, rep, scale: cfg.scale, budgetMs: budgetFor(w, cfg), plannedTrace: plannedTraces.get(w.id), check: rep === 1 },
-      budgetFor(w, cfg),
-    );
+    current.go();
+    await current.measured;
+    following?.load();
+    if (k + 2 < jobs.length) child(k + 2);
+    const rec = await current.done;
+    children[k] = undefined;
     if (!rec.ok) failures.push(rec);
     else if ('workload' in rec) runs.push(rec);
   }
   progress.done();
+  const tTables = performance.now();
 
   const summary = summarize(
     workloads,
@@ -205,8 +230,12 @@ async function main(): Promise<number> {
     ...(vsBaseline === undefined ? {} : { baseline: vsBaseline }),
     jsonFile: path.basename(jsonFile),
   };
-  writeFileSync(jsonFile, `${JSON.stringify(results, null, 2)}\n`);
-  writeFileSync(htmlFile, renderHtml(results, await heapMapFigures(runs)));
+  const figures = await heapMapFigures(runs);
+  const took = runTime(runs, performance.now(), tJobs - tPreflight, tTables - tJobs);
+  const withTime: BenchResults = { ...results, runTime: took };
+  writeFileSync(jsonFile, `${JSON.stringify(withTime, null, 2)}\n`);
+  writeFileSync(htmlFile, renderHtml(withTime, figures));
+  process.stderr.write(`${runTimeLine(took)}\n`);
   process.stdout.write(`\nresults: ${jsonFile}\nreport:  ${htmlFile}\n`);
 
   const broken = failures.length > 0 || runs.some((r) => !r.traceOk);

@@ -79,20 +79,29 @@ function checkHost(host: SharedHeapHost | null, what: string): void {
   if (live !== 0) throw new CorrectnessError(`${what}: ${live} blocks still live after every worker freed its slots`);
 }
 
+/** What the child does around the sessions: name the phase for errors, wait for its cue to measure, say the timed part is over. */
+export interface LarsonHooks {
+  setPhase(p: string): void;
+  beforeTimed(): Promise<void>;
+  afterTimed(): void;
+}
+
 export async function runLarson(
   w: Workload,
   alloc: AdapterName,
   rep: number,
   scale: number,
   check: boolean,
-  setPhase: (p: string) => void,
+  hooks: LarsonHooks,
 ): Promise<RunRecord> {
+  const { setPhase } = hooks;
   const T = w.workers ?? 1;
   const why = larsonUnsupported(alloc, T);
   if (why !== null) throw new RangeError(`${alloc} cannot run ${w.id}: ${why}`);
-  const tc = performance.now();
+  const tLoad = performance.now();
   const sharing = LARSON_SHARING[alloc].kind;
   const host = sharing === 'shared' ? await hostShared(alloc === 'hakmem' ? 'release' : 'debug', { slots: T * LARSON_SLOTS, maxSize: w.maxSize }) : null;
+  const tc = performance.now();
   let checkMs: number | null = null;
   if (check) {
     setPhase(`the correctness session (${T} workers)`);
@@ -103,8 +112,14 @@ export async function runLarson(
   }
 
   const roundMs = larsonRoundMs(scale);
+  const tHold = performance.now();
+  setPhase('waiting for the CLI to let this child measure');
+  await hooks.beforeTimed();
   setPhase(`the timed session (${T} workers)`);
+  const tTimed = performance.now();
   const timed = await session(alloc, host, T, 'time', roundMs);
+  const tAfter = performance.now();
+  hooks.afterTimed();
   firstFailure(timed, 'timed session');
   setPhase('the check after the timed session');
   checkHost(host, 'after the timed session');
@@ -137,5 +152,7 @@ export async function runLarson(
     workers: T,
     replacementsPerWorker: ok.map((r) => r.replacements),
     remoteFrees: ok.every((r) => r.remoteFrees === null) ? null : ok.reduce((n, r) => n + (r.remoteFrees ?? 0), 0),
+    // boot and held are the child's to fill in: it started the clock and waits for the cues.
+    phases: { boot: 0, load: tc - tLoad, check: tHold - tc, held: 0, warmup: 0, timed: tAfter - tTimed, after: performance.now() - tAfter },
   };
 }

@@ -87,6 +87,11 @@ export function runMixedLoop(
 
 /** Frees every live block after a loop (untimed) and empties `slots`. */
 export function freeAll(a: Adapter, slots: Int32Array): void {
+  if (a.freeSlots !== undefined) {
+    a.freeSlots(slots);
+    slots.fill(0);
+    return;
+  }
   for (let s = 0; s < slots.length; s++) {
     const p = slots[s];
     if (p !== 0) a.free(p);

@@ -4,6 +4,7 @@ import type { AdapterName } from './registry.js';
 import type { HeadlineRow } from './headline.js';
 import type { Cell, Scaling } from './summary.js';
 import type { BaselineComparison } from './baseline.js';
+import type { RunTime } from './run-time.js';
 
 /** Everything one CLI run measured: the JSON file, and the input of the HTML report. */
 export interface BenchResults {
@@ -38,4 +39,6 @@ export interface BenchResults {
   /** `--baseline`: this run's hakmem ÷ floor against the baseline file's, per workload. */
   readonly baseline?: BaselineComparison;
   readonly jsonFile: string;
+  /** Where the run's time went (run-time.ts); absent in files older than it. */
+  readonly runTime?: RunTime;
 }

@@ -101,3 +101,33 @@ describe('the correctness check', () => {
     expect(() => checkAdapter(broken, { slots: 64, minSize: 16, maxSize: 64 }, SEED)).toThrow(CorrectnessError);
   });
 });
+
+describe('the thing adapter', () => {
+  it('frees every slot at once into the same bytes as one pool.free per slot', async () => {
+    const { create } = await loadAdapter('thing');
+    const shape = { maxSize: 1040, slots: 4096 };
+    const one = await create(shape);
+    const bulk = await create(shape);
+    const slotsOne = new Int32Array(shape.slots);
+    const slotsBulk = new Int32Array(shape.slots);
+    // The loop frees as it goes, so the free list is not empty before the
+    // bulk free, and a block outside the slots must stay on the used list.
+    for (const [a, slots] of [[one, slotsOne], [bulk, slotsBulk]] as const) {
+      runMixedLoop(a, slots, 16, 1040, 6_000, SEED, Number.POSITIVE_INFINITY);
+      expect(a.malloc(200)).not.toBe(0);
+      runMixedLoop(a, slots.subarray(0, 1024), 16, 1040, 2_000, SEED + 1, Number.POSITIVE_INFINITY);
+    }
+    expect(slotsBulk).toEqual(slotsOne);
+    for (const p of slotsOne) if (p !== 0) one.free(p);
+    expect(bulk.freeSlots).toBeTypeOf('function');
+    freeAll(bulk, slotsBulk);
+    expect(slotsBulk.every((p) => p === 0)).toBe(true);
+    const bytes = (a: unknown): Buffer => {
+      const u8 = (a as { bytes: Uint8Array }).bytes;
+      return Buffer.from(u8.buffer, u8.byteOffset, u8.byteLength);
+    };
+    expect(Buffer.compare(bytes(bulk), bytes(one))).toBe(0);
+    expect(bulk.stats()).toEqual(one.stats());
+    expect((bulk.stats() as { used: { count: number } }).used.count).toBe(1);
+  });
+});

@@ -33,12 +33,27 @@ interface HakmemModule {
 /**
  * Loaded by a computed specifier so neither tsc nor the bundler needs
  * hakmem's dist/ to exist: resolved at run time through the workspace
- * link apps/bench/node_modules/hakmem -> apps/hakmem (dist/index.js).
+ * link apps/bench/node_modules/hakmem -> apps/hakmem (dist/release.js,
+ * dist/debug.js).
  * HAKMEM_MODULE=/path/to/index.js measures another build instead (a
  * branch's dist, or a stand-in while hakmem does not build).
  */
 const HAKMEM_OVERRIDE = process.env.HAKMEM_MODULE;
-const HAKMEM_SPECIFIER = HAKMEM_OVERRIDE === undefined || HAKMEM_OVERRIDE === '' ? 'hakmem' : pathToFileURL(HAKMEM_OVERRIDE).href;
+const OVERRIDDEN = HAKMEM_OVERRIDE !== undefined && HAKMEM_OVERRIDE !== '';
+
+/**
+ * Each build through the entry that carries only its boxes: `hakmem` loads
+ * the release and the debug build of every box, 16 modules, where a child
+ * measures one of the two (import 21-24 ms against 28-42 for `hakmem` on
+ * this machine, in each of ~140 children and every W4 worker). The heap
+ * is the same code: the entries differ in which box builds they can pick
+ * (apps/hakmem/src/release.ts, debug.ts). HAKMEM_MODULE names one file,
+ * used for both builds.
+ */
+function specifierOf(variant: 'release' | 'debug'): string {
+  if (OVERRIDDEN) return pathToFileURL(HAKMEM_OVERRIDE as string).href;
+  return variant === 'release' ? 'hakmem/release' : 'hakmem/debug';
+}
 
 /** wasm32 memory tops out at 65536 pages. */
 const MAX_HEAP_BYTES = 2 ** 32 - 65536;
@@ -49,7 +64,7 @@ const HEAP_SLACK = 4;
 export const about: AdapterAbout = {
   peer: 'hakmem',
   options: `createAllocator({ variant, maxBytes: slots x maxSize x 4, 256 MiB..4 GiB - 64 KiB }); bytesTaken = stats().peakBytesReserved if present, else bytesReserved${
-    HAKMEM_SPECIFIER === 'hakmem' ? '' : `; loaded from HAKMEM_MODULE=${HAKMEM_OVERRIDE}`
+    OVERRIDDEN ? `; loaded from HAKMEM_MODULE=${HAKMEM_OVERRIDE}` : "; imported from 'hakmem/release' and 'hakmem/debug'"
   }`,
 };
 
@@ -118,15 +133,19 @@ class AttachedHakmemAdapter extends HakmemAdapter {
   }
 }
 
-let loaded: Promise<HakmemModule> | undefined;
+const loaded: Partial<Record<'release' | 'debug', Promise<HakmemModule>>> = {};
 
-async function loadHakmem(): Promise<HakmemModule> {
+function loadHakmem(variant: 'release' | 'debug'): Promise<HakmemModule> {
+  return (loaded[variant] ??= importHakmem(specifierOf(variant)));
+}
+
+async function importHakmem(specifier: string): Promise<HakmemModule> {
   let mod: Partial<HakmemModule>;
   try {
-    mod = (await import(HAKMEM_SPECIFIER)) as Partial<HakmemModule>;
+    mod = (await import(specifier)) as Partial<HakmemModule>;
   } catch (err) {
     throw new AdapterUnavailableError(
-      `cannot import '${HAKMEM_SPECIFIER}' (${(err as Error).message.split('\n')[0]}); build it first (pnpm --filter hakmem build -> apps/hakmem/dist/index.js)`,
+      `cannot import '${specifier}' (${(err as Error).message.split('\n')[0]}); build it first (pnpm --filter hakmem build -> apps/hakmem/dist/)`,
     );
   }
   if (typeof mod.createAllocator !== 'function') {
@@ -138,8 +157,7 @@ async function loadHakmem(): Promise<HakmemModule> {
 function factory(variant: 'release' | 'debug'): AdapterFactory {
   const name = variant === 'release' ? 'hakmem' : 'hakmem-debug';
   return async (opts) => {
-    loaded ??= loadHakmem();
-    const mod = await loaded;
+    const mod = await loadHakmem(variant);
     const heap = mod.createAllocator({ variant, maxBytes: heapBytes(opts) });
     if (heap.variant !== variant) {
       throw new AdapterUnavailableError(`hakmem: asked for the ${variant} build, got ${heap.variant}`);
@@ -155,8 +173,7 @@ export const createRelease: AdapterFactory = factory('release');
  * renderer; null when the loaded hakmem has none (an older HAKMEM_MODULE).
  */
 export async function renderHeapMap(map: unknown, title: string): Promise<string | null> {
-  loaded ??= loadHakmem();
-  const mod = await loaded;
+  const mod = await loadHakmem('release');
   return typeof mod.renderHeapMapSvg === 'function' ? mod.renderHeapMapSvg(map, { title }) : null;
 }
 export const createDebug: AdapterFactory = factory('debug');
@@ -175,8 +192,7 @@ export interface SharedHeapHost {
 
 /** `createAllocator({ shared: true })` in the thread that owns the heap. */
 export async function hostShared(variant: 'release' | 'debug', opts: { slots: number; maxSize: number }): Promise<SharedHeapHost> {
-  loaded ??= loadHakmem();
-  const mod = await loaded;
+  const mod = await loadHakmem(variant);
   if (typeof mod.attachAllocator !== 'function') throw new AdapterUnavailableError("'hakmem' loaded but exports no attachAllocator()");
   const heap = mod.createAllocator({ variant, maxBytes: heapBytes(opts), shared: true });
   if (heap.variant !== variant) throw new AdapterUnavailableError(`hakmem: asked for the ${variant} build, got ${heap.variant}`);
@@ -185,7 +201,6 @@ export async function hostShared(variant: 'release' | 'debug', opts: { slots: nu
 
 /** `attachAllocator(handle)` in a worker; the adapter's dispose() detaches. */
 export async function attachShared(variant: 'release' | 'debug', handle: unknown): Promise<Adapter> {
-  loaded ??= loadHakmem();
-  const mod = await loaded;
+  const mod = await loadHakmem(variant);
   return new AttachedHakmemAdapter(variant === 'release' ? 'hakmem' : 'hakmem-debug', mod.attachAllocator(handle));
 }

@@ -16,6 +16,11 @@ const MIN_BUFFER_BYTES = 64 * 1024 * 1024;
 const BUFFER_SLACK = 4;
 /** MemPool's block header: size and next, two u32s. */
 const BLOCK_HEADER_BYTES = 8;
+/** pool.js's state words (at `start`, 0 here) and the header's next word. */
+const STATE_FREE = 0;
+const STATE_USED = 1;
+const STATE_TOP = 2;
+const BLOCK_NEXT_WORD = 1;
 
 /**
  * `@thi.ng/malloc` MemPool (pool.js, 6.1.x) with its fastest options:
@@ -45,6 +50,7 @@ class ThingAdapter implements Adapter {
   private readonly pool: MemPoolType;
   private readonly bytes: Uint8Array;
   private readonly state: Uint32Array;
+  private readonly words: Uint32Array;
 
   constructor(pool: MemPoolType, buffer: ArrayBuffer) {
     this.pool = pool;
@@ -53,6 +59,7 @@ class ThingAdapter implements Adapter {
     // is `top`, the end of the bump region (pool.js STATE_TOP). `stats()`
     // would walk both block lists to report it.
     this.state = new Uint32Array(buffer, 0, 7);
+    this.words = new Uint32Array(buffer);
   }
 
   malloc(size: number): number {
@@ -72,7 +79,58 @@ class ThingAdapter implements Adapter {
   }
 
   bytesTaken(): number {
-    return this.state[2];
+    return this.state[STATE_TOP];
+  }
+
+  /**
+   * What `free` on each slot's block would leave, in O(n log n) instead of
+   * O(n x live): pool.free unlinks the block from the used list (a walk)
+   * and inserts it into the address-ordered free list (another walk); with
+   * `compact: false` it changes nothing else. So whatever the order of the
+   * frees, the end state is the used list without those blocks, in its
+   * order, and one free list of the old free blocks and the freed ones in
+   * address order; this builds that directly. A pointer that is not on the
+   * used list is skipped, as pool.free skips it. Freeing W5's 20,000-odd
+   * live blocks one by one took 5 to 10 s per child, twice (warm-up and
+   * after the loop); adapters.test.ts checks the two leave the same bytes.
+   */
+  freeSlots(slots: Int32Array): void {
+    const u32 = this.words;
+    const freeing = new Set<number>();
+    for (let s = 0; s < slots.length; s++) if (slots[s] !== 0) freeing.add((slots[s] >>> 0) - BLOCK_HEADER_BYTES);
+    const freed: number[] = [];
+    let kept = 0; // last block that stays on the used list
+    for (let b = this.state[STATE_USED]; b !== 0; ) {
+      const next = u32[(b >>> 2) + BLOCK_NEXT_WORD];
+      if (freeing.has(b)) freed.push(b);
+      else {
+        if (kept === 0) this.state[STATE_USED] = b;
+        else u32[(kept >>> 2) + BLOCK_NEXT_WORD] = b;
+        kept = b;
+      }
+      b = next;
+    }
+    if (kept === 0) this.state[STATE_USED] = 0;
+    else u32[(kept >>> 2) + BLOCK_NEXT_WORD] = 0;
+    if (freed.length === 0) return;
+    freed.sort((x, y) => x - y);
+    // Merge the sorted freed blocks into the free list; on equal addresses
+    // (impossible in a sound pool) pool.insert puts the new block first.
+    let prev = 0;
+    let old = this.state[STATE_FREE];
+    const link = (b: number): void => {
+      if (prev === 0) this.state[STATE_FREE] = b;
+      else u32[(prev >>> 2) + BLOCK_NEXT_WORD] = b;
+      prev = b;
+    };
+    for (const b of freed) {
+      while (old !== 0 && old < b) {
+        link(old);
+        old = u32[(old >>> 2) + BLOCK_NEXT_WORD];
+      }
+      link(b);
+    }
+    u32[(prev >>> 2) + BLOCK_NEXT_WORD] = old;
   }
 
   stats(): unknown {
