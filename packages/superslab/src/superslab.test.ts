@@ -84,6 +84,18 @@ function take(box: Superslab, cls: number, want: number): number[] {
   return Array.from(dest.subarray(0, n));
 }
 
+/** A shared heap's slab `at` of class `cls` owned by worker 1, four of its blocks handed out live; worker 2 frees remotely. */
+function twoWorkers(cls: number, at: number) {
+  const { lm, ss, activate } = setup(true);
+  const slab = activate(at, cls, 1);
+  const owner = new Superslab(lm, 1);
+  const other = new Superslab(lm, 2);
+  owner.adopt(cls, slab);
+  const got = take(owner, cls, 4);
+  for (const p of got) expect(owner.markLive(p)).toBe(true);
+  return { lm, ss, slab, owner, other, got };
+}
+
 describe(`superslab (${__HAKMEM_DEBUG__ ? 'debug' : 'release'} build)`, () => {
   it('maps a block to its slab record, its slab index and the slab data start', () => {
     const { ss } = setup();
@@ -282,14 +294,8 @@ describe(`superslab (${__HAKMEM_DEBUG__ ? 'debug' : 'release'} build)`, () => {
      * the live bit (done here by hand), the block sitting in its cache.
      */
     function raced() {
-      const { lm, ss, activate } = setup(true);
       const cls = tinyClassOf(64);
-      const slab = activate(2, cls, 1);
-      const owner = new Superslab(lm, 1);
-      const other = new Superslab(lm, 2);
-      owner.adopt(cls, slab);
-      const got = take(owner, cls, 4);
-      for (const p of got) expect(owner.markLive(p)).toBe(true);
+      const { lm, ss, slab, owner, other, got } = twoWorkers(cls, 2);
       const p = got[0];
       expect(other.freeRemote(p)).toBe(true);
       lm.u8[liveByteOf(p)] &= ~liveMaskOf(p); // the owner's plain clear, which read R = 0 a moment before
@@ -336,14 +342,7 @@ describe(`superslab (${__HAKMEM_DEBUG__ ? 'debug' : 'release'} build)`, () => {
   });
 
   it("a remote free reads none of the owner's counts it could catch half-updated (shared memory)", () => {
-    const { lm, activate } = setup(true);
-    const cls = tinyClassOf(128);
-    const slab = activate(3, cls, 1);
-    const owner = new Superslab(lm, 1);
-    const other = new Superslab(lm, 2);
-    owner.adopt(cls, slab);
-    const got = take(owner, cls, 4);
-    for (const p of got) expect(owner.markLive(p)).toBe(true);
+    const { lm, slab, other, got } = twoWorkers(tinyClassOf(128), 3);
     // The owner is in a refill: it has raised `used` and not yet `carved`
     // (both plain stores, only the owner's to make), which another worker
     // may see in that order.
