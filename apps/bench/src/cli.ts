@@ -152,8 +152,9 @@ async function main(): Promise<number> {
     const found = children[k];
     if (found !== undefined) return found;
     const { w, rep, alloc } = jobs[k];
-    const req = { mode: 'run', workload: w.id, alloc, rep, scale: cfg.scale, budgetMs: budgetFor(w, cfg), plannedTrace: plannedTraces.get(w.id), check: rep === 1, hold: true } as const;
-    return (children[k] = startChild(req, budgetFor(w, cfg)));
+    const budgetMs = budgetFor(w, cfg);
+    const req = { mode: 'run', workload: w.id, alloc, rep, scale: cfg.scale, budgetMs, plannedTrace: plannedTraces.get(w.id), check: rep === 1, hold: true } as const;
+    return (children[k] = startChild(req, budgetMs));
   };
   for (let k = 0; k < jobs.length; k++) {
     const { w, rep, alloc } = jobs[k];

@@ -20,7 +20,6 @@ export interface LoopResult {
  */
 export const CLOCK_MASK = 1023;
 
-
 /**
  * The loop of W1, W2, W3, W6: draw a slot, draw a size, free the slot's
  * block if any, malloc into it, write one byte. Only this loop is timed,

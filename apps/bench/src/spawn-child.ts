@@ -4,6 +4,8 @@ import { Cue, EXIT_UNAVAILABLE, Mark, type ChildRecord, type ChildRequest, type 
 
 /** The child entry, built beside this bundle. */
 const CHILD_PATH = fileURLToPath(new URL('./child.js', import.meta.url));
+/** The marks a held child prints (child-protocol.ts). */
+const MARK_NAMES = Object.keys(Mark) as MarkName[];
 /**
  * The children's environment: the CLI's, without NODE_EXTRA_CA_CERTS.
  * Node reads and parses that bundle of certificates when it starts, before
@@ -61,9 +63,9 @@ export function startChild(req: ChildRequest, budgetMs: number): HeldChild {
   let timedOut = false;
   const settle: Partial<Record<MarkName, () => void>> = {};
   const marks = {} as Record<MarkName, Promise<void>>;
-  for (const m of Object.keys(Mark) as MarkName[]) marks[m] = new Promise<void>((resolve) => (settle[m] = resolve));
+  for (const m of MARK_NAMES) marks[m] = new Promise<void>((resolve) => (settle[m] = resolve));
   const settleAll = (): void => {
-    for (const m of Object.keys(Mark) as MarkName[]) settle[m]?.();
+    for (const m of MARK_NAMES) settle[m]?.();
   };
   let scanned = 0;
   child.stdout.setEncoding('utf8').on('data', (d: string) => {
@@ -72,7 +74,7 @@ export function startChild(req: ChildRequest, budgetMs: number): HeldChild {
     const end = out.lastIndexOf('\n');
     if (end < scanned) return;
     for (const line of out.slice(scanned, end).split('\n')) {
-      for (const m of Object.keys(Mark) as MarkName[]) if (line === Mark[m]) settle[m]?.();
+      for (const m of MARK_NAMES) if (line === Mark[m]) settle[m]?.();
     }
     scanned = end + 1;
   });
