@@ -201,9 +201,10 @@ export class BigCache {
     // near its limit (less than SLACK_HEADROOM times the slack left to grow
     // into) the run is split at the request, so a heap about to fill up
     // fits as many blocks as before.
-    if (give - n > n * (SPLIT_RATIO - 1) || (give - n) * SLACK_HEADROOM > this.pages.limitPage - this.pages.endPage()) {
+    const slack = give - n;
+    if (slack > n * (SPLIT_RATIO - 1) || slack * SLACK_HEADROOM > this.pages.limitPage - this.pages.endPage()) {
       this.table.bump(BC_SPLITS);
-      this.pages.freeBodyRun(page + n, give - n);
+      this.pages.freeBodyRun(page + n, slack);
       give = n;
     }
     u32[this.pt0 + page] = runHeadWord(PK_RUN_LIVE, give);
