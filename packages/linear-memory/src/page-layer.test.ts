@@ -180,6 +180,21 @@ describe('page layer', () => {
     lm.u8[a * PAGE_SIZE + PAGE_SIZE + 100] = 1; // a write after free into the second page
     expect(pl.validate()).toMatch(/written after it was freed/);
     expect(() => pl.allocRun(2, 1)).toThrow(/written after it was freed/);
+    // The refusal took nothing: with the byte put back, the same pages are handed out.
+    expect(pl.validate()).toMatch(/written after it was freed/);
+    lm.u8[a * PAGE_SIZE + PAGE_SIZE + 100] = POISON_WORD & 0xff;
+    expect(pl.validate()).toBeNull();
+    expect(pl.allocRun(2, 1)).toBe(a);
+    // A body run a debug box filled itself (a large run it held free) keeps the mark, unfilled again.
+    pl.setWords(a, 2, PK_RUN_BODY);
+    new Int32Array(lm.memory.buffer, a * PAGE_SIZE, (2 * PAGE_SIZE) >>> 2).fill(POISON_WORD | 0);
+    pl.freeBodyRun(a, 2, true);
+    expect(pl.word(a + 1)).toBe(freePageWord(PK_RUN_BODY, true));
+    lm.u8[a * PAGE_SIZE + 8] = 2;
+    expect(pl.validate()).toMatch(new RegExp(`free page ${a} was written after it was freed, at ${a * PAGE_SIZE + 8}`));
+    expect(() => pl.allocRun(1, 1)).toThrow(/written after it was freed/);
+    lm.u8[a * PAGE_SIZE + 8] = POISON_WORD & 0xff;
+    expect(pl.allocRun(2, 1)).toBe(a);
     // Unpoisoned pages are not checked: the release builds give pages back as they are.
     const { lm: lm2, pl: pl2 } = layer(64);
     const b = pl2.allocRun(1, 1);

@@ -49,7 +49,7 @@ import {
 import { LinearMemory } from './linear-memory.js';
 import { breakLockOf, lockWord, unlockWord } from './lock.js';
 import { FreeRuns, RUN_INDEX_BYTES } from './free-runs.js';
-import { fillWords, findChangedWord } from './poison.js';
+import { scannerOf } from './block-scan.js';
 import { ALL_BITS, WORD_BIT_MASK, WORD_BIT_SHIFT, WORD_BITS, WORD_BYTES, WORD_RANGE } from './words.js';
 
 /**
@@ -108,6 +108,7 @@ const TABLE_ALIGN = 64;
 const RESERVED_HOLDER_SHIFT = 8;
 /** The free word of a page that was a run's body (see `freeBodyRun`). */
 const FREE_BODY_WORD = freePageWord(PK_RUN_BODY, false);
+const FREE_BODY_POISONED_WORD = freePageWord(PK_RUN_BODY, true);
 const AREAS_OFFSET = HEADER_BYTES;
 
 export function planGeometry(heapBase: number, maxBytes: number): HeapGeometry {
@@ -365,6 +366,7 @@ export class PageLayer {
     try {
       const page = this.reserve(n, align);
       if (page !== 0) {
+        this.checkTaken(page, n);
         this.runs.carve(page, n, this.foundHead, this.foundLength);
         this.takeLocked(page, n, head, body);
         // Free pages below the end may lie past this worker's view, if
@@ -390,6 +392,7 @@ export class PageLayer {
     try {
       const page = this.reserve(n, align);
       if (page !== 0) {
+        this.checkTaken(page, 1);
         this.runs.carve(page, 1, this.foundHead, this.foundLength);
         const reserved = this.reservedWord();
         this.takeLocked(page, 1, reserved, reserved);
@@ -412,6 +415,7 @@ export class PageLayer {
       const end = this.endPage();
       if (page < this.firstDataPage || page >= end || !this.isFree(page)) return false;
       const head = this.headOf(page);
+      this.checkTaken(page, 1);
       this.runs.carve(page, 1, head, this.runs.lengthAt(head, end));
       const reserved = this.reservedWord();
       this.takeLocked(page, 1, reserved, reserved);
@@ -433,7 +437,6 @@ export class PageLayer {
    * `body`, out of the bitmap and counted in use (one run).
    */
   private takeLocked(page: number, n: number, head: number, body: number): void {
-    if ((this.lm.u32[this.h + H_FLAGS / WORD_BYTES] & FLAG_POISONED) !== 0) this.checkPoisoned(page, n);
     const u32 = this.lm.u32;
     u32[this.pt0 + page] = head;
     if (n > 1) this.setWords(page + 1, n - 1, body);
@@ -452,7 +455,7 @@ export class PageLayer {
   freeRun(page: number, n: number, poison = false): void {
     if (poison) {
       this.lm.cover((page + n) * PAGE_SIZE);
-      fillWords(this.lm.i32, page * PAGE_SIZE, (page + n) * PAGE_SIZE, POISON_WORD);
+      scannerOf(this.lm).fill(page * PAGE_SIZE, (page + n) * PAGE_SIZE, POISON_WORD);
     }
     this.lock();
     try {
@@ -466,18 +469,22 @@ export class PageLayer {
   }
 
   /**
-   * `freeRun(page, n)` (not poisoned) for a run whose pages after the first
-   * all hold PK_RUN_BODY, as the box that owns it stamped them (a large run,
-   * or a tail cut from one): their free words are all the same, so they are
-   * written with one fill instead of a page at a time.
+   * `freeRun(page, n)` for a run whose pages after the first all hold
+   * PK_RUN_BODY, as the box that owns it stamped them (a large run, or a
+   * tail cut from one): their free words are all the same, so they are
+   * written with one fill instead of a page at a time. `poisoned`: a debug
+   * box already filled the pages with POISON_WORD (the poison of a run it
+   * held free, which it gives back as it is); they are checked when taken
+   * again, as `freeRun(page, n, true)`'s are.
    */
-  freeBodyRun(page: number, n: number): void {
+  freeBodyRun(page: number, n: number, poisoned = false): void {
     this.lock();
     try {
       const u32 = this.lm.u32;
       const i = this.pt0 + page;
-      u32[i] = freePageWord(u32[i], false);
-      u32.fill(FREE_BODY_WORD, i + 1, i + n);
+      if (poisoned) u32[this.h + H_FLAGS / WORD_BYTES] |= FLAG_POISONED;
+      u32[i] = freePageWord(u32[i], poisoned);
+      u32.fill(poisoned ? FREE_BODY_POISONED_WORD : FREE_BODY_WORD, i + 1, i + n);
       this.released(page, n);
     } finally {
       this.unlock();
@@ -493,6 +500,15 @@ export class PageLayer {
     u32[this.h + H_RUNS_FREED / WORD_BYTES]++;
   }
 
+  /**
+   * Under the lock, before free pages [page, page + n) are taken (nothing
+   * changed yet): throws CORRUPTION if a poisoned one was written since it
+   * came back. Only a heap a debug box gave poisoned pages to looks.
+   */
+  private checkTaken(page: number, n: number): void {
+    if ((this.lm.u32[this.h + H_FLAGS / WORD_BYTES] & FLAG_POISONED) !== 0) this.checkPoisoned(page, n);
+  }
+
   /** Throws CORRUPTION if a poisoned free page of [page, page + n) was written since it came back. */
   private checkPoisoned(page: number, n: number): void {
     const at = this.poisonBreach(page, n);
@@ -504,7 +520,7 @@ export class PageLayer {
     for (let p = page; p < page + n; p++) {
       if ((this.word(p) & (PK_KIND_MASK | FREE_POISONED)) !== (PK_FREE | FREE_POISONED)) continue;
       this.lm.cover((p + 1) * PAGE_SIZE);
-      const at = findChangedWord(this.lm.i32, p * PAGE_SIZE, (p + 1) * PAGE_SIZE, POISON_WORD);
+      const at = scannerOf(this.lm).find(p * PAGE_SIZE, (p + 1) * PAGE_SIZE, POISON_WORD);
       if (at >= 0) return at;
     }
     return -1;
