@@ -234,6 +234,8 @@ export interface BigCacheBox {
 
 export interface BigCacheImplementation {
   readonly variant?: Variant;
+  /** Guard bytes kept at the end of each live run (debug builds: 16); absent means 0. The facade asks `alloc` for the pages of size + guard. */
+  readonly BLOCK_GUARD?: number;
   readonly BigCache: {
     new (lm: LinearMemory, pages: PageLayer): BigCacheBox;
     /** Called once when a heap is formatted, before any instance exists (shared defaults in memory). */

@@ -104,7 +104,7 @@ const SHAPES: { [K in BoxName]: BoxShape<BoxImplementations[K], Instance<K>> } =
     counters: ['stage1Hits', 'stage2Hits', 'stage3Hits'],
   },
   bigcache: {
-    module: { variant: 'variant', BigCache: 'class' },
+    module: { variant: 'variant', BigCache: 'class', BLOCK_GUARD: 'number?' },
     statics: ['formatBudget'],
     instance: { alloc: 'function', free: 'function', usableSize: 'function', flush: 'function', resize: 'function?', walk: 'function', holdsRun: 'function?', reclaimWorker: 'function', counters: 'function', validate: 'function' },
     counters: ['hits', 'misses', 'puts'],

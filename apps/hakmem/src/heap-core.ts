@@ -193,10 +193,13 @@ export class HeapCore {
    */
   protected readonly tinyGuard: number;
   protected readonly midGuard: number;
+  /** BigCache's guard at the end of each live run (0 in release); `largeRunPages` counts it in. */
+  protected readonly largeGuard: number;
   /** The front gate's routing functions (FrontGateImplementation). */
   protected readonly routeOfSize: FrontGateImplementation['routeOfSize'];
   protected readonly routeOfWord: FrontGateImplementation['routeOfWord'];
   protected readonly routeOfPageRun: FrontGateImplementation['routeOfPageRun'];
+  /** The front gate's `largeRunPages`, of the size plus BigCache's guard. */
   protected readonly largeRunPages: FrontGateImplementation['largeRunPages'];
 
   /**
@@ -225,6 +228,7 @@ export class HeapCore {
     this.mid = parts.mid;
     this.tinyGuard = parts.tinyGuard;
     this.midGuard = parts.midGuard;
+    this.largeGuard = parts.largeGuard;
     this.smallHeap = parts.pages.pagesInUse() < SMALL_HEAP_PAGES;
     this.sizeClass = this.smallHeap ? smallHeapClassTable() : TINY_CLASS_OF_GRANULES.slice();
     const tlsBuild = boxes.tlsSll;
@@ -233,7 +237,9 @@ export class HeapCore {
     this.routeOfSize = gateBuild.routeOfSize;
     this.routeOfWord = gateBuild.routeOfWord;
     this.routeOfPageRun = gateBuild.routeOfPageRun;
-    this.largeRunPages = gateBuild.largeRunPages;
+    const largeGuard = parts.largeGuard;
+    const runPagesOf = gateBuild.largeRunPages;
+    this.largeRunPages = largeGuard === 0 ? runPagesOf : (size) => runPagesOf(size + largeGuard);
     // The written-out fast paths hold for the built-in release TLS cache and
     // SuperSlab: `malloc`/`free` in a private heap, `mallocSharedFlat`/
     // `freeSharedFlat` (with the release front gate too) in a shared one.

@@ -89,6 +89,7 @@ export interface HeapMapSource {
   /** Guard bytes per block of each box (0 in release): usable bytes = block − guard. */
   readonly tinyGuard: number;
   readonly midGuard: number;
+  readonly largeGuard: number;
 }
 
 const KINDS: readonly HeapMapRegionKind[] = ['metadata', 'slab', 'spare-slab', 'span', 'run', 'free', 'unknown'];
@@ -172,7 +173,7 @@ export function buildHeapMap(src: HeapMapSource): HeapMap {
         blockBytes: n * PAGE_SIZE,
         blocksLive: live ? 1 : 0,
         blocksCapacity: 1,
-        bytesLive: live ? n * PAGE_SIZE - (midRun ? src.midGuard : 0) : 0,
+        bytesLive: live ? n * PAGE_SIZE - (midRun ? src.midGuard : src.largeGuard) : 0,
         owner: null,
       });
       p += n;

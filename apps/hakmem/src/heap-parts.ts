@@ -45,6 +45,8 @@ export class HeapParts {
    */
   readonly tinyGuard: number;
   readonly midGuard: number;
+  /** The BigCache build's guard at the end of each live run (0 in release). */
+  readonly largeGuard: number;
   readonly scratch = new Uint32Array(SCRATCH);
 
   constructor(lm: LinearMemory, pages: PageLayer, boxes: BoxImplementations, variants: Record<BoxName, BoxVariant>) {
@@ -73,6 +75,7 @@ export class HeapParts {
     // A user implementation that keeps no guard bytes leaves these out.
     this.tinyGuard = boxes.superslab.BLOCK_GUARD ?? 0;
     this.midGuard = boxes.midLargeAce.BLOCK_GUARD ?? 0;
+    this.largeGuard = boxes.bigcache.BLOCK_GUARD ?? 0;
   }
 
   /** Slabs whose last block came back go to the shared pool. */

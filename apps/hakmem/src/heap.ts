@@ -112,7 +112,7 @@ export class Heap extends HeapCore {
     const route = this.routeOfSize(size, tg, mg);
     if (route === ROUTE_TINY) return TINY_CLASS_SIZES[this.sizeClass[(size + tg + 15) >>> 4]] - tg;
     if (route === ROUTE_MID) return MID_CLASS_SIZES[midClassOf(Math.max(size, TINY_MAX + 1) + mg)] - mg;
-    return this.largeRunPages(size) * PAGE_SIZE;
+    return this.largeRunPages(size) * PAGE_SIZE - this.largeGuard;
   }
 
   realloc(ptr: number, size: number): number {
@@ -127,7 +127,7 @@ export class Heap extends HeapCore {
     // A large block grows or shrinks where it lies when BigCache can (pages after it free or cached).
     if (this.routeOfSize(old, 0, 0) === ROUTE_LARGE && this.routeOfSize(size, 0, 0) === ROUTE_LARGE && this.big.resize !== undefined) {
       const pages = this.largeRunPages(size);
-      if (this.big.resize(ptr >>> PAGE_SHIFT, old / PAGE_SIZE, pages)) return this.handOut(ptr, pages * PAGE_SIZE);
+      if (this.big.resize(ptr >>> PAGE_SHIFT, (old + this.largeGuard) / PAGE_SIZE, pages)) return this.handOut(ptr, pages * PAGE_SIZE);
     }
     const next = this.malloc(size);
     if (next === 0) return 0;
@@ -200,6 +200,7 @@ export class Heap extends HeapCore {
       big: p.big,
       tinyGuard: p.tinyGuard,
       midGuard: p.midGuard,
+      largeGuard: p.largeGuard,
     });
   }
 

@@ -95,6 +95,7 @@ const ROUTES = [
   { route: 'tiny', size: 40 },
   { route: 'mid span', size: 5000 },
   { route: 'mid run', size: 200_000 },
+  { route: 'large', size: (2 << 20) + 1 },
 ];
 
 describe.each(VARIANTS)('provoked corruption (%s)', (variant) => {
@@ -252,12 +253,17 @@ describe.each(VARIANTS)('provoked corruption (%s)', (variant) => {
     });
   });
 
-  it('large blocks (BigCache runs) are not guarded in either build: usableSize is the whole run', () => {
-    const heap = heapOf();
-    const p = heap.malloc((2 << 20) + 1);
-    expect(heap.usableSize(p)).toBe(Math.ceil(((2 << 20) + 1) / PAGE_SIZE) * PAGE_SIZE);
-    heap.free(p);
-    heap.check();
+  it('large blocks (BigCache runs): the whole run is usable in release, all but its 16-byte guard in debug', () => {
+    for (const n of [(2 << 20) + 1, 2 << 20, (2 << 20) - 16]) {
+      const heap = heapOf(); // fresh: a cached run would be handed out whole, up to 4 × the request
+      const p = heap.malloc(n);
+      const run = Math.ceil((n + (debug ? 16 : 0)) / PAGE_SIZE) * PAGE_SIZE;
+      expect(heap.usableSize(p)).toBe(run - (debug ? 16 : 0));
+      bytes(heap).fill(1, p, p + heap.usableSize(p));
+      heap.check();
+      heap.free(p);
+      heap.check();
+    }
   });
 });
 
@@ -301,6 +307,45 @@ describe('per-box builds: the box that owns the memory decides', () => {
       heap.free(q);
     }
     heap.check();
+  });
+
+  it("bigcache: 'debug' alone guards and poisons large blocks, through the large fast path, realloc, calloc and alignedAlloc", () => {
+    const heap = createAllocator({ boxes: { bigcache: 'debug' } });
+    expect(heap.variant).toBe('debug');
+    const p = heap.malloc(3 << 20);
+    expect(heap.usableSize(p)).toBe((3 << 20) + PAGE_SIZE - 16); // 3 MiB + the guard takes a page more
+    scribble(heap, p + heap.usableSize(p));
+    expect(codeOf(() => heap.free(p))).toBe('CORRUPTION');
+    scribble(heap, p + heap.usableSize(p));
+    // realloc in place, shrinking then growing: the guard moves with the end, and every byte up to usableSize is the user's.
+    for (const n of [(2 << 20) + 5, (5 << 20) - 16, 5 << 20]) {
+      expect(heap.realloc(p, n)).toBe(p);
+      expect(heap.usableSize(p)).toBeGreaterThanOrEqual(n);
+      bytes(heap).fill(2, p, p + heap.usableSize(p));
+      heap.check();
+    }
+    heap.free(p);
+    scribble(heap, p + 12345);
+    expect(codeOf(() => heap.check())).toBe('CORRUPTION');
+    expect(codeOf(() => heap.malloc(5 << 20))).toBe('CORRUPTION');
+    scribble(heap, p + 12345);
+    const c = heap.calloc(1, 5 << 20);
+    expect(c).toBe(p);
+    expect(bytes(heap).subarray(c, c + (5 << 20)).every((b) => b === 0)).toBe(true);
+    heap.check();
+    const a = heap.alignedAlloc(65536, 2 << 20);
+    expect(a % 65536).toBe(0);
+    expect(heap.usableSize(a)).toBeGreaterThanOrEqual(2 << 20);
+    scribble(heap, a + heap.usableSize(a));
+    expect(codeOf(() => heap.check())).toBe('CORRUPTION');
+    scribble(heap, a + heap.usableSize(a));
+    heap.free(a);
+    heap.free(c);
+    heap.check();
+    // Mid blocks stay unguarded: their box runs its release build.
+    const m = heap.malloc(5000);
+    scribble(heap, m + heap.usableSize(m));
+    expect(codeOf(() => heap.free(m))).toBe('no error');
   });
 
   it('a guarded tiny heap keeps alignedAlloc, realloc and calloc consistent with usableSize', () => {

@@ -60,7 +60,8 @@ describe.each(VARIANTS)('heap.map() (%s)', (variant) => {
     expect(sum([...spans], (r) => r.blocksLive)).toBe(live.mid.length);
     const runs = map.regions.filter((r) => r.box === 'bigcache');
     expect(runs.filter((r) => r.state === 'live').map((r) => r.address)).toEqual(live.large);
-    for (const r of runs.filter((x) => x.state === 'live')) expect(r.pages).toBe((3 * MiB) / map.pageSize);
+    // 3 MiB, and in the debug build its 16-byte guard, which takes a page more.
+    for (const r of runs.filter((x) => x.state === 'live')) expect(r.pages).toBe((3 * MiB) / map.pageSize + (variant === 'debug' ? 1 : 0));
     // The freed large run is kept by BigCache for reuse.
     expect(runs.filter((r) => r.state === 'cached')).toHaveLength(1);
     // Plain JSON: it survives a round trip unchanged.

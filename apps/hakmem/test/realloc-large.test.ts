@@ -79,15 +79,18 @@ describe.each(['release', 'debug'] as const)('realloc of large blocks in place (
     const p = heap.malloc(8 * MiB);
     const fence = heap.malloc(2 * MiB);
     fill(heap, p, 2 * MiB, 23);
+    // The debug build's BigCache keeps a 16-byte guard at each run's end.
+    const guard = variant === 'debug' ? 16 : 0;
+    const runOf = (n: number) => Math.ceil((n + guard) / PAGE_SIZE) * PAGE_SIZE;
     expect(heap.realloc(p, 2 * MiB)).toBe(p);
-    expect(heap.usableSize(p)).toBe(2 * MiB);
+    expect(heap.usableSize(p)).toBe(runOf(2 * MiB) - guard);
     expect(kept(heap, p, 2 * MiB, 23)).toBe(true);
     heap.check();
     const tail = heap.malloc(5 * MiB); // the first free pages: the tail
-    expect(tail).toBe(p + 2 * MiB);
+    expect(tail).toBe(p + runOf(2 * MiB));
     const usable = heap.usableSize(tail);
     expect(heap.realloc(tail, usable / 2 - PAGE_SIZE)).toBe(tail);
-    expect(heap.usableSize(tail)).toBe(usable / 2 - PAGE_SIZE);
+    expect(heap.usableSize(tail)).toBe(runOf(usable / 2 - PAGE_SIZE) - guard);
     heap.check();
     for (const b of [p, tail, fence]) heap.free(b);
     expectDoubleFree(heap, p);

@@ -26,6 +26,7 @@ import {
 import { HeapError } from '@hakmem/contracts';
 import { scannerOf, type LinearMemory, type PageLayer } from '@hakmem/linear-memory';
 import { popCount } from './bigcache-table.js';
+import { poisonBreach, poisonMessage } from './run-guard.js';
 
 export { bucketOf };
 
@@ -193,6 +194,25 @@ export function cacheViolation(lm: LinearMemory, pages: PageLayer): { message: s
   if (listed !== count) return { message: `the buckets list ${listed} runs, the slot mask says ${count}`, page: 0 };
   const cached = u32[a + BC_CACHED_PAGES / WORD_BYTES];
   if (total !== cached) return { message: `cached pages ${cached} but entries add to ${total}`, page: 0 };
+  return null;
+}
+
+/**
+ * Debug build, `check()`: every cached run still holds the poison its free
+ * left (run after `cacheViolation` found the table sound). The first changed
+ * byte, or null.
+ */
+export function poisonViolation(lm: LinearMemory, pages: PageLayer): { message: string; page: number } | null {
+  const area = pages.bigcacheArea;
+  const mask = lm.u32[(area >>> 2) + BC_USED / WORD_BYTES];
+  for (let id = 1; id <= BIGCACHE_ENTRIES; id++) {
+    if (((mask >>> (id - 1)) & 1) === 0) continue;
+    const e = bcEntryIndex(area, id);
+    const page = lm.u32[e + BCE_PAGE];
+    const n = lm.u32[e + BCE_PAGES];
+    const at = poisonBreach(lm, page, n);
+    if (at >= 0) return { message: poisonMessage(page, n, at), page };
+  }
   return null;
 }
 

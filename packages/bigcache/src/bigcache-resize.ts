@@ -1,6 +1,7 @@
 import { BC_ENTRY_WORDS, BCE_PAGES, PK_RUN_BODY, PK_RUN_FREE, PK_RUN_LIVE, pageKind, runHeadWord } from '@hakmem/contracts/layout';
 import type { LinearMemory, PageLayer } from '@hakmem/linear-memory';
 import { entryError } from './bigcache-checks.js';
+import { poisonError, poisonRun } from './run-guard.js';
 import type { BigCacheTable } from './bigcache-table.js';
 
 /**
@@ -10,10 +11,15 @@ import type { BigCacheTable } from './bigcache-table.js';
  * leaves the lock to `resize`'s `finally`.
  */
 
-/** The tail goes to the page layer, whose free words remember it was a run's body (see `BigCache.take`). */
-export function shrinkRun(pages: PageLayer, page: number, oldPages: number, newPages: number): boolean {
+/**
+ * The tail goes to the page layer, whose free words remember it was a run's
+ * body (see `BigCache.alloc`); the debug build poisons it first, as any
+ * memory this box takes back.
+ */
+export function shrinkRun(lm: LinearMemory, pages: PageLayer, page: number, oldPages: number, newPages: number): boolean {
+  if (__HAKMEM_DEBUG__) poisonRun(lm, page + newPages, oldPages - newPages);
   pages.setWord(page, runHeadWord(PK_RUN_LIVE, newPages));
-  pages.freeBodyRun(page + newPages, oldPages - newPages);
+  pages.freeBodyRun(page + newPages, oldPages - newPages, __HAKMEM_DEBUG__);
   return true;
 }
 
@@ -34,7 +40,7 @@ export function growRun(lm: LinearMemory, pages: PageLayer, table: BigCacheTable
     const k = u32[e + BCE_PAGES];
     if (k < need) return false;
     if (__HAKMEM_DEBUG__) {
-      const err = entryError(lm, pages, id, 'resize');
+      const err = entryError(lm, pages, id, 'resize') ?? poisonError(lm, next, k, 'resize');
       if (err !== null) throw err;
     }
     const rem = k - need;
@@ -43,7 +49,7 @@ export function growRun(lm: LinearMemory, pages: PageLayer, table: BigCacheTable
     // A quarter of slack stays with the block, more goes to the page layer: a
     // resize keeps to the size asked for (`take` keeps more, see SPLIT_RATIO:
     // there the point is to reuse a head page, and here the head stays anyway).
-    if (rem > newPages >>> 2) pages.freeBodyRun(next + need, rem);
+    if (rem > newPages >>> 2) pages.freeBodyRun(next + need, rem, __HAKMEM_DEBUG__);
     else give = oldPages + k;
     pages.setWord(next, PK_RUN_BODY);
     pages.setWord(page, runHeadWord(PK_RUN_LIVE, give));
@@ -60,7 +66,7 @@ export function growRun(lm: LinearMemory, pages: PageLayer, table: BigCacheTable
   const got = pages.allocRun(need, next);
   if (got === 0) return false;
   if (got !== next) {
-    pages.freeRun(got, need);
+    pages.freeRun(got, need, __HAKMEM_DEBUG__);
     return false;
   }
   pages.setWords(next, need, PK_RUN_BODY);

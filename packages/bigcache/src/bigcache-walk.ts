@@ -3,6 +3,7 @@ import type { HeapWalk } from '@hakmem/contracts';
 import type { PageLayer } from '@hakmem/linear-memory';
 import { runViolation } from './bigcache-checks.js';
 import type { BigCacheTable } from './bigcache-table.js';
+import { BLOCK_GUARD, guardError } from './run-guard.js';
 
 /**
  * BigCache's walks over page words rather than slots: the heap walk's step
@@ -13,10 +14,11 @@ import type { BigCacheTable } from './bigcache-table.js';
 /**
  * The heap walk's step for the large run whose head is page `page` (its
  * word a run head of more pages than a mid span): counts a live run as one
- * block of its whole run's bytes, and sets `w.nextPage` past the run (past
- * `page` at least). With `w.validate`, it also checks the run's page words
- * (it ends inside the heap, its body pages are PK_RUN_BODY) and that a free
- * run is one `table` holds; it returns the first broken one, with
+ * block of its usable bytes (the run less BLOCK_GUARD), and sets
+ * `w.nextPage` past the run (past `page` at least). With `w.validate`, it
+ * also checks the run's page words (it ends inside the heap, its body pages
+ * are PK_RUN_BODY), that a free run is one `table` holds, and in the debug
+ * build a live run's guard; it returns the first broken one, with
  * `w.problemAt` the run's first byte, else null.
  */
 export function walkRun(pages: PageLayer, table: BigCacheTable, page: number, w: HeapWalk): string | null {
@@ -35,10 +37,14 @@ export function walkRun(pages: PageLayer, table: BigCacheTable, page: number, w:
       return v;
     }
     if (pageKind(word) === PK_RUN_FREE && table.slotOf(page) === 0) return `free run at page ${page} is held by no cache (lost memory)`;
+    if (__HAKMEM_DEBUG__ && pageKind(word) === PK_RUN_LIVE) {
+      const err = guardError(pages.lm, page, n, 'check');
+      if (err !== null) return err.message;
+    }
   }
   if (pageKind(word) === PK_RUN_LIVE) {
     w.liveBlocks++;
-    w.liveBytes += n * PAGE_SIZE;
+    w.liveBytes += n * PAGE_SIZE - BLOCK_GUARD;
   }
   return null;
 }

@@ -33,11 +33,12 @@ import {
 } from '@hakmem/contracts/layout';
 import { FREE_DOUBLE, FREE_INVALID, FREE_OK, type FreeResult, type HeapError, type HeapWalk } from '@hakmem/contracts';
 import { breakLockOf, lockWord, unlockWord, type LinearMemory, type PageLayer } from '@hakmem/linear-memory';
-import { assertCacheValid, cacheViolation, countsError, entryError, putError } from './bigcache-checks.js';
+import { assertCacheValid, cacheViolation, countsError, entryError, poisonViolation, putError } from './bigcache-checks.js';
 import { BigCacheTable, linkRun, unlinkRun } from './bigcache-table.js';
 import { HIGH_BIT, LAST_BUCKET, SAME_BUCKET_PROBES, SLACK_HEADROOM, SPLIT_RATIO, bucketOf } from './bucket.js';
 import { growRun, shrinkRun } from './bigcache-resize.js';
 import { releaseOrphanRuns, walkRun } from './bigcache-walk.js';
+import { BLOCK_GUARD, guardError, poisonError, poisonRun, writeRunGuard } from './run-guard.js';
 
 export { bucketOf } from './bigcache-checks.js';
 
@@ -81,12 +82,16 @@ export { bucketOf } from './bigcache-checks.js';
  * is about to evict. `flush` acts on every run, so it checks them all. A
  * damaged record or page word is a HeapError('CORRUPTION') from the
  * operation that would have acted on it, and from `check()` in any case.
+ * The debug build also guards and poisons the runs themselves (run-guard.ts):
+ * a write past a live run's usable end, or into a freed one, is CORRUPTION
+ * from the operation that next acts on that run, or from `check()`.
  *
  * Files: this one decides (alloc, free, resize, flush, eviction, the lock);
  * `bigcache-table.ts` keeps the slots, bucket lists, stamps and totals;
  * `bigcache-resize.ts` grows and shrinks a run in place; `bigcache-walk.ts`
  * holds the page-word walks (the heap walk's step, orphan release);
- * `bigcache-checks.ts` the validators.
+ * `bigcache-checks.ts` the validators; `run-guard.ts` the debug build's
+ * guard and poison of the runs.
  */
 /** `counters()` names, in counter-index order (BC_HITS .. BC_RESIZES). */
 const COUNTER_NAMES = ['hits', 'misses', 'puts', 'evictions', 'splits', 'allocFailures', 'resizes'] as const;
@@ -186,9 +191,7 @@ export class BigCache {
     if (__HAKMEM_DEBUG__) this.assertEntry(id, 'alloc');
     const e = t0 + id * BC_ENTRY_WORDS;
     const page = u32[e + BCE_PAGE];
-    let give = u32[e + BCE_PAGES];
-    u32[this.area + BC_COUNTERS / WORD_BYTES + BC_HITS]++;
-    unlinkRun(u32, this.area, t0, bk, id, e, b, prev);
+    const cached = u32[e + BCE_PAGES];
     // A run up to SPLIT_RATIO times the request goes out whole: its head page
     // is one a block started on before (warm in the TLB and cache, and
     // already backed by the OS), and no tail goes to the page layer to come
@@ -201,13 +204,21 @@ export class BigCache {
     // near its limit (less than SLACK_HEADROOM times the slack left to grow
     // into) the run is split at the request, so a heap about to fill up
     // fits as many blocks as before.
-    const slack = give - n;
-    if (slack > n * (SPLIT_RATIO - 1) || slack * SLACK_HEADROOM > this.pages.limitPage - this.pages.endPage()) {
+    const slack = cached - n;
+    const split = slack > n * (SPLIT_RATIO - 1) || slack * SLACK_HEADROOM > this.pages.limitPage - this.pages.endPage();
+    const give = split ? n : cached;
+    // Debug: the pages handed out still hold the poison their free left (a
+    // split tail keeps it, and the page layer checks it when it hands those
+    // pages out).
+    if (__HAKMEM_DEBUG__) this.refuse(poisonError(this.lm, page, give, 'alloc'));
+    u32[this.area + BC_COUNTERS / WORD_BYTES + BC_HITS]++;
+    unlinkRun(u32, this.area, t0, bk, id, e, b, prev);
+    if (split) {
       this.table.bump(BC_SPLITS);
-      this.pages.freeBodyRun(page + n, slack);
-      give = n;
+      this.pages.freeBodyRun(page + n, slack, __HAKMEM_DEBUG__);
     }
     u32[this.pt0 + page] = runHeadWord(PK_RUN_LIVE, give);
+    if (__HAKMEM_DEBUG__) writeRunGuard(this.lm, page, give);
     this.lastPages = give;
     this.unlock();
     return page;
@@ -229,6 +240,7 @@ export class BigCache {
         this.table.bump(BC_ALLOC_FAILURES);
         return 0;
       }
+      if (__HAKMEM_DEBUG__) writeRunGuard(this.lm, page, n);
       this.lastPages = n;
       return page;
     } finally {
@@ -253,12 +265,12 @@ export class BigCache {
 
   /**
    * Usable size of the live large block at `ptr` whose page word is `word`:
-   * its whole run (large runs carry no guard in either build), or -1 when
+   * its whole run less the debug build's guard (BLOCK_GUARD), or -1 when
    * `ptr` is not the first byte of a live run of this box.
    */
   usableSize(ptr: number, word: number): number {
     if ((ptr & PAGE_MASK) !== 0 || pageKind(word) !== PK_RUN_LIVE || runPages(word) <= SPAN_MAX_PAGES) return -1;
-    return runPages(word) * PAGE_SIZE;
+    return runPages(word) * PAGE_SIZE - BLOCK_GUARD;
   }
 
   /**
@@ -275,7 +287,11 @@ export class BigCache {
       this.unlock();
       return false;
     }
-    if (__HAKMEM_DEBUG__) this.assertPut(page, n, 'free');
+    if (__HAKMEM_DEBUG__) {
+      this.assertPut(page, n, 'free');
+      this.refuse(guardError(this.lm, page, n, 'free'));
+      poisonRun(this.lm, page, n);
+    }
     u32[at] = runHeadWord(PK_RUN_FREE, n);
     const a = this.area;
     const now = ++u32[a + BC_COUNTERS / WORD_BYTES + BC_PUTS];
@@ -301,9 +317,14 @@ export class BigCache {
     try {
       if (__HAKMEM_DEBUG__) this.assertCounts('resize');
       if (newPages <= SPAN_MAX_PAGES || this.pages.word(page) !== runHeadWord(PK_RUN_LIVE, oldPages)) return false;
+      if (__HAKMEM_DEBUG__) this.refuse(guardError(this.lm, page, oldPages, 'resize'));
       if (newPages === oldPages) return true;
-      const ok = newPages < oldPages ? shrinkRun(this.pages, page, oldPages, newPages) : growRun(this.lm, this.pages, this.table, page, oldPages, newPages);
-      if (ok) this.table.bump(BC_RESIZES);
+      const ok = newPages < oldPages ? shrinkRun(this.lm, this.pages, page, oldPages, newPages) : growRun(this.lm, this.pages, this.table, page, oldPages, newPages);
+      if (ok) {
+        this.table.bump(BC_RESIZES);
+        // The run may have taken a whole cached run's pages, more than asked for.
+        if (__HAKMEM_DEBUG__) writeRunGuard(this.lm, page, runPages(this.pages.word(page)));
+      }
       return ok;
     } finally {
       this.guarded = false;
@@ -320,7 +341,7 @@ export class BigCache {
     const u32 = this.lm.u32;
     const budget = u32[this.area + BC_BUDGET_PAGES / WORD_BYTES];
     if (n > budget) {
-      this.pages.freeBodyRun(page, n);
+      this.pages.freeBodyRun(page, n, __HAKMEM_DEBUG__);
       return;
     }
     while (this.table.full() || u32[this.area + BC_CACHED_PAGES / WORD_BYTES] + n > budget) this.evictOldest(now);
@@ -336,7 +357,7 @@ export class BigCache {
     const n = u32[e + BCE_PAGES];
     this.table.remove(id, e);
     this.table.bump(BC_EVICTIONS);
-    this.pages.freeBodyRun(page, n);
+    this.pages.freeBodyRun(page, n, __HAKMEM_DEBUG__);
   }
 
   private evictAll(): void {
@@ -368,11 +389,12 @@ export class BigCache {
   /**
    * The heap walk's step for the large run whose head is page `page` (its
    * word a run head of more pages than a mid span): counts a live run as one
-   * block of its whole run's bytes, and sets `w.nextPage` past the run (past
-   * `page` at least). With `w.validate`, it also checks the run's page words
-   * (it ends inside the heap, its body pages are PK_RUN_BODY) and that a free
-   * run is one this cache holds; it returns the first broken one, with
-   * `w.problemAt` the run's first byte, else null (`walkRun`).
+   * block of its usable bytes (the run less BLOCK_GUARD), and sets
+   * `w.nextPage` past the run (past `page` at least). With `w.validate`, it
+   * also checks the run's page words (it ends inside the heap, its body
+   * pages are PK_RUN_BODY), that a free run is one this cache holds and, in
+   * the debug build, a live run's guard; it returns the first broken one,
+   * with `w.problemAt` the run's first byte, else null (`walkRun`).
    */
   walk(page: number, w: HeapWalk): string | null {
     return walkRun(this.pages, this.table, page, w);
@@ -386,7 +408,7 @@ export class BigCache {
    * table and the budget. Returns the first violation, or null.
    */
   validate(): string | null {
-    const v = cacheViolation(this.lm, this.pages);
+    const v = cacheViolation(this.lm, this.pages) ?? (__HAKMEM_DEBUG__ ? poisonViolation(this.lm, this.pages) : null);
     return v === null ? null : v.message;
   }
 
