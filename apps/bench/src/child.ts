@@ -44,6 +44,8 @@ const JIT_ROUNDS = 6;
 const JIT_ROUND_ITERATIONS = 20_000;
 /** Each short round stops at a quarter of a warm-up round's cap, so a slow peer spends at most 1.5 caps on them. */
 const JIT_ROUND_CAP_SHARE = 4;
+/** A timed pass cut by count (a loop too slow for its clock checks, below) still runs this many times the workload's slots. */
+const SLOW_PASS_ROUNDS = 8;
 /**
  * A first call this short runs the whole loop function, exit included, in
  * the interpreter. V8 compiles the warm-up's loop on the stack (OSR) and
@@ -198,6 +200,16 @@ async function run(req: Extract<ChildRequest, { mode: 'run' }>): Promise<void> {
   // iterations in a first capped round, before the short rounds) is still
   // tiering up there.
   for (let k = 0; k < WARMUP_ROUNDS; k++) if (warmRound(planned, warmMs).iterations === planned) break;
+  // A loop the warm-up found too slow for its clock checks stops the timed
+  // pass by count too, at what the budget allows at that rate: otherwise
+  // the pass runs a whole chunk of CLOCK_MASK + 1 iterations past its
+  // deadline (the debug build's W6, ~0.5 ms an iteration: 0.5 s where 80 ms
+  // were meant, in each of 5 children; the GC's W6 twice that). At least
+  // SLOW_PASS_ROUNDS times the slots, though: the pass starts from empty
+  // slots, and in its first WS iterations most mallocs follow no free
+  // (debug W6 ran 116 iterations at 2.6 k/s, 512 at 1.9 k/s, 1,024 at 1.8 k/s).
+  const timedIterations =
+    roundIterations < planned ? Math.min(planned, Math.max(SLOW_PASS_ROUNDS * w.slots, Math.ceil((roundIterations * req.budgetMs) / warmMs))) : planned;
   // Timed passes: at least one; more while they are short, because on a
   // loaded machine a pass of a few milliseconds is often cut by a whole
   // scheduler time slice (W6's floor measured 42 or 10 M/s, bimodally).
@@ -214,7 +226,7 @@ async function run(req: Extract<ChildRequest, { mode: 'run' }>): Promise<void> {
   for (;;) {
     phase = `timed pass ${passMs.length + 1}`;
     const t0 = performance.now();
-    r = loop(adapter, slots, w.minSize, w.maxSize, planned, SEED, t0 + req.budgetMs);
+    r = loop(adapter, slots, w.minSize, w.maxSize, timedIterations, SEED, t0 + req.budgetMs);
     const t1 = performance.now();
     const over = w.overhead ? (r as OverheadResult) : null;
     passMs.push(t1 - t0 - (over === null ? 0 : over.sampleMs));
@@ -231,7 +243,7 @@ async function run(req: Extract<ChildRequest, { mode: 'run' }>): Promise<void> {
       references.set(r.iterations, reference);
     }
     traceOk &&= r.trace === reference;
-    if (r.truncated || passMs.length >= MAX_PASSES || spent >= SHORT_PASSES_MS) break;
+    if (r.iterations < planned || passMs.length >= MAX_PASSES || spent >= SHORT_PASSES_MS) break;
     phase = `freeing all blocks after timed pass ${passMs.length}`;
     freeAll(adapter, slots);
   }
@@ -263,7 +275,7 @@ async function run(req: Extract<ChildRequest, { mode: 'run' }>): Promise<void> {
     ms,
     passMs,
     iterationsPerSec: ms > 0 ? (r.iterations * 1000) / ms : 0,
-    truncated: r.truncated,
+    truncated: r.iterations < planned,
     failures: r.failures,
     traceOk,
     peakLiveBytes: peakLive,
