@@ -16,7 +16,7 @@ import {
   smallHeapClassTable,
 } from '@hakmem/contracts/layout';
 import { describe, expect, it } from 'vitest';
-import { createAllocator, HeapError, type Allocator, type AllocatorOptions } from '../src/index.js';
+import { attachAllocator, createAllocator, HeapError, type Allocator, type AllocatorOptions } from '../src/index.js';
 import { VARIANTS } from './helpers.js';
 
 /**
@@ -364,5 +364,33 @@ describe('per-box builds: the box that owns the memory decides', () => {
     const c = heap.calloc(1, 1008);
     expect(heap.usableSize(c)).toBeGreaterThanOrEqual(1008);
     heap.check();
+  });
+});
+
+describe('large blocks in a shared debug heap, across attachments', () => {
+  it("a run another attachment took past this one's view is guarded and poisoned, and checked from either side", () => {
+    const a = createAllocator({ shared: true, variant: 'debug', initialBytes: 4 << 20, maxBytes: 256 << 20 });
+    const b = attachAllocator(a.share()); // a second worker's attachment, driven from this thread
+    const p = b.malloc(20 << 20); // the memory grows past a's views
+    const usable = b.usableSize(p);
+    expect(usable).toBe((20 << 20) + PAGE_SIZE - 16);
+    bytes(b).fill(9, p, p + usable);
+    // A byte past the end: a's free (its views refreshed to reach the run) refuses, and the block stays live.
+    scribble(b, p + usable);
+    expect(codeOf(() => a.free(p))).toBe('CORRUPTION');
+    expect(codeOf(() => b.check())).toBe('CORRUPTION');
+    scribble(b, p + usable);
+    a.free(p);
+    a.check();
+    // A write into the freed run: check() from either attachment, and the malloc that would reuse it.
+    scribble(b, p + usable - 1);
+    expect(codeOf(() => a.check())).toBe('CORRUPTION');
+    expect(codeOf(() => b.check())).toBe('CORRUPTION');
+    expect(codeOf(() => b.malloc(20 << 20))).toBe('CORRUPTION');
+    scribble(b, p + usable - 1);
+    expect(b.malloc(20 << 20)).toBe(p);
+    b.free(p);
+    a.check();
+    b.detach();
   });
 });
