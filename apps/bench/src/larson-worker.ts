@@ -27,6 +27,9 @@ import type { LarsonWorkerData, LarsonWorkerResult } from './larson-protocol.js'
 import { loadAdapter } from './registry.js';
 
 const d = workerData as LarsonWorkerData;
+/** Short rounds before the warm-up rounds of a timed session (see timeSession). */
+const JIT_ROUNDS = 6;
+const JIT_ROUND_MS = 2;
 const slots = new Int32Array(d.slots);
 const tags = new Uint8Array(d.tags);
 const ctl = new Int32Array(d.control);
@@ -56,9 +59,22 @@ function checkSession(a: Adapter, st: LarsonState): LarsonWorkerResult {
 function timeSession(a: Adapter, st: LarsonState): LarsonWorkerResult {
   barrier(ctl, T);
   let r = 0;
+  // Short rounds first, rotating as the others do: V8 then compiles
+  // larsonRound as a whole, with feedback for its exit and for the remote
+  // frees a rotation brings. With only the two long warm-up rounds, the
+  // timed rounds ran in code compiled on the stack mid-loop, which
+  // deoptimized at the exit and on the remote path (10 deopts in a W4-2
+  // child with --trace-deopt; 1 with these rounds), and a deoptimized round
+  // runs interpreted until V8 compiles it again (a scratch larson loop with
+  // two workers on a shared heap spent up to whole 30 ms rounds at 6 M
+  // replacements/s against 45 M: its compile jobs found no idle core).
+  for (let k = 0; k < JIT_ROUNDS; k++, r++) {
+    larsonRound(a, slots, base(r), st, performance.now() + JIT_ROUND_MS);
+    barrier(ctl, T);
+  }
   // Warm-up rounds: the same loop, so the timed rounds start in optimized
   // code and on a heap in steady state (every slot filled).
-  for (; r < d.warmRounds; r++) {
+  for (const end = r + d.warmRounds; r < end; r++) {
     larsonRound(a, slots, base(r), st, performance.now() + d.roundMs);
     barrier(ctl, T);
   }
@@ -66,7 +82,7 @@ function timeSession(a: Adapter, st: LarsonState): LarsonWorkerResult {
   const roundWallMs: number[] = [];
   const t0 = performance.now();
   let last = t0;
-  for (; r < d.warmRounds + d.rounds; r++) {
+  for (const end = r + d.rounds; r < end; r++) {
     larsonRound(a, slots, base(r), st, performance.now() + d.roundMs);
     barrier(ctl, T);
     const now = performance.now();
