@@ -32,10 +32,17 @@ describe('HTML report in headless Chromium', () => {
     // A real run, small: W1, W3, W6 with a chart and a heap map each, W5 and
     // W7 with an overhead chart too, W4 with 1, 2 and 4 workers, three
     // allocators, two repetitions.
-    execFileSync(process.execPath, ['dist/cli.js', '--workloads', 'W1,W3,W5,W6,W7,W4', '--alloc', 'floor,hakmem,dlmalloc', '--reps', String(REPS), '--scale', '0.02', '--out', out], {
-      cwd: packageDir,
-      stdio: 'pipe',
-    });
+    try {
+      execFileSync(process.execPath, ['dist/cli.js', '--workloads', 'W1,W3,W5,W6,W7,W4', '--alloc', 'floor,hakmem,dlmalloc', '--reps', String(REPS), '--scale', '0.02', '--out', out], {
+        cwd: packageDir,
+        stdio: 'pipe',
+      });
+    } catch (e) {
+      // The CLI names a failed measurement in its notes, on stdout: say which one failed and why.
+      const stdout = String((e as { stdout?: unknown }).stdout ?? '');
+      const notes = stdout.split('\n').filter((l) => /fail|error|crash|timed out|exited|✗|!/i.test(l));
+      throw new Error(`the bench run failed: ${(e as Error).message}\nits notes:\n${notes.join('\n')}`);
+    }
     const json = readdirSync(out).find((f) => f.endsWith('.json'));
     if (json === undefined) throw new Error('the bench wrote no JSON');
     results = JSON.parse(readFileSync(join(out, json), 'utf8')) as BenchResults;
