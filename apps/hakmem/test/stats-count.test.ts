@@ -1,4 +1,4 @@
-import { PAGE_SIZE, SMALL_HEAP_PAGES } from '@hakmem/contracts/layout';
+import { PAGE_SIZE, SMALL_HEAP_PAGES, SS_MAGIC, SS_MAGIC_VALUE, SS_SIZE } from '@hakmem/contracts/layout';
 import { describe, expect, it } from 'vitest';
 import { heapOf, VARIANTS } from './helpers.js';
 
@@ -50,5 +50,31 @@ describe.each(VARIANTS)('stats() counts exactly what is live (%s)', (variant) =>
     for (const p of live.keys()) heap.free(p);
     live.clear();
     expectCounts();
+  });
+});
+
+describe.each(VARIANTS)('stats() in a shared heap is a snapshot (%s)', (variant) => {
+  it('a SuperSlab caught without its header (another worker making or giving it back) is counted as nothing, not reported; check() and a private heap report it', () => {
+    for (const shared of [true, false]) {
+      const heap = heapOf(variant, { shared });
+      const blocks = Array.from({ length: 100 }, () => heap.malloc(48));
+      const big = heap.malloc(3 << 20);
+      const ss = blocks[0] - (blocks[0] % SS_SIZE); // SuperSlabs are aligned to their size
+      const u32 = new Uint32Array(heap.memory.buffer);
+      expect(u32[(ss + SS_MAGIC) >>> 2]).toBe(SS_MAGIC_VALUE);
+      u32[(ss + SS_MAGIC) >>> 2] = 0; // the moment another worker's stamp is ahead of its header
+      if (shared) {
+        const st = heap.stats();
+        expect(st.liveBlocks).toBe(1); // the large block; the SuperSlab's blocks are out of this snapshot
+        expect(st.bytesInUse).toBe(heap.usableSize(big));
+      } else {
+        expect(() => heap.stats()).toThrow(expect.objectContaining({ code: 'CORRUPTION', box: 'superslab' }));
+      }
+      // (The debug TLS cache's own check may see it first, through a cached block of that SuperSlab.)
+      expect(() => heap.check()).toThrow(expect.objectContaining({ code: 'CORRUPTION' }));
+      u32[(ss + SS_MAGIC) >>> 2] = SS_MAGIC_VALUE;
+      expect(heap.stats().liveBlocks).toBe(101);
+      heap.check();
+    }
   });
 });
