@@ -102,21 +102,27 @@ export function walkSuperslab(lm: LinearMemory, pt0: number, page: number, w: He
   return null;
 }
 
-/** Cached blocks per slab of the SuperSlab `checkCached` last looked at. */
+/** Cached blocks per slab of the SuperSlab `countCachedPerSlab` last counted. */
 const cachedPerSlab = new Int32Array(SLABS_PER_SS);
 
-/** Counts the cached blocks of each slab of `ss` into `cachedPerSlab`; a cached block that is live is a problem. */
+/** The cached blocks of `ss`, counted per slab into `cachedPerSlab` (`countCachedPerSlab`): a cached block that is live is a problem. */
 function checkCached(u8: Uint8Array, ss: number, cached: Uint32Array, cachedCount: number, w: HeapWalk): string | null {
-  cachedPerSlab.fill(0);
-  for (let i = lowerBound(cached, cachedCount, ss); i < cachedCount && cached[i] < ss + SS_SIZE; i++) {
+  for (let i = countCachedPerSlab(ss, cached, cachedCount); i < cachedCount && cached[i] < ss + SS_SIZE; i++) {
     const p = cached[i];
     if ((u8[liveByteOf(p)] & liveMaskOf(p)) !== 0) {
       w.problemAt = p;
       return 'a cached block is marked live';
     }
-    cachedPerSlab[(p & SS_MASK) >>> PAGE_SHIFT]++;
   }
   return null;
+}
+
+/** Counts the cached blocks of each slab of `ss` into `cachedPerSlab`; returns the index of the first of them in `cached`. */
+function countCachedPerSlab(ss: number, cached: Uint32Array, cachedCount: number): number {
+  cachedPerSlab.fill(0);
+  const first = lowerBound(cached, cachedCount, ss);
+  for (let i = first; i < cachedCount && cached[i] < ss + SS_SIZE; i++) cachedPerSlab[(cached[i] & SS_MASK) >>> PAGE_SHIFT]++;
+  return first;
 }
 
 /** The first index of `sorted[0..n)` whose value is ≥ `x`. */
@@ -162,8 +168,7 @@ function checkPageWords(u32: Uint32Array, pt0: number, page: number, ss: number,
  * block counts in the slab it lies in, as its class size does.
  */
 function countUsed(u32: Uint32Array, ss: number, w: HeapWalk, cached: Uint32Array, cachedCount: number): void {
-  cachedPerSlab.fill(0);
-  for (let i = lowerBound(cached, cachedCount, ss); i < cachedCount && cached[i] < ss + SS_SIZE; i++) cachedPerSlab[(cached[i] & SS_MASK) >>> PAGE_SHIFT]++;
+  countCachedPerSlab(ss, cached, cachedCount);
   for (let s = 0; s < SLABS_PER_SS; s++) {
     const m = slabRecordAt(ss, s) >>> 2;
     const state = u32[m + SM_STATE / WORD_BYTES];
