@@ -1,6 +1,6 @@
 import { HeapError } from '@hakmem/contracts';
-import { GUARD_BYTES, PAGE_SIZE, POISON_BYTE, POISON_WORD } from '@hakmem/contracts/layout';
-import { guardBreach, scannerOf, writeGuard, type LinearMemory } from '@hakmem/linear-memory';
+import { GUARD_BYTES, PAGE_SIZE, POISON_BYTE, POISON_WORD, WORD_BYTES } from '@hakmem/contracts/layout';
+import { findChangedByte, guardBreach, scannerOf, writeGuard, type LinearMemory } from '@hakmem/linear-memory';
 
 /**
  * The debug build's guard and poison for large runs, as the superslab and
@@ -56,10 +56,7 @@ export function poisonBreach(lm: LinearMemory, page: number, n: number): number 
   const at = scannerOf(lm).find(from, to, POISON_WORD);
   if (at < 0) return -1;
   // The scanner names the word; the message names the byte.
-  const u8 = lm.u8;
-  let b = at;
-  while (u8[b] === POISON_BYTE) b++;
-  return b;
+  return findChangedByte(lm.u8, at, at + WORD_BYTES, POISON_BYTE);
 }
 
 /** The cached run of `n` pages at `page` still holds its poison, or the error `op` throws (before it changes anything). */
