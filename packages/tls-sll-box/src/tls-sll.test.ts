@@ -53,12 +53,39 @@ describe(`TLS cache (${__HAKMEM_DEBUG__ ? 'debug' : 'release'} build)`, () => {
     const start = c.capacity[5];
     c.refillCount(5);
     expect(c.capacity[5]).toBe(Math.min(start * 2, c.maxCapacity[5]));
+    c.refillCount(5);
+    c.refillCount(5);
     const out = new Uint32Array(512);
     const before = c.capacity[5];
+    expect(before).toBe(256);
     c.drain(5, out);
     c.drain(5, out);
-    expect(c.capacity[5]).toBeLessThan(before);
+    expect(c.capacity[5]).toBe(128);
     expect(c.counters().capacityShrinks).toBe(1);
+  });
+
+  it('shrinks an overflowing class to 64 blocks at the least, so a burst of frees drains in batches', () => {
+    const c = new TlsCache();
+    // Class 3 (64 B) may hold 512 blocks, class 39 (1 KiB) 64: the floor is the smaller of 64 and the maximum.
+    for (const [cls, floor] of [[3, 64], [39, Math.min(64, c.maxCapacity[39])]] as const) {
+      // A class that made 4,096 blocks refilled often: its capacity grew to its maximum.
+      while (c.capacity[cls] < c.maxCapacity[cls]) c.refillCount(cls);
+      let ptr = 0x100000 * (cls + 1);
+      const out = new Uint32Array(512);
+      let drains = 0;
+      let drained = 0;
+      for (let i = 0; i < 4096; i++) {
+        ptr += 16;
+        if (!c.push(cls, ptr)) {
+          drained += c.drain(cls, out);
+          drains++;
+          expect(c.push(cls, ptr)).toBe(true);
+        }
+      }
+      expect(c.capacity[cls]).toBe(floor);
+      // Every drain after the shrinks moves half the floor.
+      expect(drained / drains).toBeGreaterThanOrEqual(floor / 2);
+    }
   });
 
   it('splices a refill batch on top', () => {
