@@ -9,7 +9,8 @@ import type { LinearMemory } from './linear-memory.js';
  *     remote list without telling the owner) can refill them.
  * Which list a record is on is also written in one word of the record
  * (`listWord`: SLAB_LIST_NONE / _PARTIAL / _DRY), which the validators read.
- * Owner only, so plain writes; the remote head is read with an atomic load.
+ * Owner only, so plain writes; in a shared heap the remote head is read
+ * with an atomic load.
  */
 export class OwnerLists {
   readonly partial: number[][];
@@ -19,12 +20,14 @@ export class OwnerLists {
   private readonly lm: LinearMemory;
   private readonly listWord: number;
   private readonly remoteWord: number;
+  private readonly shared: boolean;
 
   /** `listWord`, `remoteWord`: byte offsets, in a record, of its list word and its remote-free head. */
   constructor(lm: LinearMemory, classes: number, listWord: number, remoteWord: number) {
     this.lm = lm;
     this.listWord = listWord >>> 2;
     this.remoteWord = remoteWord >>> 2;
+    this.shared = lm.shared;
     this.partial = Array.from({ length: classes }, () => []);
     this.dry = Array.from({ length: classes }, () => []);
   }
@@ -37,8 +40,14 @@ export class OwnerLists {
     if (from === where) return;
     if (from !== SLAB_LIST_NONE) {
       const list = from === SLAB_LIST_PARTIAL ? this.partial[cls] : this.dry[cls];
+      // Swap with the last and pop: order within a list does not matter, and
+      // splice cost a builtin call and an array copy on every move (a burst
+      // of frees moves each of its slabs from dry to partial).
       const at = list.indexOf(rec);
-      if (at >= 0) list.splice(at, 1);
+      if (at >= 0) {
+        list[at] = list[list.length - 1];
+        list.pop();
+      }
     }
     u32[i] = where;
     if (where === SLAB_LIST_PARTIAL) this.partial[cls].push(rec);
@@ -51,7 +60,11 @@ export class OwnerLists {
     const u32 = this.lm.u32;
     for (let i = list.length - 1; i >= 0; i--) {
       const rec = list[i];
-      if (Atomics.load(u32, (rec >>> 2) + this.remoteWord) === 0) continue;
+      // A private heap has no other thread to race with, so it reads the
+      // word plainly: Atomics.load is a builtin call TurboFan does not inline,
+      // and a refill with no partial record scans the whole dry list.
+      const remote = this.shared ? Atomics.load(u32, (rec >>> 2) + this.remoteWord) : u32[(rec >>> 2) + this.remoteWord];
+      if (remote === 0) continue;
       list[i] = list[list.length - 1];
       list.pop();
       this.revived++;
