@@ -65,8 +65,64 @@ function cachedTinyBlocks(parts: HeapParts): Uint32Array {
   return cached;
 }
 
-/** `check()`: every box's validator, then one walk of the page table validating every region. */
-export function checkHeap(parts: HeapParts): void {
+/**
+ * In a shared heap, check() reports a problem only once the same one has
+ * been found by this many walks in a row, over at least this long; it gives
+ * up waiting for a clean walk after the last bound and reports what it found.
+ */
+const SHARED_CHECK_CONFIRMATIONS = 3;
+const SHARED_CHECK_CONFIRM_MS = 50;
+const SHARED_CHECK_GIVE_UP_MS = 5000;
+
+/**
+ * `check()`: every box's validator, then one walk of the page table
+ * validating every region.
+ *
+ * A shared heap's records are read without locks while other workers
+ * change them, so a walk may catch a region in the middle of a change (a
+ * BigCache slot written before its mask bit, a span's counts between two
+ * words, pages taken but not yet stamped): with two workers allocating
+ * tiny, mid and large blocks, a third of the walks found something, each
+ * time somewhere else. A change in flight can also last: a worker the
+ * system puts off the CPU in the middle of one leaves it half done for a
+ * time slice, and three walks in a row then found the same pages taken
+ * and not stamped. Damage stays where it is. So in a shared heap check()
+ * returns as soon as one walk finds nothing, and reports a problem only
+ * when that same problem (box, address and message) has been found by
+ * SHARED_CHECK_CONFIRMATIONS walks in a row spanning SHARED_CHECK_CONFIRM_MS.
+ * A shared heap's damage takes about that long to report.
+ */
+export function checkHeap(parts: HeapParts, refreshViews: () => void): void {
+  if (!parts.lm.shared) {
+    checkOnce(parts);
+    return;
+  }
+  const start = performance.now();
+  let last = '';
+  let streak = 0;
+  let since = start;
+  for (let walks = 1; ; walks++) {
+    // Another worker may have grown the memory since the last walk (the facade's one refresh, the view rule).
+    if (walks > 1) refreshViews();
+    try {
+      checkOnce(parts);
+      return;
+    } catch (e) {
+      if (!(e instanceof HeapError) || e.code !== 'CORRUPTION') throw e;
+      const now = performance.now();
+      const finding = `${e.box ?? ''} ${e.ptr ?? ''} ${e.message}`;
+      if (finding === last) streak++;
+      else {
+        last = finding;
+        streak = 1;
+        since = now;
+      }
+      if ((streak >= SHARED_CHECK_CONFIRMATIONS && now - since >= SHARED_CHECK_CONFIRM_MS) || now - start >= SHARED_CHECK_GIVE_UP_MS) throw e;
+    }
+  }
+}
+
+function checkOnce(parts: HeapParts): void {
   const fail = (box: BoxName | undefined, msg: string | null, at?: number) => {
     if (msg !== null) throw new HeapError('CORRUPTION', msg, at, box);
   };

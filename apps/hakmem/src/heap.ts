@@ -206,7 +206,7 @@ export class Heap extends HeapCore {
 
   check(): void {
     this.refreshViews();
-    checkHeap(this.parts);
+    checkHeap(this.parts, () => this.refreshViews());
   }
 
   // ------------------------------------------------ typed views (typed-views.ts)

@@ -1,6 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
+import { PAGE_SIZE, SP_CARVED } from '@hakmem/contracts/layout';
 import { attachAllocator, createAllocator, HeapError, type Allocator, type Variant } from '../src/index.js';
 
 /**
@@ -115,6 +116,51 @@ describe.each(stressCases)('%s', (_, { n, variant, seeds }) => {
     // own. Counted over all seeds: on a loaded machine one seed's workers may
     // run one after another, and then every hand-off is freed by its owner.
     expect(remoteFrees).toBeGreaterThan(0);
+  });
+});
+
+describe.each(['release', 'debug'] as const)('check() while other workers use the heap (%s)', (variant) => {
+  it('reports nothing while two workers allocate, and still reports damage they do not touch', { timeout: 60_000 }, async () => {
+    const run = start(2, 77, 100_000_000, 'free', variant);
+    // A mid block of this thread's own span, which the workers neither take blocks from nor free into.
+    const mine = run.heap.malloc(4096);
+    // One of the first blocks of a fresh span: on the span's first page, after its 64-byte header.
+    const span = mine - (mine % PAGE_SIZE);
+    expect(mine - span).toBeGreaterThanOrEqual(64);
+    expect(mine - span).toBeLessThan(4 * 4096 + 64);
+    const carved = (span + SP_CARVED) >>> 2;
+    await withTimeout(
+      new Promise<void>((resolve) => {
+        const poll = () => (Atomics.load(run.ctl, 8) > 500 && Atomics.load(run.ctl, 9) > 500 ? resolve() : setTimeout(poll, 1));
+        poll();
+      }),
+      'workers start',
+    );
+    // Before: with two workers allocating tiny, mid and large blocks, a third of
+    // these checks threw CORRUPTION (a region caught in the middle of a change).
+    const t0 = performance.now();
+    let checks = 0;
+    while (performance.now() - t0 < 1500) {
+      run.heap.check();
+      checks++;
+      await new Promise((r) => setImmediate(r));
+    }
+    // Real damage, while the workers keep going: found, and only after being seen again.
+    const u32 = new Uint32Array(run.heap.memory.buffer);
+    u32[carved] += 5;
+    const tDamage = performance.now();
+    expect(() => run.heap.check()).toThrow(/CORRUPTION|carved/);
+    expect(performance.now() - tDamage).toBeGreaterThanOrEqual(50);
+    new Uint32Array(run.heap.memory.buffer)[carved] -= 5;
+    Atomics.store(run.ctl, 15, 1);
+    await withTimeout(Promise.all(run.finished), 'workers stop');
+    expect(Atomics.load(run.ctl, 0)).toBe(0);
+    freeHandoff(run);
+    run.heap.free(mine);
+    run.heap.check();
+    expect(run.heap.stats().liveBlocks).toBe(0);
+    expect(checks).toBeGreaterThan(10);
+    await Promise.all(run.workers.map((w) => w.terminate()));
   });
 });
 
