@@ -101,9 +101,7 @@ export function checkHeap(parts: HeapParts, refreshViews: () => void): void {
   let last = '';
   let streak = 0;
   let since = start;
-  for (let walks = 1; ; walks++) {
-    // Another worker may have grown the memory since the last walk (the facade's one refresh, the view rule).
-    if (walks > 1) refreshViews();
+  for (;;) {
     try {
       checkOnce(parts);
       return;
@@ -119,6 +117,8 @@ export function checkHeap(parts: HeapParts, refreshViews: () => void): void {
       }
       if ((streak >= SHARED_CHECK_CONFIRMATIONS && now - since >= SHARED_CHECK_CONFIRM_MS) || now - start >= SHARED_CHECK_GIVE_UP_MS) throw e;
     }
+    // Another worker may have grown the memory since this walk (the facade's one refresh, the view rule).
+    refreshViews();
   }
 }
 
