@@ -60,6 +60,21 @@ describe(`front gate (${__HAKMEM_DEBUG__ ? 'debug' : 'release'} build)`, () => {
     // A large run always has more pages than a mid run, so that free routes it to BigCache.
     expect(largeRunPages((1 << 20) - 15)).toBe(17);
     expect(largeRunPages(8 << 20)).toBe(128);
+    // Whole pages, rounded up, on both sides of the uint32 round-up's limit.
+    const sizes: [number, number][] = [
+      [1, 17],
+      [17 * PAGE_SIZE, 17],
+      [17 * PAGE_SIZE + 1, 18],
+      [2 ** 31 - 1, 2 ** 15],
+      [2 ** 31 + 1, 2 ** 15 + 1],
+      [2 ** 32 - PAGE_SIZE - 1, 2 ** 16 - 1],
+      [2 ** 32 - PAGE_SIZE, 2 ** 16 - 1],
+      [2 ** 32 - PAGE_SIZE + 1, 2 ** 16],
+      [2 ** 32 - 1, 2 ** 16],
+      [2 ** 32, 2 ** 16],
+      [2 ** 32 + 1, 2 ** 16 + 1],
+    ];
+    for (const [size, pages] of sizes) expect(largeRunPages(size), `largeRunPages(${size})`).toBe(pages);
     expect(routeOfPageRun(16)).toBe(ROUTE_MID);
     expect(routeOfPageRun(17)).toBe(ROUTE_LARGE);
   });
