@@ -302,7 +302,7 @@ export class HeapCore {
    * `mallocBoxed` instead (constructor), which calls the boxes' functions.
    */
   malloc(size: number): number {
-    if ((size >>> 0) !== size) return this.mallocHugeOrThrow(size);
+    if (typeof size !== 'number' || (size >>> 0) !== size) return this.mallocHugeOrThrow(size);
     if (size <= TINY_MAX) {
       const cls = this.sizeClass[(size + 15) >>> 4];
       // popState, written out (hot-layout.ts)
@@ -336,7 +336,7 @@ export class HeapCore {
    * another.
    */
   protected mallocSharedFlat(size: number): number {
-    if ((size >>> 0) !== size) return this.mallocHugeOrThrow(size);
+    if (typeof size !== 'number' || (size >>> 0) !== size) return this.mallocHugeOrThrow(size);
     if (size <= TINY_MAX) {
       const cls = this.sizeClass[(size + 15) >>> 4];
       // popState, written out (hot-layout.ts); each value computed once keeps the bytecode small (see freeSharedFlat)
@@ -364,7 +364,7 @@ export class HeapCore {
 
   /** `malloc` through the boxes' hot functions: any TLS or SuperSlab build other than the built-in release. */
   protected mallocBoxed(size: number): number {
-    if ((size >>> 0) !== size) return this.mallocHugeOrThrow(size);
+    if (typeof size !== 'number' || (size >>> 0) !== size) return this.mallocHugeOrThrow(size);
     if (size <= TINY_MAX) {
       const cls = this.sizeClass[(size + 15) >>> 4];
       const ptr = this.popBlock(this.tlsCount, this.tlsSlots, this.tlsOps, cls);
@@ -380,7 +380,7 @@ export class HeapCore {
    * and sizes whose guard does not fit a tiny class go to the mid box.
    */
   protected mallocGuarded(size: number): number {
-    if ((size >>> 0) !== size) return this.mallocHugeOrThrow(size);
+    if (typeof size !== 'number' || (size >>> 0) !== size) return this.mallocHugeOrThrow(size);
     const need = size + this.tinyGuard;
     if (need <= TINY_MAX) {
       const cls = this.sizeClass[(need + 15) >>> 4];
@@ -402,8 +402,8 @@ export class HeapCore {
    * to `mallocGuarded`, whose boxes check again and report.
    */
   protected mallocDebugFlat(size: number): number {
-    const need = size + GUARD_BYTES_DEBUG;
-    if ((size >>> 0) === size && need <= TINY_MAX) {
+    if (typeof size === 'number' && (size >>> 0) === size && size + GUARD_BYTES_DEBUG <= TINY_MAX) {
+      const need = size + GUARD_BYTES_DEBUG;
       const cls = this.sizeClass[(need + 15) >>> 4];
       const st = this.tlsState;
       const n = st[TLS_COUNT_AT + cls] - 1;
@@ -435,7 +435,12 @@ export class HeapCore {
     return this.mallocGuarded(size);
   }
 
-  /** Sizes the fast paths do not take: not a u32 (2^32 itself may be a valid request), or above maxBytes. */
+  /**
+   * Sizes the fast paths do not take: not a u32 (2^32 itself may be a valid
+   * request), above maxBytes, or not a number at all. The fast paths test
+   * `typeof` first: `>>>` would throw a TypeError on a BigInt or a Symbol,
+   * where the contract asks for a RangeError.
+   */
   protected mallocHugeOrThrow(size: number): number {
     if (Number.isInteger(size) && size >= 0 && size <= this.maxBytes) return this.mallocLarge(Math.ceil(size / PAGE_SIZE));
     throw new RangeError(`hakmem: malloc size must be an integer in [0, maxBytes = ${this.maxBytes}], got ${String(size)}`);

@@ -58,8 +58,16 @@ for (const suite of SUITES) describe(`facade contract (${suite.label})`, () => {
 
   it('rejects invalid sizes with RangeError', () => {
     const heap = heapFor(suite, { maxBytes: 16 << 20 });
-    for (const bad of [-1, 1.5, NaN, Infinity, (16 << 20) + 1, 2 ** 40, '8' as unknown as number])
-      expect(codeOf(() => heap.malloc(bad))).toBe('RangeError');
+    const before = snapshot(heap);
+    // Not numbers at all as well: a BigInt or a Symbol made the fast paths' `>>>` throw a TypeError.
+    const notNumbers = ['8', 8n, Symbol('8'), null, undefined, {}, [8]] as unknown as number[];
+    for (const bad of [-1, 1.5, NaN, Infinity, (16 << 20) + 1, 2 ** 40, ...notNumbers]) {
+      const shown = `${typeof bad} ${String(bad)}`;
+      expect(codeOf(() => heap.malloc(bad)), `malloc(${shown})`).toBe('RangeError');
+      expect(codeOf(() => heap.calloc(1, bad)), `calloc(1, ${shown})`).toBe('RangeError');
+      expect(codeOf(() => heap.alignedAlloc(16, bad)), `alignedAlloc(16, ${shown})`).toBe('RangeError');
+    }
+    expect(snapshot(heap)).toBe(before);
     expect(codeOf(() => heap.calloc(-1, 4))).toBe('RangeError');
     expect(codeOf(() => heap.calloc(2, 0.5))).toBe('RangeError');
     expect(codeOf(() => heap.calloc(1 << 16, 1 << 16))).toBe('RangeError');
