@@ -69,28 +69,39 @@ function cachedTinyBlocks(parts: HeapParts): Uint32Array {
  * In a shared heap, check() reports a problem only once the same one has
  * been found by this many walks in a row, over at least this long; it gives
  * up waiting for a clean walk after the last bound and reports what it found.
+ * Each walk first waits at most SHARED_CHECK_LOCK_WAIT_MS for each of the
+ * heap's locks; after a walk that found something, check() lets them go for
+ * SHARED_CHECK_PAUSE_MS before the next.
  */
 const SHARED_CHECK_CONFIRMATIONS = 3;
 const SHARED_CHECK_CONFIRM_MS = 50;
 const SHARED_CHECK_GIVE_UP_MS = 5000;
+const SHARED_CHECK_LOCK_WAIT_MS = 1000;
+const SHARED_CHECK_PAUSE_MS = 2;
 
 /**
  * `check()`: every box's validator, then one walk of the page table
  * validating every region.
  *
- * A shared heap's records are read without locks while other workers
- * change them, so a walk may catch a region in the middle of a change (a
- * BigCache slot written before its mask bit, a span's counts between two
- * words, pages taken but not yet stamped): with two workers allocating
- * tiny, mid and large blocks, a third of the walks found something, each
- * time somewhere else. A change in flight can also last: a worker the
- * system puts off the CPU in the middle of one leaves it half done for a
- * time slice, and three walks in a row then found the same pages taken
- * and not stamped. Damage stays where it is. So in a shared heap check()
- * returns as soon as one walk finds nothing, and reports a problem only
- * when that same problem (box, address and message) has been found by
- * SHARED_CHECK_CONFIRMATIONS walks in a row spanning SHARED_CHECK_CONFIRM_MS.
- * A shared heap's damage takes about that long to report.
+ * A shared heap's records change under the walk while other workers run.
+ * Two kinds of change, two answers:
+ * - Changes made under a lock (the page words and counters, BigCache's
+ *   table, the pool's and the mid box's lists): each walk holds every lock
+ *   of the heap (PageLayer.lockAll, in the lock order of linear-memory's
+ *   lock.ts), so it sees none of them half made. Without the locks, a worker
+ *   put off the CPU in the middle of one (taking pages it had not yet
+ *   stamped, say) left it half made for its whole time slice, and on a
+ *   loaded machine (three workers on two cores) three walks 50 ms apart all
+ *   found it. Other workers' slow paths wait for the walk; fast paths do not.
+ * - Changes an owner makes without a lock, to its own slabs and spans
+ *   (refills, carving): a walk may still catch one in the middle. So check()
+ *   returns as soon as one walk finds nothing, and reports a problem only
+ *   when that same problem (box, address and message) has been found by
+ *   SHARED_CHECK_CONFIRMATIONS walks in a row spanning
+ *   SHARED_CHECK_CONFIRM_MS. Damage stays where it is; a shared heap's
+ *   takes about that long to report.
+ * A lock still held after SHARED_CHECK_LOCK_WAIT_MS (a worker died holding
+ * it) leaves that walk without locks.
  */
 export function checkHeap(parts: HeapParts, refreshViews: () => void): void {
   if (!parts.lm.shared) {
@@ -102,7 +113,10 @@ export function checkHeap(parts: HeapParts, refreshViews: () => void): void {
   let streak = 0;
   let since = start;
   for (;;) {
+    const locked = parts.pages.lockAll(SHARED_CHECK_LOCK_WAIT_MS);
     try {
+      // Another worker may have grown the memory before the locks were taken (the facade's one refresh, the view rule).
+      refreshViews();
       checkOnce(parts);
       return;
     } catch (e) {
@@ -116,11 +130,16 @@ export function checkHeap(parts: HeapParts, refreshViews: () => void): void {
         since = now;
       }
       if ((streak >= SHARED_CHECK_CONFIRMATIONS && now - since >= SHARED_CHECK_CONFIRM_MS) || now - start >= SHARED_CHECK_GIVE_UP_MS) throw e;
+    } finally {
+      if (locked) parts.pages.unlockAll();
     }
-    // Another worker may have grown the memory since this walk (the facade's one refresh, the view rule).
-    refreshViews();
+    // Let the workers waiting for a lock have it before the next walk takes them all again.
+    Atomics.wait(PAUSE, 0, 0, SHARED_CHECK_PAUSE_MS);
   }
 }
+
+/** A word nobody changes, to sleep on between two walks. */
+const PAUSE = new Int32Array(new SharedArrayBuffer(4));
 
 function checkOnce(parts: HeapParts): void {
   const fail = (box: BoxName | undefined, msg: string | null, at?: number) => {

@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { PAGE_SIZE, SP_CARVED } from '@hakmem/contracts/layout';
+import { H_MAGIC, H_PAGE_LOCK, H_PAGES_IN_USE, HEAP_MAGIC, PAGE_SIZE, SP_CARVED } from '@hakmem/contracts/layout';
 import { attachAllocator, createAllocator, HeapError, type Allocator, type Variant } from '../src/index.js';
 
 /**
@@ -161,6 +161,70 @@ describe.each(['release', 'debug'] as const)('check() while other workers use th
     expect(run.heap.stats().liveBlocks).toBe(0);
     expect(checks).toBeGreaterThan(10);
     await Promise.all(run.workers.map((w) => w.terminate()));
+  });
+});
+
+describe.each(['release', 'debug'] as const)('check() and a change made under a lock (%s)', (variant) => {
+  /**
+   * Starts a worker that holds the page lock with the pages-in-use counter
+   * one off (as a worker put off the CPU in the middle of taking pages
+   * leaves them) for `holdMs`, or with 0 until `finish()`. Before check()
+   * took the heap's locks, it reported that counter as damage once three
+   * walks 50 ms apart had seen it: a randomized campaign of three workers on
+   * two cores found "pages in use counter 4276 but 4274 pages are used" and
+   * the like on a heap that was sound.
+   */
+  async function holdPageLock(heap: Allocator, holdMs: number): Promise<{ finish: () => Promise<void>; worker: Worker }> {
+    const u32 = new Uint32Array(heap.memory.buffer);
+    expect(u32[H_MAGIC / 4]).toBe(HEAP_MAGIC); // the header is at the memory's start (heapBase 0)
+    const ctl = new Int32Array(new SharedArrayBuffer(8));
+    const worker = new Worker(new URL('./workers/locked-change-worker.mjs', import.meta.url), {
+      workerData: { memory: heap.memory, lockIndex: H_PAGE_LOCK / 4, counterIndex: H_PAGES_IN_USE / 4, control: ctl.buffer, holdMs },
+    });
+    const reaches = (v: number, what: string) =>
+      withTimeout(
+        new Promise<void>((resolve) => {
+          const poll = () => (Atomics.load(ctl, 1) === v ? resolve() : setTimeout(poll, 1));
+          poll();
+        }),
+        what,
+      );
+    await reaches(1, 'the worker takes the lock');
+    const finish = async () => {
+      Atomics.store(ctl, 0, 1);
+      Atomics.notify(ctl, 0);
+      await reaches(2, 'the worker lets the lock go');
+      await worker.terminate();
+    };
+    return { finish, worker };
+  }
+
+  it('waits for the lock, then finds nothing', { timeout: 30_000 }, async () => {
+    const heap = createAllocator({ shared: true, variant, maxBytes: 64 << 20 });
+    const blocks = [heap.malloc(100), heap.malloc(5000), heap.malloc(2 << 20)];
+    const { finish } = await holdPageLock(heap, 400);
+    const t0 = performance.now();
+    heap.check();
+    // It waited for the worker to let go (400 ms after it took the lock).
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(250);
+    await finish();
+    for (const p of blocks) heap.free(p);
+    heap.check();
+    expect(heap.stats().liveBlocks).toBe(0);
+  });
+
+  it('reports what a lock held past the wait guards (a worker that died holding it), and does not hang', { timeout: 30_000 }, async () => {
+    const heap = createAllocator({ shared: true, variant, maxBytes: 64 << 20 });
+    const p = heap.malloc(5000);
+    const { finish } = await holdPageLock(heap, 0);
+    const t0 = performance.now();
+    expect(() => heap.check()).toThrow(/pages in use/);
+    // Each walk waited its second for the page lock before it went on without it.
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(1000);
+    await finish();
+    heap.check();
+    heap.free(p);
+    heap.check();
   });
 });
 

@@ -1,3 +1,6 @@
+import { H_BIGCACHE_LOCK, H_MID_LOCK, H_PAGE_LOCK, H_POOL_LOCK } from '@hakmem/contracts/layout';
+import { WORD_BYTES } from './words.js';
+
 /**
  * The heap's locks, and the one order they are taken in. Every other file
  * that takes a lock points here instead of restating it.
@@ -29,6 +32,11 @@
  *      bitmap, H_END_PAGE (growth), H_PAGES_IN_USE and the page counters.
  *      Taken alone or inside one box lock; no lock is taken while it is held.
  *
+ * One caller holds more than one box lock: `lockAll`, for `check()` in a
+ * shared heap, takes all of them, in the order of the list above, and then
+ * the page lock. That makes no cycle: every other holder of a box lock
+ * waits, if at all, only for the page lock, which `lockAll` takes last.
+ *
  * Not locks: remote-free lists (SM_REMOTE_HEAD, SP_REMOTE_HEAD) are pushed
  * with compare-and-swap and taken whole by their owner with one exchange;
  * live bits of a shared heap are set and cleared atomically; H_NEXT_WORKER
@@ -40,6 +48,9 @@
  * (and the page lock inside it) to repair what the dead worker left.
  */
 const WAIT_MS = 20;
+
+/** Every lock of the heap header, in the order above: the box locks as listed, then the page lock. */
+const ALL_LOCKS = [H_POOL_LOCK, H_BIGCACHE_LOCK, H_MID_LOCK, H_PAGE_LOCK] as const;
 
 export function lockWord(i32: Int32Array, index: number, shared: boolean, holder: number): void {
   if (!shared) {
@@ -70,4 +81,39 @@ export function unlockWord(i32: Int32Array, index: number, shared: boolean): voi
  */
 export function breakLockOf(i32: Int32Array, index: number, holder: number, by: number): boolean {
   return Atomics.compareExchange(i32, index, holder, by) === holder;
+}
+
+/**
+ * Takes every lock of the shared heap whose header starts at u32 index `h`,
+ * in the lock order (see above), for a walk that must see no box's locked
+ * change half made (`check()`). Gives up when one lock stays held for
+ * `timeoutMs`: a worker that died holding it never lets go (until a
+ * survivor's `reclaim`). Then it releases what it took and returns false,
+ * and the walk goes on without locks.
+ */
+export function lockAll(i32: Int32Array, h: number, holder: number, timeoutMs: number): boolean {
+  const deadline = performance.now() + timeoutMs;
+  for (let k = 0; k < ALL_LOCKS.length; k++) {
+    if (!lockWordBy(i32, h + ALL_LOCKS[k] / WORD_BYTES, holder, deadline)) {
+      for (let j = k - 1; j >= 0; j--) unlockWord(i32, h + ALL_LOCKS[j] / WORD_BYTES, true);
+      return false;
+    }
+  }
+  return true;
+}
+
+/** Releases what `lockAll` took, in the reverse order. */
+export function unlockAll(i32: Int32Array, h: number): void {
+  for (let k = ALL_LOCKS.length - 1; k >= 0; k--) unlockWord(i32, h + ALL_LOCKS[k] / WORD_BYTES, true);
+}
+
+/** `lockWord` in a shared heap that gives up at `deadline` (performance.now()); returns whether it holds the lock. */
+function lockWordBy(i32: Int32Array, index: number, holder: number, deadline: number): boolean {
+  for (;;) {
+    const cur = Atomics.compareExchange(i32, index, 0, holder);
+    if (cur === 0) return true;
+    const left = deadline - performance.now();
+    if (left <= 0) return false;
+    Atomics.wait(i32, index, cur, Math.min(WAIT_MS, left));
+  }
 }

@@ -47,7 +47,7 @@ import {
   POOL_AREA_BYTES,
 } from '@hakmem/contracts/layout';
 import { LinearMemory } from './linear-memory.js';
-import { breakLockOf, lockWord, unlockWord } from './lock.js';
+import { breakLockOf, lockAll, lockWord, unlockAll, unlockWord } from './lock.js';
 import { FreeRuns, RUN_INDEX_BYTES } from './free-runs.js';
 import { scannerOf } from './block-scan.js';
 import { ALL_BITS, WORD_BIT_MASK, WORD_BIT_SHIFT, WORD_BITS, WORD_BYTES, WORD_RANGE } from './words.js';
@@ -337,6 +337,24 @@ export class PageLayer {
 
   unlock(): void {
     if (this.lm.shared) unlockWord(this.lm.i32, this.h + H_PAGE_LOCK / WORD_BYTES, true);
+  }
+
+  /**
+   * In a shared heap, takes every lock of the heap, the boxes' and this
+   * layer's, in the lock order (lock.ts `lockAll`), waiting at most
+   * `timeoutMs` for each; returns whether it holds them (then call
+   * `unlockAll`). While they are held no other worker changes what they
+   * guard: the page words and counters, BigCache's table, the pool's and
+   * the mid box's lists, and the memory's length (growth takes the page
+   * lock). A private heap has nothing to take: false.
+   */
+  lockAll(timeoutMs: number): boolean {
+    return this.lm.shared && lockAll(this.lm.i32, this.h, this.lm.holder, timeoutMs);
+  }
+
+  /** Releases what `lockAll` took. */
+  unlockAll(): void {
+    unlockAll(this.lm.i32, this.h);
   }
 
   /**
