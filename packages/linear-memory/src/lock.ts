@@ -87,14 +87,13 @@ export function breakLockOf(i32: Int32Array, index: number, holder: number, by: 
  * Takes every lock of the shared heap whose header starts at u32 index `h`,
  * in the lock order (see above), for a walk that must see no box's locked
  * change half made (`check()`). Gives up when one lock stays held for
- * `timeoutMs`: a worker that died holding it never lets go (until a
+ * `timeoutMs` after it started waiting for that one: a worker that died holding it never lets go (until a
  * survivor's `reclaim`). Then it releases what it took and returns false,
  * and the walk goes on without locks.
  */
 export function lockAll(i32: Int32Array, h: number, holder: number, timeoutMs: number): boolean {
-  const deadline = performance.now() + timeoutMs;
   for (let k = 0; k < ALL_LOCKS.length; k++) {
-    if (!lockWordBy(i32, h + ALL_LOCKS[k] / WORD_BYTES, holder, deadline)) {
+    if (!lockWordBy(i32, h + ALL_LOCKS[k] / WORD_BYTES, holder, performance.now() + timeoutMs)) {
       for (let j = k - 1; j >= 0; j--) unlockWord(i32, h + ALL_LOCKS[j] / WORD_BYTES, true);
       return false;
     }
