@@ -134,12 +134,16 @@ export function checkHeap(parts: HeapParts, refreshViews: () => void): void {
       if (locked) parts.pages.unlockAll();
     }
     // Let the workers waiting for a lock have it before the next walk takes them all again.
-    Atomics.wait(PAUSE, 0, 0, SHARED_CHECK_PAUSE_MS);
+    Atomics.wait((pause ??= new Int32Array(new SharedArrayBuffer(4))), 0, 0, SHARED_CHECK_PAUSE_MS);
   }
 }
 
-/** A word nobody changes, to sleep on between two walks. */
-const PAUSE = new Int32Array(new SharedArrayBuffer(4));
+/**
+ * A word nobody changes, to sleep on between two walks; made on first use,
+ * so that importing the facade needs no SharedArrayBuffer (a page that is
+ * not cross-origin isolated has none, and a private heap needs none).
+ */
+let pause: Int32Array | undefined;
 
 function checkOnce(parts: HeapParts): void {
   const fail = (box: BoxName | undefined, msg: string | null, at?: number) => {

@@ -57,11 +57,7 @@ export function lockWord(i32: Int32Array, index: number, shared: boolean, holder
     i32[index] = holder;
     return;
   }
-  for (;;) {
-    const cur = Atomics.compareExchange(i32, index, 0, holder);
-    if (cur === 0) return;
-    Atomics.wait(i32, index, cur, WAIT_MS);
-  }
+  lockWordBy(i32, index, holder, Infinity);
 }
 
 export function unlockWord(i32: Int32Array, index: number, shared: boolean): void {
@@ -87,9 +83,10 @@ export function breakLockOf(i32: Int32Array, index: number, holder: number, by: 
  * Takes every lock of the shared heap whose header starts at u32 index `h`,
  * in the lock order (see above), for a walk that must see no box's locked
  * change half made (`check()`). Gives up when one lock stays held for
- * `timeoutMs` after it started waiting for that one: a worker that died holding it never lets go (until a
- * survivor's `reclaim`). Then it releases what it took and returns false,
- * and the walk goes on without locks.
+ * `timeoutMs` after it started waiting for that one: a worker that died
+ * holding it never lets go (until a survivor's `reclaim`). Then it
+ * releases what it took and returns false, and the walk goes on without
+ * locks.
  */
 export function lockAll(i32: Int32Array, h: number, holder: number, timeoutMs: number): boolean {
   for (let k = 0; k < ALL_LOCKS.length; k++) {
@@ -106,7 +103,7 @@ export function unlockAll(i32: Int32Array, h: number): void {
   for (let k = ALL_LOCKS.length - 1; k >= 0; k--) unlockWord(i32, h + ALL_LOCKS[k] / WORD_BYTES, true);
 }
 
-/** `lockWord` in a shared heap that gives up at `deadline` (performance.now()); returns whether it holds the lock. */
+/** `lockWord` in a shared heap, giving up at `deadline` (performance.now(); Infinity: never); returns whether it holds the lock. */
 function lockWordBy(i32: Int32Array, index: number, holder: number, deadline: number): boolean {
   for (;;) {
     const cur = Atomics.compareExchange(i32, index, 0, holder);
