@@ -16,16 +16,16 @@ import { describeMachine, packageVersion } from './machine.js';
 import { SEED } from './prng.js';
 import { Progress } from './progress.js';
 import { referenceTrace } from './reference-trace.js';
-import { ADAPTER_NAMES, BASELINE_NAME, REFERENCE_NAMES, larsonUnsupported, loadAdapter, type AdapterName } from './registry.js';
+import { ADAPTER_NAMES, BASELINE_NAME, REFERENCE_NAMES, larsonUnsupported, loadAdapter, runsOn, type AdapterName } from './registry.js';
 import { renderHtml, type HeapMapFigure } from './report-html.js';
-import { baselineTable, footnotes, headlineTable, scalingLines, workloadTable } from './report-text.js';
+import { baselineTable, footnotes, headlineTable, scalingLines, sharedCostLine, workloadTable } from './report-text.js';
 import { compareToBaseline, readBaseline } from './baseline.js';
 import { headline } from './headline.js';
 import type { BenchResults } from './results.js';
 import { larsonRoundMs } from './larson-loop.js';
 import { runTime, runTimeLine } from './run-time.js';
 import { runChild, startChild, type HeldChild } from './spawn-child.js';
-import { larsonScaling, summarize } from './summary.js';
+import { larsonScaling, sharedOverPrivate, summarize } from './summary.js';
 import { scaledIterations, selectWorkloads, type Workload } from './workloads.js';
 import { runCPrograms, takeCWorkload } from './cprog/cprog-bench.js';
 
@@ -130,9 +130,10 @@ async function main(): Promise<number> {
   // rather than every repetition of one workload.
   const jobs: { w: Workload; rep: number; alloc: AdapterName }[] = [];
   // W4 with workers runs only on allocators that can share a heap; the
-  // table says why the others are missing.
+  // table says why the others are missing. Some allocators run only some
+  // workloads (registry.ts `runsOn`).
   for (let rep = 1; rep <= cfg.reps; rep++)
-    for (const w of workloads) for (const alloc of allocs) if (larsonUnsupported(alloc, w.workers ?? 1) === null) jobs.push({ w, rep, alloc });
+    for (const w of workloads) for (const alloc of allocs) if (runsOn(alloc, w.id) && larsonUnsupported(alloc, w.workers ?? 1) === null) jobs.push({ w, rep, alloc });
 
   const tJobs = performance.now();
   const progress = new Progress();
@@ -192,6 +193,8 @@ async function main(): Promise<number> {
   }
   const scaling = larsonScaling(summary);
   if (scaling.length > 0) process.stdout.write(`\n${scalingLines(scaling, machine.cores)}\n`);
+  const sharedCost = sharedOverPrivate(summary);
+  if (sharedCost !== null) process.stdout.write(`${sharedCostLine(sharedCost)}\n`);
   const notes = footnotes(summary);
   process.stdout.write(`\n${notes}\n`);
   const vsBaseline = baseline === undefined ? undefined : compareToBaseline(cfg.baseline as string, baseline, summary, cfg.tolerance);
@@ -227,6 +230,7 @@ async function main(): Promise<number> {
     headline: summaryRows,
     summary,
     scaling,
+    sharedOverPrivate: sharedCost,
     notes: notes.split('\n'),
     ...(vsBaseline === undefined ? {} : { baseline: vsBaseline }),
     jsonFile: path.basename(jsonFile),

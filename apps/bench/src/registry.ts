@@ -2,7 +2,7 @@ import type { AdapterFactory } from './adapter.js';
 import type { AdapterAbout } from './adapters/about.js';
 
 /** Every allocator the bench knows, in table order. */
-export const ADAPTER_NAMES = ['ceiling', 'floor', 'thing', 'as-tlsf', 'dlmalloc', 'gc', 'hakmem', 'hakmem-debug'] as const;
+export const ADAPTER_NAMES = ['ceiling', 'floor', 'thing', 'as-tlsf', 'dlmalloc', 'gc', 'hakmem', 'hakmem-debug', 'hakmem-private'] as const;
 export type AdapterName = (typeof ADAPTER_NAMES)[number];
 
 /** The two references every run prints (workloads.md), whatever `--alloc` says. */
@@ -10,6 +10,20 @@ export const REFERENCE_NAMES: readonly AdapterName[] = ['ceiling', 'floor'];
 
 /** WebAssembly allocators called through their exports: the peers hakmem's first promise is measured against. */
 export const WASM_PEERS: readonly AdapterName[] = ['as-tlsf', 'dlmalloc'];
+
+/**
+ * Allocators that run only some workloads. `hakmem-private` is hakmem's
+ * release build on a private heap, there to measure what sharing the heap
+ * costs one worker: W4-1 runs `hakmem` on a shared heap (every worker
+ * attaches it), and everywhere else `hakmem` is private already.
+ */
+const ONLY_ON: Partial<Record<AdapterName, readonly string[]>> = { 'hakmem-private': ['W4-1'] };
+
+/** Whether `alloc` runs the workload `workloadId` at all (`ONLY_ON`). */
+export function runsOn(alloc: AdapterName, workloadId: string): boolean {
+  const only = ONLY_ON[alloc];
+  return only === undefined || only.includes(workloadId);
+}
 
 /** The row every ratio is taken against. */
 export const BASELINE_NAME: AdapterName = 'hakmem';
@@ -45,6 +59,10 @@ export async function loadAdapter(name: AdapterName): Promise<AdapterEntry> {
       const m = await import('./adapters/hakmem.js');
       return { create: m.createDebug, about: m.about };
     }
+    case 'hakmem-private': {
+      const m = await import('./adapters/hakmem.js');
+      return { create: m.createRelease, about: m.about };
+    }
   }
 }
 
@@ -67,6 +85,7 @@ export const LARSON_SHARING: Record<AdapterName, LarsonSharing> = {
   gc: { kind: 'single', why: `${SINGLE_HEAP}: JS objects cannot be shared between workers` },
   hakmem: { kind: 'shared' },
   'hakmem-debug': { kind: 'shared' },
+  'hakmem-private': { kind: 'single', why: `${SINGLE_HEAP}: a private heap by design, the one-worker reference for hakmem's shared heap` },
 };
 
 /** Null when `alloc` can run larson with `workers` workers, else why not. */

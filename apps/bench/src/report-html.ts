@@ -120,7 +120,11 @@ ${mapSection(heapMaps.filter((f) => f.workload === id))}`);
 <p class="note">Replacements/s with T workers ÷ with 1 worker, same allocator; ${m.cores} cores, so more workers than that are oversubscribed.</p>
 <table><tr><th>allocator</th><th>workers</th><th>1 → T</th></tr>${res.scaling
           .map((s) => `<tr><td>${escapeXml(s.alloc)}</td><td>${s.workers}${s.workers > m.cores ? ' (oversubscribed)' : ''}</td><td>${escapeXml(ratio(s.ratio))}</td></tr>`)
-          .join('')}</table>`;
+          .join('')}</table>${
+          typeof res.sharedOverPrivate === 'number'
+            ? `\n<p class="note">${escapeXml(`W4-1, one worker: hakmem on a shared heap runs at ${ratio(res.sharedOverPrivate)} of hakmem on a private heap (hakmem ÷ hakmem-private).`)}</p>`
+            : ''
+        }`;
   const notes = res.notes.map((n) => `<li>${escapeXml(n)}</li>`).join('');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>hakmem bench ${escapeXml(res.startedAt)}</title><style>${STYLE}</style></head>

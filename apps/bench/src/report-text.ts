@@ -99,6 +99,11 @@ export function scalingLines(scaling: readonly Scaling[], cores: number): string
   return lines.join('\n');
 }
 
+/** The line under the W4 scaling: what a shared heap costs hakmem's one worker (`sharedOverPrivate`). */
+export function sharedCostLine(r: number): string {
+  return `W4-1, one worker: hakmem on a shared heap runs at ${ratio(r)} of hakmem on a private heap (hakmem ÷ hakmem-private)`;
+}
+
 /** The notes under all tables, only for marks that occurred. */
 export function footnotes(cells: readonly Cell[]): string {
   const notes: string[] = [];
@@ -120,7 +125,7 @@ export function footnotes(cells: readonly Cell[]): string {
   notes.push('overhead = peak bytes taken from the memory ÷ peak live bytes requested, a ratio (W5, W7)');
   if (cells.some((c) => c.workload.startsWith('W4-'))) {
     notes.push(
-      'W4: hakmem runs every worker on one shared heap (createAllocator({ shared: true }), attachAllocator in each worker); the ceiling gives each worker its own do-nothing allocator (it has no state to share); the other allocators cannot share one heap across workers and run 1 worker only',
+      'W4: hakmem runs every worker on one shared heap (createAllocator({ shared: true }), attachAllocator in each worker); the ceiling gives each worker its own do-nothing allocator (it has no state to share); the other allocators cannot share one heap across workers and run 1 worker only; hakmem-private is hakmem release on a private heap, run on W4-1 only, to show what the shared heap costs one worker',
     );
     const why = new Set(cells.flatMap((c) => (c.unsupported === null ? [] : [`${c.alloc}: ${c.unsupported}`])));
     for (const w of why) notes.push(`W4 ${w}`);

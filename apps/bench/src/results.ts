@@ -35,6 +35,8 @@ export interface BenchResults {
   readonly summary: readonly Cell[];
   /** W4: each allocator's rate with T workers over its rate with one. */
   readonly scaling: readonly Scaling[];
+  /** W4-1: hakmem on a shared heap ÷ hakmem on a private one (`sharedOverPrivate`); absent in files older than it, null when either did not run. */
+  readonly sharedOverPrivate?: number | null;
   readonly notes: readonly string[];
   /** `--baseline`: this run's hakmem ÷ floor against the baseline file's, per workload. */
   readonly baseline?: BaselineComparison;

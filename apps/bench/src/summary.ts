@@ -1,5 +1,5 @@
 import type { FailureRecord, RunRecord } from './child-protocol.js';
-import { BASELINE_NAME, larsonUnsupported, type AdapterName } from './registry.js';
+import { BASELINE_NAME, larsonUnsupported, runsOn, type AdapterName } from './registry.js';
 
 /** One (workload, allocator) cell across its repetitions. */
 export interface Cell {
@@ -63,6 +63,7 @@ export function summarize(
     const base = runs.filter((r) => r.workload === w && r.alloc === BASELINE_NAME).map((r) => r.iterationsPerSec);
     const baseMedian = base.length > 0 ? median(base) : null;
     for (const a of allocs) {
+      if (!runsOn(a, w)) continue;
       const rs = runs.filter((r) => r.workload === w && r.alloc === a).sort((x, y) => x.rep - y.rep);
       const rates = rs.map((r) => r.iterationsPerSec);
       const overheads = rs.map((r) => r.overhead).filter((o): o is number => o !== null);
@@ -113,4 +114,15 @@ export function larsonScaling(cells: readonly Cell[]): Scaling[] {
     }
   }
   return out;
+}
+
+/**
+ * What sharing the heap costs one worker: hakmem's W4-1 median (a shared
+ * heap, attached by the worker) ÷ `hakmem-private`'s (the same build on a
+ * private heap); null unless both cells ran.
+ */
+export function sharedOverPrivate(cells: readonly Cell[]): number | null {
+  const shared = cells.find((c) => c.workload === 'W4-1' && c.alloc === 'hakmem' && c.n > 0);
+  const own = cells.find((c) => c.workload === 'W4-1' && c.alloc === 'hakmem-private' && c.n > 0);
+  return shared === undefined || own === undefined ? null : shared.median / own.median;
 }

@@ -12,6 +12,7 @@ export const ALLOC_COLORS: Record<AdapterName, string> = {
   gc: '#5a9e6f',
   hakmem: '#c62828',
   'hakmem-debug': '#ef9a9a',
+  'hakmem-private': '#8e1b1b',
 };
 
 const WIDTH = 760;

@@ -11,8 +11,8 @@ import {
   larsonRound,
   type LarsonState,
 } from '../src/larson-loop.js';
-import { ADAPTER_NAMES, larsonUnsupported, loadAdapter } from '../src/registry.js';
-import { larsonScaling, summarize } from '../src/summary.js';
+import { ADAPTER_NAMES, larsonUnsupported, loadAdapter, runsOn } from '../src/registry.js';
+import { larsonScaling, sharedOverPrivate, summarize } from '../src/summary.js';
 import { selectWorkloads } from '../src/workloads.js';
 import type { RunRecord } from '../src/child-protocol.js';
 
@@ -34,6 +34,13 @@ describe('W4 slot groups', () => {
     expect(larsonUnsupported('hakmem', 4)).toBeNull();
     expect(larsonUnsupported('ceiling', 2)).toBeNull();
     expect(larsonUnsupported('floor', 2)).toMatch(/single heap only/);
+    expect(larsonUnsupported('hakmem-private', 2)).toMatch(/single heap only/);
+  });
+
+  it('runs hakmem-private on W4-1 only, and every other allocator everywhere', () => {
+    const ids = selectWorkloads(['W1', 'W2', 'W3', 'W4', 'W5', 'W6', 'W7']).map((w) => w.id);
+    expect(ids.filter((id) => runsOn('hakmem-private', id))).toEqual(['W4-1']);
+    for (const a of ADAPTER_NAMES) if (a !== 'hakmem-private') expect(ids.every((id) => runsOn(a, id))).toBe(true);
   });
 });
 
@@ -106,5 +113,15 @@ describe('W4 scaling', () => {
       { alloc: 'hakmem', workers: 2, ratio: 1.8 },
       { alloc: 'hakmem', workers: 4, ratio: 1.5 },
     ]);
+  });
+
+  it("gives the shared heap's one-worker cost as hakmem ÷ hakmem-private on W4-1, and no cell for hakmem-private elsewhere", () => {
+    const rec = (workload: string, alloc: 'hakmem' | 'hakmem-private', rate: number): RunRecord =>
+      ({ ok: true, workload, alloc, rep: 1, iterations: 1, iterationsPerSec: rate, truncated: false, failures: 0, traceOk: true, overhead: null }) as unknown as RunRecord;
+    const runs = [rec('W4-1', 'hakmem', 9), rec('W4-2', 'hakmem', 16), rec('W4-1', 'hakmem-private', 10)];
+    const cells = summarize(selectWorkloads(['W4']), ['hakmem', 'hakmem-private'], runs, []);
+    expect(cells.filter((c) => c.alloc === 'hakmem-private').map((c) => c.workload)).toEqual(['W4-1']);
+    expect(sharedOverPrivate(cells)).toBeCloseTo(0.9, 12);
+    expect(sharedOverPrivate(cells.filter((c) => c.alloc !== 'hakmem-private'))).toBeNull();
   });
 });
