@@ -4,7 +4,7 @@ import type { BenchResults } from './results.js';
 import { escapeXml, logDomain, overheadChart, rateChart } from './svg-charts.js';
 import type { Cell } from './summary.js';
 import { larsonRoundMs } from './larson-loop.js';
-import { repsText, workloadShape } from './report-text.js';
+import { repsText, sharedCostLine, workloadShape } from './report-text.js';
 import { SINGLE_HEAP } from './registry.js';
 import { rateUnit, workloadById } from './workloads.js';
 import type { HeadlineRow } from './headline.js';
@@ -122,7 +122,7 @@ ${mapSection(heapMaps.filter((f) => f.workload === id))}`);
           .map((s) => `<tr><td>${escapeXml(s.alloc)}</td><td>${s.workers}${s.workers > m.cores ? ' (oversubscribed)' : ''}</td><td>${escapeXml(ratio(s.ratio))}</td></tr>`)
           .join('')}</table>${
           typeof res.sharedOverPrivate === 'number'
-            ? `\n<p class="note">${escapeXml(`W4-1, one worker: hakmem on a shared heap runs at ${ratio(res.sharedOverPrivate)} of hakmem on a private heap (hakmem ÷ hakmem-private).`)}</p>`
+            ? `\n<p class="note">${escapeXml(`${sharedCostLine(res.sharedOverPrivate)}.`)}</p>`
             : ''
         }`;
   const notes = res.notes.map((n) => `<li>${escapeXml(n)}</li>`).join('');
