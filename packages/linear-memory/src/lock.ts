@@ -91,7 +91,7 @@ export function breakLockOf(i32: Int32Array, index: number, holder: number, by: 
 export function lockAll(i32: Int32Array, h: number, holder: number, timeoutMs: number): boolean {
   for (let k = 0; k < ALL_LOCKS.length; k++) {
     if (!lockWordBy(i32, h + ALL_LOCKS[k] / WORD_BYTES, holder, performance.now() + timeoutMs)) {
-      for (let j = k - 1; j >= 0; j--) unlockWord(i32, h + ALL_LOCKS[j] / WORD_BYTES, true);
+      unlockFirst(i32, h, k);
       return false;
     }
   }
@@ -100,7 +100,12 @@ export function lockAll(i32: Int32Array, h: number, holder: number, timeoutMs: n
 
 /** Releases what `lockAll` took, in the reverse order. */
 export function unlockAll(i32: Int32Array, h: number): void {
-  for (let k = ALL_LOCKS.length - 1; k >= 0; k--) unlockWord(i32, h + ALL_LOCKS[k] / WORD_BYTES, true);
+  unlockFirst(i32, h, ALL_LOCKS.length);
+}
+
+/** Releases the first `n` locks of ALL_LOCKS, last first. */
+function unlockFirst(i32: Int32Array, h: number, n: number): void {
+  for (let k = n - 1; k >= 0; k--) unlockWord(i32, h + ALL_LOCKS[k] / WORD_BYTES, true);
 }
 
 /** `lockWord` in a shared heap, giving up at `deadline` (performance.now(); Infinity: never); returns whether it holds the lock. */
