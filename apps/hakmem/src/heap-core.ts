@@ -442,7 +442,7 @@ export class HeapCore {
    * where the contract asks for a RangeError.
    */
   protected mallocHugeOrThrow(size: number): number {
-    if (Number.isInteger(size) && size >= 0 && size <= this.maxBytes) return this.mallocLarge(Math.ceil(size / PAGE_SIZE));
+    if (Number.isInteger(size) && size >= 0 && size <= this.maxBytes) return this.mallocLarge(this.largeRunPages(size));
     throw new RangeError(`hakmem: malloc size must be an integer in [0, maxBytes = ${this.maxBytes}], got ${String(size)}`);
   }
 
