@@ -11,13 +11,16 @@ export const REFERENCE_NAMES: readonly AdapterName[] = ['ceiling', 'floor'];
 /** WebAssembly allocators called through their exports: the peers hakmem's first promise is measured against. */
 export const WASM_PEERS: readonly AdapterName[] = ['as-tlsf', 'dlmalloc'];
 
+/** The workload `hakmem-private` runs, beside `hakmem` on a shared heap (`sharedOverPrivate`). */
+export const SHARED_COST_WORKLOAD = 'W4-1';
+
 /**
  * Allocators that run only some workloads. `hakmem-private` is hakmem's
  * release build on a private heap, there to measure what sharing the heap
  * costs one worker: W4-1 runs `hakmem` on a shared heap (every worker
  * attaches it), and everywhere else `hakmem` is private already.
  */
-const ONLY_ON: Partial<Record<AdapterName, readonly string[]>> = { 'hakmem-private': ['W4-1'] };
+const ONLY_ON: Partial<Record<AdapterName, readonly string[]>> = { 'hakmem-private': [SHARED_COST_WORKLOAD] };
 
 /** Whether `alloc` runs the workload `workloadId` at all (`ONLY_ON`). */
 export function runsOn(alloc: AdapterName, workloadId: string): boolean {

@@ -125,8 +125,9 @@ export function footnotes(cells: readonly Cell[]): string {
   notes.push('overhead = peak bytes taken from the memory ÷ peak live bytes requested, a ratio (W5, W7)');
   if (cells.some((c) => c.workload.startsWith('W4-'))) {
     notes.push(
-      'W4: hakmem runs every worker on one shared heap (createAllocator({ shared: true }), attachAllocator in each worker); the ceiling gives each worker its own do-nothing allocator (it has no state to share); the other allocators cannot share one heap across workers and run 1 worker only; hakmem-private is hakmem release on a private heap, run on W4-1 only, to show what the shared heap costs one worker',
+      'W4: hakmem runs every worker on one shared heap (createAllocator({ shared: true }), attachAllocator in each worker); the ceiling gives each worker its own do-nothing allocator (it has no state to share); the other allocators cannot share one heap across workers and run 1 worker only',
     );
+    if (cells.some((c) => c.alloc === 'hakmem-private')) notes.push('W4 hakmem-private: hakmem release on a private heap, run on W4-1 only, to show what the shared heap costs one worker');
     const why = new Set(cells.flatMap((c) => (c.unsupported === null ? [] : [`${c.alloc}: ${c.unsupported}`])));
     for (const w of why) notes.push(`W4 ${w}`);
   }

@@ -1,5 +1,5 @@
 import type { FailureRecord, RunRecord } from './child-protocol.js';
-import { BASELINE_NAME, larsonUnsupported, runsOn, type AdapterName } from './registry.js';
+import { BASELINE_NAME, SHARED_COST_WORKLOAD, larsonUnsupported, runsOn, type AdapterName } from './registry.js';
 
 /** One (workload, allocator) cell across its repetitions. */
 export interface Cell {
@@ -122,7 +122,7 @@ export function larsonScaling(cells: readonly Cell[]): Scaling[] {
  * private heap); null unless both cells ran.
  */
 export function sharedOverPrivate(cells: readonly Cell[]): number | null {
-  const shared = cells.find((c) => c.workload === 'W4-1' && c.alloc === 'hakmem' && c.n > 0);
-  const own = cells.find((c) => c.workload === 'W4-1' && c.alloc === 'hakmem-private' && c.n > 0);
+  const shared = cells.find((c) => c.workload === SHARED_COST_WORKLOAD && c.alloc === 'hakmem' && c.n > 0);
+  const own = cells.find((c) => c.workload === SHARED_COST_WORKLOAD && c.alloc === 'hakmem-private' && c.n > 0);
   return shared === undefined || own === undefined ? null : shared.median / own.median;
 }
